@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The test command named in the README: type-check, lint, then every test
+# file on this machine's Node and again on Node 24 (native PQ crypto, and the
+# runtime whose OpenSSL 3.5 is the interop peer).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+node24="$(bash scripts/ensure-node24.sh)"
+export PQRPC_NODE24="$node24"
+
+echo "== typecheck"
+npx tsc --noEmit -p .
+echo "== lint"
+npx biome check .
+
+mapfile -t files < <(find src test -name '*.test.ts' 2>/dev/null | sort)
+if [ "${#files[@]}" -eq 0 ]; then echo "no test files found" >&2; exit 1; fi
+
+# Tests run one file at a time per runtime: the machine has 2 cores and the
+# interop tests spawn peer processes of their own.
+echo "== tests on $(node --version)"
+node --import tsx --test --test-concurrency=1 "${files[@]}"
+echo "== tests on $("$node24" --version)"
+"$node24" --import tsx --test --test-concurrency=1 "${files[@]}"
