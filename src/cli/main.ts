@@ -1,0 +1,43 @@
+/**
+ * `pqrpc` command dispatcher: the first argument names the command, the rest
+ * goes to it. Commands are added to COMMANDS (serve, call, probe, bench later).
+ */
+import { runCerts } from "./certs.ts";
+import { CliError, type CliIo, EXIT_FAILURE, EXIT_USAGE, processIo } from "./cli-error.ts";
+
+export type Command = (args: string[], io: CliIo) => Promise<void>;
+
+interface CommandEntry {
+  readonly run: Command;
+  readonly summary: string;
+}
+
+const COMMANDS: Record<string, CommandEntry> = {
+  certs: { run: runCerts, summary: "create and inspect certificates (certs init, certs show)" },
+};
+
+export function usage(): string {
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(8)} ${c.summary}`);
+  return `usage: pqrpc <command> [options]\n\ncommands:\n${lines.join("\n")}\n`;
+}
+
+/** Runs one command line; returns the process exit code. Errors become one line on stderr. */
+export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "help" || name === "--help" || name === "-h") {
+    io.stdout(usage());
+    return name === undefined ? EXIT_USAGE : 0;
+  }
+  const command = COMMANDS[name];
+  try {
+    if (!command) throw new CliError(`unknown command "${name}" (try: ${Object.keys(COMMANDS).join(", ")})`);
+    await command.run(rest, io);
+    return 0;
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    io.stderr(`pqrpc: ${message.split("\n")[0]}\n`);
+    return e instanceof CliError || (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")
+      ? EXIT_USAGE
+      : EXIT_FAILURE;
+  }
+}

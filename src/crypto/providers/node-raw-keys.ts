@@ -1,0 +1,40 @@
+/**
+ * Raw public keys in and out of node:crypto KeyObjects. Node >= 24.7 reads
+ * and writes them directly (format "raw-public"), which is several times
+ * cheaper than the DER round trip (measured: export 4 µs vs 45 µs for
+ * ML-KEM-768); older Nodes go through SubjectPublicKeyInfo DER.
+ */
+import { createPublicKey, generateKeyPairSync, type KeyObject } from "node:crypto";
+import { toBytes } from "../bytes.ts";
+import { spki } from "../der.ts";
+
+type RawFormatOptions = { key: Uint8Array; format: "raw-public"; asymmetricKeyType: string };
+
+function probeRawFormat(): boolean {
+  try {
+    const { publicKey } = generateKeyPairSync("x25519");
+    const raw = (publicKey.export as (o: { format: string }) => Buffer)({ format: "raw-public" });
+    const back = createPublicKey({ key: raw, format: "raw-public", asymmetricKeyType: "x25519" } as never);
+    return back.equals(publicKey);
+  } catch {
+    return false;
+  }
+}
+
+const RAW_FORMAT = probeRawFormat();
+
+/** Raw public key bytes (the SPKI BIT STRING contents) of a KeyObject of known length. */
+export function exportRawPublic(key: KeyObject, length: number): Uint8Array {
+  if (RAW_FORMAT) return toBytes((key.export as (o: { format: string }) => Buffer)({ format: "raw-public" }));
+  const der = key.export({ format: "der", type: "spki" });
+  return toBytes(der.subarray(der.length - length));
+}
+
+/** A public KeyObject from raw bytes; `algorithm` is the DER AlgorithmIdentifier for the fallback. */
+export function importRawPublic(keyType: string, algorithm: Uint8Array, raw: Uint8Array): KeyObject {
+  if (RAW_FORMAT) {
+    const options: RawFormatOptions = { key: raw, format: "raw-public", asymmetricKeyType: keyType };
+    return createPublicKey(options as never);
+  }
+  return createPublicKey({ key: Buffer.from(spki(algorithm, raw)), format: "der", type: "spki" });
+}

@@ -1,0 +1,269 @@
+/**
+ * Certification path validation (RFC 5280 §6, the subset TLS needs) behind
+ * the PeerVerifier contract of ./types.ts.
+ *
+ * Path building: from the leaf, issuers are looked up by name (and key
+ * identifier when both sides carry one) among the trust anchors first, then
+ * among the peer's extra certificates and the configured intermediates, in any
+ * order. Every candidate edge is checked by signature before going further;
+ * each complete path is then checked for validity periods, basicConstraints,
+ * pathLen, keyUsage, extendedKeyUsage, unknown critical extensions and the
+ * server name. The search is depth-first and bounded by MAX_PATH_CERTIFICATES
+ * and MAX_PATH_SIGNATURE_CHECKS. When no path passes, the most specific
+ * failure is thrown (any other code before "unknown-ca").
+ */
+import { id_kp_clientAuth, id_kp_serverAuth } from "@peculiar/asn1-x509";
+import { defaultCrypto } from "../crypto/select.ts";
+import type { Crypto } from "../crypto/types.ts";
+import {
+  certificatePublicKey,
+  type ParsedCertificate,
+  parseCertificate,
+  verifyCertificateSignature,
+} from "./certificate.ts";
+import { bytesEqual, toHex } from "./der.ts";
+import { matchesServerName } from "./host-name.ts";
+import {
+  MAX_PATH_CERTIFICATES,
+  MAX_PATH_SIGNATURE_CHECKS,
+  MAX_PRESENTED_CERTIFICATES,
+  MAX_TRUST_CERTIFICATES,
+} from "./limits.ts";
+import { decodePem } from "./pem.ts";
+import { type PeerVerificationRequest, type PeerVerifier, PkiError, type VerifiedPeer } from "./types.ts";
+
+/** Certificates as DER bytes or PEM text (a PEM text may hold several). */
+export type CertificateSource = Uint8Array | string | readonly (Uint8Array | string)[];
+
+export interface TrustStoreOptions {
+  /** Trust anchors. */
+  readonly roots: CertificateSource;
+  /** Extra CA certificates the verifier may use to build paths (never trusted on their own). */
+  readonly intermediates?: CertificateSource;
+  /** The validation time when a request has none; default: the clock at each call. */
+  readonly now?: Date | (() => Date);
+  readonly crypto?: Crypto;
+}
+
+/** Parses every certificate of a source (DER or PEM), bounded by MAX_TRUST_CERTIFICATES. */
+export function parseCertificates(source: CertificateSource): ParsedCertificate[] {
+  const items: readonly (Uint8Array | string)[] =
+    typeof source === "string" || source instanceof Uint8Array ? [source] : source;
+  const ders: Uint8Array[] = [];
+  for (const item of items) {
+    if (typeof item === "string") ders.push(...decodePem(item, "CERTIFICATE"));
+    else ders.push(item);
+    if (ders.length > MAX_TRUST_CERTIFICATES) {
+      throw new PkiError("bad-encoding", `more than ${MAX_TRUST_CERTIFICATES} trusted certificates`);
+    }
+  }
+  return ders.map(parseCertificate);
+}
+
+interface SearchState {
+  readonly request: PeerVerificationRequest;
+  readonly now: Date;
+  readonly pool: readonly ParsedCertificate[];
+  signatureChecks: number;
+  failure: PkiError | undefined;
+}
+
+export class TrustStore implements PeerVerifier {
+  readonly anchors: readonly ParsedCertificate[];
+  readonly intermediates: readonly ParsedCertificate[];
+  private readonly anchorsBySubject = new Map<string, ParsedCertificate[]>();
+  private readonly crypto: Crypto;
+  private readonly clock: () => Date;
+
+  constructor(options: TrustStoreOptions) {
+    this.anchors = parseCertificates(options.roots);
+    this.intermediates = options.intermediates ? parseCertificates(options.intermediates) : [];
+    if (this.anchors.length + this.intermediates.length > MAX_TRUST_CERTIFICATES) {
+      throw new PkiError("bad-encoding", `more than ${MAX_TRUST_CERTIFICATES} trusted certificates`);
+    }
+    for (const a of this.anchors) {
+      const key = toHex(a.subjectDer);
+      this.anchorsBySubject.set(key, [...(this.anchorsBySubject.get(key) ?? []), a]);
+    }
+    this.crypto = options.crypto ?? defaultCrypto();
+    const now = options.now;
+    this.clock = now === undefined ? () => new Date() : typeof now === "function" ? now : () => now;
+  }
+
+  verify(request: PeerVerificationRequest): VerifiedPeer {
+    if (request.chain.length === 0) throw new PkiError("bad-encoding", "the peer sent no certificate");
+    if (request.chain.length > MAX_PRESENTED_CERTIFICATES) {
+      throw new PkiError(
+        "path-too-long",
+        `${request.chain.length} certificates exceeds ${MAX_PRESENTED_CERTIFICATES}`,
+      );
+    }
+    const [leaf, ...extra] = request.chain.map(parseCertificate);
+    const state: SearchState = {
+      request,
+      now: request.now ?? this.clock(),
+      pool: [...extra, ...this.intermediates],
+      signatureChecks: 0,
+      failure: undefined,
+    };
+    const path = this.search([leaf!], state);
+    if (path) {
+      return {
+        key: certificatePublicKey(leaf!, this.crypto),
+        algorithm: leaf!.keyAlgorithm,
+        path: path.map((c) => c.der),
+      };
+    }
+    throw state.failure ?? new PkiError("unknown-ca", `no path from "${leaf!.subject}" to a trust anchor`);
+  }
+
+  private issuerCandidates(
+    cert: ParsedCertificate,
+    path: readonly ParsedCertificate[],
+    pool: readonly ParsedCertificate[],
+  ) {
+    const inPath = (c: ParsedCertificate) => path.some((p) => bytesEqual(p.der, c.der));
+    const plausible = (c: ParsedCertificate) => {
+      if (!bytesEqual(c.subjectDer, cert.issuerDer) || inPath(c)) return false;
+      // RFC 5280 §4.2.1.1: the AKI names the issuer's SKI; when both exist they must agree.
+      const aki = cert.extensions.authorityKeyIdentifier;
+      const ski = c.extensions.subjectKeyIdentifier;
+      return aki === undefined || ski === undefined || bytesEqual(aki, ski);
+    };
+    const anchors = (this.anchorsBySubject.get(toHex(cert.issuerDer)) ?? []).filter(plausible);
+    const others = pool.filter((c) => plausible(c) && !anchors.some((a) => bytesEqual(a.der, c.der)));
+    return { anchors, others };
+  }
+
+  private search(path: ParsedCertificate[], state: SearchState): ParsedCertificate[] | undefined {
+    const current = path[path.length - 1]!;
+    const { anchors, others } = this.issuerCandidates(current, path, state.pool);
+    if (anchors.length === 0 && others.length === 0) {
+      record(
+        state,
+        new PkiError("unknown-ca", `no trusted issuer "${current.issuer}" for "${current.subject}"`),
+      );
+      return undefined;
+    }
+    for (const [candidate, isAnchor] of [
+      ...anchors.map((a) => [a, true] as const),
+      ...others.map((c) => [c, false] as const),
+    ]) {
+      if (path.length + 1 > MAX_PATH_CERTIFICATES) {
+        record(
+          state,
+          new PkiError("path-too-long", `path longer than ${MAX_PATH_CERTIFICATES} certificates`),
+        );
+        return undefined;
+      }
+      if (state.signatureChecks >= MAX_PATH_SIGNATURE_CHECKS) {
+        record(
+          state,
+          new PkiError("path-too-long", `gave up after ${MAX_PATH_SIGNATURE_CHECKS} signature checks`),
+        );
+        return undefined;
+      }
+      state.signatureChecks++;
+      try {
+        const issuerKey = certificatePublicKey(candidate, this.crypto);
+        if (!verifyCertificateSignature(current, issuerKey)) {
+          throw new PkiError(
+            "bad-signature",
+            `signature of "${current.subject}" does not verify with the key of "${candidate.subject}"`,
+          );
+        }
+        const extended = [...path, candidate];
+        if (isAnchor) {
+          checkPath(extended, state.now, state.request);
+          return extended;
+        }
+        const found = this.search(extended, state);
+        if (found) return found;
+      } catch (e) {
+        if (!(e instanceof PkiError)) throw e;
+        record(state, e);
+      }
+    }
+    return undefined;
+  }
+}
+
+/** Keeps the first failure, but lets any specific failure replace "unknown-ca". */
+function record(state: SearchState, error: PkiError): void {
+  if (state.failure === undefined || (state.failure.code === "unknown-ca" && error.code !== "unknown-ca")) {
+    state.failure = error;
+  }
+}
+
+const EKU_BY_USAGE = { server: id_kp_serverAuth, client: id_kp_clientAuth } as const;
+
+/** RFC 5280 §6.1.3-§6.1.4 checks on a signature-verified path (leaf first, anchor last). */
+function checkPath(path: readonly ParsedCertificate[], now: Date, request: PeerVerificationRequest): void {
+  path.forEach((cert, i) => {
+    if (cert.extensions.unhandledCritical.length > 0) {
+      throw new PkiError(
+        "bad-encoding",
+        `"${cert.subject}" has unsupported critical extension ${cert.extensions.unhandledCritical.join(", ")}`,
+      );
+    }
+    if (now < cert.notBefore) {
+      throw new PkiError("expired", `"${cert.subject}" is not valid before ${cert.notBefore.toISOString()}`);
+    }
+    if (now > cert.notAfter) {
+      throw new PkiError("expired", `"${cert.subject}" expired at ${cert.notAfter.toISOString()}`);
+    }
+    if (i === 0) checkLeaf(cert, request);
+    else checkIssuer(cert, path, i);
+  });
+  if (
+    request.serverName !== undefined &&
+    !matchesServerName(path[0]!.extensions.subjectAltName, request.serverName)
+  ) {
+    throw new PkiError(
+      "name-mismatch",
+      `certificate "${path[0]!.subject}" is not valid for "${request.serverName}"`,
+    );
+  }
+}
+
+function checkLeaf(leaf: ParsedCertificate, request: PeerVerificationRequest): void {
+  const ext = leaf.extensions;
+  if (ext.basicConstraints?.ca)
+    throw new PkiError("bad-usage", `CA certificate "${leaf.subject}" used as an end entity`);
+  if (ext.keyUsage && !ext.keyUsage.has("digitalSignature")) {
+    throw new PkiError("bad-usage", `"${leaf.subject}" keyUsage lacks digitalSignature`);
+  }
+  const wanted = EKU_BY_USAGE[request.usage];
+  if (ext.extendedKeyUsage && !ext.extendedKeyUsage.includes(wanted)) {
+    throw new PkiError("bad-usage", `"${leaf.subject}" extendedKeyUsage lacks ${request.usage}Auth`);
+  }
+}
+
+function checkIssuer(cert: ParsedCertificate, path: readonly ParsedCertificate[], index: number): void {
+  const ext = cert.extensions;
+  const isAnchor = index === path.length - 1;
+  // RFC 5280 §6.1.4 (k): intermediates must assert cA. An anchor is trusted by configuration, but one that
+  // says it is not a CA (or has a pathLen / keyUsage forbidding this path) is refused too (RFC 5937).
+  if (!ext.basicConstraints?.ca && !(isAnchor && ext.basicConstraints === undefined && cert.version < 3)) {
+    throw new PkiError("bad-usage", `"${cert.subject}" is not a CA (basicConstraints cA is not set)`);
+  }
+  if (ext.keyUsage && !ext.keyUsage.has("keyCertSign")) {
+    throw new PkiError("bad-usage", `CA "${cert.subject}" keyUsage lacks keyCertSign`);
+  }
+  const pathLen = ext.basicConstraints?.pathLen;
+  if (pathLen !== undefined) {
+    // §6.1.4 (l)-(m): count the non-self-issued intermediates between this CA and the leaf.
+    const below = path.slice(1, index).filter((c) => !c.selfIssued).length;
+    if (below > pathLen) {
+      throw new PkiError(
+        "bad-usage",
+        `CA "${cert.subject}" allows ${pathLen} intermediate(s) below it, found ${below}`,
+      );
+    }
+  }
+}
+
+/** The PeerVerifier for `options` (DESIGN.md §7 `trust`). */
+export function createVerifier(options: TrustStoreOptions): TrustStore {
+  return new TrustStore(options);
+}
