@@ -1,0 +1,185 @@
+import assert from "node:assert/strict";
+import { createHash, createHmac } from "node:crypto";
+import { describe, test } from "node:test";
+import { defaultCrypto } from "../crypto/select.ts";
+import { TlsError } from "./alert.ts";
+import {
+  constantTimeEqual,
+  deriveSecret,
+  exportKeyingMaterial,
+  finishedMac,
+  hkdfExpandLabel,
+  KeySchedule,
+  nextTrafficSecret,
+  trafficKeys,
+  verifyFinished,
+} from "./key-schedule.ts";
+import { simple1Rtt as t } from "./testdata/rfc8448.ts";
+
+const crypto = defaultCrypto();
+const sha256 = crypto.hash("sha256");
+const sha384 = crypto.hash("sha384");
+const empty = new Uint8Array(0);
+const ascii = (s: string) => new TextEncoder().encode(s);
+
+/** HkdfLabel built by hand (RFC 8446 §7.1), independent of the code under test. */
+function hkdfLabel(length: number, label: string, context: Uint8Array): Uint8Array {
+  const l = ascii(`tls13 ${label}`);
+  return new Uint8Array([length >> 8, length & 0xff, l.length, ...l, context.length, ...context]);
+}
+
+/** RFC 5869 HKDF-Expand with node:crypto HMAC, independent of the providers. */
+function expand(hash: "sha256" | "sha384", prk: Uint8Array, info: Uint8Array, length: number): Uint8Array {
+  const out: number[] = [];
+  let prev = new Uint8Array(0);
+  for (let i = 1; out.length < length; i++) {
+    prev = new Uint8Array(createHmac(hash, prk).update(prev).update(info).update(Uint8Array.of(i)).digest());
+    out.push(...prev);
+  }
+  return Uint8Array.from(out.slice(0, length));
+}
+
+function throwsAlert(fn: () => unknown, alert: string): void {
+  assert.throws(fn, (e: unknown) => e instanceof TlsError && e.alertName === alert && e.origin === "local");
+}
+
+describe("HKDF-Expand-Label and Derive-Secret (RFC 8446 §7.1)", () => {
+  test("the HkdfLabel matches the RFC 8448 key/iv info bytes", () => {
+    // RFC 8448 §3 logs "key info" 00 10 09 74 6c 73 31 33 20 6b 65 79 00 and "iv info" 00 0c 08 ... 69 76 00.
+    assert.deepEqual(
+      hkdfLabel(16, "key", empty),
+      Uint8Array.from(Buffer.from("001009746c733133206b657900", "hex")),
+    );
+    const secret = t.serverHandshakeTrafficSecret;
+    assert.deepEqual(hkdfExpandLabel(sha256, secret, "key", empty, 16), t.serverHandshakeKey);
+    assert.deepEqual(
+      hkdfExpandLabel(sha256, secret, "iv", empty, 12),
+      expand("sha256", secret, hkdfLabel(12, "iv", empty), 12),
+    );
+  });
+
+  test("SHA-384 with a context, against an independent HKDF", () => {
+    const secret = crypto.randomBytes(48);
+    const context = crypto.randomBytes(48);
+    assert.deepEqual(
+      hkdfExpandLabel(sha384, secret, "c hs traffic", context, 48),
+      expand("sha384", secret, hkdfLabel(48, "c hs traffic", context), 48),
+    );
+    assert.deepEqual(
+      deriveSecret(sha384, secret, "c hs traffic", context),
+      hkdfExpandLabel(sha384, secret, "c hs traffic", context, 48),
+    );
+  });
+
+  test("out-of-range label, context and length are internal errors", () => {
+    const s = new Uint8Array(32);
+    throwsAlert(() => hkdfExpandLabel(sha256, s, "x".repeat(250), empty, 32), "internal_error");
+    throwsAlert(() => hkdfExpandLabel(sha256, s, "key", new Uint8Array(256), 32), "internal_error");
+    throwsAlert(() => hkdfExpandLabel(sha256, s, "key", empty, 65536), "internal_error");
+    throwsAlert(() => hkdfExpandLabel(sha256, s, "key", empty, -1), "internal_error");
+  });
+});
+
+describe("KeySchedule stages", () => {
+  test("binder keys per kind (RFC 8446 §7.1, RFC 9258 §5.2)", () => {
+    const psk = crypto.randomBytes(32);
+    const ks = new KeySchedule(sha256);
+    ks.early(psk);
+    const early = ks.currentSecret();
+    assert.deepEqual(early, new Uint8Array(createHmac("sha256", new Uint8Array(32)).update(psk).digest()));
+    const emptyHash = new Uint8Array(createHash("sha256").digest());
+    for (const kind of ["ext", "res", "imp"] as const) {
+      assert.deepEqual(
+        ks.binderKey(kind),
+        expand("sha256", early, hkdfLabel(32, `${kind} binder`, emptyHash), 32),
+      );
+    }
+    assert.notDeepEqual(ks.binderKey("ext"), ks.binderKey("imp"));
+  });
+
+  test("early() may be repeated before handshake() to switch PSK", () => {
+    const ks = new KeySchedule(sha256);
+    ks.early(crypto.randomBytes(32));
+    ks.early(t.resumptionPsk);
+    const fresh = new KeySchedule(sha256);
+    fresh.early(t.resumptionPsk);
+    assert.deepEqual(ks.binderKey("res"), fresh.binderKey("res"));
+  });
+
+  test("a psk_ke handshake uses zeros for the shared secret", () => {
+    const a = new KeySchedule(sha384);
+    a.early(crypto.randomBytes(48));
+    const early = a.currentSecret();
+    a.handshake();
+    const salt = deriveSecret(sha384, early, "derived", sha384.digest(empty));
+    assert.deepEqual(a.currentSecret(), sha384.hkdfExtract(salt, new Uint8Array(48)));
+  });
+
+  test("calls out of order are internal errors; wipe() ends the schedule", () => {
+    const th = new Uint8Array(32);
+    const ks = new KeySchedule(sha256);
+    throwsAlert(() => ks.binderKey("ext"), "internal_error");
+    throwsAlert(() => ks.clientHandshakeTrafficSecret(th), "internal_error");
+    throwsAlert(() => ks.master(), "internal_error");
+    ks.handshake(new Uint8Array(32));
+    throwsAlert(() => ks.early(), "internal_error");
+    throwsAlert(() => ks.binderKey("res"), "internal_error");
+    throwsAlert(() => ks.clientApplicationTrafficSecret(th), "internal_error");
+    ks.master();
+    throwsAlert(() => ks.serverHandshakeTrafficSecret(th), "internal_error");
+    assert.equal(ks.resumptionMasterSecret(th).length, 32);
+    ks.wipe();
+    throwsAlert(() => ks.currentSecret(), "internal_error");
+    throwsAlert(() => ks.exporterMasterSecret(th), "internal_error");
+  });
+});
+
+describe("Finished, KeyUpdate, traffic keys, exporter", () => {
+  test("finishedMac is HMAC(finished_key, transcript hash) (RFC 8446 §4.4.4)", () => {
+    const base = crypto.randomBytes(48);
+    const th = crypto.randomBytes(48);
+    const finishedKey = expand("sha384", base, hkdfLabel(48, "finished", empty), 48);
+    const expected = new Uint8Array(createHmac("sha384", finishedKey).update(th).digest());
+    assert.deepEqual(finishedMac(sha384, base, th), expected);
+    assert.ok(verifyFinished(sha384, base, th, expected));
+    const wrong = expected.slice();
+    wrong[0]! ^= 0x80;
+    assert.equal(verifyFinished(sha384, base, th, wrong), false);
+    assert.equal(verifyFinished(sha384, base, th, new Uint8Array(0)), false);
+  });
+
+  test('nextTrafficSecret uses the "traffic upd" label (RFC 8446 §7.2)', () => {
+    const s0 = t.clientApplicationTrafficSecret;
+    const s1 = nextTrafficSecret(sha256, s0);
+    assert.deepEqual(s1, expand("sha256", s0, hkdfLabel(32, "traffic upd", empty), 32));
+    assert.notDeepEqual(nextTrafficSecret(sha256, s1), s1);
+  });
+
+  test("trafficKeys sizes follow the AEAD (RFC 8446 §7.3)", () => {
+    for (const [name, keyLength] of [
+      ["aes-128-gcm", 16],
+      ["aes-256-gcm", 32],
+      ["chacha20-poly1305", 32],
+    ] as const) {
+      const k = trafficKeys(sha384, crypto.aead(name), crypto.randomBytes(48));
+      assert.equal(k.key.length, keyLength);
+      assert.equal(k.iv.length, 12);
+    }
+  });
+
+  test("exportKeyingMaterial follows RFC 8446 §7.5", () => {
+    const ems = t.exporterMasterSecret;
+    const context = ascii("ctx");
+    const emptyHash = new Uint8Array(createHash("sha256").digest());
+    const perLabel = expand("sha256", ems, hkdfLabel(32, "EXPORTER-test", emptyHash), 32);
+    const contextHash = new Uint8Array(createHash("sha256").update(context).digest());
+    const expected = expand("sha256", perLabel, hkdfLabel(20, "exporter", contextHash), 20);
+    assert.deepEqual(exportKeyingMaterial(sha256, ems, "EXPORTER-test", context, 20), expected);
+  });
+
+  test("constantTimeEqual", () => {
+    assert.ok(constantTimeEqual(Uint8Array.of(1, 2), Uint8Array.of(1, 2)));
+    assert.equal(constantTimeEqual(Uint8Array.of(1, 2), Uint8Array.of(1, 3)), false);
+    assert.equal(constantTimeEqual(Uint8Array.of(1, 2), Uint8Array.of(1)), false);
+  });
+});

@@ -1,0 +1,454 @@
+/**
+ * The TLS 1.3 record layer (RFC 8446 §5): a deframer that cuts a byte stream
+ * into records with strict header checks, and the per-direction record
+ * protection (§5.2-§5.4). Sans-IO: bytes in, records out.
+ *
+ * Hot path (bulk data): on seal, one copy of the content into a reused
+ * TLSInnerPlaintext buffer and one of the AEAD output behind the header; on
+ * open, none (the content is a view into the decrypted inner plaintext).
+ * One AEAD key object per protector, imported once.
+ */
+
+import type { CipherSuiteInfo } from "../crypto/registry.ts";
+import type { AeadKey, Crypto } from "../crypto/types.ts";
+import { fatal } from "./alert.ts";
+import { trafficKeys } from "./key-schedule.ts";
+
+/** RFC 8446 §5.1: TLSPlaintext.length MUST NOT exceed 2^14 bytes. */
+export const MAX_PLAINTEXT_BYTES = 16384;
+/** RFC 8446 §5.2: TLSCiphertext.length MUST NOT exceed 2^14 + 256 bytes. */
+export const MAX_CIPHERTEXT_BYTES = 16384 + 256;
+/** RFC 8446 §5.4: the encoded TLSInnerPlaintext (content ‖ type ‖ zeros) MUST NOT exceed 2^14 + 1 bytes. */
+export const MAX_INNER_PLAINTEXT_BYTES = 16384 + 1;
+/** RFC 8446 §5.1: type (1) ‖ legacy_record_version (2) ‖ length (2). */
+export const RECORD_HEADER_BYTES = 5;
+/** RFC 8449 §4: the smallest record_size_limit an endpoint may advertise, in bytes. */
+export const MIN_RECORD_SIZE_LIMIT_BYTES = 64;
+/**
+ * Bytes a caller may leave in the deframer without draining it before push()
+ * refuses more. Draining (next() until undefined) leaves less than one record,
+ * so only a caller that never drains can reach it.
+ */
+export const MAX_DEFRAMER_BUFFER_BYTES = 1024 * 1024;
+/** Pushed chunks held before they are joined into one buffer (bounds the per-record work). */
+const MAX_PENDING_CHUNKS = 64;
+/**
+ * Records per traffic key after which a KeyUpdate is due (RFC 8446 §5.5: AES-GCM
+ * may protect at most 2^24.5 full-size records per key; this bound serves every suite).
+ */
+export const KEY_UPDATE_AFTER_RECORDS = 2 ** 24;
+
+/** RFC 8446 §5.1 legacy_record_version values. */
+export const RECORD_VERSION_TLS12 = 0x0303;
+export const RECORD_VERSION_TLS10 = 0x0301;
+
+/** RFC 8446 §5.1 ContentType. */
+export const ContentType = {
+  change_cipher_spec: 20,
+  alert: 21,
+  handshake: 22,
+  application_data: 23,
+} as const;
+
+export interface TlsRecord {
+  type: number;
+  legacyVersion: number;
+  fragment: Uint8Array;
+}
+
+/** AEAD expansion of every TLS 1.3 suite (RFC 8446 §5.2: the 16-byte tag). */
+const AEAD_TAG_BYTES = 16;
+
+function isKnownContentType(type: number): boolean {
+  return type >= ContentType.change_cipher_spec && type <= ContentType.application_data;
+}
+
+/**
+ * The TLSCiphertext limit for a record_size_limit we advertised (RFC 8449 §4:
+ * in TLS 1.3 the limit counts the whole TLSInnerPlaintext; the AEAD adds its tag).
+ */
+export function maxCiphertextForRecordSizeLimit(recordSizeLimit: number): number {
+  return Math.min(recordSizeLimit, MAX_INNER_PLAINTEXT_BYTES) + AEAD_TAG_BYTES;
+}
+
+/**
+ * Splits a byte stream into records. Header checks happen as soon as the 5
+ * header bytes are in, so an oversized or malformed record fails before its
+ * body arrives. After a failure every later call throws the same error.
+ *
+ * push() takes ownership of the bytes: a record that lies within one pushed
+ * chunk is returned as a view into it, without a copy.
+ */
+export class RecordDeframer {
+  private chunks: Uint8Array[] = [];
+  /** Read offset into chunks[0]. */
+  private offset = 0;
+  private total = 0;
+  private maxCiphertext = MAX_CIPHERTEXT_BYTES;
+  /** 0x0301 is accepted until the first 0x0303 record: the peer's first flight (see checkHeader). */
+  private sawTls12Version = false;
+  private failure: Error | undefined;
+
+  /** Bytes received and not yet returned as records. */
+  get buffered(): number {
+    return this.total;
+  }
+
+  push(data: Uint8Array): void {
+    if (this.failure) throw this.failure;
+    if (this.total > MAX_DEFRAMER_BUFFER_BYTES) {
+      throw this.fail(
+        fatal(
+          "internal_error",
+          `record deframer holds ${this.total} bytes, more than ${MAX_DEFRAMER_BUFFER_BYTES}: drain it with next()`,
+        ),
+      );
+    }
+    if (data.length === 0) return;
+    this.chunks.push(data);
+    this.total += data.length;
+    // A peer trickling bytes one segment at a time must not cost a growing chunk list.
+    if (this.chunks.length > MAX_PENDING_CHUNKS) this.compact();
+  }
+
+  /** The next complete record, or undefined until more bytes arrive. Throws TlsError on a bad header. */
+  next(): TlsRecord | undefined {
+    if (this.failure) throw this.failure;
+    if (this.total < RECORD_HEADER_BYTES) return undefined;
+    const type = this.peek(0);
+    const legacyVersion = (this.peek(1) << 8) | this.peek(2);
+    const length = (this.peek(3) << 8) | this.peek(4);
+    this.checkHeader(type, legacyVersion, length);
+    if (this.total < RECORD_HEADER_BYTES + length) return undefined;
+    const bytes = this.take(RECORD_HEADER_BYTES + length);
+    if (legacyVersion === RECORD_VERSION_TLS12) this.sawTls12Version = true;
+    return { type, legacyVersion, fragment: bytes.subarray(RECORD_HEADER_BYTES) };
+  }
+
+  /**
+   * Lowers the accepted TLSCiphertext length once a record_size_limit we
+   * advertised is in force (RFC 8449 §4); see maxCiphertextForRecordSizeLimit.
+   */
+  setMaxCiphertext(bytes: number): void {
+    if (!Number.isInteger(bytes) || bytes < MIN_RECORD_SIZE_LIMIT_BYTES || bytes > MAX_CIPHERTEXT_BYTES) {
+      throw fatal(
+        "internal_error",
+        `record deframer: ciphertext limit ${bytes} outside ${MIN_RECORD_SIZE_LIMIT_BYTES}..${MAX_CIPHERTEXT_BYTES}`,
+      );
+    }
+    this.maxCiphertext = bytes;
+  }
+
+  private checkHeader(type: number, legacyVersion: number, length: number): void {
+    // RFC 8446 §5: an unknown record type MUST be answered with unexpected_message.
+    if (!isKnownContentType(type)) {
+      throw this.fail(fatal("unexpected_message", `record of unknown content type ${type}`));
+    }
+    // RFC 8446 §5.1: every TLS 1.3 record says 0x0303, except that the initial ClientHello
+    // MAY say 0x0301. We accept 0x0301 on handshake records (the initial ClientHello, in
+    // as many fragments as it takes) and alerts (a peer refusing it) until the first
+    // 0x0303 record; after that, only 0x0303.
+    const versionOk =
+      legacyVersion === RECORD_VERSION_TLS12 ||
+      (legacyVersion === RECORD_VERSION_TLS10 &&
+        !this.sawTls12Version &&
+        (type === ContentType.handshake || type === ContentType.alert));
+    if (!versionOk) {
+      throw this.fail(
+        fatal(
+          "decode_error",
+          `record (type ${type}) with legacy_record_version 0x${legacyVersion.toString(16).padStart(4, "0")}, expected 0x0303`,
+        ),
+      );
+    }
+    // RFC 8446 §5.1/§5.2: plaintext records carry at most 2^14 bytes; protected records
+    // (outer type application_data) at most 2^14 + 256, or less under record_size_limit.
+    const limit = type === ContentType.application_data ? this.maxCiphertext : MAX_PLAINTEXT_BYTES;
+    if (length > limit) {
+      throw this.fail(fatal("record_overflow", `record (type ${type}) of ${length} bytes exceeds ${limit}`));
+    }
+    // RFC 8446 §5.1: zero-length Handshake or Alert fragments MUST NOT be sent.
+    if (length === 0 && (type === ContentType.handshake || type === ContentType.alert)) {
+      throw this.fail(
+        fatal("decode_error", `zero-length ${type === ContentType.handshake ? "handshake" : "alert"} record`),
+      );
+    }
+  }
+
+  /** Joins the pending chunks into one (at most a record's worth when the caller drains). */
+  private compact(): void {
+    const all = new Uint8Array(this.total);
+    let at = 0;
+    for (const [i, chunk] of this.chunks.entries()) {
+      const part = i === 0 ? chunk.subarray(this.offset) : chunk;
+      all.set(part, at);
+      at += part.length;
+    }
+    this.chunks = [all];
+    this.offset = 0;
+  }
+
+  private fail(error: Error): Error {
+    this.failure = error;
+    return error;
+  }
+
+  /** Byte at `index` past the read position (index < total). */
+  private peek(index: number): number {
+    let i = this.offset + index;
+    for (const chunk of this.chunks) {
+      if (i < chunk.length) return chunk[i]!;
+      i -= chunk.length;
+    }
+    return 0; // unreachable: callers check total first
+  }
+
+  /** Removes `length` bytes (<= total): a view when they lie in one chunk, else a copy. */
+  private take(length: number): Uint8Array {
+    const first = this.chunks[0]!;
+    let out: Uint8Array;
+    if (first.length - this.offset >= length) {
+      out = first.subarray(this.offset, this.offset + length);
+      this.offset += length;
+      if (this.offset === first.length) {
+        this.chunks.shift();
+        this.offset = 0;
+      }
+    } else {
+      out = new Uint8Array(length);
+      let filled = 0;
+      while (filled < length) {
+        const chunk = this.chunks[0]!;
+        const n = Math.min(chunk.length - this.offset, length - filled);
+        out.set(chunk.subarray(this.offset, this.offset + n), filled);
+        filled += n;
+        this.offset += n;
+        if (this.offset === chunk.length) {
+          this.chunks.shift();
+          this.offset = 0;
+        }
+      }
+    }
+    this.total -= length;
+    return out;
+  }
+}
+
+/** A plaintext record (before keys are in place, and change_cipher_spec), RFC 8446 §5.1. */
+export function encodePlainRecord(
+  type: number,
+  fragment: Uint8Array,
+  legacyVersion: number = RECORD_VERSION_TLS12,
+): Uint8Array {
+  if (!isKnownContentType(type))
+    throw fatal("internal_error", `encodePlainRecord: unknown content type ${type}`);
+  if (fragment.length > MAX_PLAINTEXT_BYTES) {
+    throw fatal(
+      "internal_error",
+      `encodePlainRecord: fragment of ${fragment.length} bytes exceeds ${MAX_PLAINTEXT_BYTES}`,
+    );
+  }
+  if (fragment.length === 0 && (type === ContentType.handshake || type === ContentType.alert)) {
+    throw fatal("internal_error", "encodePlainRecord: zero-length handshake or alert fragment");
+  }
+  const out = new Uint8Array(RECORD_HEADER_BYTES + fragment.length);
+  out[0] = type;
+  out[1] = legacyVersion >>> 8;
+  out[2] = legacyVersion & 0xff;
+  out[3] = fragment.length >>> 8;
+  out[4] = fragment.length & 0xff;
+  out.set(fragment, RECORD_HEADER_BYTES);
+  return out;
+}
+
+/** Largest 64-bit sequence number half (RFC 8446 §5.3: the sequence number MUST NOT wrap). */
+const UINT32_MAX = 0xffffffff;
+
+/**
+ * Protection for one direction under one traffic secret (RFC 8446 §5.2-§5.4).
+ * The sequence number starts at 0 and counts every record sealed or opened;
+ * a new traffic secret (next flight, KeyUpdate) means a new protector.
+ */
+export class RecordProtector {
+  private key: AeadKey | undefined;
+  private readonly iv: Uint8Array;
+  /** Per-record nonce buffer (RFC 8446 §5.3), rewritten before each AEAD call. */
+  private readonly nonce: Uint8Array;
+  /** Where seal() assembles TLSInnerPlaintext; wiped by wipe(). */
+  private readonly scratch = new Uint8Array(MAX_INNER_PLAINTEXT_BYTES);
+  private seqHigh: number;
+  private seqLow: number;
+  private exhausted = false;
+
+  constructor(
+    crypto: Crypto,
+    suite: CipherSuiteInfo,
+    trafficSecret: Uint8Array,
+    options?: { initialSequence?: bigint },
+  ) {
+    const aead = crypto.aead(suite.aead);
+    const keys = trafficKeys(crypto.hash(suite.hash), aead, trafficSecret);
+    try {
+      this.key = aead.importKey(keys.key);
+    } finally {
+      keys.key.fill(0);
+    }
+    this.iv = keys.iv;
+    this.nonce = new Uint8Array(keys.iv.length);
+    const start = options?.initialSequence ?? 0n;
+    if (start < 0n || start > 0xffffffffffffffffn)
+      throw fatal("internal_error", "sequence number outside 64 bits");
+    this.seqHigh = Number(start >> 32n);
+    this.seqLow = Number(start & 0xffffffffn);
+  }
+
+  /** The sequence number of the next record. */
+  get sequence(): bigint {
+    return (BigInt(this.seqHigh) << 32n) | BigInt(this.seqLow);
+  }
+
+  /** True once this key has protected KEY_UPDATE_AFTER_RECORDS records (RFC 8446 §5.5). */
+  get keyUpdateDue(): boolean {
+    return this.seqHigh > 0 || this.seqLow >= KEY_UPDATE_AFTER_RECORDS;
+  }
+
+  /**
+   * Seals `content` of inner content `type` with `padding` zero bytes
+   * (RFC 8446 §5.4) and returns the whole TLSCiphertext record, header included.
+   */
+  seal(type: number, content: Uint8Array, padding = 0): Uint8Array {
+    const key = this.useKey();
+    if (
+      type !== ContentType.alert &&
+      type !== ContentType.handshake &&
+      type !== ContentType.application_data
+    ) {
+      throw fatal("internal_error", `seal: content type ${type} cannot be protected`);
+    }
+    if (!Number.isInteger(padding) || padding < 0)
+      throw fatal("internal_error", `seal: bad padding ${padding}`);
+    if (content.length > MAX_PLAINTEXT_BYTES || content.length + 1 + padding > MAX_INNER_PLAINTEXT_BYTES) {
+      throw fatal(
+        "internal_error",
+        `seal: ${content.length} content bytes + type + ${padding} padding exceed ${MAX_INNER_PLAINTEXT_BYTES}`,
+      );
+    }
+    if (content.length === 0 && type !== ContentType.application_data) {
+      throw fatal("internal_error", "seal: zero-length handshake or alert content");
+    }
+    // TLSInnerPlaintext = content ‖ type ‖ zeros[padding], assembled in the reusable scratch
+    // buffer: the AEAD reads it synchronously, and a fresh 16 KiB array per record costs
+    // more than the copy itself.
+    const innerLength = content.length + 1 + padding;
+    const inner = this.scratch.subarray(0, innerLength);
+    inner.set(content);
+    inner[content.length] = type;
+    if (padding > 0) inner.fill(0, content.length + 1);
+    const length = innerLength + AEAD_TAG_BYTES;
+    const header = Uint8Array.of(ContentType.application_data, 0x03, 0x03, length >>> 8, length & 0xff);
+    // RFC 8446 §5.2: additional_data = the record header.
+    const body = key.seal(this.nextNonce(), inner, header);
+    const record = new Uint8Array(RECORD_HEADER_BYTES + body.length);
+    record.set(header);
+    record.set(body, RECORD_HEADER_BYTES);
+    return record;
+  }
+
+  /**
+   * Opens one protected record. Throws TlsError: bad_record_mac (authentication
+   * failed), record_overflow (too long), unexpected_message (not a protected
+   * record, no content type, or an empty handshake/alert).
+   */
+  open(record: TlsRecord): { type: number; content: Uint8Array } {
+    const key = this.useKey();
+    if (record.type !== ContentType.application_data) {
+      throw fatal(
+        "unexpected_message",
+        `record of type ${record.type} where a protected record was expected`,
+      );
+    }
+    const fragment = record.fragment;
+    if (
+      fragment.length > MAX_CIPHERTEXT_BYTES ||
+      fragment.length - AEAD_TAG_BYTES > MAX_INNER_PLAINTEXT_BYTES
+    ) {
+      throw fatal(
+        "record_overflow",
+        `protected record of ${fragment.length} bytes exceeds 2^14 + 1 inner bytes`,
+      );
+    }
+    if (fragment.length < AEAD_TAG_BYTES + 1) {
+      throw fatal(
+        "bad_record_mac",
+        `protected record of ${fragment.length} bytes is shorter than tag + type`,
+      );
+    }
+    const aad = Uint8Array.of(
+      record.type,
+      record.legacyVersion >>> 8,
+      record.legacyVersion & 0xff,
+      fragment.length >>> 8,
+      fragment.length & 0xff,
+    );
+    const inner = key.open(this.nextNonce(), fragment, aad);
+    if (inner === null) throw fatal("bad_record_mac", "record authentication failed");
+    // RFC 8446 §5.4: the content type is the last non-zero byte; all zeros is unexpected_message.
+    let end = inner.length - 1;
+    while (end >= 0 && inner[end] === 0) end--;
+    if (end < 0) throw fatal("unexpected_message", "protected record with no non-zero content type");
+    const type = inner[end]!;
+    if (
+      type !== ContentType.alert &&
+      type !== ContentType.handshake &&
+      type !== ContentType.application_data
+    ) {
+      throw fatal("unexpected_message", `protected record with inner content type ${type}`);
+    }
+    if (end === 0 && type !== ContentType.application_data) {
+      throw fatal("unexpected_message", "zero-length handshake or alert content in a protected record");
+    }
+    return { type, content: inner.subarray(0, end) };
+  }
+
+  /** Wipes the IV and drops the key; later calls throw. */
+  wipe(): void {
+    this.iv.fill(0);
+    this.nonce.fill(0);
+    this.scratch.fill(0);
+    this.key = undefined;
+  }
+
+  private useKey(): AeadKey {
+    if (this.key === undefined) throw fatal("internal_error", "record protector used after wipe()");
+    if (this.exhausted) throw fatal("internal_error", "record sequence number exhausted (RFC 8446 §5.3)");
+    return this.key;
+  }
+
+  /** RFC 8446 §5.3: nonce = write_iv XOR (64-bit big-endian sequence number, left-padded); then seq++. */
+  private nextNonce(): Uint8Array {
+    const n = this.nonce;
+    const iv = this.iv;
+    const last = iv.length - 8;
+    n.set(iv);
+    const hi = this.seqHigh;
+    const lo = this.seqLow;
+    n[last] = iv[last]! ^ (hi >>> 24);
+    n[last + 1] = iv[last + 1]! ^ ((hi >>> 16) & 0xff);
+    n[last + 2] = iv[last + 2]! ^ ((hi >>> 8) & 0xff);
+    n[last + 3] = iv[last + 3]! ^ (hi & 0xff);
+    n[last + 4] = iv[last + 4]! ^ (lo >>> 24);
+    n[last + 5] = iv[last + 5]! ^ ((lo >>> 16) & 0xff);
+    n[last + 6] = iv[last + 6]! ^ ((lo >>> 8) & 0xff);
+    n[last + 7] = iv[last + 7]! ^ (lo & 0xff);
+    if (lo === UINT32_MAX) {
+      if (hi === UINT32_MAX) this.exhausted = true;
+      else {
+        this.seqHigh = hi + 1;
+        this.seqLow = 0;
+      }
+    } else {
+      this.seqLow = lo + 1;
+    }
+    return n;
+  }
+}

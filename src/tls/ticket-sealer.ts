@@ -1,0 +1,179 @@
+/**
+ * Stateless session tickets for the server (RFC 8446 §4.6.1: the ticket is
+ * opaque to the client). The server's resumption state is sealed with
+ * AES-256-GCM under a random key that rotates; a ticket names its key by a
+ * random key id, carries its expiry inside the authenticated plaintext, and
+ * has a constant overhead:
+ *
+ *   ticket = version (1) ‖ key id (8) ‖ nonce (12) ‖ AEAD(expiry ms (8) ‖ state) incl. tag (16)
+ *
+ * open() answers null for anything but a genuine, unexpired ticket of a key
+ * still held: tickets are attacker input and never make it throw.
+ */
+import type { AeadKey, Crypto } from "../crypto/types.ts";
+import { fatal } from "./alert.ts";
+
+const TICKET_FORMAT_VERSION = 1;
+const KEY_ID_BYTES = 8;
+const NONCE_BYTES = 12;
+const EXPIRY_BYTES = 8;
+const TAG_BYTES = 16;
+const HEADER_BYTES = 1 + KEY_ID_BYTES + NONCE_BYTES;
+const TICKET_KEY_BYTES = 32; // AES-256
+
+/** Bytes a ticket adds to the sealed state. */
+export const TICKET_OVERHEAD_BYTES = HEADER_BYTES + EXPIRY_BYTES + TAG_BYTES;
+/** Largest state seal() accepts: room for a resumption secret, ALPN, SNI and a client certificate chain. */
+export const MAX_TICKET_STATE_BYTES = 16 * 1024;
+/** Largest ticket open() looks at; anything longer is refused unread. */
+export const MAX_TICKET_BYTES = MAX_TICKET_STATE_BYTES + TICKET_OVERHEAD_BYTES;
+/** RFC 8446 §4.6.1: ticket_lifetime MUST NOT exceed 7 days. */
+export const MAX_TICKET_LIFETIME_SECONDS = 604800;
+export const DEFAULT_TICKET_LIFETIME_SECONDS = 7200;
+export const DEFAULT_TICKET_ROTATE_AFTER_SECONDS = 3600;
+/** Keys held at once (the current one and retired ones whose tickets may still be valid). */
+export const MAX_TICKET_KEYS = 8;
+
+interface TicketKey {
+  id: Uint8Array;
+  key: AeadKey;
+  createdMs: number;
+  /** When it stopped sealing; undefined for the current key. */
+  retiredMs: number | undefined;
+}
+
+export class TicketSealer {
+  /** The lifetime written into tickets, to announce as NewSessionTicket.ticket_lifetime. */
+  readonly lifetimeSeconds: number;
+  private readonly rotateAfterMs: number;
+  private readonly crypto: Crypto;
+  private keys: TicketKey[] = [];
+
+  constructor(crypto: Crypto, opts?: { lifetimeSeconds?: number; rotateAfterSeconds?: number }) {
+    const lifetime = opts?.lifetimeSeconds ?? DEFAULT_TICKET_LIFETIME_SECONDS;
+    const rotateAfter = opts?.rotateAfterSeconds ?? DEFAULT_TICKET_ROTATE_AFTER_SECONDS;
+    if (!Number.isInteger(lifetime) || lifetime < 1 || lifetime > MAX_TICKET_LIFETIME_SECONDS) {
+      throw fatal(
+        "internal_error",
+        `ticket lifetime ${lifetime} s outside 1..${MAX_TICKET_LIFETIME_SECONDS}`,
+      );
+    }
+    if (!Number.isInteger(rotateAfter) || rotateAfter < 1) {
+      throw fatal("internal_error", `ticket key rotation period ${rotateAfter} s is not a positive integer`);
+    }
+    this.crypto = crypto;
+    this.lifetimeSeconds = lifetime;
+    this.rotateAfterMs = rotateAfter * 1000;
+  }
+
+  /** Seals the server's resumption state into a ticket valid for lifetimeSeconds from nowMs. */
+  seal(state: Uint8Array, nowMs: number): Uint8Array {
+    if (!Number.isSafeInteger(nowMs) || nowMs < 0)
+      throw fatal("internal_error", `ticket clock ${nowMs} is not a time in ms`);
+    if (state.length > MAX_TICKET_STATE_BYTES) {
+      throw fatal(
+        "internal_error",
+        `ticket state of ${state.length} bytes exceeds ${MAX_TICKET_STATE_BYTES}`,
+      );
+    }
+    const current = this.currentKey(nowMs);
+    const plaintext = new Uint8Array(EXPIRY_BYTES + state.length);
+    writeUint64(plaintext, 0, nowMs + this.lifetimeSeconds * 1000);
+    plaintext.set(state, EXPIRY_BYTES);
+    const header = new Uint8Array(HEADER_BYTES);
+    header[0] = TICKET_FORMAT_VERSION;
+    header.set(current.id, 1);
+    const nonce = this.crypto.randomBytes(NONCE_BYTES);
+    header.set(nonce, 1 + KEY_ID_BYTES);
+    // The header is the AAD: version, key id and nonce are bound to the sealed state.
+    const sealed = current.key.seal(nonce, plaintext, header);
+    plaintext.fill(0);
+    const ticket = new Uint8Array(HEADER_BYTES + sealed.length);
+    ticket.set(header);
+    ticket.set(sealed, HEADER_BYTES);
+    return ticket;
+  }
+
+  /** The sealed state, or null for a ticket that is malformed, forged, of an unknown key, or expired. */
+  open(ticket: Uint8Array, nowMs: number): Uint8Array | null {
+    try {
+      if (!(ticket instanceof Uint8Array)) return null;
+      if (ticket.length < TICKET_OVERHEAD_BYTES || ticket.length > MAX_TICKET_BYTES) return null;
+      if (ticket[0] !== TICKET_FORMAT_VERSION) return null;
+      this.prune(nowMs);
+      const id = ticket.subarray(1, 1 + KEY_ID_BYTES);
+      const entry = this.keys.find((k) => sameBytes(k.id, id));
+      if (entry === undefined) return null;
+      const header = ticket.subarray(0, HEADER_BYTES);
+      const nonce = ticket.subarray(1 + KEY_ID_BYTES, HEADER_BYTES);
+      const plaintext = entry.key.open(nonce, ticket.subarray(HEADER_BYTES), header);
+      if (plaintext === null) return null;
+      const expiryMs = readUint64(plaintext, 0);
+      // Expired, or valid for longer than this sealer ever grants (a clock that went back).
+      if (nowMs >= expiryMs || expiryMs - nowMs > this.lifetimeSeconds * 1000) {
+        plaintext.fill(0);
+        return null;
+      }
+      return plaintext.slice(EXPIRY_BYTES);
+    } catch {
+      return null;
+    }
+  }
+
+  /** Starts a new sealing key now (the old one keeps opening its tickets until they expire). */
+  rotate(nowMs: number): void {
+    const current = this.keys.find((k) => k.retiredMs === undefined);
+    if (current) current.retiredMs = nowMs;
+    const raw = this.crypto.randomBytes(TICKET_KEY_BYTES);
+    try {
+      this.keys.push({
+        id: this.crypto.randomBytes(KEY_ID_BYTES),
+        key: this.crypto.aead("aes-256-gcm").importKey(raw),
+        createdMs: nowMs,
+        retiredMs: undefined,
+      });
+    } finally {
+      raw.fill(0);
+    }
+    this.prune(nowMs);
+  }
+
+  private currentKey(nowMs: number): TicketKey {
+    let current = this.keys.find((k) => k.retiredMs === undefined);
+    if (
+      current === undefined ||
+      nowMs - current.createdMs >= this.rotateAfterMs ||
+      nowMs < current.createdMs
+    ) {
+      this.rotate(nowMs);
+      current = this.keys.find((k) => k.retiredMs === undefined)!;
+    }
+    return current;
+  }
+
+  /** Drops retired keys whose last ticket has expired, and the oldest beyond MAX_TICKET_KEYS. */
+  private prune(nowMs: number): void {
+    const lifetimeMs = this.lifetimeSeconds * 1000;
+    this.keys = this.keys.filter((k) => k.retiredMs === undefined || nowMs < k.retiredMs + lifetimeMs);
+    while (this.keys.length > MAX_TICKET_KEYS) this.keys.shift();
+  }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Big-endian uint64 of a non-negative safe integer (milliseconds since the epoch). */
+function writeUint64(out: Uint8Array, at: number, value: number): void {
+  const high = Math.floor(value / 2 ** 32);
+  const low = value % 2 ** 32;
+  new DataView(out.buffer, out.byteOffset, out.byteLength).setUint32(at, high);
+  new DataView(out.buffer, out.byteOffset, out.byteLength).setUint32(at + 4, low);
+}
+
+function readUint64(bytes: Uint8Array, at: number): number {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return view.getUint32(at) * 2 ** 32 + view.getUint32(at + 4);
+}
