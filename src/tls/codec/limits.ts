@@ -1,0 +1,30 @@
+/**
+ * Every bound the handshake codec enforces, in one place. Limits are checked
+ * when a length is read, before any bytes are buffered, so a hostile peer can
+ * make us hold at most the largest of these.
+ */
+
+/** Largest handshake message other than Certificate (a ClientHello with a few PQ key shares is ~5 KB; an SLH-DSA-256f CertificateVerify ~50 KB). */
+export const MAX_HANDSHAKE_MESSAGE_BYTES = 64 * 1024;
+/** Certificate messages carry whole chains: SLH-DSA chains reach ~150 KB. */
+export const MAX_CERTIFICATE_MESSAGE_BYTES = 256 * 1024;
+/** Certificates in one Certificate message (leaf plus intermediates). */
+export const MAX_CERTIFICATES = 10;
+/** Extensions in one extension block (§4.2). */
+export const MAX_EXTENSIONS = 64;
+/** Key shares in one ClientHello (§4.2.8). */
+export const MAX_KEY_SHARES = 16;
+/** PSK identities offered in one ClientHello (§4.2.11). */
+export const MAX_PSK_IDENTITIES = 16;
+/** ALPN protocol names in one list (RFC 7301). */
+export const MAX_ALPN_PROTOCOLS = 32;
+/** NewSessionTicket ticket bytes we accept: the §4.6.1 maximum (OpenSSL tickets carry client chains of several KB). */
+export const MAX_TICKET_BYTES = 0xffff;
+/** Length of ClientHello.random / ServerHello.random. */
+export const RANDOM_BYTES = 32;
+/** legacy_session_id is at most 32 bytes (§4.1.2). */
+export const MAX_SESSION_ID_BYTES = 32;
+/** RFC 8449 §4: smallest record_size_limit a peer may advertise. */
+export const MIN_RECORD_SIZE_LIMIT = 64;
+/** RFC 8449 §4: largest useful value in TLS 1.3 (2^14 plus the content type byte). */
+export const MAX_RECORD_SIZE_LIMIT = 16385;

@@ -1,0 +1,178 @@
+/**
+ * Connection configuration (the API in notes/tls-api.md) and its resolution
+ * against a policy and the available crypto. Resolution happens once, when a
+ * connection is created; a configuration that contradicts its policy is a
+ * TlsConfigError thrown to the caller, never a handshake on weaker terms.
+ */
+import {
+  CIPHER_SUITES,
+  type CipherSuiteInfo,
+  type CipherSuiteName,
+  cipherSuiteByName,
+  type GroupInfo,
+  type GroupName,
+  groupByName,
+  type SignatureSchemeInfo,
+  signatureByName,
+} from "../crypto/registry.ts";
+import { defaultCrypto } from "../crypto/select.ts";
+import type { Crypto, HashName, SignatureName } from "../crypto/types.ts";
+import type { CertifiedKey, PeerVerifier } from "../pki/types.ts";
+import { MAX_ALPN_PROTOCOLS, MAX_RECORD_SIZE_LIMIT, MIN_RECORD_SIZE_LIMIT } from "./codec/limits.ts";
+import {
+  DEFAULT_POLICY,
+  defaultGroups,
+  defaultSignatureSchemes,
+  groupAllowed,
+  POLICIES,
+  type Policy,
+  type PolicyName,
+  signatureAllowed,
+} from "./policy.ts";
+import type { TicketSealer } from "./ticket-sealer.ts";
+
+export interface TlsCommonConfig {
+  /** Default: defaultCrypto() from src/crypto/select.ts. */
+  crypto?: Crypto;
+  /** Default "hybrid". */
+  policy?: PolicyName;
+  /** Preference order; default from the policy. */
+  groups?: GroupName[];
+  cipherSuites?: CipherSuiteName[];
+  signatureSchemes?: SignatureName[];
+  alpnProtocols?: string[];
+  /** RFC 8449: the largest record plaintext (content type included) we accept, advertised to the peer. */
+  recordSizeLimit?: number;
+  /** Pad every protected record to a multiple of this many bytes (0 = none). */
+  padding?: number;
+  /** Millisecond clock for tickets and certificate validity (sans-IO: injected). */
+  now?: () => number;
+}
+
+/** A pre-shared key agreed out of band (DESIGN.md §4 embedded profile). */
+export interface ExternalPsk {
+  identity: Uint8Array;
+  key: Uint8Array;
+  /** Hash the PSK is bound to; default sha256 (§4.2.11). */
+  hash?: HashName;
+  /** Use the RFC 9258 importer: the wire identity is the ImportedIdentity and the key the derived ipsk. */
+  importer?: { context?: Uint8Array };
+}
+
+/** What a client keeps from a NewSessionTicket to resume later (§4.6.1). */
+export interface ResumptionSession {
+  readonly cipherSuite: CipherSuiteName;
+  readonly ticket: Uint8Array;
+  /** The resumption PSK derived from the ticket nonce. */
+  readonly psk: Uint8Array;
+  readonly ageAdd: number;
+  readonly lifetimeSeconds: number;
+  readonly receivedAtMs: number;
+  readonly serverName?: string;
+  readonly alpn?: string;
+}
+
+export interface TlsClientConfig extends TlsCommonConfig {
+  /** SNI and the name the server certificate must match. */
+  serverName?: string;
+  verifier: PeerVerifier;
+  /** Groups to send key shares for (default: the first of `groups`). */
+  keyShareGroups?: GroupName[];
+  /** Sent if the server asks (CertificateRequest). */
+  certificate?: CertifiedKey;
+  session?: ResumptionSession;
+  onSessionTicket?: (s: ResumptionSession) => void;
+  externalPsk?: ExternalPsk;
+  pskModes?: ("psk_ke" | "psk_dhe_ke")[];
+  /** RFC 8446 §D.4; default true. */
+  middleboxCompat?: boolean;
+}
+
+export interface TlsServerConfig extends TlsCommonConfig {
+  /** Chosen by the client's signature_algorithms. */
+  certificate?: CertifiedKey | CertifiedKey[];
+  clientAuth?: "none" | "request" | "require";
+  clientVerifier?: PeerVerifier;
+  sessionTickets?: { sealer: TicketSealer; count?: number } | false;
+  externalPsks?: (identity: Uint8Array) => ExternalPsk | undefined;
+}
+
+export class TlsConfigError extends Error {
+  readonly code = "bad-config";
+  constructor(message: string) {
+    super(message);
+    this.name = "TlsConfigError";
+  }
+}
+
+/** Largest padding multiple: a record plaintext is at most 2^14 bytes (§5.4). */
+export const MAX_PADDING_MULTIPLE_BYTES = 16384;
+
+export interface ResolvedConfig {
+  readonly crypto: Crypto;
+  readonly policy: Policy;
+  readonly groups: readonly GroupInfo[];
+  readonly suites: readonly CipherSuiteInfo[];
+  readonly signatureSchemes: readonly SignatureSchemeInfo[];
+  readonly alpn: readonly string[];
+  readonly recordSizeLimit: number | undefined;
+  readonly padding: number;
+  readonly now: () => number;
+}
+
+export function resolveCommon(c: TlsCommonConfig): ResolvedConfig {
+  const crypto = c.crypto ?? defaultCrypto();
+  const policy = POLICIES[c.policy ?? DEFAULT_POLICY];
+  if (!policy) throw new TlsConfigError(`unknown policy ${c.policy}`);
+  const groups = (c.groups ?? defaultGroups(policy, crypto)).map((n) => {
+    const g = groupByName(n);
+    if (!g) throw new TlsConfigError(`unknown group ${n}`);
+    if (!groupAllowed(policy, g)) throw new TlsConfigError(`group ${n} is refused by policy ${policy.name}`);
+    if (!g.components.every((k) => crypto.hasKem(k)))
+      throw new TlsConfigError(`group ${n} is not available in this runtime`);
+    return g;
+  });
+  if (groups.length === 0) throw new TlsConfigError("no key exchange group available");
+  const suites = (c.cipherSuites ?? CIPHER_SUITES.map((s) => s.name)).map((n) => {
+    const s = cipherSuiteByName(n);
+    if (!s) throw new TlsConfigError(`unknown cipher suite ${n}`);
+    return s;
+  });
+  if (suites.length === 0) throw new TlsConfigError("no cipher suite configured");
+  const signatureSchemes = (c.signatureSchemes ?? defaultSignatureSchemes(policy, crypto)).map((n) => {
+    const s = signatureByName(n);
+    if (!s) throw new TlsConfigError(`unknown signature scheme ${n}`);
+    if (!signatureAllowed(policy, s))
+      throw new TlsConfigError(`signature ${n} is refused by policy ${policy.name}`);
+    return s;
+  });
+  const alpn = c.alpnProtocols ?? [];
+  if (alpn.length > MAX_ALPN_PROTOCOLS)
+    throw new TlsConfigError(`more than ${MAX_ALPN_PROTOCOLS} ALPN protocols`);
+  for (const p of alpn) {
+    const n = new TextEncoder().encode(p).length;
+    if (n < 1 || n > 255) throw new TlsConfigError(`ALPN protocol "${p}" must be 1..255 bytes`);
+  }
+  const limit = c.recordSizeLimit;
+  if (
+    limit !== undefined &&
+    (!Number.isInteger(limit) || limit < MIN_RECORD_SIZE_LIMIT || limit > MAX_RECORD_SIZE_LIMIT)
+  ) {
+    throw new TlsConfigError(`recordSizeLimit must be ${MIN_RECORD_SIZE_LIMIT}..${MAX_RECORD_SIZE_LIMIT}`);
+  }
+  const padding = c.padding ?? 0;
+  if (!Number.isInteger(padding) || padding < 0 || padding > MAX_PADDING_MULTIPLE_BYTES) {
+    throw new TlsConfigError(`padding must be 0..${MAX_PADDING_MULTIPLE_BYTES}`);
+  }
+  return {
+    crypto,
+    policy,
+    groups,
+    suites,
+    signatureSchemes,
+    alpn,
+    recordSizeLimit: limit,
+    padding,
+    now: c.now ?? Date.now,
+  };
+}

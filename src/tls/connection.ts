@@ -1,0 +1,434 @@
+/**
+ * The sans-IO TLS 1.3 connection (notes/tls-api.md): bytes in through
+ * `receive`, bytes out through `takeOutgoing`. It owns the record layer,
+ * handshake-message reassembly, alerts, application data and KeyUpdate; the
+ * handshake itself is a ClientHandshake or ServerHandshake state machine.
+ *
+ * Peer input never makes `receive` throw: a failure queues the alert, sets
+ * `error` and `closed`. Application data is released only under the peer's
+ * application traffic keys, which are installed after its Finished verifies.
+ */
+import type { CipherSuiteInfo } from "../crypto/registry.ts";
+import type { Crypto } from "../crypto/types.ts";
+import { AlertDescription, AlertLevel, fatal, TlsError } from "./alert.ts";
+import { createClientHandshake } from "./client.ts";
+import { HandshakeJoiner } from "./codec/handshake-joiner.ts";
+import { type HandshakeMessage, keyUpdate } from "./codec/messages.ts";
+import { HandshakeType, KeyUpdateRequest } from "./codec/types.ts";
+import { resolveCommon, type TlsClientConfig, type TlsServerConfig } from "./config.ts";
+import type { Epoch, HandshakeEngine, HandshakeIo, NegotiatedInfo } from "./handshake-io.ts";
+import { nextTrafficSecret } from "./key-schedule.ts";
+import {
+  ContentType,
+  encodePlainRecord,
+  MAX_INNER_PLAINTEXT_BYTES,
+  MAX_PLAINTEXT_BYTES,
+  maxCiphertextForRecordSizeLimit,
+  RecordDeframer,
+  RecordProtector,
+  type TlsRecord,
+} from "./record-layer.ts";
+import { createServerHandshake } from "./server.ts";
+
+export type { NegotiatedInfo } from "./handshake-io.ts";
+
+export interface TlsConnection {
+  /** Never throws for peer input: on a fatal problem it queues the alert, sets `error` and `closed`. */
+  receive(data: Uint8Array): void;
+  /** Bytes to write to the transport, in order (drains the queue). */
+  takeOutgoing(): Uint8Array[];
+  /** Decrypted application data (drains); never before the handshake is verified. */
+  takeApplicationData(): Uint8Array[];
+  /** Throws TlsError if not yet connected or closed; fragments into records. */
+  send(data: Uint8Array): void;
+  /** Queues close_notify. */
+  close(): void;
+  keyUpdate(requestPeer?: boolean): void;
+  readonly handshakeComplete: boolean;
+  /** close_notify received. */
+  readonly peerClosed: boolean;
+  readonly closed: boolean;
+  readonly error: TlsError | undefined;
+  readonly info: NegotiatedInfo | undefined;
+}
+
+/**
+ * Lets a test play a misbehaving peer: every handshake message this side
+ * sends passes through `outgoingHandshake` after it entered our own
+ * transcript, and may be changed, dropped ([]) or multiplied.
+ */
+export interface PeerHooks {
+  /** `inject` queues an extra record (any content type) right after the returned messages. */
+  outgoingHandshake?: (
+    message: Uint8Array,
+    inject: (type: number, content: Uint8Array) => void,
+  ) => Uint8Array | Uint8Array[];
+}
+
+interface Direction {
+  protector: RecordProtector;
+  suite: CipherSuiteInfo;
+  secret: Uint8Array;
+  epoch: Epoch;
+}
+
+const ALERT_BYTES = 2;
+const CHANGE_CIPHER_SPEC_VALUE = 1;
+
+class Connection implements TlsConnection, HandshakeIo {
+  private readonly deframer = new RecordDeframer();
+  private readonly joiner = new HandshakeJoiner();
+  private readonly engine: HandshakeEngine;
+  private outgoing: Uint8Array[] = [];
+  private pendingHandshake: Uint8Array[] = [];
+  private appData: Uint8Array[] = [];
+  private read?: Direction;
+  private write?: Direction;
+  private ccsReceived = false;
+  private peerRecordLimit = MAX_INNER_PLAINTEXT_BYTES;
+  private readonly padding: number;
+  private readonly crypto: Crypto;
+  private _handshakeComplete = false;
+  private _peerClosed = false;
+  private _closed = false;
+  private _error?: TlsError;
+  private _info?: NegotiatedInfo;
+
+  constructor(
+    side: "client" | "server",
+    config: TlsClientConfig | TlsServerConfig,
+    private readonly hooks: PeerHooks = {},
+  ) {
+    const common = resolveCommon(config);
+    this.crypto = common.crypto;
+    this.padding = common.padding;
+    const resolved = { ...config, crypto: common.crypto };
+    this.engine =
+      side === "client"
+        ? createClientHandshake(resolved as TlsClientConfig, this)
+        : createServerHandshake(resolved as TlsServerConfig, this);
+    this.flush();
+  }
+
+  get handshakeComplete(): boolean {
+    return this._handshakeComplete;
+  }
+  get peerClosed(): boolean {
+    return this._peerClosed;
+  }
+  get closed(): boolean {
+    return this._closed;
+  }
+  get error(): TlsError | undefined {
+    return this._error;
+  }
+  get info(): NegotiatedInfo | undefined {
+    return this._info;
+  }
+
+  // --- input
+
+  receive(data: Uint8Array): void {
+    if (this._error || this._peerClosed) return;
+    try {
+      this.deframer.push(data);
+      for (let record = this.deframer.next(); record; record = this.deframer.next()) {
+        this.onRecord(record);
+        if (this._error || this._peerClosed) break;
+      }
+      this.flush();
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
+  private onRecord(record: TlsRecord): void {
+    if (record.type === ContentType.change_cipher_spec) {
+      this.onChangeCipherSpec(record.fragment);
+      return;
+    }
+    let type = record.type;
+    let content = record.fragment;
+    if (this.read) {
+      // A peer that fails before it has keys answers with a plaintext alert; accept that during the handshake.
+      if (record.type === ContentType.alert && !this._handshakeComplete && content.length === ALERT_BYTES) {
+        this.onAlert(content);
+        return;
+      }
+      ({ type, content } = this.read.protector.open(record));
+    } else if (type === ContentType.application_data) {
+      throw fatal("unexpected_message", "application data before the handshake keys");
+    }
+    if (type === ContentType.alert) this.onAlert(content);
+    else if (type === ContentType.handshake) this.onHandshakeFragment(content);
+    else if (type === ContentType.application_data) this.onApplicationData(content);
+    else throw fatal("unexpected_message", `record content type ${type}`);
+  }
+
+  private onApplicationData(content: Uint8Array): void {
+    // Only under the peer's application keys, i.e. after its Finished verified.
+    if (this.read?.epoch !== "application")
+      throw fatal("unexpected_message", "application data before Finished");
+    if (this.joiner.buffered > 0) {
+      throw fatal("unexpected_message", "application data inside a fragmented handshake message");
+    }
+    if (content.length > 0) this.appData.push(content.slice());
+  }
+
+  /** §5 / §D.4: one unprotected change_cipher_spec (value 1) is dropped during the handshake; anything else is an error. */
+  private onChangeCipherSpec(fragment: Uint8Array): void {
+    const allowed =
+      !this.ccsReceived && !this._handshakeComplete && this.engine.started && this.joiner.buffered === 0;
+    if (!allowed || fragment.length !== 1 || fragment[0] !== CHANGE_CIPHER_SPEC_VALUE) {
+      throw fatal("unexpected_message", "unexpected change_cipher_spec");
+    }
+    this.ccsReceived = true;
+  }
+
+  private onAlert(content: Uint8Array): void {
+    if (content.length !== ALERT_BYTES) throw fatal("decode_error", `alert of ${content.length} bytes`);
+    const description = content[1]!;
+    if (description === AlertDescription.close_notify) {
+      this._peerClosed = true;
+      return;
+    }
+    // §6.1: user_canceled is followed by close_notify; every other alert is fatal in TLS 1.3.
+    if (description === AlertDescription.user_canceled) return;
+    this._error = new TlsError(description, "peer", "alert from peer");
+    this._closed = true;
+    this.pendingHandshake = [];
+  }
+
+  private onHandshakeFragment(content: Uint8Array): void {
+    this.joiner.push(content.slice());
+    for (let m = this.joiner.next(); m; m = this.joiner.next()) {
+      this.onHandshakeMessage(m);
+      if (this._error || this._closed) return;
+    }
+  }
+
+  private onHandshakeMessage(m: HandshakeMessage): void {
+    if (
+      m.type === HandshakeType.key_update &&
+      this._handshakeComplete &&
+      this.read?.epoch === "application"
+    ) {
+      this.onKeyUpdate(m);
+      return;
+    }
+    this.engine.handle(m);
+  }
+
+  /** §4.6.3: new read keys; answer update_requested with our own KeyUpdate. */
+  private onKeyUpdate(m: HandshakeMessage): void {
+    const request = keyUpdate.decode(m.body);
+    if (request !== KeyUpdateRequest.update_not_requested && request !== KeyUpdateRequest.update_requested) {
+      throw fatal("illegal_parameter", `KeyUpdate request_update ${request}`);
+    }
+    const read = this.read!;
+    this.setReadKey(
+      read.suite,
+      nextTrafficSecret(this.crypto.hash(read.suite.hash), read.secret),
+      "application",
+    );
+    if (request === KeyUpdateRequest.update_requested && !this._closed) this.sendKeyUpdate(false);
+  }
+
+  // --- HandshakeIo (called by the state machines)
+
+  sendHandshake(message: Uint8Array): void {
+    const rewrite = this.hooks.outgoingHandshake;
+    if (!rewrite) {
+      this.pendingHandshake.push(message);
+      return;
+    }
+    const injected: [number, Uint8Array][] = [];
+    this.pendingHandshake.push(
+      ...[rewrite(message, (type, content) => injected.push([type, content]))].flat(),
+    );
+    if (injected.length === 0) return;
+    this.flush();
+    for (const [type, content] of injected) this.pushRecord(type, content);
+  }
+
+  sendChangeCipherSpec(): void {
+    this.flush();
+    this.outgoing.push(
+      encodePlainRecord(ContentType.change_cipher_spec, Uint8Array.of(CHANGE_CIPHER_SPEC_VALUE)),
+    );
+  }
+
+  setWriteKey(suite: CipherSuiteInfo, secret: Uint8Array, epoch: Epoch): void {
+    this.flush();
+    this.write?.protector.wipe();
+    this.write?.secret.fill(0);
+    this.write = {
+      protector: new RecordProtector(this.crypto, suite, secret),
+      suite,
+      secret: secret.slice(),
+      epoch,
+    };
+  }
+
+  setReadKey(suite: CipherSuiteInfo, secret: Uint8Array, epoch: Epoch): void {
+    // §5.1: handshake messages MUST NOT span a key change.
+    if (this.joiner.buffered > 0) throw fatal("unexpected_message", "handshake message spans a key change");
+    this.read?.protector.wipe();
+    this.read?.secret.fill(0);
+    this.read = {
+      protector: new RecordProtector(this.crypto, suite, secret),
+      suite,
+      secret: secret.slice(),
+      epoch,
+    };
+  }
+
+  setRecordSizeLimits(ours: number, peers: number): void {
+    this.peerRecordLimit = Math.min(peers, MAX_INNER_PLAINTEXT_BYTES);
+    this.deframer.setMaxCiphertext(maxCiphertextForRecordSizeLimit(ours));
+  }
+
+  complete(info: NegotiatedInfo): void {
+    this._handshakeComplete = true;
+    this._info = info;
+  }
+
+  // --- output
+
+  /** Seals queued handshake bytes into as few records as the limits allow (§5.1: several messages per record). */
+  private flush(): void {
+    if (this.pendingHandshake.length === 0) return;
+    const total = this.pendingHandshake.reduce((n, p) => n + p.length, 0);
+    const all = new Uint8Array(total);
+    let at = 0;
+    for (const p of this.pendingHandshake) {
+      all.set(p, at);
+      at += p.length;
+    }
+    this.pendingHandshake = [];
+    const max = this.write ? this.maxFragment() : MAX_PLAINTEXT_BYTES;
+    for (let i = 0; i < all.length; i += max)
+      this.pushRecord(ContentType.handshake, all.subarray(i, i + max));
+  }
+
+  /** Largest content per protected record: the peer's RFC 8449 limit counts the content type byte. */
+  private maxFragment(): number {
+    return Math.min(MAX_PLAINTEXT_BYTES, this.peerRecordLimit - 1);
+  }
+
+  private pushRecord(type: number, content: Uint8Array): void {
+    if (!this.write) {
+      this.outgoing.push(encodePlainRecord(type, content));
+      return;
+    }
+    let pad = 0;
+    if (this.padding > 0) {
+      pad = (this.padding - ((content.length + 1) % this.padding)) % this.padding;
+      pad = Math.min(pad, this.peerRecordLimit - content.length - 1);
+    }
+    this.outgoing.push(this.write.protector.seal(type, content, pad));
+  }
+
+  takeOutgoing(): Uint8Array[] {
+    this.flush();
+    const out = this.outgoing;
+    this.outgoing = [];
+    return out;
+  }
+
+  takeApplicationData(): Uint8Array[] {
+    const out = this.appData;
+    this.appData = [];
+    return out;
+  }
+
+  send(data: Uint8Array): void {
+    this.ensureOpen("send");
+    // §5.5: rekey before the AEAD's safe record count runs out.
+    if (this.write?.protector.keyUpdateDue) this.sendKeyUpdate(false);
+    const max = this.maxFragment();
+    if (data.length === 0) return;
+    for (let i = 0; i < data.length; i += max)
+      this.pushRecord(ContentType.application_data, data.subarray(i, i + max));
+  }
+
+  private ensureOpen(what: string): void {
+    if (this._error) throw this._error;
+    if (this._closed) throw new TlsError(AlertDescription.internal_error, "local", `${what} after close`);
+    if (!this._handshakeComplete || this.write?.epoch !== "application") {
+      throw new TlsError(
+        AlertDescription.internal_error,
+        "local",
+        `${what} before the handshake is complete`,
+      );
+    }
+  }
+
+  close(): void {
+    if (this._closed) return;
+    this.flush();
+    this.pushRecord(ContentType.alert, Uint8Array.of(AlertLevel.warning, AlertDescription.close_notify));
+    this._closed = true;
+  }
+
+  keyUpdate(requestPeer = false): void {
+    this.ensureOpen("keyUpdate");
+    this.sendKeyUpdate(requestPeer);
+  }
+
+  /** §4.6.3: the KeyUpdate goes under the old key; everything after under the next one. */
+  private sendKeyUpdate(requestPeer: boolean): void {
+    const write = this.write!;
+    this.sendHandshake(
+      keyUpdate.encode(
+        requestPeer ? KeyUpdateRequest.update_requested : KeyUpdateRequest.update_not_requested,
+      ),
+    );
+    const next = nextTrafficSecret(this.crypto.hash(write.suite.hash), write.secret);
+    this.setWriteKey(write.suite, next, "application");
+    next.fill(0);
+  }
+
+  /** Ends the connection on a local or peer failure: one fatal alert, nothing after it. */
+  private fail(e: unknown): void {
+    const error = toTlsError(e);
+    this._error = error;
+    this._closed = true;
+    this.pendingHandshake = [];
+    if (error.origin === "local") {
+      try {
+        this.pushRecord(ContentType.alert, Uint8Array.of(AlertLevel.fatal, error.alert));
+      } catch {
+        // The write key itself is unusable: nothing more can be sent.
+      }
+    }
+  }
+}
+
+function toTlsError(e: unknown): TlsError {
+  if (e instanceof TlsError) return e;
+  const name = (e as { name?: string })?.name;
+  const code = (e as { code?: string })?.code;
+  if (name === "CryptoError" && code === "invalid-input")
+    return fatal("illegal_parameter", (e as Error).message);
+  return fatal("internal_error", e instanceof Error ? e.message : String(e));
+}
+
+export function createTlsClient(config: TlsClientConfig): TlsConnection {
+  return new Connection("client", config);
+}
+
+export function createTlsServer(config: TlsServerConfig): TlsConnection {
+  return new Connection("server", config);
+}
+
+/** For tests only: a connection whose outgoing handshake messages pass through `hooks` (see PeerHooks). */
+export function createHostilePeer(side: "client", config: TlsClientConfig, hooks: PeerHooks): TlsConnection;
+export function createHostilePeer(side: "server", config: TlsServerConfig, hooks: PeerHooks): TlsConnection;
+export function createHostilePeer(
+  side: "client" | "server",
+  config: TlsClientConfig | TlsServerConfig,
+  hooks: PeerHooks,
+): TlsConnection {
+  return new Connection(side, config, hooks);
+}

@@ -1,0 +1,167 @@
+/** Session tickets, resumption, external PSKs (plain and RFC 9258-imported), client certificates. */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { ResumptionSession } from "./config.ts";
+import { connectPair, crypto, pki, transfer } from "./engine-test-helpers.ts";
+import { TicketSealer } from "./ticket-sealer.ts";
+
+function ticketPair(sealer: TicketSealer, extra: { client?: object; server?: object } = {}) {
+  const sessions: ResumptionSession[] = [];
+  const first = connectPair({
+    client: { onSessionTicket: (s) => sessions.push(s), ...extra.client },
+    server: { sessionTickets: { sealer, count: 2 }, ...extra.server },
+  });
+  return { first, sessions };
+}
+
+describe("tls engine: resumption", () => {
+  it("a ticket from one connection resumes the next with psk_dhe_ke", () => {
+    const sealer = new TicketSealer(crypto);
+    const { first, sessions } = ticketPair(sealer, {
+      client: { alpnProtocols: ["h2"] },
+      server: { alpnProtocols: ["h2"] },
+    });
+    assert.equal(first.client.info?.resumed, false);
+    assert.equal(sessions.length, 2, "two tickets");
+    const { client, server } = connectPair({
+      client: { session: sessions[0], alpnProtocols: ["h2"] },
+      server: { sessionTickets: { sealer }, alpnProtocols: ["h2"] },
+    });
+    assert.equal(client.error, undefined, client.error?.message);
+    assert.equal(server.error, undefined, server.error?.message);
+    assert.equal(client.info?.resumed, true);
+    assert.equal(server.info?.resumed, true);
+    assert.equal(client.info?.pskMode, "psk_dhe_ke");
+    assert.equal(client.info?.peerCertificates.length, 0, "no certificate in a resumed handshake");
+    assert.ok(client.info?.group);
+    const data = crypto.randomBytes(64);
+    assert.deepEqual(transfer(client, server, data), data);
+  });
+  it("an unknown ticket falls back to a full handshake", () => {
+    const { sessions } = ticketPair(new TicketSealer(crypto));
+    const { client, server } = connectPair({
+      client: { session: sessions[0] },
+      server: { sessionTickets: { sealer: new TicketSealer(crypto) } },
+    });
+    assert.equal(client.error, undefined, client.error?.message);
+    assert.equal(server.error, undefined);
+    assert.equal(client.info?.resumed, false);
+  });
+  it("an expired ticket is not offered, and the server ignores stale ages", () => {
+    const sealer = new TicketSealer(crypto, { lifetimeSeconds: 60 });
+    const { sessions } = ticketPair(sealer);
+    const old = { ...sessions[0]!, receivedAtMs: Date.now() - 120_000 };
+    const { client } = connectPair({ client: { session: old }, server: { sessionTickets: { sealer } } });
+    assert.equal(client.info?.resumed, false);
+    // A ticket whose claimed age is far from the server's view: full handshake.
+    const skewed = { ...sessions[1]!, receivedAtMs: Date.now() - 40_000 };
+    const second = connectPair({ client: { session: skewed }, server: { sessionTickets: { sealer } } });
+    assert.equal(second.client.error, undefined);
+    assert.equal(second.client.info?.resumed, false);
+  });
+  it("a ticket is not used for another server name", () => {
+    const sealer = new TicketSealer(crypto);
+    const { sessions } = ticketPair(sealer);
+    const { client, server } = connectPair({
+      client: { session: { ...sessions[0]!, serverName: "other.example" } },
+      server: { sessionTickets: { sealer } },
+    });
+    assert.equal(client.error, undefined, client.error?.message);
+    assert.equal(server.info?.resumed, false);
+  });
+  it("resumption works after HelloRetryRequest", () => {
+    const sealer = new TicketSealer(crypto);
+    const { sessions } = ticketPair(sealer);
+    const { client, server } = connectPair({
+      client: { session: sessions[0], groups: ["X25519MLKEM768", "MLKEM768"] },
+      server: { sessionTickets: { sealer }, groups: ["MLKEM768"] },
+    });
+    assert.equal(client.error, undefined, client.error?.message);
+    assert.equal(server.error, undefined, server.error?.message);
+    assert.equal(client.info?.helloRetry, true);
+    assert.equal(client.info?.resumed, true);
+  });
+});
+
+describe("tls engine: external PSK", () => {
+  const identity = new TextEncoder().encode("device-42");
+  const key = crypto.randomBytes(32);
+  for (const mode of ["psk_ke", "psk_dhe_ke"] as const) {
+    for (const imported of [false, true]) {
+      it(`${mode}${imported ? " with the RFC 9258 importer" : ""}`, () => {
+        const psk = {
+          identity,
+          key,
+          hash: "sha256" as const,
+          ...(imported ? { importer: { context: new Uint8Array([1, 2]) } } : {}),
+        };
+        const { client, server } = connectPair({
+          client: { externalPsk: psk, pskModes: [mode], cipherSuites: ["TLS_CHACHA20_POLY1305_SHA256"] },
+          server: {
+            certificate: undefined,
+            externalPsks: (id) =>
+              id.length === identity.length && id.every((b, i) => b === identity[i]) ? psk : undefined,
+          },
+        });
+        assert.equal(client.error, undefined, client.error?.message);
+        assert.equal(server.error, undefined, server.error?.message);
+        assert.equal(client.info?.pskMode, mode);
+        assert.equal(server.info?.pskMode, mode);
+        assert.equal(client.info?.resumed, false);
+        assert.equal(client.info?.group !== undefined, mode === "psk_dhe_ke");
+        const data = crypto.randomBytes(32);
+        assert.deepEqual(transfer(server, client, data), data);
+      });
+    }
+  }
+  it("the importer derives a key for the suite's hash (SHA-384 suite)", () => {
+    const psk = { identity, key, importer: {} };
+    const { client, server } = connectPair({
+      client: { externalPsk: psk, cipherSuites: ["TLS_AES_256_GCM_SHA384"] },
+      server: { certificate: undefined, externalPsks: () => psk },
+    });
+    assert.equal(client.error, undefined, client.error?.message);
+    assert.equal(server.info?.pskMode, "psk_dhe_ke");
+  });
+});
+
+describe("tls engine: PSK offers across HelloRetryRequest", () => {
+  it("a PSK whose hash does not fit the HRR's suite is dropped, the handshake goes on in full", () => {
+    const psk = { identity: new TextEncoder().encode("unknown"), key: crypto.randomBytes(32) };
+    const { client, server } = connectPair({
+      client: { externalPsk: psk, groups: ["X25519MLKEM768", "MLKEM768"] },
+      server: { groups: ["MLKEM768"] },
+    });
+    assert.equal(client.error, undefined, client.error?.message);
+    assert.equal(server.error, undefined, server.error?.message);
+    assert.equal(client.info?.helloRetry, true);
+    assert.equal(client.info?.pskMode, undefined);
+    assert.equal(client.info?.cipherSuite, "TLS_AES_256_GCM_SHA384");
+  });
+});
+
+describe("tls engine: client certificates", () => {
+  it("request: the client authenticates with its certificate", () => {
+    const { client, server } = connectPair({
+      client: { certificate: pki().client.certifiedKey },
+      server: { clientAuth: "require" },
+    });
+    assert.equal(client.error, undefined, client.error?.message);
+    assert.equal(server.error, undefined, server.error?.message);
+    assert.equal(server.info?.clientAuthenticated, true);
+    assert.equal(server.info?.peerCertificates.length, 2);
+    assert.equal(client.info?.clientAuthenticated, true);
+  });
+  it("request without a client certificate: empty Certificate, handshake succeeds", () => {
+    const { client, server } = connectPair({ server: { clientAuth: "request" } });
+    assert.equal(server.error, undefined, server.error?.message);
+    assert.equal(client.error, undefined);
+    assert.equal(server.info?.clientAuthenticated, false);
+  });
+  it("require without a client certificate: certificate_required", () => {
+    const { client, server } = connectPair({ server: { clientAuth: "require" } });
+    assert.equal(server.error?.alertName, "certificate_required");
+    assert.equal(client.error?.alertName, "certificate_required");
+    assert.equal(client.error?.origin, "peer");
+  });
+});
