@@ -1,0 +1,514 @@
+/**
+ * `npm run bench:handshake`: TLS 1.3 handshake cost of pqrpc next to Node 24's
+ * native TLS (OpenSSL 3.5), in one run, on this machine (DESIGN.md §1.5).
+ *
+ * What is measured, for every row:
+ * - a full handshake over loopback TCP, client and server in the same process
+ *   (so one handshake costs both sides' CPU, as it does for the native rows):
+ *   latency = from the TCP connect call until both sides report the handshake
+ *   verified; the median and p90 of all timed samples (after a warm-up),
+ *   sampled in several rounds interleaved across rows to spread out drift;
+ * - handshakes/s = timed handshakes / wall time of those handshakes, one at a time;
+ * - bytes on the wire per connection, each direction, counted on the client's
+ *   TCP socket after close: handshake + session tickets + close_notify, no
+ *   application data (the same accounting for pqrpc and native rows).
+ *
+ * pqrpc rows: X25519MLKEM768, ML-DSA-65 server chain of two certificates
+ * (leaf + CA, made by pqrpc's development PKI), TLS_AES_256_GCM_SHA384, one
+ * row per crypto provider preference (see PROVIDER_ROWS), on this Node and on
+ * Node 24 (the same file re-run as a child: `--child`).
+ * Native rows (Node 24 only): X25519MLKEM768 with an ECDSA P-256 chain and
+ * with the same ML-DSA-65 chain, plus resumption.
+ *
+ * Environment: PQRPC_NODE24 (Node 24 binary; default tools/node24),
+ * PQRPC_BENCH_SCALE (multiplies the sample counts; default 1).
+ */
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type Server, type Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { performance } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
+import { createCrypto, loadWasmProvider } from "../src/crypto/index.ts";
+import type { Crypto, ProviderName } from "../src/crypto/types.ts";
+import { createDevelopmentPki, type DevelopmentPki, parseIdentity, TrustStore } from "../src/pki/index.ts";
+import {
+  type ResumptionSession,
+  TicketSealer,
+  type TlsClientConfig,
+  type TlsServerConfig,
+} from "../src/tls/index.ts";
+import { connectTls, tlsAccept } from "../src/transport/tls-connect.ts";
+import type { TlsSocket } from "../src/transport/tls-socket.ts";
+
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const SCALE = Number(process.env["PQRPC_BENCH_SCALE"] ?? "1");
+/** Rounds per row; each round runs every row once, so drift spreads over all rows. */
+const ROUNDS = 3;
+const CHILD_MARKER = "PQRPC_BENCH_RESULT ";
+/** A Node 24 child that has not reported by then is killed (the whole bench targets a few minutes). */
+const CHILD_TIMEOUT_MS = 6 * 60_000;
+/** Per-handshake guard, so a broken engine fails the bench instead of hanging it. */
+const HANDSHAKE_TIMEOUT_MS = 10_000;
+const GROUP = "X25519MLKEM768";
+const SUITE = "TLS_AES_256_GCM_SHA384";
+
+/** Timed samples per round for a row; the slowest provider gets fewer. */
+const SAMPLES = { fast: Math.max(3, Math.round(15 * SCALE)), slow: Math.max(2, Math.round(4 * SCALE)) };
+const WARMUP = { fast: 5, slow: 1 };
+
+interface Row {
+  runtime: string;
+  name: string;
+  detail: string;
+  samplesMs: number[];
+  wallMs: number;
+  bytesClientToServer: number;
+  bytesServerToClient: number;
+  resumedOk?: boolean;
+  error?: string;
+}
+
+type OneHandshake = () => Promise<{ ms: number; c2s: number; s2c: number; resumed?: boolean }>;
+
+interface Bench {
+  name: string;
+  detail: string;
+  speed: "fast" | "slow";
+  setup: () => Promise<{ run: OneHandshake; close: () => Promise<void> }>;
+}
+
+function runtimeName(): string {
+  return `node ${process.version}`;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length === 0 ? Number.NaN : s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+function quantile(xs: number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0 ? Number.NaN : s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
+}
+
+function withTimeout<T>(p: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([
+    p,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`${what}: no result after ${HANDSHAKE_TIMEOUT_MS} ms`)),
+        HANDSHAKE_TIMEOUT_MS,
+      );
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+async function listen(server: Server): Promise<number> {
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const address = server.address();
+  if (address === null || typeof address === "string") throw new Error("no TCP port");
+  return address.port;
+}
+
+/** Closes a TLS stream politely and waits for its carrier to go away. */
+async function closeTls(socket: TlsSocket): Promise<void> {
+  const carrier = socket.carrier as Socket;
+  if (!carrier.destroyed) {
+    const closed = once(carrier, "close");
+    socket.end();
+    socket.resume();
+    await withTimeout(closed, "close").catch(() => socket.destroy());
+  }
+}
+
+// ---------------------------------------------------------------- pqrpc rows
+
+/** Algorithms of the benchmarked handshake; a provider row prefers its provider for each it has. */
+const HANDSHAKE_ALGORITHMS = ["ml-kem-768", "x25519", "ml-dsa-65", "sha384", "sha256", "aes-256-gcm"];
+
+const PROVIDER_ROWS: { label: string; providers?: ProviderName }[] = [
+  { label: "auto" },
+  { label: "node", providers: "node" },
+  { label: "wasm", providers: "wasm" },
+  { label: "noble", providers: "noble" },
+];
+
+function cryptoFor(provider: ProviderName | undefined): Crypto {
+  if (provider === undefined) return createCrypto();
+  return createCrypto({ prefer: Object.fromEntries(HANDSHAKE_ALGORITHMS.map((a) => [a, provider])) });
+}
+
+/** Which provider actually serves the PQ parts (a preference falls back when the provider lacks one). */
+function servedBy(crypto: Crypto): string {
+  const d = crypto.describe();
+  return `ml-kem-768:${d["ml-kem-768"] ?? "?"} ml-dsa-65:${d["ml-dsa-65"] ?? "?"} x25519:${d["x25519"] ?? "?"}`;
+}
+
+function pqrpcBench(
+  pki: DevelopmentPki,
+  label: string,
+  provider: ProviderName | undefined,
+  resume: boolean,
+): Bench {
+  return {
+    name: resume ? `pqrpc resumption (${label})` : `pqrpc full (${label})`,
+    detail: "",
+    speed: provider === "noble" && !resume ? "slow" : "fast",
+    async setup() {
+      const crypto = cryptoFor(provider);
+      // Touch the algorithms now so an unavailable one fails the row here, not mid-sample.
+      crypto.kem("ml-kem-768");
+      crypto.signature("ml-dsa-65");
+      this.detail = servedBy(crypto);
+      const identity = parseIdentity(pki.server.chainPem, pki.server.keyPem, crypto);
+      const verifier = new TrustStore({ roots: [pki.ca.certificate], crypto });
+      const serverConfig: TlsServerConfig = {
+        crypto,
+        certificate: identity,
+        groups: [GROUP],
+        cipherSuites: [SUITE],
+        sessionTickets: { sealer: new TicketSealer(crypto), count: 1 },
+      };
+      // Resumption rows reuse the ticket of the set-up handshake (stateless tickets may be reused).
+      let session: ResumptionSession | undefined;
+      let ticketArrived: (() => void) | undefined;
+      const clientConfig = (): TlsClientConfig => ({
+        crypto,
+        verifier,
+        serverName: "localhost",
+        groups: [GROUP],
+        cipherSuites: [SUITE],
+        onSessionTicket: (s) => {
+          session ??= s;
+          ticketArrived?.();
+        },
+        ...(resume && session ? { session } : {}),
+      });
+      const accepted: ((s: TlsSocket) => void)[] = [];
+      const open = new Set<Socket>();
+      const server = createServer((tcp) => {
+        tcp.setNoDelay(true);
+        open.add(tcp);
+        tcp.on("close", () => open.delete(tcp));
+        tlsAccept(tcp, serverConfig).then(
+          (s) => {
+            s.on("data", () => {});
+            s.on("error", () => {});
+            accepted.shift()?.(s);
+          },
+          () => tcp.destroy(),
+        );
+      });
+      const port = await listen(server);
+      const handshake = async () => {
+        const serverSide = new Promise<TlsSocket>((r) => accepted.push(r));
+        const ticket = new Promise<void>((r) => {
+          ticketArrived = r;
+        });
+        const resuming = resume && session !== undefined;
+        const t0 = performance.now();
+        const client = await withTimeout(
+          connectTls("127.0.0.1", port, clientConfig()),
+          "pqrpc client handshake",
+        );
+        const srv = await withTimeout(serverSide, "pqrpc server handshake");
+        const ms = performance.now() - t0;
+        const resumed = client.info?.resumed === true;
+        client.on("data", () => {});
+        // Full handshakes: let the ticket (sent after the server's Finished) arrive, as the native rows do.
+        if (!resuming) await withTimeout(ticket, "pqrpc session ticket").catch(() => {});
+        await closeTls(client);
+        if (!srv.closed)
+          await withTimeout(once(srv, "close"), "pqrpc server close").catch(() => srv.destroy());
+        const tcp = client.carrier as Socket;
+        return { ms, c2s: tcp.bytesWritten, s2c: tcp.bytesRead, ...(resume ? { resumed } : {}) };
+      };
+      if (resume) await handshake(); // obtain the first ticket
+      return {
+        run: handshake,
+        close: async () => {
+          for (const s of open) s.destroy();
+          server.close();
+        },
+      };
+    },
+  };
+}
+
+// ---------------------------------------------------------------- native rows (Node 24)
+
+function nativeBench(name: string, files: { key: string; cert: string; ca: string }, resume: boolean): Bench {
+  return {
+    name,
+    detail: `OpenSSL ${process.versions.openssl}, ${GROUP}, ${SUITE}`,
+    speed: "fast",
+    async setup() {
+      const tls = await import("node:tls");
+      const fs = await import("node:fs");
+      const ca = fs.readFileSync(files.ca);
+      const server = tls.createServer({
+        key: fs.readFileSync(files.key),
+        cert: fs.readFileSync(files.cert),
+        ecdhCurve: GROUP,
+        minVersion: "TLSv1.3",
+        ciphers: SUITE,
+      });
+      const accepted: (() => void)[] = [];
+      // Byte counts come from the server's raw TCP socket (a closed client TLSSocket reports 0).
+      const rawClosed: ((bytes: { c2s: number; s2c: number }) => void)[] = [];
+      server.on("connection", (raw: Socket) => {
+        const report = rawClosed.shift();
+        raw.on("close", () => report?.({ c2s: raw.bytesRead, s2c: raw.bytesWritten }));
+      });
+      server.on("secureConnection", (s) => {
+        s.on("data", () => {});
+        s.on("error", () => {});
+        accepted.shift()?.();
+      });
+      server.on("tlsClientError", () => {});
+      const port = await listen(server);
+      let session: Buffer | undefined;
+      const handshake = async () => {
+        const serverSide = new Promise<void>((r) => accepted.push(r));
+        const bytes = new Promise<{ c2s: number; s2c: number }>((r) => rawClosed.push(r));
+        const t0 = performance.now();
+        const client = tls.connect({
+          host: "127.0.0.1",
+          port,
+          servername: "localhost",
+          ca,
+          ecdhCurve: GROUP,
+          minVersion: "TLSv1.3",
+          ciphers: SUITE,
+          ...(resume && session ? { session } : {}),
+        });
+        client.setNoDelay(true);
+        const gotSession = new Promise<void>((r) =>
+          client.on("session", (s: Buffer) => {
+            session ??= s;
+            r();
+          }),
+        );
+        await withTimeout(
+          new Promise<void>((res, rej) => client.once("secureConnect", res).once("error", rej)),
+          "native client handshake",
+        );
+        await withTimeout(serverSide, "native server handshake");
+        const ms = performance.now() - t0;
+        const resumed = client.isSessionReused();
+        // Full handshakes wait for a ticket (bytes then include it); resumption rows reuse the first one.
+        const firstTicket = session === undefined;
+        if (!resume || firstTicket) await withTimeout(gotSession, "native session ticket").catch(() => {});
+        const closed = once(client, "close");
+        client.end();
+        client.resume();
+        await withTimeout(closed, "native close").catch(() => client.destroy());
+        const { c2s, s2c } = await withTimeout(bytes, "native server close");
+        return { ms, c2s, s2c, ...(resume ? { resumed } : {}) };
+      };
+      if (resume) await handshake();
+      return { run: handshake, close: async () => void server.close() };
+    },
+  };
+}
+
+// ---------------------------------------------------------------- runner
+
+async function runBenches(benches: Bench[]): Promise<Row[]> {
+  const prepared: { bench: Bench; row: Row; run?: OneHandshake; close?: () => Promise<void> }[] = [];
+  for (const bench of benches) {
+    const row: Row = {
+      runtime: runtimeName(),
+      name: bench.name,
+      detail: bench.detail,
+      samplesMs: [],
+      wallMs: 0,
+      bytesClientToServer: 0,
+      bytesServerToClient: 0,
+    };
+    const entry: (typeof prepared)[number] = { bench, row };
+    try {
+      const { run, close } = await bench.setup();
+      row.detail = bench.detail;
+      for (let i = 0; i < WARMUP[bench.speed]; i++) await run();
+      entry.run = run;
+      entry.close = close;
+    } catch (e) {
+      row.error = (e as Error).message.split("\n")[0];
+    }
+    prepared.push(entry);
+    process.stderr.write(
+      `  prepared ${row.runtime} ${row.name}${row.error ? ` (unavailable: ${row.error})` : ""}\n`,
+    );
+  }
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const entry of prepared) {
+      if (!entry.run || entry.row.error) continue;
+      const n = SAMPLES[entry.bench.speed];
+      try {
+        const t0 = performance.now();
+        for (let i = 0; i < n; i++) {
+          const s = await entry.run();
+          entry.row.samplesMs.push(s.ms);
+          entry.row.bytesClientToServer = s.c2s;
+          entry.row.bytesServerToClient = s.s2c;
+          if (s.resumed !== undefined) entry.row.resumedOk = (entry.row.resumedOk ?? true) && s.resumed;
+        }
+        entry.row.wallMs += performance.now() - t0;
+      } catch (e) {
+        entry.row.error = (e as Error).message.split("\n")[0];
+      }
+    }
+    process.stderr.write(`  ${runtimeName()}: round ${round + 1}/${ROUNDS} done\n`);
+  }
+  for (const entry of prepared) await entry.close?.();
+  return prepared.map((p) => p.row);
+}
+
+function hasNativePqTls(): boolean {
+  const [major] = process.versions.node.split(".").map(Number);
+  return (major ?? 0) >= 24 && process.versions.openssl.startsWith("3.5");
+}
+
+async function localBenches(dir: string): Promise<Row[]> {
+  await loadWasmProvider({ algorithms: ["ml-kem-768", "ml-dsa-65"] }).catch(() => undefined);
+  const mldsa = createDevelopmentPki({ algorithm: "ml-dsa-65" });
+  const benches: Bench[] = PROVIDER_ROWS.map((p) => pqrpcBench(mldsa, p.label, p.providers, false));
+  benches.push(pqrpcBench(mldsa, "auto", undefined, true));
+  if (hasNativePqTls()) {
+    const ecdsa = createDevelopmentPki({ algorithm: "ecdsa-p256-sha256" });
+    const write = (tag: string, pki: DevelopmentPki) => {
+      const files = {
+        key: join(dir, `${tag}.key`),
+        cert: join(dir, `${tag}.pem`),
+        ca: join(dir, `${tag}-ca.pem`),
+      };
+      writeFileSync(files.key, pki.server.keyPem);
+      writeFileSync(files.cert, pki.server.chainPem);
+      writeFileSync(files.ca, pki.ca.chainPem);
+      return files;
+    };
+    const ec = write("ecdsa", ecdsa);
+    const ml = write("mldsa", mldsa);
+    benches.push(
+      nativeBench("native TLS full (ECDSA P-256)", ec, false),
+      nativeBench("native TLS full (ML-DSA-65)", ml, false),
+      nativeBench("native TLS resumption (ECDSA P-256)", ec, true),
+    );
+  }
+  return runBenches(benches);
+}
+
+function node24Binary(): string | undefined {
+  const fromEnv = process.env["PQRPC_NODE24"];
+  if (fromEnv) return fromEnv;
+  const local = join(REPO_ROOT, "tools/node24/node_modules/.bin/node");
+  return existsSync(local) ? local : undefined;
+}
+
+async function childRows(node24: string): Promise<Row[]> {
+  const child = spawn(node24, ["--import", "tsx", fileURLToPath(import.meta.url), "--child"], {
+    cwd: REPO_ROOT,
+    stdio: ["ignore", "pipe", "inherit"],
+    env: process.env,
+  });
+  const timer = setTimeout(() => child.kill("SIGKILL"), CHILD_TIMEOUT_MS);
+  let out = "";
+  child.stdout.setEncoding("utf8").on("data", (d: string) => {
+    out += d;
+  });
+  const [code] = (await once(child, "exit")) as [number | null];
+  clearTimeout(timer);
+  const line = out.split("\n").find((l) => l.startsWith(CHILD_MARKER));
+  if (!line) throw new Error(`Node 24 child exited with ${code} and no result`);
+  return JSON.parse(line.slice(CHILD_MARKER.length)) as Row[];
+}
+
+// ---------------------------------------------------------------- report
+
+function fmt(x: number, digits = 2): string {
+  return Number.isFinite(x) ? x.toFixed(digits) : "-";
+}
+
+function report(rows: Row[]): void {
+  const ref = rows.find((r) => r.name === "native TLS full (ECDSA P-256)" && !r.error);
+  const refResume = rows.find((r) => r.name === "native TLS resumption (ECDSA P-256)" && !r.error);
+  const header = [
+    "runtime",
+    "handshake",
+    "median ms",
+    "p90 ms",
+    "hs/s",
+    "vs native",
+    "C->S bytes",
+    "S->C bytes",
+    "n",
+    "notes",
+  ];
+  const lines = rows.map((r) => {
+    if (r.error) return [r.runtime, r.name, "-", "-", "-", "-", "-", "-", "0", `unavailable: ${r.error}`];
+    const med = median(r.samplesMs);
+    const base = r.name.includes("resumption") ? refResume : ref;
+    const ratio = base ? med / median(base.samplesMs) : Number.NaN;
+    const notes = [r.detail, r.resumedOk === false ? "NOT RESUMED" : ""].filter(Boolean).join("; ");
+    return [
+      r.runtime,
+      r.name,
+      fmt(med),
+      fmt(quantile(r.samplesMs, 0.9)),
+      fmt((r.samplesMs.length / r.wallMs) * 1000, 0),
+      Number.isFinite(ratio) ? `${ratio.toFixed(2)}x` : "-",
+      String(r.bytesClientToServer),
+      String(r.bytesServerToClient),
+      String(r.samplesMs.length),
+      notes,
+    ];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
+  const show = (cells: string[]) =>
+    cells.map((c, i) => (i < 2 || i === 9 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
+  console.log("");
+  console.log(
+    `TLS 1.3 handshakes over loopback TCP, client and server in one process; ${GROUP}, ${SUITE}; ` +
+      "pqrpc: ML-DSA-65 chain (leaf + CA); 'vs native' = median / Node 24 native TLS (ECDSA P-256) median " +
+      "(resumption rows vs native resumption). Bytes: one connection, no application data, tickets and close_notify included.",
+  );
+  console.log(show(header));
+  console.log(widths.map((w) => "-".repeat(w)).join("  "));
+  for (const l of lines) console.log(show(l));
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "pqrpc-bench-"));
+  try {
+    if (process.argv.includes("--child")) {
+      const rows = await localBenches(dir);
+      process.stdout.write(`${CHILD_MARKER}${JSON.stringify(rows)}\n`);
+      return;
+    }
+    process.stderr.write(
+      `bench:handshake on ${runtimeName()} (${SAMPLES.fast * ROUNDS} samples per row, ${ROUNDS} rounds)\n`,
+    );
+    const rows = await localBenches(dir);
+    const node24 = node24Binary();
+    if (process.versions.node.split(".")[0] !== "24" && node24) {
+      process.stderr.write(`running the Node 24 half under ${node24}\n`);
+      rows.push(...(await childRows(node24)));
+    } else if (!node24) {
+      process.stderr.write(
+        "Node 24 not found (set PQRPC_NODE24 or run scripts/ensure-node24.sh): native rows skipped\n",
+      );
+    }
+    report(rows);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,23 @@
+/**
+ * Errors raised by transport adapters themselves (not by the TLS engine,
+ * whose failures are TlsError with an alert code).
+ */
+
+export type TransportErrorCode =
+  /** The handshake did not finish within the configured time. */
+  | "handshake-timeout"
+  /** The carrier stream ended or closed before the handshake finished. */
+  | "closed-during-handshake"
+  /** The carrier ended after the handshake without the peer's close_notify (RFC 8446 §6.1: truncation). */
+  | "truncated"
+  /** The caller aborted (AbortSignal). */
+  | "aborted";
+
+export class TransportError extends Error {
+  readonly code: TransportErrorCode;
+  constructor(code: TransportErrorCode, message: string) {
+    super(message);
+    this.name = "TransportError";
+    this.code = code;
+  }
+}

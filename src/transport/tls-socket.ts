@@ -1,0 +1,258 @@
+/**
+ * The Node adapter of the sans-IO TLS engine (DESIGN.md §1.2): a
+ * node:stream Duplex of application data over any carrier Duplex (a TCP
+ * socket, an in-memory pair, a WebSocket stream).
+ *
+ * Flow control, both ways:
+ * - writing: a write is acknowledged only once the carrier has accepted the
+ *   records (carrier.write() true, else after its 'drain'), so a fast writer
+ *   is held back by a slow network;
+ * - reading: when our readable buffer is full (push() false) the carrier is
+ *   paused until the consumer reads, so a slow reader holds back the peer.
+ * Buffers are thus bounded by the two highWaterMarks plus one carrier chunk.
+ *
+ * Closing (RFC 8446 §6.1): end() sends close_notify and then ends the
+ * carrier; the peer's close_notify ends our readable side. A carrier that
+ * ends without close_notify is a truncation and an error. Engine failures
+ * (TlsError) send their alert, then destroy this stream with that error.
+ */
+import { Duplex } from "node:stream";
+import type { NegotiatedInfo, TlsConnection } from "../tls/index.ts";
+import { TransportError } from "./errors.ts";
+
+/** Default time allowed for a handshake before the connection is dropped. */
+export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 30_000;
+/** Default readable/writable buffer of the application-data stream. */
+export const DEFAULT_TLS_SOCKET_HIGH_WATER_MARK_BYTES = 64 * 1024;
+/** After a fatal alert, how long the carrier may take to flush it before it is destroyed. */
+const ALERT_FLUSH_GRACE_MS = 1_000;
+
+export interface TlsSocketOptions {
+  /** Default 30 s; 0 disables. */
+  handshakeTimeoutMs?: number;
+  /** Application-data buffer per direction, bytes (default 64 KiB). */
+  highWaterMark?: number;
+  /** Like net.Socket: when false (default), the peer's close_notify also ends our side. */
+  allowHalfOpen?: boolean;
+  /** Aborts the handshake (and the connection) when signalled. */
+  signal?: AbortSignal;
+}
+
+export class TlsSocket extends Duplex {
+  /** node:http2 reads these two to decide the session is secure and which protocol was agreed. */
+  readonly encrypted = true;
+  alpnProtocol: string | false = false;
+  /** Set once the handshake has been verified. */
+  info: NegotiatedInfo | undefined;
+  /** Resolves when the handshake completes; rejects if the connection fails first. */
+  readonly secured: Promise<NegotiatedInfo>;
+
+  private resolveSecured!: (info: NegotiatedInfo) => void;
+  private rejectSecured!: (error: Error) => void;
+  private carrierPaused = false;
+  private peerEnded = false;
+  /** One write waiting for the handshake (Writable calls _write one at a time). */
+  private pendingWrite: { chunk: Uint8Array; callback: (error?: Error | null) => void } | undefined;
+  private handshakeTimer: NodeJS.Timeout | undefined;
+  private alertPending = false;
+  private readonly onAbort = () =>
+    this.fail(new TransportError("aborted", "TLS connection aborted by the caller"));
+
+  constructor(
+    readonly connection: TlsConnection,
+    readonly carrier: Duplex,
+    options: TlsSocketOptions = {},
+  ) {
+    const highWaterMark = options.highWaterMark ?? DEFAULT_TLS_SOCKET_HIGH_WATER_MARK_BYTES;
+    super({ highWaterMark, allowHalfOpen: options.allowHalfOpen ?? false });
+    this.secured = new Promise((resolve, reject) => {
+      this.resolveSecured = resolve;
+      this.rejectSecured = reject;
+    });
+    // Nobody may be awaiting `secured` (e.g. node:http2 listens to events instead).
+    this.secured.catch(() => {});
+
+    const timeout = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
+    if (timeout > 0) {
+      this.handshakeTimer = setTimeout(
+        () =>
+          this.fail(new TransportError("handshake-timeout", `TLS handshake not done after ${timeout} ms`)),
+        timeout,
+      );
+      this.handshakeTimer.unref?.();
+    }
+    if (options.signal) {
+      if (options.signal.aborted) queueMicrotask(this.onAbort);
+      else options.signal.addEventListener("abort", this.onAbort, { once: true });
+      this.once("close", () => options.signal?.removeEventListener("abort", this.onAbort));
+    }
+
+    carrier.on("data", (chunk: Uint8Array) => this.onCarrierData(chunk));
+    carrier.on("end", () => this.onCarrierEnd());
+    carrier.on("error", (error: Error) => this.fail(error));
+    carrier.on("close", () => {
+      if (!this.destroyed && !this.readableEnded) this.onCarrierEnd();
+    });
+    // The client's engine has its ClientHello queued already.
+    this.pump();
+  }
+
+  private onCarrierData(chunk: Uint8Array): void {
+    if (this.destroyed) return;
+    this.connection.receive(chunk);
+    this.pump();
+  }
+
+  /** Moves everything the engine has ready: records out, plaintext up, state changes to events. */
+  private pump(): boolean {
+    const carrierReady = this.writeOut();
+    const conn = this.connection;
+    if (conn.error) {
+      // The engine queued the alert; writeOut() sent it. Tear down with the engine's typed error.
+      this.alertPending = true;
+      this.fail(conn.error);
+      return carrierReady;
+    }
+    if (conn.handshakeComplete && this.info === undefined) this.onSecure();
+    for (const data of conn.takeApplicationData()) {
+      if (!this.push(data) && !this.carrierPaused) {
+        this.carrierPaused = true;
+        this.carrier.pause();
+      }
+    }
+    if (conn.peerClosed && !this.peerEnded) {
+      this.peerEnded = true;
+      this.push(null);
+    }
+    return carrierReady;
+  }
+
+  /** Writes the engine's queued records; returns false when the carrier asks us to wait for 'drain'. */
+  private writeOut(): boolean {
+    let ready = true;
+    const records = this.connection.takeOutgoing();
+    // Corked, a flight of records (a whole server handshake flight) leaves in one writev, not one syscall each.
+    const cork = records.length > 1 && !this.carrier.destroyed;
+    if (cork) this.carrier.cork();
+    for (const bytes of records) {
+      if (this.carrier.destroyed || this.carrier.writableEnded) break;
+      ready = this.carrier.write(bytes);
+    }
+    if (cork) this.carrier.uncork();
+    return ready;
+  }
+
+  private onSecure(): void {
+    const info = this.connection.info;
+    if (!info) return;
+    this.info = info;
+    this.alpnProtocol = info.alpn ?? false;
+    if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
+    this.resolveSecured(info);
+    this.emit("secure", info);
+    const pending = this.pendingWrite;
+    this.pendingWrite = undefined;
+    if (pending) this._write(pending.chunk, "binary", pending.callback);
+  }
+
+  private onCarrierEnd(): void {
+    if (this.destroyed || this.peerEnded) return;
+    if (!this.connection.handshakeComplete) {
+      this.fail(
+        new TransportError("closed-during-handshake", "the carrier closed before the TLS handshake finished"),
+      );
+    } else {
+      this.fail(new TransportError("truncated", "the carrier ended without the peer's close_notify"));
+    }
+  }
+
+  private fail(error: Error): void {
+    if (this.destroyed) return;
+    if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
+    this.rejectSecured(error);
+    this.destroy(error);
+  }
+
+  override _read(): void {
+    if (this.carrierPaused) {
+      this.carrierPaused = false;
+      this.carrier.resume();
+    }
+  }
+
+  override _write(
+    chunk: Uint8Array,
+    _encoding: BufferEncoding,
+    callback: (error?: Error | null) => void,
+  ): void {
+    if (!this.connection.handshakeComplete) {
+      // Held until 'secure' (node:http2 may write its preface before the handshake ends).
+      this.pendingWrite = { chunk, callback };
+      return;
+    }
+    try {
+      this.connection.send(chunk);
+    } catch (error) {
+      callback(error as Error);
+      return;
+    }
+    if (this.pump()) callback();
+    else this.carrier.once("drain", () => callback());
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    const finish = () => {
+      try {
+        this.connection.close();
+      } catch (error) {
+        callback(error as Error);
+        return;
+      }
+      this.writeOut();
+      if (this.carrier.writableEnded || this.carrier.destroyed) callback();
+      else this.carrier.end(() => callback());
+    };
+    if (this.connection.handshakeComplete) finish();
+    else this.secured.then(finish, (error: Error) => callback(error));
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
+    if (error) this.rejectSecured(error);
+    else this.rejectSecured(new TransportError("closed-during-handshake", "TLS socket destroyed"));
+    const pending = this.pendingWrite;
+    this.pendingWrite = undefined;
+    pending?.callback(error ?? new TransportError("closed-during-handshake", "TLS socket destroyed"));
+    if (this.alertPending && !this.carrier.destroyed && !this.carrier.writableEnded) {
+      // Let the alert reach the peer (§6.2), then make sure the carrier goes away.
+      const timer = setTimeout(() => this.carrier.destroy(), ALERT_FLUSH_GRACE_MS);
+      timer.unref?.();
+      this.carrier.end(() => {
+        clearTimeout(timer);
+        this.carrier.destroy();
+      });
+    } else {
+      this.carrier.destroy();
+    }
+    callback(error);
+  }
+
+  // Socket-like no-ops, so code written for net.Socket / tls.TLSSocket (node:http2) runs unchanged.
+  setNoDelay(noDelay?: boolean): this {
+    (this.carrier as Partial<{ setNoDelay(n?: boolean): unknown }>).setNoDelay?.(noDelay);
+    return this;
+  }
+  setKeepAlive(enable?: boolean, initialDelayMs?: number): this {
+    (this.carrier as Partial<{ setKeepAlive(e?: boolean, d?: number): unknown }>).setKeepAlive?.(
+      enable,
+      initialDelayMs,
+    );
+    return this;
+  }
+  get remoteAddress(): string | undefined {
+    return (this.carrier as Partial<{ remoteAddress: string }>).remoteAddress;
+  }
+  get remotePort(): number | undefined {
+    return (this.carrier as Partial<{ remotePort: number }>).remotePort;
+  }
+}
