@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { AsnConvert, OctetString } from "@peculiar/asn1-schema";
 import { Certificate, Extension, Extensions } from "@peculiar/asn1-x509";
+import { createDevelopmentPki } from "./development-pki.ts";
 import { MAX_PATH_CERTIFICATES, MAX_PRESENTED_CERTIFICATES } from "./limits.ts";
 import { encodePem } from "./pem.ts";
 import { flipByte, makeChild, makeRoot, makeServerLeaf } from "./test-helpers.ts";
@@ -173,4 +174,22 @@ describe("TrustStore path validation", () => {
       new TrustStore({ roots: [pqRoot.der] }).verify({ chain: [flipByte(pqLeaf.der, -5)], usage: "server" }),
     );
   });
+});
+
+it("a reconnecting peer's chain is validated again on every call, cache or not", () => {
+  const pki = createDevelopmentPki({ algorithm: "ed25519" });
+  const store = new TrustStore({ roots: pki.ca.certificate });
+  const chain = pki.server.certifiedKey.chain;
+  for (let i = 0; i < 3; i++) {
+    assert.equal(store.verify({ chain, serverName: "localhost", usage: "server" }).algorithm, "ed25519");
+  }
+  // Same (cached) certificates, checked against another name and another time: still refused.
+  assert.throws(
+    () => store.verify({ chain, serverName: "example.com", usage: "server" }),
+    (e: unknown) => e instanceof PkiError && e.code === "name-mismatch",
+  );
+  assert.throws(
+    () => store.verify({ chain, serverName: "localhost", usage: "server", now: new Date(Date.UTC(2100, 0)) }),
+    (e: unknown) => e instanceof PkiError && e.code === "expired",
+  );
 });

@@ -14,7 +14,7 @@
  */
 import { id_kp_clientAuth, id_kp_serverAuth } from "@peculiar/asn1-x509";
 import { defaultCrypto } from "../crypto/select.ts";
-import type { Crypto } from "../crypto/types.ts";
+import type { Crypto, VerifyingKey } from "../crypto/types.ts";
 import {
   certificatePublicKey,
   type ParsedCertificate,
@@ -24,6 +24,7 @@ import {
 import { bytesEqual, toHex } from "./der.ts";
 import { matchesServerName } from "./host-name.ts";
 import {
+  MAX_PARSED_CERTIFICATE_CACHE_ENTRIES,
   MAX_PATH_CERTIFICATES,
   MAX_PATH_SIGNATURE_CHECKS,
   MAX_PRESENTED_CERTIFICATES,
@@ -74,6 +75,12 @@ export class TrustStore implements PeerVerifier {
   private readonly anchorsBySubject = new Map<string, ParsedCertificate[]>();
   private readonly crypto: Crypto;
   private readonly clock: () => Date;
+  /** SHA-256(DER) hex -> the configured anchors and intermediates, parsed once. */
+  private readonly configured = new Map<string, ParsedCertificate>();
+  /** SHA-256(DER) hex -> peer certificates seen recently; insertion order is the eviction order. */
+  private readonly recent = new Map<string, ParsedCertificate>();
+  /** Issuer keys already imported, so a CA's key is imported once, not once per handshake. */
+  private readonly issuerKeys = new WeakMap<ParsedCertificate, VerifyingKey>();
 
   constructor(options: TrustStoreOptions) {
     this.anchors = parseCertificates(options.roots);
@@ -86,6 +93,7 @@ export class TrustStore implements PeerVerifier {
       this.anchorsBySubject.set(key, [...(this.anchorsBySubject.get(key) ?? []), a]);
     }
     this.crypto = options.crypto ?? defaultCrypto();
+    for (const c of [...this.anchors, ...this.intermediates]) this.configured.set(this.cacheKey(c.der), c);
     const now = options.now;
     this.clock = now === undefined ? () => new Date() : typeof now === "function" ? now : () => now;
   }
@@ -98,7 +106,7 @@ export class TrustStore implements PeerVerifier {
         `${request.chain.length} certificates exceeds ${MAX_PRESENTED_CERTIFICATES}`,
       );
     }
-    const [leaf, ...extra] = request.chain.map(parseCertificate);
+    const [leaf, ...extra] = request.chain.map((der) => this.parse(der));
     const state: SearchState = {
       request,
       now: request.now ?? this.clock(),
@@ -115,6 +123,33 @@ export class TrustStore implements PeerVerifier {
       };
     }
     throw state.failure ?? new PkiError("unknown-ca", `no path from "${leaf!.subject}" to a trust anchor`);
+  }
+
+  private cacheKey(der: Uint8Array): string {
+    return toHex(this.crypto.hash("sha256").digest(der));
+  }
+
+  /** parseCertificate, reusing configured certificates and a bounded set of recent peer certificates. */
+  private parse(der: Uint8Array): ParsedCertificate {
+    const key = this.cacheKey(der);
+    const hit = this.configured.get(key) ?? this.recent.get(key);
+    if (hit) return hit;
+    const parsed = parseCertificate(der);
+    if (this.recent.size >= MAX_PARSED_CERTIFICATE_CACHE_ENTRIES) {
+      const oldest = this.recent.keys().next().value;
+      if (oldest !== undefined) this.recent.delete(oldest);
+    }
+    this.recent.set(key, parsed);
+    return parsed;
+  }
+
+  private issuerKey(cert: ParsedCertificate): VerifyingKey {
+    let key = this.issuerKeys.get(cert);
+    if (!key) {
+      key = certificatePublicKey(cert, this.crypto);
+      this.issuerKeys.set(cert, key);
+    }
+    return key;
   }
 
   private issuerCandidates(
@@ -165,7 +200,7 @@ export class TrustStore implements PeerVerifier {
       }
       state.signatureChecks++;
       try {
-        const issuerKey = certificatePublicKey(candidate, this.crypto);
+        const issuerKey = this.issuerKey(candidate);
         if (!verifyCertificateSignature(current, issuerKey)) {
           throw new PkiError(
             "bad-signature",

@@ -1,0 +1,30 @@
+import assert from "node:assert/strict";
+import { createHmac } from "node:crypto";
+import { test } from "node:test";
+import type { HashName } from "../types.ts";
+import { nodeHash } from "./node-hash.ts";
+
+const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
+
+test("RFC 2104 HMAC matches node:crypto createHmac for keys around every block size", () => {
+  const data = new Uint8Array(300).map((_, i) => (i * 7) & 0xff);
+  for (const name of ["sha256", "sha384", "sha512"] as HashName[]) {
+    const h = nodeHash(name);
+    for (const keyLength of [0, 1, 32, 48, 63, 64, 65, 127, 128, 129, 131, 200]) {
+      const key = new Uint8Array(keyLength).map((_, i) => (i * 13 + 1) & 0xff);
+      for (const n of [0, 1, 77, 300]) {
+        const expected = createHmac(name, key).update(data.subarray(0, n)).digest("hex");
+        assert.equal(hex(h.hmac(key, data.subarray(0, n))), expected, `${name} key ${keyLength} data ${n}`);
+      }
+    }
+  }
+});
+
+test("RFC 4231 test case 6 (131-byte key, longer than the SHA-384 block)", () => {
+  const key = new Uint8Array(131).fill(0xaa);
+  const data = new TextEncoder().encode("Test Using Larger Than Block-Size Key - Hash Key First");
+  assert.equal(
+    hex(nodeHash("sha384").hmac(key, data)),
+    "4ece084485813e9088d2c63a041bc5b44f9ef1012a2b588f3cd11f05033ac4c60c2ef6ab4030fe8296248df163f44952",
+  );
+});
