@@ -1,11 +1,15 @@
 /** In-memory client <-> server handshakes: every group, suite and a spread of signature schemes and features. */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { loadWasmProvider } from "../crypto/providers/wasm.ts";
 import { CIPHER_SUITES, GROUPS } from "../crypto/registry.ts";
 import type { SignatureName } from "../crypto/types.ts";
 import type { TlsConnection } from "./connection.ts";
 import { connectPair, crypto, pump, transfer } from "./engine-test-helpers.ts";
 import { ContentType } from "./record-layer.ts";
+
+// liboqs (WebAssembly) brings sntrup761 and Falcon, which no other provider has on every runtime.
+await loadWasmProvider();
 
 function assertConnected(client: TlsConnection, server: TlsConnection): void {
   assert.equal(client.error, undefined, client.error?.message);
