@@ -4,6 +4,7 @@
  */
 import { runCerts } from "./certs.ts";
 import { CliError, type CliIo, EXIT_FAILURE, EXIT_USAGE, processIo } from "./cli-error.ts";
+import { runGenerate } from "./generate.ts";
 
 export type Command = (args: string[], io: CliIo) => Promise<void>;
 
@@ -14,6 +15,7 @@ interface CommandEntry {
 
 const COMMANDS: Record<string, CommandEntry> = {
   certs: { run: runCerts, summary: "create and inspect certificates (certs init, certs show)" },
+  generate: { run: runGenerate, summary: "compile .proto files to TypeScript (messages, clients, handlers)" },
 };
 
 export function usage(): string {

@@ -1,0 +1,60 @@
+/**
+ * Racing work against a call signal: a handler or iterator that ignores its
+ * signal must not keep a call open past its deadline or cancellation.
+ */
+import { Code } from "./code.ts";
+import { RpcError } from "./rpc-error.ts";
+
+/** The signal's reason as an RpcError (CANCELLED unless it already is one). */
+export function abortReason(signal: AbortSignal): RpcError {
+  return RpcError.from(signal.reason, Code.CANCELLED);
+}
+
+/** Resolves like `promise`, or rejects with the signal's reason as soon as it aborts. */
+export function raceSignal<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) {
+    promise.catch(() => {});
+    return Promise.reject(abortReason(signal));
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => {
+      promise.catch(() => {});
+      reject(abortReason(signal));
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (v) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(e);
+      },
+    );
+  });
+}
+
+/** Iterates `source`, stopping with the signal's reason when it aborts (and closing the source). */
+export async function* abortableIterable<T>(
+  source: AsyncIterable<T>,
+  signal: AbortSignal,
+): AsyncGenerator<T> {
+  const it = source[Symbol.asyncIterator]();
+  let done = false;
+  try {
+    for (;;) {
+      const r = await raceSignal(it.next(), signal);
+      if (r.done) {
+        done = true;
+        return;
+      }
+      yield r.value;
+    }
+  } finally {
+    if (!done) {
+      // Do not await: a generator stuck in an await would hold us here.
+      void Promise.resolve(it.return?.()).catch(() => {});
+    }
+  }
+}

@@ -1,0 +1,178 @@
+/**
+ * The innermost step of a client call, below the interceptors: it opens a
+ * transport call, pumps request messages (serialize, size-check, compress)
+ * with backpressure, and turns the response events back into messages, a
+ * header, a trailer and, for a non-OK status, an RpcError.
+ */
+import type { DescMessage, Message } from "@bufbuild/protobuf";
+import { Code } from "./code.ts";
+import { IDENTITY } from "./compression.ts";
+import type { AnyFn, StreamRequest, StreamResponse, UnaryRequest, UnaryResponse } from "./interceptor.ts";
+import {
+  decodeMessage,
+  encodeMessage,
+  type MessageCodecConfig,
+  resolveReceiveCompression,
+} from "./message-codec.ts";
+import { Metadata } from "./metadata.ts";
+import type { ResolvedCallPathOptions } from "./options.ts";
+import { RpcError } from "./rpc-error.ts";
+import { createSerializer, type SerializationFormat, type Serializer } from "./serialization.ts";
+import type { ClientReadEvent, ClientTransport } from "./transport.ts";
+
+export function createTransportCall(
+  transport: ClientTransport,
+  format: SerializationFormat,
+  options: ResolvedCallPathOptions,
+): AnyFn {
+  const serializers = new Map<DescMessage, Serializer<DescMessage>>();
+  const serializerOf = (schema: DescMessage) => {
+    let s = serializers.get(schema);
+    if (!s) serializers.set(schema, (s = createSerializer(schema, format, options.serialization)));
+    return s;
+  };
+  const acceptNames = options.acceptCompression.map((c) => c.name);
+
+  return async (req: UnaryRequest | StreamRequest): Promise<UnaryResponse | StreamResponse> => {
+    req.signal.throwIfAborted();
+    const headerBytes = req.header.byteSize();
+    if (headerBytes > options.maxMetadataBytes) {
+      throw new RpcError(
+        Code.RESOURCE_EXHAUSTED,
+        `request headers of ${headerBytes} bytes exceed the limit of ${options.maxMetadataBytes} bytes`,
+      );
+    }
+    const timeoutMs = req.deadline === undefined ? undefined : req.deadline - Date.now();
+    if (timeoutMs !== undefined && timeoutMs <= 0)
+      throw new RpcError(Code.DEADLINE_EXCEEDED, "deadline exceeded");
+    const input = serializerOf(req.method.input);
+    const output = serializerOf(req.method.output);
+    const codec: MessageCodecConfig & { receiveCompression: MessageCodecConfig["receiveCompression"] } = {
+      maxSendBytes: options.maxSendMessageBytes,
+      maxReceiveBytes: options.maxReceiveMessageBytes,
+      sendCompression: options.sendCompression,
+      compressMinBytes: options.compressMinBytes,
+      receiveCompression: undefined,
+    };
+    const call = transport.openCall({
+      path: req.path,
+      metadata: req.header,
+      timeoutMs,
+      format,
+      encoding: options.sendCompression?.name ?? IDENTITY,
+      acceptEncoding: acceptNames,
+    });
+    const state = { finished: false };
+    const fail = (e: unknown, code: Code): RpcError => {
+      const err = RpcError.from(e, code);
+      if (!state.finished) {
+        state.finished = true;
+        call.cancel(err);
+      }
+      return err;
+    };
+    const onAbort = () => fail(req.signal.reason, Code.CANCELLED);
+    req.signal.addEventListener("abort", onAbort, { once: true });
+    const release = () => req.signal.removeEventListener("abort", onAbort);
+
+    // Request pump: runs beside the reader so full-duplex calls work; its
+    // failure cancels the call, which makes the reader fail with the same error.
+    const messages: AsyncIterable<Message> | Message[] = req.stream ? req.message : [req.message];
+    void (async () => {
+      try {
+        for await (const m of messages) {
+          if (state.finished) return;
+          await call.send(await encodeMessage(input.serialize(m), codec));
+        }
+        if (!state.finished) await call.closeSend();
+      } catch (e) {
+        fail(e, Code.UNKNOWN);
+      }
+    })();
+
+    const read = async (): Promise<ClientReadEvent> => {
+      try {
+        return await call.read();
+      } catch (e) {
+        throw fail(e, Code.UNAVAILABLE);
+      }
+    };
+
+    let first: ClientReadEvent;
+    try {
+      first = await read();
+      if (first.type === "header") {
+        try {
+          codec.receiveCompression = resolveReceiveCompression(
+            first.head.encoding,
+            options.acceptCompression,
+          );
+        } catch (e) {
+          // The server chose an encoding we never offered: a protocol error on our side.
+          throw fail(new RpcError(Code.INTERNAL, (e as RpcError).rawMessage), Code.INTERNAL);
+        }
+      } else if (first.type === "message") {
+        throw fail(
+          new RpcError(Code.INTERNAL, "protocol error: message before response headers"),
+          Code.INTERNAL,
+        );
+      }
+    } catch (e) {
+      release();
+      throw e;
+    }
+    const header = first.type === "header" ? first.head.metadata : new Metadata();
+    const trailer = new Metadata();
+
+    async function* receive(): AsyncGenerator<Message> {
+      try {
+        let ev = first.type === "trailer" ? first : await read();
+        for (;;) {
+          if (ev.type === "message") {
+            let message: Message;
+            try {
+              message = output.parse(await decodeMessage(ev.message, codec));
+            } catch (e) {
+              throw fail(e, Code.INTERNAL);
+            }
+            yield message;
+            ev = await read();
+            continue;
+          }
+          if (ev.type === "header") {
+            throw fail(new RpcError(Code.INTERNAL, "protocol error: second response header"), Code.INTERNAL);
+          }
+          state.finished = true;
+          trailer.merge(ev.trailer.metadata);
+          const status = ev.trailer.status;
+          if (status.code !== Code.OK) {
+            throw new RpcError(status.code, status.message, { metadata: trailer, details: status.details });
+          }
+          return;
+        }
+      } finally {
+        // Leaving early (break, or an error from the consumer) abandons the call.
+        fail(new RpcError(Code.CANCELLED, "client stopped reading the response"), Code.CANCELLED);
+        release();
+      }
+    }
+
+    if (req.stream) return { stream: true, header, message: receive(), trailer };
+    let reply: Message | undefined;
+    for await (const m of receive()) {
+      if (reply !== undefined) {
+        throw fail(
+          new RpcError(Code.INTERNAL, "protocol error: unary call received a second message"),
+          Code.INTERNAL,
+        );
+      }
+      reply = m;
+    }
+    if (reply === undefined) {
+      throw new RpcError(Code.INTERNAL, "protocol error: unary call ended without a response message", {
+        metadata: trailer,
+      });
+    }
+    return { stream: false, header, message: reply, trailer };
+  };
+}

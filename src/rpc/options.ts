@@ -1,0 +1,56 @@
+/** Options shared by the rpc client and the router: codec, compression, limits, interceptors. */
+import { BUILTIN_COMPRESSIONS, type Compression } from "./compression.ts";
+import type { Interceptor } from "./interceptor.ts";
+import {
+  DEFAULT_MAX_METADATA_BYTES,
+  DEFAULT_MAX_RECEIVE_MESSAGE_BYTES,
+  DEFAULT_MAX_SEND_MESSAGE_BYTES,
+} from "./limits.ts";
+import { DEFAULT_COMPRESS_MIN_BYTES } from "./message-codec.ts";
+import type { SerializationFormat, SerializationOptions } from "./serialization.ts";
+
+export interface CallPathOptions {
+  readonly interceptors?: readonly Interceptor[];
+  /** Compression for messages this side sends (e.g. gzipCompression); identity by default. */
+  readonly sendCompression?: Compression;
+  /** Compressions this side decodes; default: gzip. */
+  readonly acceptCompression?: readonly Compression[];
+  /** Messages below this size are sent uncompressed. */
+  readonly compressMinBytes?: number;
+  readonly maxSendMessageBytes?: number;
+  readonly maxReceiveMessageBytes?: number;
+  /** Largest request header block a client sends / response header or trailer block a router sends. */
+  readonly maxMetadataBytes?: number;
+  readonly serialization?: SerializationOptions;
+}
+
+export interface ClientOptions extends CallPathOptions {
+  /** Message codec: protobuf binary ("proto", default) or protobuf JSON ("json"). */
+  readonly format?: SerializationFormat;
+  /** Timeout applied to calls that set none. */
+  readonly defaultTimeoutMs?: number;
+}
+
+export interface ResolvedCallPathOptions {
+  readonly interceptors: readonly Interceptor[];
+  readonly sendCompression: Compression | undefined;
+  readonly acceptCompression: readonly Compression[];
+  readonly compressMinBytes: number;
+  readonly maxSendMessageBytes: number;
+  readonly maxReceiveMessageBytes: number;
+  readonly maxMetadataBytes: number;
+  readonly serialization: SerializationOptions;
+}
+
+export function resolveCallPathOptions(o: CallPathOptions | undefined): ResolvedCallPathOptions {
+  return {
+    interceptors: o?.interceptors ?? [],
+    sendCompression: o?.sendCompression,
+    acceptCompression: o?.acceptCompression ?? BUILTIN_COMPRESSIONS,
+    compressMinBytes: o?.compressMinBytes ?? DEFAULT_COMPRESS_MIN_BYTES,
+    maxSendMessageBytes: o?.maxSendMessageBytes ?? DEFAULT_MAX_SEND_MESSAGE_BYTES,
+    maxReceiveMessageBytes: o?.maxReceiveMessageBytes ?? DEFAULT_MAX_RECEIVE_MESSAGE_BYTES,
+    maxMetadataBytes: o?.maxMetadataBytes ?? DEFAULT_MAX_METADATA_BYTES,
+    serialization: o?.serialization ?? {},
+  };
+}

@@ -1,0 +1,324 @@
+/**
+ * The server side of the rpc core: `createRouter().service(Descriptor,
+ * handlers)` registers handlers; `router.handle` is the CallHandler that a
+ * server protocol calls for each incoming call. It decodes requests, runs the
+ * interceptors and the handler under the call's deadline and cancellation
+ * signal, and writes the response and the status:
+ *
+ * - handler throws RpcError -> its code, message, details and metadata;
+ * - handler throws anything else -> INTERNAL "internal error" (the message is
+ *   not sent: it may hold server internals; `onError` sees the original);
+ * - unknown service or method -> UNIMPLEMENTED;
+ * - deadline passes -> DEADLINE_EXCEEDED, even if the handler ignores its signal;
+ * - client cancels -> the handler's signal aborts with CANCELLED; nothing is sent.
+ */
+import {
+  create,
+  type DescMessage,
+  type DescMethod,
+  type DescService,
+  type Message,
+} from "@bufbuild/protobuf";
+import { abortableIterable, abortReason, raceSignal } from "./abortable.ts";
+import { createCallSignal } from "./call-signal.ts";
+import { Code } from "./code.ts";
+import type { HandlerContext } from "./context.ts";
+import { type AnyFn, applyInterceptors, type StreamRequest, type UnaryRequest } from "./interceptor.ts";
+import { MAX_STATUS_MESSAGE_CHARS } from "./limits.ts";
+import {
+  decodeMessage,
+  encodeMessage,
+  type MessageCodecConfig,
+  negotiateSendCompression,
+  resolveReceiveCompression,
+} from "./message-codec.ts";
+import { Metadata } from "./metadata.ts";
+import { type CallPathOptions, type ResolvedCallPathOptions, resolveCallPathOptions } from "./options.ts";
+import { RpcError } from "./rpc-error.ts";
+import { createSerializer, type SerializationFormat, type Serializer } from "./serialization.ts";
+import { methodPath, type ServiceHandlers } from "./service-types.ts";
+import type { CallHandler, ServerCallStream } from "./transport.ts";
+
+export interface RouterOptions extends CallPathOptions {
+  /** Sees every error that a handler threw other than RpcError (for logging); the client gets INTERNAL. */
+  readonly onError?: (error: unknown, ctx: HandlerContext) => void;
+}
+
+export interface Router {
+  /** Registers a service; methods without a handler answer UNIMPLEMENTED. Throws on a duplicate path. */
+  service<S extends DescService>(service: S, handlers: Partial<ServiceHandlers<S>>): Router;
+  /** Handles one call from a server protocol; never rejects. */
+  readonly handle: CallHandler;
+  /** Registered method paths ("/pkg.Service/Method"). */
+  paths(): string[];
+}
+
+type AnyHandler = (input: unknown, ctx: HandlerContext) => unknown;
+
+interface Route {
+  readonly method: DescMethod;
+  readonly handler: AnyHandler;
+  readonly serializers: Record<
+    SerializationFormat,
+    { input: Serializer<DescMessage>; output: Serializer<DescMessage> }
+  >;
+}
+
+/** The message of an INTERNAL status for a non-RpcError exception. */
+export const INTERNAL_ERROR_MESSAGE = "internal error";
+
+export function createRouter(options?: RouterOptions): Router {
+  const resolved = resolveCallPathOptions(options);
+  const routes = new Map<string, Route>();
+  const router: Router = {
+    service(service, handlers) {
+      for (const method of service.methods) {
+        const handler = (handlers as Record<string, AnyHandler | undefined>)[method.localName];
+        if (handler === undefined) continue;
+        const path = methodPath(method);
+        if (routes.has(path)) throw new Error(`method ${path} is already registered`);
+        const pair = (format: SerializationFormat) => ({
+          input: createSerializer(method.input, format, resolved.serialization),
+          output: createSerializer(method.output, format, resolved.serialization),
+        });
+        routes.set(path, {
+          method,
+          handler: handler.bind(handlers),
+          serializers: { proto: pair("proto"), json: pair("json") },
+        });
+      }
+      return router;
+    },
+    handle: (call) => handleCall(call, routes, resolved, options?.onError),
+    paths: () => [...routes.keys()],
+  };
+  return router;
+}
+
+async function handleCall(
+  call: ServerCallStream,
+  routes: ReadonlyMap<string, Route>,
+  options: ResolvedCallPathOptions,
+  onError: RouterOptions["onError"],
+): Promise<void> {
+  const route = routes.get(call.head.path);
+  if (route === undefined) {
+    await sendStatus(
+      call,
+      new RpcError(Code.UNIMPLEMENTED, `method ${call.head.path} is not implemented`),
+      new Metadata(),
+    );
+    return;
+  }
+  const { method } = route;
+  const timeoutMs = call.head.timeoutMs;
+  const callSignal = createCallSignal({
+    deadline: timeoutMs === undefined ? undefined : Date.now() + timeoutMs,
+    parents: [call.signal],
+  });
+  const signal = callSignal.signal;
+  const responseHeader = new Metadata();
+  const responseTrailer = new Metadata();
+  const ctx: HandlerContext = {
+    service: method.parent,
+    method,
+    signal,
+    deadline: callSignal.deadline,
+    timeRemaining: () =>
+      callSignal.deadline === undefined ? undefined : Math.max(0, callSignal.deadline - Date.now()),
+    requestHeader: call.head.metadata,
+    responseHeader,
+    responseTrailer,
+    peer: call.peer,
+  };
+  let headerSent = false;
+  const sendHeaderOnce = async (encoding: string) => {
+    if (headerSent) return;
+    headerSent = true;
+    checkMetadataSize(responseHeader, options.maxMetadataBytes, "response headers");
+    await call.sendHeader({
+      metadata: responseHeader,
+      encoding,
+      acceptEncoding: options.acceptCompression.map((c) => c.name),
+    });
+  };
+  try {
+    const { input, output } = route.serializers[call.head.format];
+    const codec: MessageCodecConfig = {
+      maxSendBytes: options.maxSendMessageBytes,
+      maxReceiveBytes: options.maxReceiveMessageBytes,
+      sendCompression: negotiateSendCompression(options.sendCompression, call.head.acceptEncoding),
+      compressMinBytes: options.compressMinBytes,
+      receiveCompression: resolveReceiveCompression(call.head.encoding, options.acceptCompression),
+    };
+    const encoding = codec.sendCompression?.name ?? "identity";
+    const requests = readRequests(call, input, codec, signal);
+    const common = {
+      service: method.parent,
+      method,
+      path: call.head.path,
+      header: call.head.metadata,
+      signal,
+      deadline: callSignal.deadline,
+      peer: call.peer,
+    };
+    const invoke = applyInterceptors(handlerFn(route, ctx), options.interceptors);
+    if (method.methodKind === "unary") {
+      const message = await raceSignal(readSingle(requests), signal);
+      const res = await raceSignal(invoke({ ...common, stream: false, message }), signal);
+      if (res.stream) throw new RpcError(Code.INTERNAL, "interceptor returned a stream for a unary method");
+      const data = await encodeMessage(output.serialize(res.message), codec);
+      await sendHeaderOnce(encoding);
+      await raceSignal(call.send(data), signal);
+    } else {
+      const message =
+        method.methodKind === "server_streaming"
+          ? single(await raceSignal(readSingle(requests), signal))
+          : requests;
+      const res = await raceSignal(invoke({ ...common, stream: true, message }), signal);
+      if (!res.stream)
+        throw new RpcError(Code.INTERNAL, "interceptor returned a unary response for a stream method");
+      for await (const m of abortableIterable(res.message, signal)) {
+        const data = await encodeMessage(output.serialize(m), codec);
+        await sendHeaderOnce(encoding);
+        await raceSignal(call.send(data), signal);
+      }
+    }
+    await sendHeaderOnce(encoding);
+    checkMetadataSize(responseTrailer, options.maxMetadataBytes, "response trailers");
+    await call.sendTrailer({
+      status: { code: Code.OK, message: "", details: [] },
+      metadata: responseTrailer,
+    });
+  } catch (e) {
+    if (call.signal.aborted) return; // The client is gone: there is nobody to send a status to.
+    let err: RpcError;
+    if (signal.aborted) err = abortReason(signal);
+    else if (e instanceof RpcError) err = e;
+    else {
+      onError?.(e, ctx);
+      err = new RpcError(Code.INTERNAL, INTERNAL_ERROR_MESSAGE);
+    }
+    const trailer = new Metadata().merge(responseTrailer).merge(err.metadata);
+    if (!headerSent && responseHeader.size > 0) {
+      // Keep headers set before the failure where the client expects them.
+      headerSent = true;
+      await call
+        .sendHeader({ metadata: responseHeader, encoding: "identity", acceptEncoding: [] })
+        .catch(() => {});
+    }
+    await sendStatus(call, err, trailer);
+  } finally {
+    callSignal.dispose();
+  }
+}
+
+async function sendStatus(call: ServerCallStream, err: RpcError, trailer: Metadata): Promise<void> {
+  try {
+    await call.sendTrailer({
+      status: {
+        code: err.code,
+        message: err.rawMessage.slice(0, MAX_STATUS_MESSAGE_CHARS),
+        details: err.details,
+      },
+      metadata: trailer,
+    });
+  } catch {
+    // The stream failed under us (peer reset, connection lost): nothing more to do.
+  }
+}
+
+function checkMetadataSize(md: Metadata, max: number, what: string): void {
+  const size = md.byteSize();
+  if (size > max) {
+    throw new RpcError(Code.INTERNAL, `${what} of ${size} bytes exceed the limit of ${max} bytes`);
+  }
+}
+
+/** The handler as the innermost AnyFn of the server interceptor chain. */
+function handlerFn(route: Route, ctx: HandlerContext): AnyFn {
+  const { method, handler } = route;
+  const toOutput = (init: unknown) => create(method.output, init as never) as Message;
+  return async (req: UnaryRequest | StreamRequest) => {
+    switch (method.methodKind) {
+      case "unary": {
+        const out = await (handler(req.message, ctx) as Promise<unknown>);
+        return {
+          stream: false,
+          header: ctx.responseHeader,
+          message: toOutput(out),
+          trailer: ctx.responseTrailer,
+        };
+      }
+      case "client_streaming": {
+        const out = await (handler(req.message, ctx) as Promise<unknown>);
+        return {
+          stream: true,
+          header: ctx.responseHeader,
+          message: single(toOutput(out)),
+          trailer: ctx.responseTrailer,
+        };
+      }
+      case "server_streaming": {
+        const [request] = await collect(req.message as AsyncIterable<Message>);
+        const out = handler(request, ctx) as AsyncIterable<unknown>;
+        return {
+          stream: true,
+          header: ctx.responseHeader,
+          message: mapAsync(out, toOutput),
+          trailer: ctx.responseTrailer,
+        };
+      }
+      case "bidi_streaming": {
+        const out = handler(req.message, ctx) as AsyncIterable<unknown>;
+        return {
+          stream: true,
+          header: ctx.responseHeader,
+          message: mapAsync(out, toOutput),
+          trailer: ctx.responseTrailer,
+        };
+      }
+    }
+  };
+}
+
+async function* readRequests(
+  call: ServerCallStream,
+  input: Serializer<DescMessage>,
+  codec: MessageCodecConfig,
+  signal: AbortSignal,
+): AsyncGenerator<Message> {
+  for (;;) {
+    let ev: Awaited<ReturnType<ServerCallStream["read"]>>;
+    try {
+      ev = await raceSignal(call.read(), signal);
+    } catch (e) {
+      throw RpcError.from(e, Code.CANCELLED);
+    }
+    if (ev.type === "end") return;
+    yield input.parse(await decodeMessage(ev.message, codec));
+  }
+}
+
+/** Unary and server-streaming requests carry exactly one message. */
+async function readSingle(requests: AsyncGenerator<Message>): Promise<Message> {
+  const first = await requests.next();
+  if (first.done) throw new RpcError(Code.INTERNAL, "protocol error: missing request message");
+  const second = await requests.next();
+  if (!second.done) throw new RpcError(Code.INTERNAL, "protocol error: more than one request message");
+  return first.value;
+}
+
+async function* single<T>(item: T): AsyncGenerator<T> {
+  yield item;
+}
+
+async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const i of items) out.push(i);
+  return out;
+}
+
+async function* mapAsync<T, U>(items: AsyncIterable<T>, fn: (item: T) => U): AsyncGenerator<U> {
+  for await (const item of items) yield fn(item);
+}
