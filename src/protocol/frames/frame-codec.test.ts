@@ -1,0 +1,145 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { PayloadWriter, readVarint, writeVarint } from "./byte-cursor.ts";
+import { DEFAULT_MAX_FRAME_BYTES, FrameType, MAX_VARINT } from "./constants.ts";
+import { ErrorCode, FrameError } from "./error-codes.ts";
+import { FrameDecoder } from "./frame-decoder.ts";
+import { encodeFrame, encodeFrameHeader } from "./frame-encoder.ts";
+import { FRAME_VECTORS } from "./spec-vectors.ts";
+import { fromHex, hex, prng } from "./test-helpers.ts";
+
+function frameError(code: ErrorCode, streamId?: number) {
+  return (e: unknown) => {
+    assert.ok(e instanceof FrameError, `expected FrameError, got ${String(e)}`);
+    assert.equal(e.code, code, e.message);
+    assert.equal(e.streamId, streamId);
+    return true;
+  };
+}
+
+test("varints: shortest form at each boundary, and back", () => {
+  const cases: [number, string][] = [
+    [0, "00"],
+    [63, "3f"],
+    [64, "4040"],
+    [16383, "7fff"],
+    [16384, "80004000"],
+    [MAX_VARINT, "bfffffff"],
+  ];
+  for (const [value, expected] of cases) {
+    const out = new Uint8Array(4);
+    const end = writeVarint(out, 0, value);
+    assert.equal(hex(out.subarray(0, end)), expected);
+    assert.deepEqual(readVarint(out, 0, end, "v"), [value, end]);
+    assert.equal(readVarint(out, 0, end - 1, "v"), undefined, "a cut varint reads as 'need more'");
+  }
+  assert.throws(() => writeVarint(new Uint8Array(8), 0, MAX_VARINT + 1), RangeError);
+  // Non-shortest forms are accepted (RFC 9000 §16 allows them).
+  assert.deepEqual(readVarint(fromHex("4005"), 0, 2, "v"), [5, 2]);
+  assert.throws(
+    () => readVarint(fromHex("c000000000000001"), 0, 8, "v"),
+    frameError(ErrorCode.PROTOCOL_ERROR),
+  );
+});
+
+test("a byte stream of frames cut at random points decodes to the same frames", () => {
+  const all = Object.values(FRAME_VECTORS).map(encodeFrame);
+  const wire = Buffer.concat(all);
+  const whole = new FrameDecoder().push(wire);
+  assert.equal(whole.length, all.length);
+  const next = prng(7);
+  for (let round = 0; round < 200; round++) {
+    const d = new FrameDecoder();
+    const got = [];
+    for (let at = 0; at < wire.length; ) {
+      const n = 1 + (next() % 12);
+      got.push(...d.push(wire.subarray(at, at + n)));
+      at += n;
+    }
+    assert.equal(d.bufferedBytes, 0);
+    assert.deepEqual(
+      got.map((f) => hex(encodeFrame(f as never))),
+      all.map(hex),
+    );
+  }
+});
+
+test("a frame inside one chunk is a view of it (no copy); a split one is gathered", () => {
+  const data = new Uint8Array(10_000).fill(7);
+  const wire = encodeFrame({
+    type: FrameType.MESSAGE,
+    streamId: 1,
+    endStream: false,
+    messageEnd: true,
+    compressed: false,
+    data,
+  });
+  const [f] = new FrameDecoder().push(wire);
+  assert.ok(f && f.type === FrameType.MESSAGE);
+  assert.equal(f.data.buffer, wire.buffer, "payload shares the input buffer");
+  const d = new FrameDecoder();
+  assert.deepEqual(d.push(wire.subarray(0, 5000)), []);
+  assert.equal(d.bufferedBytes, 5000 - 4);
+  const [g] = d.push(wire.subarray(5000));
+  assert.ok(g && g.type === FrameType.MESSAGE);
+  assert.deepEqual(g.data, data);
+});
+
+test("a length over the maximum frame size is refused before its payload arrives", () => {
+  const d = new FrameDecoder();
+  assert.throws(
+    () => d.push(encodeFrameHeader(FrameType.MESSAGE, 0, 1, DEFAULT_MAX_FRAME_BYTES + 1)),
+    frameError(ErrorCode.FRAME_SIZE_ERROR),
+  );
+  const big = new FrameDecoder(1 << 20);
+  assert.deepEqual(big.push(encodeFrameHeader(FrameType.MESSAGE, 0, 1, DEFAULT_MAX_FRAME_BYTES + 1)), []);
+});
+
+test("malformed frames give typed errors with the right code and scope", () => {
+  const cases: [string, string, ErrorCode, number | undefined][] = [
+    ["PING on a stream", "06010801020304050607 08", ErrorCode.PROTOCOL_ERROR, undefined],
+    ["PING of 7 bytes", "060007 01020304050607", ErrorCode.FRAME_SIZE_ERROR, undefined],
+    ["HEADERS on stream 0", "010000", ErrorCode.PROTOCOL_ERROR, undefined],
+    ["MESSAGE on stream 0", "020000", ErrorCode.PROTOCOL_ERROR, undefined],
+    ["RST with trailing bytes", "040102 0800", ErrorCode.FRAME_SIZE_ERROR, undefined],
+    ["RST without a code", "040100", ErrorCode.FRAME_SIZE_ERROR, undefined],
+    ["WINDOW_UPDATE of 0 on a stream", "05030100", ErrorCode.PROTOCOL_ERROR, 3],
+    ["WINDOW_UPDATE of 0 on the connection", "05000100", ErrorCode.PROTOCOL_ERROR, undefined],
+    ["SETTINGS ACK with a payload", "1000020101", ErrorCode.FRAME_SIZE_ERROR, undefined],
+    ["SETTINGS with half an entry", "00000101", ErrorCode.FRAME_SIZE_ERROR, undefined],
+    ["SETTINGS on a stream", "000100", ErrorCode.PROTOCOL_ERROR, undefined],
+    ["GOAWAY cut short", "07000107", ErrorCode.FRAME_SIZE_ERROR, undefined],
+    ["TRAILERS message longer than the payload", "030103 0005 61", ErrorCode.FRAME_SIZE_ERROR, undefined],
+    ["TRAILERS message not UTF-8", "030103 0001 ff", ErrorCode.PROTOCOL_ERROR, undefined],
+    ["8-byte varint stream id", "02c000000000000001 00", ErrorCode.PROTOCOL_ERROR, undefined],
+  ];
+  for (const [what, bytes, code, streamId] of cases) {
+    assert.throws(
+      () => new FrameDecoder().push(fromHex(bytes.replaceAll(" ", ""))),
+      frameError(code, streamId),
+      what,
+    );
+  }
+});
+
+test("frames of unknown types are skipped whole", () => {
+  const wire = Buffer.concat([fromHex("0f0103aabbcc"), encodeFrame(FRAME_VECTORS["rst-cancel"]!)]);
+  const frames = new FrameDecoder().push(wire);
+  assert.deepEqual(
+    frames.map((f) => f.type),
+    ["unknown", FrameType.RST],
+  );
+});
+
+test("payload writer grows and keeps what was written", () => {
+  const w = new PayloadWriter(2);
+  for (let i = 0; i < 100; i++) w.varint(i * 1000);
+  const out = w.finish();
+  let at = 0;
+  for (let i = 0; i < 100; i++) {
+    const r = readVarint(out, at, out.length, "v")!;
+    assert.equal(r[0], i * 1000);
+    at = r[1];
+  }
+  assert.equal(at, out.length);
+});

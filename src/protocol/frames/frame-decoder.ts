@@ -1,0 +1,219 @@
+/**
+ * Incremental frame decoder (SPEC §Frame layout). Bytes arrive in chunks of
+ * any size; frames come out whole. A frame that lies inside one chunk is
+ * returned as a view of it (no copy); only a frame split across chunks is
+ * gathered into one buffer. Every length is checked against the local
+ * maximum frame size before a byte of the payload is kept, so a peer cannot
+ * make us buffer more than one frame.
+ */
+import { PayloadReader, readVarint } from "./byte-cursor.ts";
+import {
+  DEFAULT_MAX_FRAME_BYTES,
+  Flag,
+  FrameType,
+  MAX_FRAME_HEADER_BYTES,
+  PING_PAYLOAD_BYTES,
+} from "./constants.ts";
+import { ErrorCode, FrameError } from "./error-codes.ts";
+import type { Frame } from "./frame.ts";
+
+const textDecoder = new TextDecoder("utf-8", { fatal: true });
+
+interface Header {
+  type: number;
+  flags: number;
+  streamId: number;
+  length: number;
+  /** Offset after the header. */
+  next: number;
+}
+
+/** Parses a frame header at `pos`, or returns undefined when the bytes stop early. */
+function parseHeader(buf: Uint8Array, pos: number, end: number): Header | undefined {
+  if (pos >= end) return undefined;
+  const first = buf[pos]!;
+  const sid = readVarint(buf, pos + 1, end, "stream id");
+  if (sid === undefined) return undefined;
+  const len = readVarint(buf, sid[1], end, "length");
+  if (len === undefined) return undefined;
+  return { type: first & 0x0f, flags: first >>> 4, streamId: sid[0], length: len[0], next: len[1] };
+}
+
+export class FrameDecoder {
+  /** The largest payload accepted: our advertised MAX_FRAME_SIZE. */
+  maxFrameBytes: number;
+  /** Bytes of an incomplete header (at most MAX_FRAME_HEADER_BYTES - 1). */
+  private headerPart: Uint8Array | undefined;
+  /** A frame whose payload is being gathered across chunks. */
+  private gathering: { header: Header; payload: Uint8Array; filled: number } | undefined;
+
+  constructor(maxFrameBytes = DEFAULT_MAX_FRAME_BYTES) {
+    this.maxFrameBytes = maxFrameBytes;
+  }
+
+  /** Bytes held between calls (a partial header or a partial frame). */
+  get bufferedBytes(): number {
+    return (this.headerPart?.length ?? 0) + (this.gathering?.filled ?? 0);
+  }
+
+  /** Feeds bytes; returns the frames they complete. Throws FrameError on a malformed frame. */
+  push(chunk: Uint8Array): Frame[] {
+    const frames: Frame[] = [];
+    let pos = 0;
+    const end = chunk.length;
+    if (this.gathering) {
+      const g = this.gathering;
+      const take = Math.min(g.header.length - g.filled, end);
+      g.payload.set(chunk.subarray(0, take), g.filled);
+      g.filled += take;
+      pos = take;
+      if (g.filled < g.header.length) return frames;
+      this.gathering = undefined;
+      frames.push(parseFrame(g.header, g.payload));
+    }
+    if (this.headerPart) {
+      // Join the stored part with just enough new bytes to finish the header.
+      const part = this.headerPart;
+      const joined = new Uint8Array(part.length + Math.min(MAX_FRAME_HEADER_BYTES, end - pos));
+      joined.set(part);
+      joined.set(chunk.subarray(pos, pos + joined.length - part.length), part.length);
+      const header = parseHeader(joined, 0, joined.length);
+      if (header === undefined) {
+        this.headerPart = joined;
+        return frames;
+      }
+      this.headerPart = undefined;
+      this.checkLength(header);
+      pos += header.next - part.length;
+      pos = this.takePayload(header, chunk, pos, frames);
+    }
+    while (pos < end) {
+      const header = parseHeader(chunk, pos, end);
+      if (header === undefined) {
+        this.headerPart = chunk.slice(pos, end);
+        return frames;
+      }
+      this.checkLength(header);
+      pos = this.takePayload(header, chunk, header.next, frames);
+    }
+    return frames;
+  }
+
+  private checkLength(header: Header): void {
+    if (header.length > this.maxFrameBytes) {
+      throw new FrameError(
+        ErrorCode.FRAME_SIZE_ERROR,
+        `frame of ${header.length} bytes exceeds the maximum frame size ${this.maxFrameBytes}`,
+      );
+    }
+  }
+
+  /** Takes the payload at `pos` (whole, or starts gathering it); returns the new offset. */
+  private takePayload(header: Header, chunk: Uint8Array, pos: number, frames: Frame[]): number {
+    const available = chunk.length - pos;
+    if (available >= header.length) {
+      frames.push(parseFrame(header, chunk.subarray(pos, pos + header.length)));
+      return pos + header.length;
+    }
+    const payload = new Uint8Array(header.length);
+    payload.set(chunk.subarray(pos));
+    this.gathering = { header, payload, filled: available };
+    return chunk.length;
+  }
+}
+
+function requireStreamZero(h: Header, name: string): void {
+  if (h.streamId !== 0)
+    throw new FrameError(ErrorCode.PROTOCOL_ERROR, `${name} on stream ${h.streamId}, must be 0`);
+}
+
+function requireStream(h: Header, name: string): void {
+  if (h.streamId === 0) throw new FrameError(ErrorCode.PROTOCOL_ERROR, `${name} on stream 0`);
+}
+
+/** Turns one complete frame's payload into a Frame, checking its shape (SPEC §Frame types). */
+export function parseFrame(h: Header, payload: Uint8Array): Frame {
+  switch (h.type) {
+    case FrameType.SETTINGS: {
+      requireStreamZero(h, "SETTINGS");
+      const ack = (h.flags & Flag.ACK) !== 0;
+      if (ack && payload.length !== 0) {
+        throw new FrameError(ErrorCode.FRAME_SIZE_ERROR, "SETTINGS ACK with a payload");
+      }
+      const r = new PayloadReader(payload, "SETTINGS");
+      const entries: [number, number][] = [];
+      while (r.remaining > 0) entries.push([r.varint("identifier"), r.varint("value")]);
+      return { type: FrameType.SETTINGS, ack, entries };
+    }
+    case FrameType.HEADERS:
+      requireStream(h, "HEADERS");
+      return {
+        type: FrameType.HEADERS,
+        streamId: h.streamId,
+        endStream: (h.flags & Flag.END_STREAM) !== 0,
+        block: payload,
+      };
+    case FrameType.MESSAGE:
+      requireStream(h, "MESSAGE");
+      return {
+        type: FrameType.MESSAGE,
+        streamId: h.streamId,
+        endStream: (h.flags & Flag.END_STREAM) !== 0,
+        messageEnd: (h.flags & Flag.MESSAGE_END) !== 0,
+        compressed: (h.flags & Flag.COMPRESSED) !== 0,
+        data: payload,
+      };
+    case FrameType.TRAILERS: {
+      requireStream(h, "TRAILERS");
+      const r = new PayloadReader(payload, "TRAILERS");
+      const status = r.varint("status");
+      const text = r.bytes(r.varint("message length"), "message");
+      let message: string;
+      try {
+        message = textDecoder.decode(text);
+      } catch {
+        // A connection error: the header block after the message is never decoded, so the tables would part.
+        throw new FrameError(ErrorCode.PROTOCOL_ERROR, "TRAILERS message is not UTF-8");
+      }
+      return { type: FrameType.TRAILERS, streamId: h.streamId, status, message, block: r.rest() };
+    }
+    case FrameType.RST: {
+      requireStream(h, "RST");
+      const r = new PayloadReader(payload, "RST");
+      const code = r.varint("error code");
+      r.expectEnd();
+      return { type: FrameType.RST, streamId: h.streamId, code };
+    }
+    case FrameType.WINDOW_UPDATE: {
+      const r = new PayloadReader(payload, "WINDOW_UPDATE");
+      const increment = r.varint("increment");
+      r.expectEnd();
+      if (increment === 0) {
+        throw new FrameError(
+          ErrorCode.PROTOCOL_ERROR,
+          "WINDOW_UPDATE increment of 0",
+          h.streamId === 0 ? undefined : h.streamId,
+        );
+      }
+      return { type: FrameType.WINDOW_UPDATE, streamId: h.streamId, increment };
+    }
+    case FrameType.PING:
+      requireStreamZero(h, "PING");
+      if (payload.length !== PING_PAYLOAD_BYTES) {
+        throw new FrameError(
+          ErrorCode.FRAME_SIZE_ERROR,
+          `PING payload of ${payload.length} bytes, must be 8`,
+        );
+      }
+      return { type: FrameType.PING, ack: (h.flags & Flag.ACK) !== 0, payload };
+    case FrameType.GOAWAY: {
+      requireStreamZero(h, "GOAWAY");
+      const r = new PayloadReader(payload, "GOAWAY");
+      const lastStreamId = r.varint("last stream id");
+      const code = r.varint("error code");
+      return { type: FrameType.GOAWAY, lastStreamId, code, debug: r.rest() };
+    }
+    default:
+      return { type: "unknown", rawType: h.type, streamId: h.streamId, length: payload.length };
+  }
+}

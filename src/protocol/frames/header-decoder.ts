@@ -1,0 +1,112 @@
+/**
+ * pqhc/1 decoder (SPEC §Header compression). A block must be decoded to its
+ * end even when the list is too large, because its insertions keep the two
+ * tables in step: past the list bound the fields are dropped, not the table
+ * updates, and the caller answers HEADERS_TOO_LARGE for that stream only.
+ * Any malformed representation desynchronises the tables for good, so it is
+ * a connection error (COMPRESSION_ERROR).
+ */
+import { PayloadReader } from "./byte-cursor.ts";
+import {
+  DEFAULT_HEADER_TABLE_BYTES,
+  HEADER_ENTRY_OVERHEAD_BYTES,
+  MAX_HEADER_NAME_BYTES,
+} from "./constants.ts";
+import { ErrorCode, FrameError } from "./error-codes.ts";
+import { Repr } from "./header-encoder.ts";
+import { type HeaderField, isBinaryHeaderName, isValidHeaderName } from "./header-field.ts";
+import { STATIC_TABLE } from "./header-static-table.ts";
+import { DynamicTable, latin1 } from "./header-table.ts";
+import { readPrefixInt } from "./prefix-int.ts";
+
+const textDecoder = new TextDecoder("utf-8", { fatal: true });
+const textEncoder = new TextEncoder();
+const STATIC_VALUES = STATIC_TABLE.map(([, v]) => textEncoder.encode(v));
+
+export interface DecodedHeaders {
+  fields: HeaderField[];
+  /** Decoded list size, RFC 7541 §4.1 accounting. */
+  listBytes: number;
+  /** True when the list passed the bound: `fields` is then empty. */
+  oversize: boolean;
+}
+
+export class HeaderDecoder {
+  private readonly table: DynamicTable;
+
+  constructor(capacity = DEFAULT_HEADER_TABLE_BYTES) {
+    this.table = new DynamicTable(capacity);
+  }
+
+  get tableSize(): number {
+    return this.table.size;
+  }
+
+  setCapacity(capacity: number): void {
+    this.table.setCapacity(capacity);
+  }
+
+  decode(block: Uint8Array, maxListBytes: number): DecodedHeaders {
+    const r = new PayloadReader(block, "header block", ErrorCode.COMPRESSION_ERROR);
+    const fields: HeaderField[] = [];
+    let listBytes = 0;
+    let oversize = false;
+    const next = () => r.u8("index");
+    while (r.remaining > 0) {
+      const first = r.u8("representation");
+      let name: string;
+      let value: Uint8Array;
+      let insert = false;
+      if (first & Repr.INDEXED) {
+        [name, value] = this.lookup(readPrefixInt(first, 7, next));
+      } else if (first & Repr.NAME_REF_INSERT) {
+        name = this.lookup(readPrefixInt(first, 6, next))[0];
+        value = r.bytes(r.varint("value length"), "value");
+        insert = true;
+      } else if (first & Repr.NAME_REF_PLAIN) {
+        name = this.lookup(readPrefixInt(first, 5, next))[0];
+        value = r.bytes(r.varint("value length"), "value");
+      } else if (first === Repr.LITERAL_INSERT || first === Repr.LITERAL_PLAIN) {
+        const raw = r.bytes(r.varint("name length"), "name");
+        name = latin1(raw);
+        if (!isValidHeaderName(name, MAX_HEADER_NAME_BYTES)) {
+          throw new FrameError(ErrorCode.COMPRESSION_ERROR, `invalid header name ${JSON.stringify(name)}`);
+        }
+        value = r.bytes(r.varint("value length"), "value");
+        insert = first === Repr.LITERAL_INSERT;
+      } else {
+        throw new FrameError(ErrorCode.COMPRESSION_ERROR, `unknown representation 0x${first.toString(16)}`);
+      }
+      if (insert) {
+        // The table keeps its own copy: `value` is a view of a network buffer.
+        this.table.insert(name, value.slice());
+      }
+      listBytes += name.length + value.length + HEADER_ENTRY_OVERHEAD_BYTES;
+      if (listBytes > maxListBytes) oversize = true;
+      if (!oversize) fields.push([name, toValue(name, value)]);
+    }
+    return { fields: oversize ? [] : fields, listBytes, oversize };
+  }
+
+  private lookup(index: number): readonly [string, Uint8Array] {
+    if (index < STATIC_TABLE.length) return [STATIC_TABLE[index]![0], STATIC_VALUES[index]!];
+    const e = this.table.get(index - STATIC_TABLE.length);
+    if (e === undefined) {
+      throw new FrameError(
+        ErrorCode.COMPRESSION_ERROR,
+        `header index ${index} is past the static table and the ${this.table.length} dynamic entries`,
+      );
+    }
+    return [e.name, e.value];
+  }
+}
+
+function toValue(name: string, value: Uint8Array): string | Uint8Array {
+  // A plain Uint8Array copy: the bytes may be a view of a (Buffer) network chunk.
+  if (isBinaryHeaderName(name)) return new Uint8Array(value);
+  try {
+    return textDecoder.decode(value);
+  } catch {
+    throw new FrameError(ErrorCode.PROTOCOL_ERROR, `header ${name} value is not UTF-8`);
+  }
+}

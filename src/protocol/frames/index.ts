@@ -1,0 +1,27 @@
+/** pqrpc/1 compact framing (ALPN "pqrpc/1"): codec, header compression, session. See docs/SPEC.md. */
+export * from "./constants.ts";
+export * from "./error-codes.ts";
+export type * from "./frame.ts";
+export { FrameDecoder } from "./frame-decoder.ts";
+export { encodeFrame, encodeFrameHeader } from "./frame-encoder.ts";
+export { FrameStream, type SendOptions, type StreamEvent } from "./frame-stream.ts";
+export { type DecodedHeaders, HeaderDecoder } from "./header-decoder.ts";
+export { HeaderEncoder } from "./header-encoder.ts";
+export type { HeaderField, HeaderValue } from "./header-field.ts";
+export { STATIC_TABLE } from "./header-static-table.ts";
+export {
+  createFramesClientTransport,
+  type FramesClientTransportOptions,
+  toRpcError,
+} from "./rpc-client-transport.ts";
+export { type FramesServerOptions, serveFrames } from "./rpc-server-transport.ts";
+export { rpcCodeForStreamError } from "./rpc-status.ts";
+export {
+  FrameSession,
+  type FrameSessionOptions,
+  type KeepaliveOptions,
+  NODE_SESSION_SETTINGS,
+  type SessionStats,
+} from "./session.ts";
+export { DEFAULT_SETTINGS, SettingId, type Settings } from "./settings.ts";
+export { StreamError, type StreamFailureReason } from "./stream-error.ts";

@@ -1,0 +1,163 @@
+/**
+ * pqrpc/1 client side of the rpc transport contract (src/rpc/transport.ts):
+ * one call = one stream of a FrameSession. Session failures become RpcError
+ * with the status of SPEC §Error codes (rpc-status.ts). A call past the
+ * server's concurrent stream limit waits for a slot, as gRPC's do.
+ * Reconnecting is the owner's job (the channel): a session that is shutting
+ * down refuses new calls with UNAVAILABLE, and no call ever waits on a dead
+ * session.
+ */
+import { Code } from "../../rpc/code.ts";
+import { RpcError } from "../../rpc/rpc-error.ts";
+import type {
+  ClientCallStream,
+  ClientReadEvent,
+  ClientTransport,
+  RequestHead,
+  WireMessage,
+} from "../../rpc/transport.ts";
+import { ErrorCode } from "./error-codes.ts";
+import type { FrameStream } from "./frame-stream.ts";
+import type { HeaderField } from "./header-field.ts";
+import { requestHeadToFields, responseHeadFromFields, trailerFromFrame } from "./rpc-headers.ts";
+import { rpcCodeForStreamError } from "./rpc-status.ts";
+import type { FrameSession } from "./session.ts";
+import { StreamError } from "./stream-error.ts";
+
+export interface FramesClientTransportOptions {
+  /** Sent as :authority (the server name), if set. */
+  authority?: string;
+}
+
+/** Maps whatever the session threw to the RpcError the rpc core expects. */
+export function toRpcError(e: unknown): RpcError {
+  if (e instanceof RpcError) return e;
+  if (e instanceof StreamError) return new RpcError(rpcCodeForStreamError(e), e.message, { cause: e });
+  return RpcError.from(e, Code.UNAVAILABLE);
+}
+
+export function createFramesClientTransport(
+  session: FrameSession,
+  options: FramesClientTransportOptions = {},
+): ClientTransport {
+  return {
+    openCall(head: RequestHead): ClientCallStream {
+      const fields = requestHeadToFields(head, options.authority);
+      if (session.availableStreams === 0 && session.isOpen) {
+        // gRPC semantics: a call past the peer's concurrent limit waits for a slot, not fails.
+        return new FramesClientCall(openWhenAvailable(session, fields));
+      }
+      try {
+        return new FramesClientCall(session.openStream(fields));
+      } catch (e) {
+        return failedCall(toRpcError(e));
+      }
+    },
+  };
+}
+
+async function openWhenAvailable(session: FrameSession, fields: HeaderField[]): Promise<FrameStream> {
+  for (;;) {
+    await session.whenStreamAvailable();
+    try {
+      return session.openStream(fields);
+    } catch (e) {
+      // Another caller took the slot first: wait for the next one.
+      if (!(e instanceof StreamError && e.reason === "stream-limit")) throw e;
+    }
+  }
+}
+
+class FramesClientCall implements ClientCallStream {
+  private cancelled: RpcError | undefined;
+  private finished = false;
+  private stream: FrameStream | undefined;
+  private readonly opening: Promise<FrameStream> | undefined;
+
+  constructor(stream: FrameStream | Promise<FrameStream>) {
+    if (stream instanceof Promise) {
+      this.opening = stream.then((s) => {
+        this.stream = s;
+        if (this.cancelled) s.reset(ErrorCode.CANCEL);
+        return s;
+      });
+      this.opening.catch(() => {});
+    } else {
+      this.stream = stream;
+    }
+  }
+
+  /** The stream, once opened; a call that could not be opened fails with UNAVAILABLE. */
+  private async opened(): Promise<FrameStream> {
+    if (this.cancelled) throw this.cancelled;
+    if (this.stream) return this.stream;
+    try {
+      return await this.opening!;
+    } catch (e) {
+      throw this.cancelled ?? toRpcError(e);
+    }
+  }
+
+  async send(message: WireMessage): Promise<void> {
+    const stream = await this.opened();
+    if (this.finished) return; // the server already ended the call: its trailers say how
+    try {
+      await stream.send(message.data, { compressed: message.compressed });
+    } catch (e) {
+      if (e instanceof StreamError && e.reason === "finished") return;
+      throw this.cancelled ?? toRpcError(e);
+    }
+  }
+
+  async closeSend(): Promise<void> {
+    const stream = await this.opened();
+    if (this.finished) return;
+    try {
+      await stream.end();
+    } catch (e) {
+      if (e instanceof StreamError && e.reason === "finished") return;
+      throw this.cancelled ?? toRpcError(e);
+    }
+  }
+
+  async read(): Promise<ClientReadEvent> {
+    const stream = await this.opened();
+    let event: Awaited<ReturnType<FrameStream["read"]>>;
+    try {
+      event = await stream.read();
+    } catch (e) {
+      throw this.cancelled ?? toRpcError(e);
+    }
+    if (event === undefined) throw new RpcError(Code.INTERNAL, "the stream ended without trailers");
+    switch (event.type) {
+      case "headers":
+        try {
+          return { type: "header", head: responseHeadFromFields(event.fields) };
+        } catch (e) {
+          stream.reset(ErrorCode.PROTOCOL_ERROR);
+          throw new RpcError(Code.INTERNAL, `malformed response headers: ${(e as Error).message}`);
+        }
+      case "message":
+        return { type: "message", message: { data: event.data, compressed: event.compressed } };
+      case "trailers":
+        this.finished = true;
+        return { type: "trailer", trailer: trailerFromFrame(event.status, event.message, event.fields) };
+    }
+  }
+
+  cancel(reason: RpcError): void {
+    if (this.cancelled) return;
+    this.cancelled = reason;
+    this.stream?.reset(ErrorCode.CANCEL);
+  }
+}
+
+/** A call that could not be opened (nothing was sent): every operation fails with `error`. */
+function failedCall(error: RpcError): ClientCallStream {
+  return {
+    send: () => Promise.reject(error),
+    closeSend: () => Promise.reject(error),
+    read: () => Promise.reject(error),
+    cancel: () => {},
+  };
+}

@@ -1,0 +1,122 @@
+/**
+ * pqrpc/1 server side of the rpc transport contract: a server FrameSession
+ * on a carrier, turning each stream into a ServerCallStream for the rpc
+ * router's CallHandler. A malformed request head is answered with
+ * TRAILERS (INTERNAL), as gRPC servers answer malformed reserved headers.
+ */
+import type { Duplex } from "node:stream";
+import { Code } from "../../rpc/code.ts";
+import type { PeerInfo } from "../../rpc/peer.ts";
+import { RpcError } from "../../rpc/rpc-error.ts";
+import type {
+  CallHandler,
+  RequestHead,
+  ResponseHead,
+  ResponseTrailer,
+  ServerCallStream,
+  ServerReadEvent,
+  WireMessage,
+} from "../../rpc/transport.ts";
+import { ALPN_PQRPC_1 } from "./constants.ts";
+import type { FrameStream } from "./frame-stream.ts";
+import { toRpcError } from "./rpc-client-transport.ts";
+import { requestHeadFromFields, responseHeadToFields, trailerToFields } from "./rpc-headers.ts";
+import { rpcCodeForStreamError } from "./rpc-status.ts";
+import { FrameSession, type FrameSessionOptions } from "./session.ts";
+
+export interface FramesServerOptions extends Omit<FrameSessionOptions, "role" | "onStream"> {
+  /** Who the client is (address, TLS facts); default: the carrier's remote address. */
+  peer?: PeerInfo;
+}
+
+/** Serves rpc calls over pqrpc/1 on `carrier`; returns the session (close() it for a graceful shutdown). */
+export function serveFrames(
+  carrier: Duplex,
+  handler: CallHandler,
+  options: FramesServerOptions = {},
+): FrameSession {
+  const socket = carrier as Duplex & { remoteAddress?: string; remotePort?: number };
+  const peer: PeerInfo = options.peer ?? {
+    address: socket.remoteAddress ? `${socket.remoteAddress}:${socket.remotePort ?? 0}` : "unknown",
+    tls: { alpn: ALPN_PQRPC_1 },
+  };
+  return new FrameSession(carrier, {
+    ...options,
+    role: "server",
+    onStream: (stream) => {
+      void accept(stream, handler, peer);
+    },
+  });
+}
+
+async function accept(stream: FrameStream, handler: CallHandler, peer: PeerInfo): Promise<void> {
+  let head: RequestHead;
+  try {
+    const first = await stream.read();
+    if (first?.type !== "headers") throw new RpcError(Code.INTERNAL, "a stream without request headers");
+    head = requestHeadFromFields(first.fields);
+  } catch (e) {
+    const error = toRpcError(e);
+    await stream.sendTrailers(error.code, error.rawMessage).catch(() => {});
+    return;
+  }
+  const call = new FramesServerCall(stream, head, peer);
+  try {
+    await handler(call);
+  } catch {
+    // The router answers every handler failure itself; anything left is a transport failure already reported.
+  }
+}
+
+class FramesServerCall implements ServerCallStream {
+  readonly signal: AbortSignal;
+  private finished = false;
+
+  constructor(
+    private readonly stream: FrameStream,
+    readonly head: RequestHead,
+    readonly peer: PeerInfo,
+  ) {
+    const abort = new AbortController();
+    this.signal = abort.signal;
+    stream.onFail = (e) => {
+      if (!this.finished) abort.abort(new RpcError(rpcCodeForStreamError(e), e.message, { cause: e }));
+    };
+  }
+
+  async read(): Promise<ServerReadEvent> {
+    let event: Awaited<ReturnType<FrameStream["read"]>>;
+    try {
+      event = await this.stream.read();
+    } catch (e) {
+      throw toRpcError(e);
+    }
+    if (event === undefined) return { type: "end" };
+    if (event.type === "message")
+      return { type: "message", message: { data: event.data, compressed: event.compressed } };
+    throw new RpcError(Code.INTERNAL, `unexpected ${event.type} from the client`);
+  }
+
+  async sendHeader(head: ResponseHead): Promise<void> {
+    if (this.finished) return;
+    await this.stream.sendHeaders(responseHeadToFields(head)).catch((e) => {
+      throw toRpcError(e);
+    });
+  }
+
+  async send(message: WireMessage): Promise<void> {
+    if (this.finished) return;
+    await this.stream.send(message.data, { compressed: message.compressed }).catch((e) => {
+      throw toRpcError(e);
+    });
+  }
+
+  async sendTrailer(trailer: ResponseTrailer): Promise<void> {
+    if (this.finished) return;
+    this.finished = true;
+    const { status } = trailer;
+    await this.stream.sendTrailers(status.code, status.message, trailerToFields(trailer)).catch((e) => {
+      throw toRpcError(e);
+    });
+  }
+}
