@@ -2,7 +2,10 @@
  * Raw public keys in and out of node:crypto KeyObjects. Node >= 24.7 reads
  * and writes them directly (format "raw-public"), which is several times
  * cheaper than the DER round trip (measured: export 4 µs vs 45 µs for
- * ML-KEM-768); older Nodes go through SubjectPublicKeyInfo DER.
+ * ML-KEM-768). Older Nodes take X25519/Ed25519 keys through JWK, whose "x"
+ * member is the raw key (RFC 8037 §2): on Node 20 that costs 1 µs to export
+ * and 8 µs to import, against 86 µs and 99 µs through DER, and X25519 is in
+ * every default handshake. Other key types go through SubjectPublicKeyInfo DER.
  */
 import { createPublicKey, generateKeyPairSync, type KeyObject } from "node:crypto";
 import { toBytes } from "../bytes.ts";
@@ -23,9 +26,15 @@ function probeRawFormat(): boolean {
 
 const RAW_FORMAT = probeRawFormat();
 
+/** RFC 8037 OKP curve names of the key types that have one. */
+const OKP_CURVES: Readonly<Record<string, string>> = { x25519: "X25519", ed25519: "Ed25519" };
+
 /** Raw public key bytes (the SPKI BIT STRING contents) of a KeyObject of known length. */
 export function exportRawPublic(key: KeyObject, length: number): Uint8Array {
   if (RAW_FORMAT) return toBytes((key.export as (o: { format: string }) => Buffer)({ format: "raw-public" }));
+  if (key.asymmetricKeyType && OKP_CURVES[key.asymmetricKeyType]) {
+    return toBytes(Buffer.from(key.export({ format: "jwk" }).x ?? "", "base64url"));
+  }
   const der = key.export({ format: "der", type: "spki" });
   return toBytes(der.subarray(der.length - length));
 }
@@ -35,6 +44,13 @@ export function importRawPublic(keyType: string, algorithm: Uint8Array, raw: Uin
   if (RAW_FORMAT) {
     const options: RawFormatOptions = { key: raw, format: "raw-public", asymmetricKeyType: keyType };
     return createPublicKey(options as never);
+  }
+  const crv = OKP_CURVES[keyType];
+  if (crv) {
+    return createPublicKey({
+      key: { kty: "OKP", crv, x: Buffer.from(raw).toString("base64url") },
+      format: "jwk",
+    });
   }
   return createPublicKey({ key: Buffer.from(spki(algorithm, raw)), format: "der", type: "spki" });
 }
