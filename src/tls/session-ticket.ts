@@ -7,8 +7,7 @@ import { type CipherSuiteInfo, cipherSuiteByCodepoint } from "../crypto/registry
 import { ByteReader } from "./codec/reader.ts";
 import { ByteWriter } from "./codec/writer.ts";
 
-/** §4.6.1: "Servers MUST NOT use any value greater than 604800 seconds (7 days)." */
-export const MAX_TICKET_LIFETIME_SECONDS = 604800;
+export { MAX_TICKET_LIFETIME_SECONDS } from "./ticket-sealer.ts";
 /** Tickets issued after a handshake, unless configured. */
 export const DEFAULT_TICKET_COUNT = 1;
 /** §4.2.11.1 / §8.3: how far the client's idea of the ticket age may drift from ours. */

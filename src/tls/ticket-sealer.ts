@@ -27,7 +27,7 @@ export const TICKET_OVERHEAD_BYTES = HEADER_BYTES + EXPIRY_BYTES + TAG_BYTES;
 export const MAX_TICKET_STATE_BYTES = 16 * 1024;
 /** Largest ticket open() looks at; anything longer is refused unread. */
 export const MAX_TICKET_BYTES = MAX_TICKET_STATE_BYTES + TICKET_OVERHEAD_BYTES;
-/** RFC 8446 §4.6.1: ticket_lifetime MUST NOT exceed 7 days. */
+/** RFC 8446 §4.6.1: "Servers MUST NOT use any value greater than 604800 seconds (7 days)." */
 export const MAX_TICKET_LIFETIME_SECONDS = 604800;
 export const DEFAULT_TICKET_LIFETIME_SECONDS = 7200;
 export const DEFAULT_TICKET_ROTATE_AFTER_SECONDS = 3600;

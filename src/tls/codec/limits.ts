@@ -24,7 +24,7 @@ export const MAX_TICKET_BYTES = 0xffff;
 export const RANDOM_BYTES = 32;
 /** legacy_session_id is at most 32 bytes (§4.1.2). */
 export const MAX_SESSION_ID_BYTES = 32;
-/** RFC 8449 §4: smallest record_size_limit a peer may advertise. */
-export const MIN_RECORD_SIZE_LIMIT = 64;
+/** RFC 8449 §4: smallest record_size_limit a peer may advertise (defined with the record layer). */
+export { MIN_RECORD_SIZE_LIMIT_BYTES as MIN_RECORD_SIZE_LIMIT } from "../record-layer.ts";
 /** RFC 8449 §4: largest useful value in TLS 1.3 (2^14 plus the content type byte). */
 export const MAX_RECORD_SIZE_LIMIT = 16385;
