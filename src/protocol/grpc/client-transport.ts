@@ -1,0 +1,471 @@
+/**
+ * The gRPC client over node:http2 (PROTOCOL-HTTP2): a ClientTransport whose
+ * calls are HTTP/2 streams on one session. The session is opened lazily
+ * (from `connect`, e.g. a TlsSocket with ALPN "h2") and again after it is
+ * lost; calls in flight on a lost session fail with UNAVAILABLE.
+ */
+import http2, {
+  type ClientHttp2Session,
+  type ClientHttp2Stream,
+  type IncomingHttpHeaders,
+  type OutgoingHttpHeaders,
+} from "node:http2";
+import type { Duplex } from "node:stream";
+import { Code } from "../../rpc/code.ts";
+import { IDENTITY } from "../../rpc/compression.ts";
+import { DEFAULT_MAX_METADATA_BYTES, DEFAULT_MAX_RECEIVE_MESSAGE_BYTES } from "../../rpc/limits.ts";
+import { RpcError } from "../../rpc/rpc-error.ts";
+import { encodeTimeout } from "../../rpc/timeout-header.ts";
+import type {
+  ClientCallStream,
+  ClientReadEvent,
+  ClientTransport,
+  RequestHead,
+  ResponseTrailer,
+  WireMessage,
+} from "../../rpc/transport.ts";
+import { contentTypeOf, isGrpcContentType } from "./content-type.ts";
+import { EnvelopeReader } from "./envelope.ts";
+import {
+  HEADER_CONTENT_TYPE,
+  HEADER_GRPC_ACCEPT_ENCODING,
+  HEADER_GRPC_ENCODING,
+  HEADER_GRPC_TIMEOUT,
+  HEADER_TE,
+  HEADER_USER_AGENT,
+  headerListBytes,
+  headerValue,
+  parseAcceptEncoding,
+  readMetadata,
+  TE_TRAILERS,
+  writeMetadata,
+} from "./headers.ts";
+import { codeFromHttpStatus, HTTP_STATUS_OK } from "./http-status.ts";
+import { errorFromRstCode, H2_CANCEL, H2_NO_ERROR } from "./http2-errors.ts";
+import {
+  DEFAULT_INBOUND_HIGH_WATER_MARK,
+  DEFAULT_INBOUND_MAX_BUFFERED_BYTES,
+  InboundQueue,
+} from "./inbound-queue.ts";
+import { writeMessage } from "./stream-writer.ts";
+import { hasStatus, readTrailer } from "./trailer-status.ts";
+
+/**
+ * How long a response that ended without a status may take to be followed by
+ * the peer's RST_STREAM (which then decides the code) while we still send.
+ */
+export const END_WITHOUT_STATUS_GRACE_MS = 100;
+
+/** PROTOCOL-HTTP2 "User Agents": "grpc-" Language "-" Variant "/" Version. */
+export const GRPC_USER_AGENT = "grpc-node-pqrpc/0.1.0";
+
+export interface GrpcTransportOptions {
+  /**
+   * Base URL of the server: its scheme and host become :scheme and
+   * :authority. Default "https://localhost". Without `session` or `connect`,
+   * node:http2 dials it itself (plain h2c for "http://", node's TLS for "https://").
+   */
+  readonly authority?: string;
+  /** An open session to use (the transport does not reconnect it). */
+  readonly session?: ClientHttp2Session;
+  /** Opens the connection, e.g. `() => connectTls(host, port, { alpnProtocols: ["h2"], ... })`. */
+  readonly connect?: () => Duplex | Promise<Duplex>;
+  readonly userAgent?: string;
+  /** Largest received message; checked on the 5-byte prefix before buffering. */
+  readonly maxReceiveMessageBytes?: number;
+  /** Largest response header or trailer block (RFC 7541 §4.1 size). */
+  readonly maxMetadataBytes?: number;
+  /** Received messages buffered per call before the stream is paused. */
+  readonly inboundHighWaterMark?: number;
+  /** SETTINGS for sessions this transport opens. */
+  readonly http2Settings?: http2.Settings;
+}
+
+export interface GrpcClientTransport extends ClientTransport {
+  /** Calls whose HTTP/2 stream (or its opening) is still alive. */
+  readonly activeCalls: number;
+  /** Closes the current session gracefully (calls in flight finish); later calls reconnect. */
+  close(): Promise<void>;
+}
+
+interface ResolvedOptions {
+  readonly authority: string;
+  readonly userAgent: string;
+  readonly maxReceiveMessageBytes: number;
+  readonly maxMetadataBytes: number;
+  readonly inboundHighWaterMark: number;
+}
+
+export function createGrpcTransport(options: GrpcTransportOptions = {}): GrpcClientTransport {
+  const resolved: ResolvedOptions = {
+    authority: options.authority ?? "https://localhost",
+    userAgent: options.userAgent ?? GRPC_USER_AGENT,
+    maxReceiveMessageBytes: options.maxReceiveMessageBytes ?? DEFAULT_MAX_RECEIVE_MESSAGE_BYTES,
+    maxMetadataBytes: options.maxMetadataBytes ?? DEFAULT_MAX_METADATA_BYTES,
+    inboundHighWaterMark: options.inboundHighWaterMark ?? DEFAULT_INBOUND_HIGH_WATER_MARK,
+  };
+  let current: { session: Promise<ClientHttp2Session>; live: ClientHttp2Session | undefined } | undefined;
+  let active = 0;
+
+  const open = async (): Promise<ClientHttp2Session> => {
+    const connect = options.connect;
+    const socket = connect === undefined ? undefined : await connect();
+    const session = http2.connect(resolved.authority, {
+      ...(socket === undefined ? {} : { createConnection: () => socket }),
+      ...(options.http2Settings === undefined ? {} : { settings: options.http2Settings }),
+    });
+    // Session errors reach every stream as a close; the listener keeps them from being thrown.
+    session.on("error", () => {});
+    return session;
+  };
+
+  const getSession = (): Promise<ClientHttp2Session> => {
+    if (options.session !== undefined) return Promise.resolve(options.session);
+    const live = current?.live;
+    if (current !== undefined && (live === undefined || !(live.closed || live.destroyed))) {
+      return current.session;
+    }
+    const entry: NonNullable<typeof current> = { session: open(), live: undefined };
+    current = entry;
+    entry.session.then(
+      (s) => {
+        entry.live = s;
+        const forget = () => {
+          if (current === entry) current = undefined;
+        };
+        s.once("close", forget);
+        s.once("goaway", forget);
+      },
+      () => {
+        if (current === entry) current = undefined;
+      },
+    );
+    return entry.session;
+  };
+
+  return {
+    get activeCalls() {
+      return active;
+    },
+    openCall(head: RequestHead): ClientCallStream {
+      active++;
+      let released = false;
+      const release = () => {
+        if (released) return;
+        released = true;
+        active--;
+      };
+      return new GrpcClientCall(head, resolved, getSession(), release);
+    },
+    async close() {
+      const entry = current;
+      current = undefined;
+      const session =
+        options.session ?? (entry === undefined ? undefined : await entry.session.catch(() => undefined));
+      if (session === undefined || session.closed || session.destroyed) return;
+      await new Promise<void>((resolve) => session.close(() => resolve()));
+    },
+  };
+}
+
+function requestHeaders(head: RequestHead, options: ResolvedOptions): OutgoingHttpHeaders {
+  const headers: OutgoingHttpHeaders = {
+    ":method": "POST",
+    ":path": head.path,
+    [HEADER_CONTENT_TYPE]: contentTypeOf(head.format),
+    [HEADER_TE]: TE_TRAILERS,
+  };
+  writeMetadata(head.metadata, headers);
+  // grpc-go's habit: an application's user-agent goes first, the library's after it.
+  const custom = head.metadata.getString(HEADER_USER_AGENT);
+  headers[HEADER_USER_AGENT] = custom === undefined ? options.userAgent : `${custom} ${options.userAgent}`;
+  if (head.timeoutMs !== undefined) headers[HEADER_GRPC_TIMEOUT] = encodeTimeout(head.timeoutMs);
+  if (head.encoding !== IDENTITY) headers[HEADER_GRPC_ENCODING] = head.encoding;
+  const accept = head.acceptEncoding.includes(IDENTITY)
+    ? head.acceptEncoding
+    : [IDENTITY, ...head.acceptEncoding];
+  headers[HEADER_GRPC_ACCEPT_ENCODING] = accept.join(",");
+  return headers;
+}
+
+/** One call: an HTTP/2 stream carrying Request-Headers, messages and EOS out, a Response back. */
+class GrpcClientCall implements ClientCallStream {
+  readonly #options: ResolvedOptions;
+  readonly #release: () => void;
+  readonly #stream: Promise<ClientHttp2Stream | undefined>;
+  #inbound: InboundQueue<ClientReadEvent> | undefined;
+  /** Why the call failed (cancel, protocol error, lost stream); sends and reads reject with it. */
+  #failure: RpcError | undefined;
+  /** The trailer has been queued for the reader: the call is over, successfully or not. */
+  #finished = false;
+  #trailerRead = false;
+  /** Events produced before the stream exists (a failure to open). */
+  #early: RpcError | undefined;
+
+  constructor(
+    head: RequestHead,
+    options: ResolvedOptions,
+    session: Promise<ClientHttp2Session>,
+    release: () => void,
+  ) {
+    this.#options = options;
+    this.#release = release;
+    let headers: OutgoingHttpHeaders | undefined;
+    try {
+      headers = requestHeaders(head, options);
+    } catch (e) {
+      this.#early = RpcError.from(e, Code.INTERNAL);
+    }
+    this.#stream = session.then(
+      (s) => {
+        if (this.#early !== undefined || this.#failure !== undefined || headers === undefined) {
+          this.#release();
+          return undefined;
+        }
+        let stream: ClientHttp2Stream;
+        try {
+          stream = s.request(headers);
+        } catch (e) {
+          this.#fail(new RpcError(Code.UNAVAILABLE, `cannot open a stream: ${(e as Error).message}`));
+          this.#release();
+          return undefined;
+        }
+        this.#wire(stream, s);
+        return stream;
+      },
+      (e: unknown) => {
+        this.#fail(new RpcError(Code.UNAVAILABLE, `connection failed: ${(e as Error).message ?? String(e)}`));
+        this.#release();
+        return undefined;
+      },
+    );
+  }
+
+  async send(message: WireMessage): Promise<void> {
+    const stream = await this.#writable();
+    if (stream === undefined) return;
+    await writeMessage(stream, message);
+    this.#throwIfFailed();
+  }
+
+  async closeSend(): Promise<void> {
+    const stream = await this.#writable();
+    if (stream === undefined || stream.writableEnded) return;
+    // An empty DATA frame with END_STREAM when nothing else is pending (PROTOCOL-HTTP2 "Requests").
+    stream.end();
+  }
+
+  async read(): Promise<ClientReadEvent> {
+    if (this.#trailerRead) throw new RpcError(Code.INTERNAL, "read after the trailer");
+    if (this.#early !== undefined) throw this.#early;
+    const stream = await this.#stream;
+    if (stream === undefined || this.#inbound === undefined) throw this.#failure ?? this.#early!;
+    const ev = await this.#inbound.shift();
+    if (ev.type === "trailer") this.#trailerRead = true;
+    return ev;
+  }
+
+  cancel(reason: RpcError): void {
+    if (this.#finished || this.#failure !== undefined) return;
+    this.#fail(reason);
+    void this.#stream.then((stream) => {
+      if (stream !== undefined && !stream.closed && !stream.destroyed) stream.close(H2_CANCEL);
+    });
+  }
+
+  /** The stream to write on, undefined when the call is already over; rejects with the call's failure. */
+  async #writable(): Promise<ClientHttp2Stream | undefined> {
+    if (this.#early !== undefined) throw this.#early;
+    this.#throwIfFailed();
+    const stream = await this.#stream;
+    this.#throwIfFailed();
+    if (this.#finished || stream === undefined || stream.destroyed) return undefined;
+    return stream;
+  }
+
+  #throwIfFailed(): void {
+    if (this.#failure !== undefined) throw this.#failure;
+  }
+
+  #fail(error: RpcError): void {
+    if (this.#finished || this.#failure !== undefined) return;
+    this.#failure = error;
+    this.#inbound?.fail(error);
+  }
+
+  #finish(trailer: ResponseTrailer, stream: ClientHttp2Stream): void {
+    if (this.#finished || this.#failure !== undefined) return;
+    this.#finished = true;
+    this.#inbound!.push({ type: "trailer", trailer });
+    // PROTOCOL-HTTP2 "Early Server Closure": trailers before our END_STREAM: reset with NO_ERROR.
+    if (!stream.writableEnded && !stream.closed && !stream.destroyed) stream.close(H2_NO_ERROR);
+  }
+
+  /** Fails the call with `error` and resets the stream (our protocol error, not the server's status). */
+  #abort(error: RpcError, stream: ClientHttp2Stream): void {
+    this.#fail(error);
+    if (!stream.closed && !stream.destroyed) stream.close(H2_CANCEL);
+  }
+
+  #wire(stream: ClientHttp2Stream, session: ClientHttp2Session): void {
+    const options = this.#options;
+    const inbound = new InboundQueue<ClientReadEvent>(
+      stream,
+      options.inboundHighWaterMark,
+      DEFAULT_INBOUND_MAX_BUFFERED_BYTES,
+    );
+    this.#inbound = inbound;
+    if (this.#failure !== undefined) inbound.fail(this.#failure);
+    const reader = new EnvelopeReader(options.maxReceiveMessageBytes);
+    let responseHeaders: IncomingHttpHeaders | undefined;
+    let trailers: IncomingHttpHeaders | undefined;
+
+    const checkSize = (block: IncomingHttpHeaders, what: string): boolean => {
+      const size = headerListBytes(block);
+      if (size <= options.maxMetadataBytes) return true;
+      this.#abort(
+        new RpcError(
+          Code.RESOURCE_EXHAUSTED,
+          `response ${what} of ${size} bytes exceed the limit of ${options.maxMetadataBytes} bytes`,
+        ),
+        stream,
+      );
+      return false;
+    };
+
+    const lostStream = (): RpcError => {
+      if (session.destroyed) return new RpcError(Code.UNAVAILABLE, "connection lost");
+      const code = stream.rstCode;
+      if (code !== undefined && code !== H2_NO_ERROR) return errorFromRstCode(code);
+      if (code === H2_NO_ERROR && stream.destroyed) return errorFromRstCode(code);
+      return new RpcError(Code.UNAVAILABLE, "stream closed without a status");
+    };
+
+    // node:http2 may emit 'data', 'trailers' and 'end' before 'response' when a whole response
+    // arrives in one read (seen on Node 20 and 24 over a JS socket): hold them until the headers are in.
+    let deferred: (() => void)[] | undefined = [];
+    const inOrder =
+      <A extends unknown[]>(fn: (...args: A) => void) =>
+      (...args: A) => {
+        if (deferred === undefined) fn(...args);
+        else deferred.push(() => fn(...args));
+      };
+
+    let endedWithoutStatus = false;
+    let graceTimer: NodeJS.Timeout | undefined;
+    const settleWithoutStatus = () => {
+      clearTimeout(graceTimer);
+      if (!endedWithoutStatus || this.#finished || this.#failure !== undefined) return;
+      if (stream.aborted || (stream.rstCode ?? H2_NO_ERROR) !== H2_NO_ERROR || session.destroyed) {
+        this.#abort(lostStream(), stream);
+        return;
+      }
+      const httpStatus = Number(responseHeaders?.[":status"] ?? HTTP_STATUS_OK);
+      this.#finish(synthesizedTrailer(httpStatus, "ended without grpc-status"), stream);
+    };
+
+    stream.on("error", () => {});
+    stream.on("response", (headers: IncomingHttpHeaders) => {
+      responseHeaders = headers;
+      onResponse(headers);
+      const replay = deferred ?? [];
+      deferred = undefined;
+      for (const fn of replay) fn();
+    });
+    const onResponse = (headers: IncomingHttpHeaders) => {
+      if (!checkSize(headers, "headers")) return;
+      try {
+        if (hasStatus(headers)) {
+          // Trailers-Only: the status came in the only HEADERS frame.
+          this.#finish(readTrailer(headers), stream);
+          return;
+        }
+        const httpStatus = Number(headers[":status"]);
+        if (httpStatus !== HTTP_STATUS_OK) {
+          this.#finish(synthesizedTrailer(httpStatus, "without grpc-status"), stream);
+          return;
+        }
+        const contentType = headerValue(headers, HEADER_CONTENT_TYPE);
+        if (!isGrpcContentType(contentType)) {
+          this.#abort(
+            new RpcError(
+              Code.INTERNAL,
+              `protocol error: response content-type ${JSON.stringify(contentType ?? "")} is not application/grpc`,
+            ),
+            stream,
+          );
+          return;
+        }
+        inbound.push({
+          type: "header",
+          head: {
+            metadata: readMetadata(headers),
+            encoding: headerValue(headers, HEADER_GRPC_ENCODING) ?? IDENTITY,
+            acceptEncoding: parseAcceptEncoding(headerValue(headers, HEADER_GRPC_ACCEPT_ENCODING)),
+          },
+        });
+      } catch (e) {
+        this.#abort(RpcError.from(e, Code.INTERNAL), stream);
+      }
+    };
+    stream.on(
+      "data",
+      inOrder((chunk: Buffer) => {
+        if (this.#finished || this.#failure !== undefined) return;
+        try {
+          for (const message of reader.push(chunk))
+            inbound.push({ type: "message", message }, message.data.length);
+        } catch (e) {
+          this.#abort(RpcError.from(e, Code.INTERNAL), stream);
+        }
+      }),
+    );
+    stream.on(
+      "trailers",
+      inOrder((headers: IncomingHttpHeaders) => {
+        if (checkSize(headers, "trailers")) trailers = headers;
+      }),
+    );
+    stream.on(
+      "end",
+      inOrder(() => {
+        if (this.#finished || this.#failure !== undefined) return;
+        try {
+          reader.end();
+          if (trailers !== undefined && hasStatus(trailers)) {
+            this.#finish(readTrailer(trailers), stream);
+            return;
+          }
+          // No status. A node:http2 peer that resets a stream sends END_STREAM first and RST_STREAM
+          // after it, so 'end' comes before 'aborted': decide on 'close', which comes at once if we
+          // half-closed, else after the reset or, from a peer that sends none, after a grace period.
+          endedWithoutStatus = true;
+          if (!stream.writableEnded) {
+            graceTimer = setTimeout(settleWithoutStatus, END_WITHOUT_STATUS_GRACE_MS);
+            graceTimer.unref();
+          }
+        } catch (e) {
+          // A truncated message: reset, so a stream we still send on is released.
+          this.#abort(RpcError.from(e, Code.INTERNAL), stream);
+        }
+      }),
+    );
+    stream.on("close", () => {
+      settleWithoutStatus();
+      this.#fail(lostStream());
+      this.#release();
+    });
+  }
+}
+
+/** A status made up locally for a response that carried none (PROTOCOL-HTTP2 "Responses"). */
+function synthesizedTrailer(httpStatus: number, what: string): ResponseTrailer {
+  return {
+    status: {
+      code: codeFromHttpStatus(httpStatus),
+      message: `HTTP status ${httpStatus} response ${what}`,
+      details: [],
+    },
+    metadata: readMetadata({}),
+  };
+}

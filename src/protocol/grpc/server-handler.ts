@@ -1,0 +1,388 @@
+/**
+ * The gRPC server over node:http2 (PROTOCOL-HTTP2): turns each incoming
+ * HTTP/2 stream into a ServerCallStream for a CallHandler (the router's
+ * `handle`). Requests that are not gRPC, or whose call definition is
+ * malformed, are answered here without reaching the handler.
+ */
+import type {
+  Http2SecureServer,
+  Http2Server,
+  IncomingHttpHeaders,
+  OutgoingHttpHeaders,
+  ServerHttp2Session,
+  ServerHttp2Stream,
+} from "node:http2";
+import type { Duplex } from "node:stream";
+import { Code } from "../../rpc/code.ts";
+import { IDENTITY } from "../../rpc/compression.ts";
+import { DEFAULT_MAX_METADATA_BYTES, DEFAULT_MAX_RECEIVE_MESSAGE_BYTES } from "../../rpc/limits.ts";
+import { Metadata } from "../../rpc/metadata.ts";
+import type { PeerInfo } from "../../rpc/peer.ts";
+import { RpcError } from "../../rpc/rpc-error.ts";
+import type { SerializationFormat } from "../../rpc/serialization.ts";
+import { decodeTimeout } from "../../rpc/timeout-header.ts";
+import type {
+  CallHandler,
+  RequestHead,
+  ResponseHead,
+  ResponseTrailer,
+  ServerCallStream,
+  ServerReadEvent,
+  WireMessage,
+} from "../../rpc/transport.ts";
+import { contentTypeOf, parseContentType } from "./content-type.ts";
+import { EnvelopeReader } from "./envelope.ts";
+import {
+  HEADER_CONTENT_TYPE,
+  HEADER_GRPC_ACCEPT_ENCODING,
+  HEADER_GRPC_ENCODING,
+  HEADER_GRPC_TIMEOUT,
+  HEADER_TE,
+  headerListBytes,
+  headerValue,
+  parseAcceptEncoding,
+  readMetadata,
+  TE_TRAILERS,
+  writeMetadata,
+} from "./headers.ts";
+import {
+  HTTP_STATUS_METHOD_NOT_ALLOWED,
+  HTTP_STATUS_OK,
+  HTTP_STATUS_UNSUPPORTED_MEDIA_TYPE,
+} from "./http-status.ts";
+import { H2_CANCEL, H2_NO_ERROR, h2ErrorName } from "./http2-errors.ts";
+import {
+  DEFAULT_INBOUND_HIGH_WATER_MARK,
+  DEFAULT_INBOUND_MAX_BUFFERED_BYTES,
+  InboundQueue,
+} from "./inbound-queue.ts";
+import { peerFromSocket, sessionPeer, setSessionPeer } from "./server-peer.ts";
+import { writeMessage } from "./stream-writer.ts";
+import { writeTrailer } from "./trailer-status.ts";
+
+export interface GrpcServerHandlerOptions {
+  /** Largest received message; checked on the 5-byte prefix before buffering (RESOURCE_EXHAUSTED). */
+  readonly maxReceiveMessageBytes?: number;
+  /** Largest Request-Headers block (RFC 7541 §4.1 size; PROTOCOL-HTTP2 suggests 8 KiB). */
+  readonly maxMetadataBytes?: number;
+  /** Received messages buffered per call before the stream is paused. */
+  readonly inboundHighWaterMark?: number;
+}
+
+export interface GrpcServerHandler {
+  /** Serves one HTTP/2 stream: the listener of a server's or session's 'stream' event. */
+  readonly handleStream: (stream: ServerHttp2Stream, headers: IncomingHttpHeaders) => void;
+  /** Adds handleStream as the 'stream' listener of a server or a session; returns the detach function. */
+  attach(target: Http2Server | Http2SecureServer | ServerHttp2Session): () => void;
+  /**
+   * Hands a connected socket (e.g. an accepted TlsSocket with ALPN "h2") to
+   * `server` (an `http2.createServer()`), recording `peer` (default: from the
+   * socket's address and TLS `info`) for its calls. Returns the new session.
+   */
+  acceptConnection(server: Http2Server, socket: Duplex, peer?: PeerInfo): ServerHttp2Session;
+  /** Calls whose stream is still open. */
+  readonly activeCalls: number;
+}
+
+interface ResolvedOptions {
+  readonly maxReceiveMessageBytes: number;
+  readonly maxMetadataBytes: number;
+  readonly inboundHighWaterMark: number;
+}
+
+export function createGrpcServerHandler(
+  handler: CallHandler | { readonly handle: CallHandler },
+  options: GrpcServerHandlerOptions = {},
+): GrpcServerHandler {
+  const handle = typeof handler === "function" ? handler : handler.handle;
+  const resolved: ResolvedOptions = {
+    maxReceiveMessageBytes: options.maxReceiveMessageBytes ?? DEFAULT_MAX_RECEIVE_MESSAGE_BYTES,
+    maxMetadataBytes: options.maxMetadataBytes ?? DEFAULT_MAX_METADATA_BYTES,
+    inboundHighWaterMark: options.inboundHighWaterMark ?? DEFAULT_INBOUND_HIGH_WATER_MARK,
+  };
+  let active = 0;
+
+  const handleStream = (stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void => {
+    // Stream errors end in 'close', where the call sees them; the listener keeps them from being thrown.
+    stream.on("error", () => {});
+    const head = parseRequest(stream, headers, resolved);
+    if (head === undefined) return;
+    active++;
+    stream.once("close", () => active--);
+    const peer = stream.session === undefined ? { address: "unknown" } : sessionPeer(stream.session);
+    const call = new GrpcServerCall(stream, head, peer, resolved);
+    void Promise.resolve()
+      .then(() => handle(call))
+      .catch(() => {})
+      .finally(() => call.finishUnanswered());
+  };
+
+  return {
+    handleStream,
+    get activeCalls() {
+      return active;
+    },
+    attach(target) {
+      const t = target as ServerHttp2Session;
+      t.on("stream", handleStream);
+      return () => {
+        t.off("stream", handleStream);
+      };
+    },
+    acceptConnection(server, socket, peer) {
+      let session: ServerHttp2Session | undefined;
+      const onSession = (s: ServerHttp2Session) => {
+        session = s;
+        setSessionPeer(s, peer ?? peerFromSocket(socket));
+      };
+      // node:http2 creates the session and emits 'session' synchronously inside its 'connection' listener.
+      server.once("session", onSession);
+      server.emit("connection", socket);
+      server.off("session", onSession);
+      if (session === undefined) throw new Error("the HTTP/2 server created no session for the connection");
+      // A session error ends its streams (their calls see it); without a listener it would be thrown.
+      session.on("error", () => {});
+      return session;
+    },
+  };
+}
+
+/**
+ * Checks the Call-Definition of PROTOCOL-HTTP2 "Requests" and answers a bad
+ * one itself; returns the RequestHead of a valid one.
+ */
+function parseRequest(
+  stream: ServerHttp2Stream,
+  headers: IncomingHttpHeaders,
+  options: ResolvedOptions,
+): RequestHead | undefined {
+  const method = headerValue(headers, ":method");
+  if (method !== "POST") {
+    reject(
+      stream,
+      HTTP_STATUS_METHOD_NOT_ALLOWED,
+      Code.INTERNAL,
+      `method ${method} not allowed; gRPC uses POST`,
+      {
+        allow: "POST",
+      },
+    );
+    return undefined;
+  }
+  const contentType = headerValue(headers, HEADER_CONTENT_TYPE);
+  const format = parseContentType(contentType);
+  if (format === undefined) {
+    // "gRPC servers SHOULD respond with HTTP status of 415" so plain HTTP clients do not see a 200.
+    reject(
+      stream,
+      HTTP_STATUS_UNSUPPORTED_MEDIA_TYPE,
+      Code.INTERNAL,
+      `content-type ${JSON.stringify(contentType ?? "")} is not a supported gRPC content type`,
+    );
+    return undefined;
+  }
+  const size = headerListBytes(headers);
+  if (size > options.maxMetadataBytes) {
+    reject(
+      stream,
+      HTTP_STATUS_OK,
+      Code.RESOURCE_EXHAUSTED,
+      `request headers of ${size} bytes exceed the limit of ${options.maxMetadataBytes} bytes`,
+      {},
+      format,
+    );
+    return undefined;
+  }
+  const te = headerValue(headers, HEADER_TE);
+  if (te !== TE_TRAILERS) {
+    // TE "is used to detect incompatible proxies": one that dropped it may drop trailers too.
+    reject(
+      stream,
+      HTTP_STATUS_OK,
+      Code.INTERNAL,
+      `te header must be "trailers", got ${JSON.stringify(te ?? "")}`,
+      {},
+      format,
+    );
+    return undefined;
+  }
+  try {
+    const timeoutText = headerValue(headers, HEADER_GRPC_TIMEOUT);
+    return {
+      path: headerValue(headers, ":path") ?? "",
+      metadata: readMetadata(headers),
+      timeoutMs: timeoutText === undefined ? undefined : decodeTimeout(timeoutText),
+      format,
+      encoding: headerValue(headers, HEADER_GRPC_ENCODING) ?? IDENTITY,
+      acceptEncoding: parseAcceptEncoding(headerValue(headers, HEADER_GRPC_ACCEPT_ENCODING)),
+    };
+  } catch (e) {
+    const err = RpcError.from(e, Code.INTERNAL);
+    reject(stream, HTTP_STATUS_OK, err.code, err.rawMessage, {}, format);
+    return undefined;
+  }
+}
+
+/** A Trailers-Only response that ends the stream, for requests that never reach the handler. */
+function reject(
+  stream: ServerHttp2Stream,
+  httpStatus: number,
+  code: Code,
+  message: string,
+  extra: OutgoingHttpHeaders = {},
+  format: SerializationFormat = "proto",
+): void {
+  if (stream.destroyed || stream.headersSent) return;
+  const headers = writeTrailer(
+    { status: { code, message, details: [] }, metadata: new Metadata() },
+    { ":status": httpStatus, [HEADER_CONTENT_TYPE]: contentTypeOf(format), ...extra },
+  );
+  stream.respond(headers, { endStream: true });
+  closeEarly(stream);
+}
+
+/**
+ * PROTOCOL-HTTP2 "Early Server Closure": after our Trailers, a client that has
+ * not half-closed gets RST_STREAM NO_ERROR so the stream is released.
+ */
+function closeEarly(stream: ServerHttp2Stream): void {
+  if (stream.readableEnded) return;
+  // Let the trailers be queued ahead of the reset.
+  setImmediate(() => {
+    if (!stream.closed && !stream.destroyed) stream.close(H2_NO_ERROR);
+  });
+  stream.resume();
+}
+
+class GrpcServerCall implements ServerCallStream {
+  readonly head: RequestHead;
+  readonly peer: PeerInfo;
+  readonly #controller = new AbortController();
+  readonly #stream: ServerHttp2Stream;
+  readonly #inbound: InboundQueue<ServerReadEvent>;
+  readonly #format: SerializationFormat;
+  #headerSent = false;
+  /** sendTrailer was called (or the stream is gone): nothing more is sent. */
+  #done = false;
+
+  constructor(stream: ServerHttp2Stream, head: RequestHead, peer: PeerInfo, options: ResolvedOptions) {
+    this.head = head;
+    this.peer = peer;
+    this.#stream = stream;
+    this.#format = head.format;
+    const inbound = new InboundQueue<ServerReadEvent>(
+      stream,
+      options.inboundHighWaterMark,
+      DEFAULT_INBOUND_MAX_BUFFERED_BYTES,
+    );
+    this.#inbound = inbound;
+    const reader = new EnvelopeReader(options.maxReceiveMessageBytes);
+    // node:http2 detaches stream.session once the stream is destroyed: keep it to tell a lost connection.
+    const session = stream.session;
+    stream.on("data", (chunk: Buffer) => {
+      if (inbound.failed) return;
+      try {
+        for (const message of reader.push(chunk))
+          inbound.push({ type: "message", message }, message.data.length);
+      } catch (e) {
+        // The router answers the call with this status (RESOURCE_EXHAUSTED, INTERNAL).
+        inbound.fail(RpcError.from(e, Code.INTERNAL));
+      }
+    });
+    stream.on("end", () => {
+      if (inbound.failed) return;
+      try {
+        reader.end();
+        inbound.push({ type: "end" });
+      } catch (e) {
+        inbound.fail(RpcError.from(e, Code.INTERNAL));
+      }
+    });
+    stream.on("close", () => {
+      if (this.#done) return;
+      this.#done = true;
+      // PROTOCOL-HTTP2 "Connection failure": for servers, open calls end with CANCELLED.
+      const code = stream.rstCode;
+      const why =
+        session === undefined || session.destroyed
+          ? "the connection was lost"
+          : code === H2_CANCEL
+            ? "the client cancelled the call"
+            : `the stream was reset with ${h2ErrorName(code ?? H2_NO_ERROR)}`;
+      const err = new RpcError(Code.CANCELLED, why);
+      inbound.fail(err);
+      this.#controller.abort(err);
+    });
+  }
+
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  read(): Promise<ServerReadEvent> {
+    return this.#inbound.shift();
+  }
+
+  async sendHeader(head: ResponseHead): Promise<void> {
+    if (this.#done || this.#headerSent || this.#stream.destroyed) return;
+    const headers: OutgoingHttpHeaders = {
+      ":status": HTTP_STATUS_OK,
+      [HEADER_CONTENT_TYPE]: contentTypeOf(this.#format),
+    };
+    writeMetadata(head.metadata, headers);
+    if (head.encoding !== IDENTITY) headers[HEADER_GRPC_ENCODING] = head.encoding;
+    if (head.acceptEncoding.length > 0) headers[HEADER_GRPC_ACCEPT_ENCODING] = head.acceptEncoding.join(",");
+    this.#stream.respond(headers, { waitForTrailers: true });
+    this.#headerSent = true;
+  }
+
+  async send(message: WireMessage): Promise<void> {
+    if (this.#done || this.#stream.destroyed) return;
+    if (!this.#headerSent) throw new RpcError(Code.INTERNAL, "response message before response headers");
+    await writeMessage(this.#stream, message);
+  }
+
+  async sendTrailer(trailer: ResponseTrailer): Promise<void> {
+    if (this.#done) return;
+    this.#done = true;
+    // After the status the call reads nothing more (servers may finish before the client half-closes).
+    this.#inbound.fail(new RpcError(Code.CANCELLED, "call already finished"));
+    const stream = this.#stream;
+    if (stream.destroyed) return;
+    let trailers: OutgoingHttpHeaders;
+    try {
+      trailers = writeTrailer(trailer);
+    } catch (e) {
+      // Trailing metadata HTTP/2 cannot carry: report that instead of the intended status.
+      const err = RpcError.from(e, Code.INTERNAL);
+      trailers = writeTrailer({
+        status: { code: Code.INTERNAL, message: err.rawMessage, details: [] },
+        metadata: new Metadata(),
+      });
+    }
+    if (!this.#headerSent) {
+      // Trailers-Only: HTTP-Status Content-Type Trailers in a single HEADERS frame.
+      stream.respond(
+        { ":status": HTTP_STATUS_OK, [HEADER_CONTENT_TYPE]: contentTypeOf(this.#format), ...trailers },
+        { endStream: true },
+      );
+      closeEarly(stream);
+      return;
+    }
+    stream.once("wantTrailers", () => {
+      if (stream.destroyed) return;
+      stream.sendTrailers(trailers);
+      closeEarly(stream);
+    });
+    stream.end();
+  }
+
+  /** After the handler: a call it left without a status gets INTERNAL. */
+  finishUnanswered(): void {
+    if (this.#done) return;
+    void this.sendTrailer({
+      status: { code: Code.INTERNAL, message: "the handler finished without a status", details: [] },
+      metadata: new Metadata(),
+    }).catch(() => {});
+  }
+}
