@@ -5,6 +5,7 @@
 import { runCerts } from "./certs.ts";
 import { CliError, type CliIo, EXIT_FAILURE, EXIT_USAGE, processIo } from "./cli-error.ts";
 import { runGenerate } from "./generate.ts";
+import { runServe } from "./serve.ts";
 
 export type Command = (args: string[], io: CliIo) => Promise<void>;
 
@@ -16,6 +17,7 @@ interface CommandEntry {
 const COMMANDS: Record<string, CommandEntry> = {
   certs: { run: runCerts, summary: "create and inspect certificates (certs init, certs show)" },
   generate: { run: runGenerate, summary: "compile .proto files to TypeScript (messages, clients, handlers)" },
+  serve: { run: runServe, summary: "serve the gRPC interop TestService (serve --interop), TLS + WebSocket" },
 };
 
 export function usage(): string {

@@ -11,7 +11,11 @@ export type TransportErrorCode =
   /** The carrier ended after the handshake without the peer's close_notify (RFC 8446 §6.1: truncation). */
   | "truncated"
   /** The caller aborted (AbortSignal). */
-  | "aborted";
+  | "aborted"
+  /** The WebSocket peer broke the carrier's rules (a text message where only binary TLS records may travel). */
+  | "websocket-protocol"
+  /** The WebSocket opening handshake failed (HTTP status other than 101, bad upgrade response). */
+  | "websocket-upgrade";
 
 export class TransportError extends Error {
   readonly code: TransportErrorCode;

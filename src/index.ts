@@ -1,0 +1,60 @@
+/**
+ * pqrpc's public entry (DESIGN.md §7): the server, the client channel and
+ * the rpc API a user needs, plus identity and trust loading. Lower layers
+ * (tls/, crypto/, pki/, protocol/) keep their own index.ts for advanced use.
+ */
+
+// Server and client channel.
+export {
+  Channel,
+  ChannelError,
+  type ChannelErrorCode,
+  type ChannelStats,
+  type ConnectOptions,
+  connect,
+  createChannel,
+  DEFAULT_CONNECT_TIMEOUT_MS,
+} from "./client/index.ts";
+// Identity and trust.
+export { loadWasmProvider } from "./crypto/index.ts";
+export { createDevelopmentPki, loadIdentity, loadTrust, TrustStore } from "./pki/index.ts";
+export type { CertifiedKey, PeerVerifier } from "./pki/types.ts";
+// The rpc API: clients, handlers, status, metadata, interceptors, compression.
+export {
+  type CallOptions,
+  type Client,
+  type ClientOptions,
+  type ClientTransport,
+  Code,
+  type CodeName,
+  type Compression,
+  codeName,
+  createClient,
+  createRouter,
+  type ErrorDetail,
+  gzipCompression,
+  type HandlerContext,
+  type Interceptor,
+  Metadata,
+  type MetadataInit,
+  type PeerInfo,
+  type Router,
+  RpcError,
+  type ServiceHandlers,
+} from "./rpc/index.ts";
+export {
+  type CloseOptions,
+  createServer,
+  DEFAULT_CLOSE_GRACE_MS,
+  DEFAULT_HANDSHAKE_TIMEOUT_MS,
+  DEFAULT_MAX_CONNECTIONS,
+  type ListenOptions,
+  Server,
+  type ServerAddress,
+  ServerError,
+  type ServerErrorCode,
+  type ServerOptions,
+  type ServerProtocol,
+  type ServerStats,
+} from "./server/index.ts";
+export type { NegotiatedInfo, PolicyName } from "./tls/index.ts";

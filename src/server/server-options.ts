@@ -1,0 +1,72 @@
+/** What createServer takes (DESIGN.md §7). */
+import type { Crypto } from "../crypto/types.ts";
+import type { CertifiedKey, PeerVerifier } from "../pki/types.ts";
+import type { KeepaliveOptions, Settings } from "../protocol/frames/index.ts";
+import type { RouterOptions } from "../rpc/router.ts";
+import type { PolicyName } from "../tls/index.ts";
+
+/** The application protocols a server offers in ALPN (RFC 7301). */
+export type ServerProtocol = "h2" | "pqrpc/1";
+
+export interface ServerOptions extends RouterOptions {
+  /** The server's certificate chain and private key (or several, chosen by the client's signature_algorithms). */
+  readonly identity: CertifiedKey | readonly CertifiedKey[];
+  /** TLS policy (DESIGN.md §4); default "hybrid". */
+  readonly policy?: PolicyName;
+  /** Crypto for the TLS handshakes; default: the process-wide selection. */
+  readonly crypto?: Crypto;
+  /** Protocols offered, in the server's preference order; default both, ["h2", "pqrpc/1"]. */
+  readonly alpn?: readonly ServerProtocol[];
+  /** Client certificates: "request" or "require" them, verified by `trust`. Default "none". */
+  readonly clientAuth?: "none" | "request" | "require";
+  /** Verifies client certificates (required with clientAuth "request" or "require"). */
+  readonly trust?: PeerVerifier;
+  /** Accept TLS over WebSocket upgrades on the same port (default true, on path "/"). */
+  readonly webSocket?: boolean | { readonly path?: string };
+  /** Issue session tickets for resumption (default true; one ticket key per server). */
+  readonly sessionTickets?: boolean;
+  /** Connections open at once; more are closed on accept (default DEFAULT_MAX_CONNECTIONS). */
+  readonly maxConnections?: number;
+  /** From accept to a finished TLS handshake, ms (default DEFAULT_HANDSHAKE_TIMEOUT_MS). */
+  readonly handshakeTimeoutMs?: number;
+  /** pqrpc/1 session tuning: announced settings and keepalive PINGs. */
+  readonly frames?: { readonly settings?: Partial<Settings>; readonly keepalive?: KeepaliveOptions };
+  /** Sees connection-level failures (handshake errors, protocol errors) for logging. */
+  readonly onConnectionError?: (error: Error) => void;
+}
+
+/** Where listen() binds. */
+export interface ListenOptions {
+  /** 0 picks a free port. */
+  readonly port: number;
+  /** Default: all interfaces, as node:net ("::" or "0.0.0.0"). */
+  readonly host?: string;
+}
+
+/** The bound address listen() resolves with. */
+export interface ServerAddress {
+  readonly host: string;
+  readonly port: number;
+  readonly family: string;
+}
+
+export interface CloseOptions {
+  /** Time in-flight calls get to finish before connections are destroyed, ms (default DEFAULT_CLOSE_GRACE_MS). */
+  readonly graceMs?: number;
+}
+
+/** Counts for monitoring and leak checks. */
+export interface ServerStats {
+  /** Accepted TCP connections still open (any stage). */
+  readonly connections: number;
+  /** Of those, connections still sniffing, upgrading or in the TLS handshake. */
+  readonly handshaking: number;
+  /** Serving sessions (pqrpc/1 and HTTP/2). */
+  readonly sessions: number;
+  /** Calls whose handler has not finished. */
+  readonly calls: number;
+  /** Connections closed on accept because of maxConnections or shutdown (cumulative). */
+  readonly rejected: number;
+  /** Connections that failed before serving: timeout, bad handshake, no ALPN (cumulative). */
+  readonly failedHandshakes: number;
+}

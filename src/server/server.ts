@@ -1,0 +1,348 @@
+/**
+ * The user-facing server (DESIGN.md §7): one TCP port that takes raw TLS and
+ * TLS over WebSocket upgrades, and after the handshake serves gRPC over
+ * HTTP/2 (ALPN "h2") or pqrpc/1 (ALPN "pqrpc/1") with one router.
+ *
+ *   accept -> TCP_NODELAY -> peek first byte
+ *     0x16 (a TLS record)  -> TLS handshake on the socket
+ *     else (HTTP/1.1)      -> WebSocket upgrade -> TLS handshake on its messages
+ *   -> by ALPN: node:http2 + the gRPC handler, or a pqrpc/1 FrameSession
+ *
+ * Every connection is bounded from accept to the end of its handshake
+ * (handshakeTimeoutMs), and the number of open connections by maxConnections.
+ * close() is graceful: the port stops accepting, sessions get GOAWAY (both
+ * protocols), calls in flight finish, and whatever is left after the grace
+ * period is destroyed.
+ */
+import http2, { type ServerHttp2Session } from "node:http2";
+import { createServer as createTcpServer, type Socket, type Server as TcpServer } from "node:net";
+import type { Duplex } from "node:stream";
+import type { DescService } from "@bufbuild/protobuf";
+import { loadWasmProvider } from "../crypto/index.ts";
+import { defaultCrypto } from "../crypto/select.ts";
+import { ALPN_PQRPC_1 } from "../protocol/frames/constants.ts";
+import { ErrorCode } from "../protocol/frames/error-codes.ts";
+import { type FrameSession, serveFrames } from "../protocol/frames/index.ts";
+import { createGrpcServerHandler, type GrpcServerHandler } from "../protocol/grpc/server-handler.ts";
+import { peerFromSocket } from "../protocol/grpc/server-peer.ts";
+import { createRouter, type Router } from "../rpc/router.ts";
+import type { ServiceHandlers } from "../rpc/service-types.ts";
+import type { CallHandler } from "../rpc/transport.ts";
+import type { TlsServerConfig } from "../tls/index.ts";
+import { TicketSealer } from "../tls/ticket-sealer.ts";
+import { tlsAccept } from "../transport/tls-connect.ts";
+import type { TlsSocket } from "../transport/tls-socket.ts";
+import { WEBSOCKET_CLOSE_LINGER_MS } from "../transport/websocket-stream.ts";
+import { ServerError } from "./errors.ts";
+import { peekFirstByte } from "./first-byte.ts";
+import {
+  DEFAULT_CLOSE_GRACE_MS,
+  DEFAULT_HANDSHAKE_TIMEOUT_MS,
+  DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_WEBSOCKET_PATH,
+  TLS_HANDSHAKE_CONTENT_TYPE,
+} from "./limits.ts";
+import type {
+  CloseOptions,
+  ListenOptions,
+  ServerAddress,
+  ServerOptions,
+  ServerProtocol,
+  ServerStats,
+} from "./server-options.ts";
+import { createWebSocketAcceptor, type WebSocketAcceptor } from "./websocket-acceptor.ts";
+
+const ALPN_H2 = "h2";
+const DEFAULT_ALPN: readonly ServerProtocol[] = [ALPN_H2, ALPN_PQRPC_1];
+
+type ServerState = "idle" | "listening" | "closing" | "closed";
+
+export class Server {
+  private readonly options: ServerOptions;
+  private readonly router: Router;
+  private readonly handle: CallHandler;
+  private readonly grpc: GrpcServerHandler;
+  private readonly h2 = http2.createServer();
+  private readonly webSocket: WebSocketAcceptor | undefined;
+  private readonly maxConnections: number;
+  private readonly handshakeTimeoutMs: number;
+
+  private state: ServerState = "idle";
+  private tcp: TcpServer | undefined;
+  private tls: TlsServerConfig | undefined;
+  private closing: Promise<void> | undefined;
+  /** Every accepted TCP socket until it closes. */
+  private readonly sockets = new Set<Socket>();
+  /** Sockets not yet serving (sniffing, upgrading, handshaking). */
+  private readonly handshaking = new Set<Socket>();
+  private readonly frameSessions = new Set<FrameSession>();
+  private readonly h2Sessions = new Set<ServerHttp2Session>();
+  /** Accept-to-handshake timers of the sockets in `handshaking`. */
+  private readonly deadlines = new Map<Socket, NodeJS.Timeout>();
+  private readonly drainWaiters: (() => void)[] = [];
+  private calls = 0;
+  private rejected = 0;
+  private failedHandshakes = 0;
+
+  constructor(options: ServerOptions) {
+    this.options = options;
+    this.router = createRouter(options);
+    const route = this.router.handle;
+    this.handle = async (call) => {
+      this.calls++;
+      try {
+        await route(call);
+      } finally {
+        this.calls--;
+      }
+    };
+    this.grpc = createGrpcServerHandler(this.handle, {
+      ...(options.maxReceiveMessageBytes === undefined
+        ? {}
+        : { maxReceiveMessageBytes: options.maxReceiveMessageBytes }),
+      ...(options.maxMetadataBytes === undefined ? {} : { maxMetadataBytes: options.maxMetadataBytes }),
+    });
+    this.grpc.attach(this.h2);
+    this.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+    this.handshakeTimeoutMs = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
+    const ws = options.webSocket ?? true;
+    this.webSocket =
+      ws === false
+        ? undefined
+        : createWebSocketAcceptor({
+            path: (ws === true ? undefined : ws.path) ?? DEFAULT_WEBSOCKET_PATH,
+            timeoutMs: this.handshakeTimeoutMs,
+            onCarrier: (carrier, socket) => this.secure(carrier, socket),
+          });
+  }
+
+  /** Registers a service; methods without a handler answer UNIMPLEMENTED. Chainable. */
+  service<S extends DescService>(service: S, handlers: Partial<ServiceHandlers<S>>): this {
+    if (this.state === "closing" || this.state === "closed") {
+      throw new ServerError("closed", "service() on a closed server");
+    }
+    this.router.service(service, handlers);
+    return this;
+  }
+
+  /** Registered method paths ("/pkg.Service/Method"). */
+  paths(): string[] {
+    return this.router.paths();
+  }
+
+  /** Binds the port and starts accepting; resolves with the bound address. */
+  async listen(options: ListenOptions): Promise<ServerAddress> {
+    if (this.state === "listening")
+      throw new ServerError("already-listening", "the server is already listening");
+    if (this.state !== "idle") throw new ServerError("closed", "listen() on a closed server");
+    this.state = "listening";
+    try {
+      // Fast PQ crypto (liboqs wasm) on runtimes without it natively; idempotent.
+      await loadWasmProvider();
+      this.tls = this.tlsConfig();
+      const tcp = createTcpServer({ noDelay: true }, (socket) => this.onSocket(socket));
+      this.tcp = tcp;
+      await new Promise<void>((resolve, reject) => {
+        tcp.once("error", reject);
+        tcp.listen(options.port, options.host, () => {
+          tcp.off("error", reject);
+          resolve();
+        });
+      });
+      // Accept errors (EMFILE...) must not crash the process; the listener keeps serving.
+      tcp.on("error", (e) => this.options.onConnectionError?.(e));
+    } catch (error) {
+      this.state = "closed";
+      throw error;
+    }
+    const address = this.address;
+    if (address === undefined) throw new ServerError("closed", "the server closed while binding");
+    return address;
+  }
+
+  /** The bound address, while listening. */
+  get address(): ServerAddress | undefined {
+    const a = this.tcp?.address();
+    if (a === null || a === undefined || typeof a === "string") return undefined;
+    return { host: a.address, port: a.port, family: a.family };
+  }
+
+  get stats(): ServerStats {
+    return {
+      connections: this.sockets.size,
+      handshaking: this.handshaking.size,
+      sessions: this.frameSessions.size + this.h2Sessions.size,
+      calls: this.calls,
+      rejected: this.rejected,
+      failedHandshakes: this.failedHandshakes,
+    };
+  }
+
+  /**
+   * Graceful shutdown: stop accepting, GOAWAY every session, let calls in
+   * flight finish for up to `graceMs`, then destroy what is left. Resolves
+   * when every connection has closed and the port is released.
+   */
+  close(options: CloseOptions = {}): Promise<void> {
+    this.closing ??= this.shutDown(options.graceMs ?? DEFAULT_CLOSE_GRACE_MS);
+    return this.closing;
+  }
+
+  private async shutDown(graceMs: number): Promise<void> {
+    this.state = "closing";
+    const tcp = this.tcp;
+    const unbound =
+      tcp === undefined ? Promise.resolve() : new Promise<void>((resolve) => tcp.close(() => resolve()));
+    // Nothing is in flight on a connection that is not serving yet.
+    for (const socket of this.handshaking) socket.destroy();
+    for (const session of this.frameSessions) void session.close();
+    for (const session of this.h2Sessions) session.close();
+    let timer: NodeJS.Timeout | undefined;
+    const graceOver = new Promise<"grace-over">((resolve) => {
+      timer = setTimeout(() => resolve("grace-over"), graceMs);
+    });
+    const outcome = await Promise.race([this.drained(), graceOver]);
+    clearTimeout(timer);
+    if (outcome === "grace-over") {
+      for (const session of this.frameSessions) {
+        session.destroy(ErrorCode.CANCEL, "connection-error", "the server shut down");
+      }
+      for (const session of this.h2Sessions) session.destroy();
+      for (const socket of this.sockets) socket.destroy();
+      await this.drained();
+    }
+    this.webSocket?.close();
+    await unbound;
+    this.state = "closed";
+  }
+
+  /** Resolves once no accepted socket is open. */
+  private drained(): Promise<void> {
+    if (this.sockets.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.drainWaiters.push(resolve));
+  }
+
+  private tlsConfig(): TlsServerConfig {
+    const o = this.options;
+    const crypto = o.crypto ?? defaultCrypto();
+    return {
+      crypto,
+      certificate: Array.isArray(o.identity)
+        ? [...o.identity]
+        : (o.identity as TlsServerConfig["certificate"]),
+      alpnProtocols: [...(o.alpn ?? DEFAULT_ALPN)],
+      ...(o.policy === undefined ? {} : { policy: o.policy }),
+      ...(o.clientAuth === undefined ? {} : { clientAuth: o.clientAuth }),
+      ...(o.trust === undefined ? {} : { clientVerifier: o.trust }),
+      // One ticket key per server: tickets it issued resume only here (RFC 8446 §4.6.1).
+      sessionTickets: o.sessionTickets === false ? false : { sealer: new TicketSealer(crypto) },
+    };
+  }
+
+  private onSocket(socket: Socket): void {
+    if (this.state !== "listening" || this.sockets.size >= this.maxConnections) {
+      this.rejected++;
+      socket.destroy();
+      return;
+    }
+    this.sockets.add(socket);
+    this.handshaking.add(socket);
+    // Errors end in 'close', where the socket is forgotten; the listener keeps them from being thrown.
+    socket.on("error", () => {});
+    socket.setNoDelay(true);
+    const deadline = setTimeout(() => {
+      this.failedHandshakes++;
+      socket.destroy();
+    }, this.handshakeTimeoutMs);
+    this.deadlines.set(socket, deadline);
+    socket.once("close", () => {
+      clearTimeout(deadline);
+      this.deadlines.delete(socket);
+      this.sockets.delete(socket);
+      this.handshaking.delete(socket);
+      if (this.sockets.size === 0) for (const wake of this.drainWaiters.splice(0)) wake();
+    });
+    void this.dispatch(socket);
+  }
+
+  private async dispatch(socket: Socket): Promise<void> {
+    const first = await peekFirstByte(socket);
+    if (first === undefined || socket.destroyed) {
+      socket.destroy();
+      return;
+    }
+    if (first === TLS_HANDSHAKE_CONTENT_TYPE) this.secure(socket, socket);
+    else if (this.webSocket !== undefined) this.webSocket.accept(socket);
+    else {
+      this.failedHandshakes++;
+      socket.destroy();
+    }
+  }
+
+  /** Runs the TLS handshake on `carrier` (the socket itself, or a WebSocket over it), then serves. */
+  private secure(carrier: Duplex, socket: Socket): void {
+    const tls = this.tls;
+    if (this.state !== "listening" || tls === undefined) {
+      carrier.destroy();
+      socket.destroy();
+      return;
+    }
+    tlsAccept(carrier, { ...tls, handshakeTimeoutMs: this.handshakeTimeoutMs }).then(
+      (secured) => {
+        clearTimeout(this.deadlines.get(socket));
+        this.deadlines.delete(socket);
+        this.handshaking.delete(socket);
+        this.serve(secured, socket);
+      },
+      (error: Error) => {
+        this.failedHandshakes++;
+        this.options.onConnectionError?.(error);
+        socket.destroy();
+      },
+    );
+  }
+
+  private serve(tls: TlsSocket, socket: Socket): void {
+    if (this.state !== "listening") {
+      tls.destroy();
+      return;
+    }
+    // After the handshake the TLS socket reports failures through the session that owns it.
+    tls.on("error", (e: Error) => this.options.onConnectionError?.(e));
+    if (tls.carrier !== socket) {
+      // A WebSocket waits for the peer's Close frame; a peer that never sends one must not hold the socket.
+      tls.once("close", () => setTimeout(() => socket.destroy(), WEBSOCKET_CLOSE_LINGER_MS).unref());
+    }
+    const alpn = tls.info?.alpn;
+    const peer = peerFromSocket(tls);
+    if (alpn === ALPN_PQRPC_1) {
+      const frames = this.options.frames;
+      const session = serveFrames(tls, this.handle, {
+        peer,
+        ...(frames?.settings === undefined ? {} : { settings: frames.settings }),
+        ...(frames?.keepalive === undefined ? {} : { keepalive: frames.keepalive }),
+        ...(this.options.maxReceiveMessageBytes === undefined
+          ? {}
+          : { maxReceiveMessageBytes: this.options.maxReceiveMessageBytes }),
+      });
+      this.frameSessions.add(session);
+      void session.closed.then((error) => {
+        this.frameSessions.delete(session);
+        if (error) this.options.onConnectionError?.(error);
+      });
+    } else if (alpn === ALPN_H2) {
+      const session = this.grpc.acceptConnection(this.h2, tls, peer);
+      this.h2Sessions.add(session);
+      session.once("close", () => this.h2Sessions.delete(session));
+    } else {
+      // No protocol in common was refused by the handshake; a client that offered none gets here.
+      this.failedHandshakes++;
+      tls.destroy();
+    }
+  }
+}
+
+/** Creates a server; add services with `service()`, then `listen()`. */
+export function createServer(options: ServerOptions): Server {
+  return new Server(options);
+}
