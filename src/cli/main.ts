@@ -2,9 +2,12 @@
  * `pqrpc` command dispatcher: the first argument names the command, the rest
  * goes to it. Commands are added to COMMANDS (serve, call, probe, bench later).
  */
+import { runBench } from "./bench.ts";
+import { runCall } from "./call.ts";
 import { runCerts } from "./certs.ts";
 import { CliError, type CliIo, EXIT_FAILURE, EXIT_USAGE, processIo } from "./cli-error.ts";
 import { runGenerate } from "./generate.ts";
+import { runProbe } from "./probe.ts";
 import { runServe } from "./serve.ts";
 
 export type Command = (args: string[], io: CliIo) => Promise<void>;
@@ -17,7 +20,10 @@ interface CommandEntry {
 const COMMANDS: Record<string, CommandEntry> = {
   certs: { run: runCerts, summary: "create and inspect certificates (certs init, certs show)" },
   generate: { run: runGenerate, summary: "compile .proto files to TypeScript (messages, clients, handlers)" },
+  call: { run: runCall, summary: "call a method and print the responses as JSON (like grpcurl)" },
+  probe: { run: runProbe, summary: "show what a TLS 1.3 server negotiates: group, suite, chain, resumption" },
   serve: { run: runServe, summary: "serve the gRPC interop TestService (serve --interop), TLS + WebSocket" },
+  bench: { run: runBench, summary: "load-test a method: concurrency, latency histogram, percentiles" },
 };
 
 export function usage(): string {
