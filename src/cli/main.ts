@@ -1,29 +1,42 @@
 /**
  * `pqrpc` command dispatcher: the first argument names the command, the rest
- * goes to it. Commands are added to COMMANDS (serve, call, probe, bench later).
+ * goes to it. Each command's module is imported only when it runs, so
+ * `pqrpc certs` does not pay for loading the RPC stack (and the reverse).
  */
-import { runBench } from "./bench.ts";
-import { runCall } from "./call.ts";
-import { runCerts } from "./certs.ts";
 import { CliError, type CliIo, EXIT_FAILURE, EXIT_USAGE, processIo } from "./cli-error.ts";
-import { runGenerate } from "./generate.ts";
-import { runProbe } from "./probe.ts";
-import { runServe } from "./serve.ts";
 
 export type Command = (args: string[], io: CliIo) => Promise<void>;
 
 interface CommandEntry {
-  readonly run: Command;
+  readonly load: () => Promise<Command>;
   readonly summary: string;
 }
 
 const COMMANDS: Record<string, CommandEntry> = {
-  certs: { run: runCerts, summary: "create and inspect certificates (certs init, certs show)" },
-  generate: { run: runGenerate, summary: "compile .proto files to TypeScript (messages, clients, handlers)" },
-  call: { run: runCall, summary: "call a method and print the responses as JSON (like grpcurl)" },
-  probe: { run: runProbe, summary: "show what a TLS 1.3 server negotiates: group, suite, chain, resumption" },
-  serve: { run: runServe, summary: "serve the gRPC interop TestService (serve --interop), TLS + WebSocket" },
-  bench: { run: runBench, summary: "load-test a method: concurrency, latency histogram, percentiles" },
+  certs: {
+    load: async () => (await import("./certs.ts")).runCerts,
+    summary: "create and inspect certificates (certs init, certs show)",
+  },
+  generate: {
+    load: async () => (await import("./generate.ts")).runGenerate,
+    summary: "compile .proto files to TypeScript (messages, clients, handlers)",
+  },
+  call: {
+    load: async () => (await import("./call.ts")).runCall,
+    summary: "call a method and print the responses as JSON (like grpcurl)",
+  },
+  probe: {
+    load: async () => (await import("./probe.ts")).runProbe,
+    summary: "show what a TLS 1.3 server negotiates: group, suite, chain, resumption",
+  },
+  serve: {
+    load: async () => (await import("./serve.ts")).runServe,
+    summary: "serve the gRPC interop TestService (serve --interop), TLS + WebSocket",
+  },
+  bench: {
+    load: async () => (await import("./bench.ts")).runBench,
+    summary: "load-test a method: concurrency, latency histogram, percentiles",
+  },
 };
 
 export function usage(): string {
@@ -41,7 +54,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   const command = COMMANDS[name];
   try {
     if (!command) throw new CliError(`unknown command "${name}" (try: ${Object.keys(COMMANDS).join(", ")})`);
-    await command.run(rest, io);
+    await (await command.load())(rest, io);
     return 0;
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
