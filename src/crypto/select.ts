@@ -4,9 +4,9 @@
  * (`createCrypto` options) or per process (PQRPC_CRYPTO_PROVIDERS).
  */
 import { AEAD_NAMES, HASH_NAMES, KEM_NAMES, SIGNATURE_NAMES } from "./algorithm-names.ts";
+// Side effect: registers the providers this runtime starts with (node + noble; noble only in the browser bundle).
+import "./builtin-providers.ts";
 import { generation, loadedProvider, loadedProviderNames, registerProvider } from "./provider-registry.ts";
-import { createNobleProvider } from "./providers/noble.ts";
-import { createNodeProvider } from "./providers/node.ts";
 import { type AlgorithmKind, rankProviders } from "./ranking.ts";
 import {
   type AeadName,
@@ -33,9 +33,6 @@ export interface CryptoOptions {
   /** Per-algorithm override, e.g. `{ "ml-dsa-65": "wasm" }`; used when that provider has it. */
   prefer?: Partial<Record<string, ProviderName>>;
 }
-
-registerProvider(createNodeProvider());
-registerProvider(createNobleProvider());
 
 function parseProviderList(value: string): ProviderName[] {
   const names = value
