@@ -1,0 +1,348 @@
+/**
+ * npm run bench:rpc — issue 3's benchmark: pqrpc over pqrpc/1 and over h2
+ * (both PQ TLS: X25519MLKEM768 + the ML-DSA-65 chain of `pqrpc certs init`),
+ * @grpc/grpc-js plaintext and TLS, and @connectrpc/connect-node, side by
+ * side, every client and server in its own process (workers in bench/rpc/).
+ * All serve grpc.testing.TestService: UnaryCall with 100-byte payloads at 64
+ * calls in flight (calls/s, median and p99 latency) and StreamingOutputCall
+ * of 64 KiB messages over one connection (MB/s = 10^6 bytes/s of payload).
+ * Rounds are interleaved across systems; the table shows medians of rounds.
+ *
+ * Environment:
+ *   PQRPC_BENCH_SCALE   multiplies warm-up and measured durations (default 1)
+ *   PQRPC_BENCH_ROUNDS  rounds per system (default 3)
+ *   PQRPC_BENCH_SYSTEMS comma-separated system ids (default: all; see bench/rpc/systems.ts)
+ *   PQRPC_BENCH_JSON    write the per-system results to this file as JSON
+ *   PQRPC_BENCH_PROFILE run every worker under --cpu-prof, writing into this directory
+ *   PQRPC_BENCH_ONLY    "unary" or "stream": run only that test (e.g. to profile one path)
+ *   PQRPC_BENCH_NODE_ARGS extra Node options for every worker, space-separated (e.g. an --import for an experiment)
+ *   PQRPC_NODE24        the Node 24 binary (default tools/node24/node_modules/.bin/node)
+ */
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { fileURLToPath } from "node:url";
+import { main as cli } from "../src/cli/main.ts";
+import type { ClientCommand, ClientConfig, WorkerEvent } from "./rpc/messages.ts";
+import { formatTable, type RoundResult, type SystemResult, summarize } from "./rpc/report.ts";
+import { type Runtime, SERVERS, type ServerSpec, SYSTEMS, type SystemSpec } from "./rpc/systems.ts";
+import { killAllWorkers, WorkerProcess } from "./rpc/worker-process.ts";
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const REPO_ROOT = resolve(HERE, "..");
+const WORKER_DIR = join(HERE, "rpc");
+
+/** Calls in flight for the unary test (issue 3). */
+const UNARY_CONCURRENCY = 64;
+const UNARY_WARMUP_MS = 1_000;
+const UNARY_DURATION_MS = 2_500;
+const STREAM_WARMUP_MS = 500;
+const STREAM_DURATION_MS = 2_500;
+const DEFAULT_ROUNDS = 3;
+/** A worker's start-up: tsx, WASM crypto, proto loading and the TLS handshake, on a busy 2-core machine. */
+const START_TIMEOUT_MS = 60_000;
+/** A command may overrun its nominal duration by this much (the last calls, a loaded machine). */
+const COMMAND_SLACK_MS = 30_000;
+/** The whole run's budget beyond its nominal length, after which every worker is killed. */
+const RUN_SLACK_MS = 120_000;
+
+interface Settings {
+  readonly scale: number;
+  readonly rounds: number;
+  readonly systems: readonly SystemSpec[];
+  readonly node24: string | undefined;
+  readonly jsonPath: string | undefined;
+  readonly profileDir: string | undefined;
+  readonly only: "unary" | "stream" | undefined;
+  readonly nodeArgs: readonly string[];
+}
+
+/** A test that PQRPC_BENCH_ONLY leaves out: no calls, so no figures. */
+const SKIPPED = {
+  seconds: 0,
+  errors: 0,
+  p50Ms: Number.NaN,
+  p99Ms: Number.NaN,
+  clientCpuUs: Number.NaN,
+  serverCpuUs: Number.NaN,
+} as const;
+
+function positiveNumber(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const n = Number(raw);
+  if (!(n > 0) || !Number.isFinite(n)) throw new Error(`${name} must be a positive number, got "${raw}"`);
+  return n;
+}
+
+function node24Binary(): string | undefined {
+  const fromEnv = process.env["PQRPC_NODE24"];
+  if (fromEnv) return fromEnv;
+  const local = join(REPO_ROOT, "tools/node24/node_modules/.bin/node");
+  return existsSync(local) ? local : undefined;
+}
+
+function readSettings(): Settings {
+  const wanted = process.env["PQRPC_BENCH_SYSTEMS"]
+    ?.split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const unknown = wanted?.filter((id) => !SYSTEMS.some((s) => s.id === id)) ?? [];
+  if (unknown.length > 0) {
+    throw new Error(`unknown system(s) ${unknown.join(", ")}; known: ${SYSTEMS.map((s) => s.id).join(", ")}`);
+  }
+  const node24 = node24Binary();
+  let systems = wanted ? SYSTEMS.filter((s) => wanted.includes(s.id)) : [...SYSTEMS];
+  if (node24 === undefined) {
+    console.log("Node 24 not found (set PQRPC_NODE24): skipping the Node 24 systems");
+    systems = systems.filter((s) => s.runtime !== "node24");
+  }
+  const profile = process.env["PQRPC_BENCH_PROFILE"];
+  const only = process.env["PQRPC_BENCH_ONLY"] || undefined;
+  if (only !== undefined && only !== "unary" && only !== "stream") {
+    throw new Error(`PQRPC_BENCH_ONLY must be "unary" or "stream", got "${only}"`);
+  }
+  return {
+    scale: positiveNumber("PQRPC_BENCH_SCALE", 1),
+    rounds: Math.round(positiveNumber("PQRPC_BENCH_ROUNDS", DEFAULT_ROUNDS)),
+    systems,
+    node24,
+    jsonPath: process.env["PQRPC_BENCH_JSON"] || undefined,
+    profileDir: profile ? resolve(profile) : undefined,
+    only,
+    nodeArgs: process.env["PQRPC_BENCH_NODE_ARGS"]?.split(" ").filter(Boolean) ?? [],
+  };
+}
+
+interface Certs {
+  readonly dir: string;
+  readonly ca: string;
+  readonly cert: string;
+  readonly key: string;
+}
+
+/** A fresh `pqrpc certs init --alg ml-dsa-65` PKI: the chain every TLS system serves. */
+async function createCerts(): Promise<Certs> {
+  const dir = await mkdtemp(join(os.tmpdir(), "pqrpc-bench-rpc-"));
+  let stderr = "";
+  const code = await cli(["certs", "init", "--dir", dir, "--alg", "ml-dsa-65"], {
+    stdout: () => {},
+    stderr: (t) => (stderr += t),
+  });
+  if (code !== 0) throw new Error(`pqrpc certs init failed: ${stderr}`);
+  return { dir, ca: join(dir, "ca.pem"), cert: join(dir, "server.pem"), key: join(dir, "server.key") };
+}
+
+class Bench {
+  readonly #workers: WorkerProcess[] = [];
+
+  constructor(
+    readonly settings: Settings,
+    readonly certs: Certs,
+  ) {}
+
+  #spawn(name: string, runtime: Runtime, script: string, config: object): WorkerProcess {
+    const { node24, profileDir } = this.settings;
+    // One directory per worker: the tsx loader thread writes a profile of its own beside the main thread's.
+    const profile = profileDir
+      ? ["--cpu-prof", "--cpu-prof-dir", join(profileDir, name.replace(/\W+/g, "-"))]
+      : [];
+    const worker = new WorkerProcess({
+      name,
+      node: runtime === "node24" ? node24! : process.execPath,
+      nodeArgs: ["--import", "tsx", ...profile, ...this.settings.nodeArgs],
+      script: join(WORKER_DIR, script),
+      config,
+      cwd: REPO_ROOT,
+    });
+    this.#workers.push(worker);
+    return worker;
+  }
+
+  async startServer(spec: ServerSpec): Promise<{ worker: WorkerProcess; port: number; runtime: string }> {
+    const config = spec.tls ? { cert: this.certs.cert, key: this.certs.key } : {};
+    const worker = this.#spawn(`server ${spec.id}`, spec.runtime, spec.script, config);
+    const listening = await worker.next("listening", START_TIMEOUT_MS);
+    return { worker, port: listening.port, runtime: listening.runtime };
+  }
+
+  async startClient(
+    system: SystemSpec,
+    port: number,
+  ): Promise<{ worker: WorkerProcess; runtime: string; info: Record<string, string> }> {
+    const config: ClientConfig = {
+      port,
+      ...(system.tls ? { ca: this.certs.ca } : {}),
+      ...(system.protocol ? { protocol: system.protocol } : {}),
+    };
+    const worker = this.#spawn(`client ${system.id}`, system.runtime, system.client, config);
+    const ready = await worker.next("ready", START_TIMEOUT_MS);
+    return { worker, runtime: ready.runtime, info: ready.info };
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all(this.#workers.map((w) => w.stop()));
+  }
+}
+
+/** Runs one client command, sampling the server's CPU time around the measured window. */
+async function measure<K extends "unary" | "stream">(
+  client: WorkerProcess,
+  server: WorkerProcess,
+  cmd: ClientCommand & { cmd: K },
+): Promise<Extract<WorkerEvent, { event: K }> & { serverCpuUs: number }> {
+  client.send(cmd);
+  await sleep(cmd.warmupMs);
+  server.send({ cmd: "cpu" });
+  const before = await server.next("cpu", COMMAND_SLACK_MS);
+  const result = await client.next(cmd.cmd, cmd.durationMs + COMMAND_SLACK_MS);
+  server.send({ cmd: "cpu" });
+  const after = await server.next("cpu", COMMAND_SLACK_MS);
+  return { ...result, serverCpuUs: after.cpuUs - before.cpuUs };
+}
+
+async function runRound(
+  client: WorkerProcess,
+  server: WorkerProcess,
+  settings: Settings,
+): Promise<RoundResult> {
+  const { scale, only } = settings;
+  let unary: RoundResult["unary"] = { ...SKIPPED, calls: 0, callsPerSec: Number.NaN };
+  let stream: RoundResult["stream"] = { ...SKIPPED, bytes: 0, messages: 0, mbPerSec: Number.NaN };
+  if (only !== "stream") {
+    const { event: _, ...result } = await measure(client, server, {
+      cmd: "unary",
+      warmupMs: UNARY_WARMUP_MS * scale,
+      durationMs: UNARY_DURATION_MS * scale,
+      concurrency: UNARY_CONCURRENCY,
+    });
+    unary = result;
+  }
+  if (only !== "unary") {
+    const { event: _, ...result } = await measure(client, server, {
+      cmd: "stream",
+      warmupMs: STREAM_WARMUP_MS * scale,
+      durationMs: STREAM_DURATION_MS * scale,
+    });
+    stream = result;
+  }
+  return { unary, stream };
+}
+
+function describeInfo(info: Record<string, string>): string {
+  return Object.entries(info)
+    .filter(([, v]) => v !== "")
+    .map(([k, v]) => `${k}=${v}`)
+    .join(" ");
+}
+
+async function run(settings: Settings): Promise<void> {
+  const { scale, rounds, systems } = settings;
+  if (systems.length === 0) throw new Error("no systems to run");
+  const perRoundMs = (UNARY_WARMUP_MS + UNARY_DURATION_MS + STREAM_WARMUP_MS + STREAM_DURATION_MS) * scale;
+  const nominalMs = perRoundMs * rounds * systems.length;
+  console.log(
+    `bench:rpc on ${os.cpus().length} x ${os.cpus()[0]?.model ?? "cpu"}, load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")}` +
+      `\n${systems.length} systems x ${rounds} rounds, each: unary ${UNARY_CONCURRENCY} in flight ` +
+      `${(UNARY_DURATION_MS * scale) / 1000} s + stream ${(STREAM_DURATION_MS * scale) / 1000} s ` +
+      `(after ${(UNARY_WARMUP_MS * scale) / 1000} s / ${(STREAM_WARMUP_MS * scale) / 1000} s warm-up); ` +
+      `~${Math.ceil(nominalMs / 1000)} s measured in all`,
+  );
+  if (settings.profileDir) await mkdir(settings.profileDir, { recursive: true });
+  const watchdog = setTimeout(() => {
+    console.error(
+      `bench:rpc: over its ${Math.round((nominalMs + RUN_SLACK_MS) / 1000)} s budget; killing workers`,
+    );
+    killAllWorkers();
+    process.exit(1);
+  }, nominalMs + RUN_SLACK_MS);
+  watchdog.unref();
+
+  const certs = await createCerts();
+  const bench = new Bench(settings, certs);
+  try {
+    const serverSpecs = SERVERS.filter((s) => systems.some((sys) => sys.server === s.id));
+    const servers = new Map(
+      await Promise.all(serverSpecs.map(async (s) => [s.id, await bench.startServer(s)] as const)),
+    );
+    const clients = await Promise.all(
+      systems.map(async (system) => ({
+        system,
+        ...(await bench.startClient(system, servers.get(system.server)!.port)),
+      })),
+    );
+    for (const c of clients) console.log(`  ${c.system.id.padEnd(16)} ${c.runtime}  ${describeInfo(c.info)}`);
+
+    const results: SystemResult[] = clients.map((c) => ({
+      system: c.system,
+      clientRuntime: c.runtime,
+      serverRuntime: servers.get(c.system.server)!.runtime,
+      info: c.info,
+      rounds: [],
+    }));
+    for (let round = 0; round < rounds; round++) {
+      // Rotate the order each round, so that no system always runs first or right after another.
+      for (let k = 0; k < clients.length; k++) {
+        const i = (k + round) % clients.length;
+        const r = await runRound(
+          clients[i]!.worker,
+          servers.get(clients[i]!.system.server)!.worker,
+          settings,
+        );
+        results[i]!.rounds.push(r);
+        console.log(
+          `  round ${round + 1}/${rounds} ${clients[i]!.system.id.padEnd(16)} ` +
+            `${Math.round(r.unary.callsPerSec)} calls/s p50 ${r.unary.p50Ms.toFixed(2)} ms ` +
+            `p99 ${r.unary.p99Ms.toFixed(2)} ms | ${Math.round(r.stream.mbPerSec)} MB/s` +
+            (r.unary.errors + r.stream.errors > 0
+              ? ` | errors ${r.unary.errors + r.stream.errors}: ${r.unary.firstError ?? r.stream.firstError}`
+              : ""),
+        );
+      }
+    }
+    const summaries = results.map(summarize);
+    console.log(
+      `\nMedians of ${rounds} round(s); spread = half the min-max range over the rounds; ` +
+        `MB = 10^6 bytes of payload; vs TLS = ratio to grpc-js TLS (Node 24), vs plain = to grpc-js plaintext (main Node);\n` +
+        `cpu us/call = CPU time of client + server per unary call (client+server), MB/cpu-s = streamed MB per CPU-second of both:\n` +
+        `these two hold up on a shared machine, where throughput depends on what else runs.\n` +
+        `TLS: every TLS system serves the same \`pqrpc certs init --alg ml-dsa-65\` chain (ML-DSA-65 CA and leaf); ` +
+        `pqrpc runs its own TLS 1.3 (X25519MLKEM768), grpc-js TLS runs on Node 24's OpenSSL 3.5\n` +
+        `(X25519MLKEM768 by default, group shown above); connect-node speaks the gRPC protocol over plaintext h2c.\n`,
+    );
+    console.log(formatTable(summaries));
+    console.log(
+      `\nload average at the end: ${os
+        .loadavg()
+        .map((l) => l.toFixed(2))
+        .join(" ")}`,
+    );
+    if (settings.jsonPath) await writeFile(settings.jsonPath, JSON.stringify(summaries, null, 2));
+    const failed = summaries.filter((s) => s.errors > 0);
+    if (failed.length > 0) {
+      throw new Error(`calls failed: ${failed.map((s) => `${s.id}: ${s.firstError}`).join("; ")}`);
+    }
+  } finally {
+    await bench.stopAll();
+    clearTimeout(watchdog);
+    await rm(certs.dir, { recursive: true, force: true });
+  }
+}
+
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    killAllWorkers();
+    process.exit(130);
+  });
+}
+
+run(readSettings()).catch((e: unknown) => {
+  console.error(`bench:rpc failed: ${e instanceof Error ? e.message : String(e)}`);
+  killAllWorkers();
+  process.exitCode = 1;
+});

@@ -1,0 +1,89 @@
+/**
+ * The bench:rpc process protocol (orchestrator <-> workers) and the workload
+ * every system runs, so that the work per call is the same everywhere:
+ * grpc.testing.TestService UnaryCall and StreamingOutputCall.
+ */
+
+/** UnaryCall: request payload body and response_size, bytes (~100-byte messages on the wire). */
+export const UNARY_PAYLOAD_BYTES = 100;
+/** StreamingOutputCall: each response's payload body, bytes. */
+export const STREAM_MESSAGE_BYTES = 64 * 1024;
+/** StreamingOutputCall: response_parameters per call (8 MiB per call; the server's limit is 1024). */
+export const STREAM_MESSAGES_PER_CALL = 128;
+/** Server name in the dev certificate's SANs, used for TLS and :authority. */
+export const SERVER_NAME = "localhost";
+export const HOST = "127.0.0.1";
+
+/** Config of a server worker: TLS when cert and key are set, else plaintext. */
+export interface ServerConfig {
+  readonly cert?: string;
+  readonly key?: string;
+}
+
+/** Config of a client worker: `ca` (PEM file) makes it use TLS. */
+export interface ClientConfig {
+  readonly port: number;
+  readonly ca?: string;
+  /** pqrpc client only: the wire protocol (ALPN). */
+  readonly protocol?: "pqrpc/1" | "h2";
+}
+
+export interface UnaryCommand {
+  readonly cmd: "unary";
+  readonly warmupMs: number;
+  readonly durationMs: number;
+  readonly concurrency: number;
+}
+
+export interface StreamCommand {
+  readonly cmd: "stream";
+  readonly warmupMs: number;
+  readonly durationMs: number;
+}
+
+export type ClientCommand = UnaryCommand | StreamCommand;
+
+/** Server workers: report the CPU time used so far (process.cpuUsage). */
+export interface CpuCommand {
+  readonly cmd: "cpu";
+}
+
+export type WorkerCommand = ClientCommand | CpuCommand;
+
+/** CPU time, microseconds (user + system). */
+export interface CpuSample {
+  readonly cpuUs: number;
+}
+
+export interface UnaryResult {
+  /** Calls completed inside the measured window. */
+  readonly calls: number;
+  readonly seconds: number;
+  readonly callsPerSec: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  /** The client process's CPU time inside the measured window, microseconds. */
+  readonly clientCpuUs: number;
+  readonly errors: number;
+  readonly firstError?: string;
+}
+
+export interface StreamResult {
+  /** Payload bytes received inside the measured window. */
+  readonly bytes: number;
+  readonly messages: number;
+  readonly seconds: number;
+  /** 10^6 bytes per second. */
+  readonly mbPerSec: number;
+  readonly clientCpuUs: number;
+  readonly errors: number;
+  readonly firstError?: string;
+}
+
+export type WorkerEvent =
+  | { readonly event: "listening"; readonly port: number; readonly runtime: string }
+  | { readonly event: "ready"; readonly runtime: string; readonly info: Record<string, string> }
+  | ({ readonly event: "unary" } & UnaryResult)
+  | ({ readonly event: "stream" } & StreamResult)
+  | ({ readonly event: "cpu" } & CpuSample)
+  | { readonly event: "error"; readonly message: string };

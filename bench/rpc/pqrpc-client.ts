@@ -1,0 +1,65 @@
+/**
+ * bench:rpc client worker: the pqrpc typed client (createClient) on a
+ * connect() channel (one PQ TLS connection over TCP), speaking pqrpc/1 or
+ * gRPC over h2, trusting the dev CA in `ca`.
+ *   node --import tsx bench/rpc/pqrpc-client.ts '{"port":N,"ca":"ca.pem","protocol":"pqrpc/1"}'
+ */
+import { connect } from "../../src/client/channel.ts";
+import { loadWasmProvider } from "../../src/crypto/index.ts";
+import { TestService } from "../../src/gen/grpc/testing/test_pb.ts";
+import { loadTrust } from "../../src/pki/load.ts";
+import { createClient } from "../../src/rpc/client.ts";
+import type { LoadTarget } from "./load.ts";
+import {
+  type ClientConfig,
+  HOST,
+  SERVER_NAME,
+  STREAM_MESSAGE_BYTES,
+  STREAM_MESSAGES_PER_CALL,
+  UNARY_PAYLOAD_BYTES,
+} from "./messages.ts";
+import { fail, readConfig, serveCommands } from "./worker-io.ts";
+
+async function main(): Promise<void> {
+  const cfg = readConfig<ClientConfig>();
+  if (cfg.ca === undefined) throw new Error("pqrpc client: ca is required (pqrpc always runs over TLS)");
+  await loadWasmProvider();
+  const protocol = cfg.protocol ?? "pqrpc/1";
+  const channel = await connect(`${HOST}:${cfg.port}`, {
+    trust: await loadTrust(cfg.ca),
+    serverName: SERVER_NAME,
+    protocol,
+  });
+  const info = await channel.ready();
+  if (info.alpn !== protocol) throw new Error(`ALPN ${info.alpn}, expected ${protocol}`);
+  const client = createClient(TestService, channel);
+  const unaryRequest = {
+    responseSize: UNARY_PAYLOAD_BYTES,
+    payload: { body: new Uint8Array(UNARY_PAYLOAD_BYTES) },
+  };
+  const streamRequest = {
+    responseParameters: Array.from({ length: STREAM_MESSAGES_PER_CALL }, () => ({
+      size: STREAM_MESSAGE_BYTES,
+    })),
+  };
+  const target: LoadTarget = {
+    async unary() {
+      const res = await client.unaryCall(unaryRequest);
+      return res.payload?.body.length ?? 0;
+    },
+    async stream(signal, onMessage) {
+      for await (const res of client.streamingOutputCall(streamRequest, { signal })) {
+        onMessage(res.payload?.body.length ?? 0);
+      }
+    },
+    close: () => channel.close(),
+  };
+  serveCommands(target, {
+    alpn: info.alpn ?? "",
+    group: info.group ?? "",
+    cipher: info.cipherSuite,
+    signature: info.signatureScheme ?? "",
+  });
+}
+
+main().catch(fail);

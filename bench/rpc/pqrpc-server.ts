@@ -1,0 +1,30 @@
+/**
+ * bench:rpc server worker: pqrpc's createServer serving grpc.testing.TestService
+ * as `pqrpc serve --interop` does (both ALPNs, "h2" and "pqrpc/1", and TLS over
+ * WebSocket on one port), over our PQ TLS: X25519MLKEM768 + the ML-DSA-65
+ * chain in `cert`/`key`.
+ *   node --import tsx bench/rpc/pqrpc-server.ts '{"cert":"server.pem","key":"server.key"}'
+ */
+import { loadWasmProvider } from "../../src/crypto/index.ts";
+import { TestService } from "../../src/gen/grpc/testing/test_pb.ts";
+import { createTestServiceHandlers } from "../../src/interop/test-service.ts";
+import { loadIdentity } from "../../src/pki/load.ts";
+import { createServer } from "../../src/server/server.ts";
+import { HOST, type ServerConfig } from "./messages.ts";
+import { fail, readConfig, serveServer } from "./worker-io.ts";
+
+/** At shutdown, calls in flight get this long to finish. */
+const CLOSE_GRACE_MS = 200;
+
+async function main(): Promise<void> {
+  const cfg = readConfig<ServerConfig>();
+  if (cfg.cert === undefined || cfg.key === undefined)
+    throw new Error("pqrpc server: cert and key are required");
+  await loadWasmProvider();
+  const identity = await loadIdentity(cfg.cert, cfg.key);
+  const server = createServer({ identity }).service(TestService, createTestServiceHandlers());
+  const address = await server.listen({ port: 0, host: HOST });
+  serveServer(address.port, () => server.close({ graceMs: CLOSE_GRACE_MS }));
+}
+
+main().catch(fail);

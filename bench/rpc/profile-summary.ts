@@ -1,0 +1,96 @@
+/**
+ * Summarizes a V8 .cpuprofile (from `node --cpu-prof`, e.g. bench:rpc with
+ * PQRPC_BENCH_PROFILE=dir): self time by function and by source file, and
+ * total (inclusive) time of the heaviest frames, so that the hot spots of a
+ * worker show without a profiler UI.
+ *   npx tsx bench/rpc/profile-summary.ts <file.cpuprofile> [rows]
+ */
+import { readFileSync } from "node:fs";
+
+interface CallFrame {
+  readonly functionName: string;
+  readonly url: string;
+  readonly lineNumber: number;
+}
+
+interface ProfileNode {
+  readonly id: number;
+  readonly callFrame: CallFrame;
+  readonly children?: readonly number[];
+}
+
+interface Profile {
+  readonly nodes: readonly ProfileNode[];
+  readonly samples: readonly number[];
+  readonly timeDeltas: readonly number[];
+}
+
+const DEFAULT_ROWS = 25;
+const US_PER_MS = 1000;
+
+function shortUrl(url: string): string {
+  const i = url.search(/\/(src|bench|node_modules)\//);
+  return (i >= 0 ? url.slice(i + 1) : url.replace(/^file:\/\//, "")) || "(native)";
+}
+
+function frameName(f: CallFrame): string {
+  return `${f.functionName || "(anonymous)"} ${shortUrl(f.url)}:${f.lineNumber + 1}`;
+}
+
+function top(map: Map<string, number>, total: number, rows: number): string[] {
+  return [...map.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, rows)
+    .map(
+      ([k, v]) =>
+        `${((100 * v) / total).toFixed(1).padStart(5)}%  ${(v / US_PER_MS).toFixed(0).padStart(6)} ms  ${k}`,
+    );
+}
+
+function main(): void {
+  const file = process.argv[2];
+  if (file === undefined) throw new Error("usage: profile-summary.ts <file.cpuprofile> [rows]");
+  const rows = Number(process.argv[3] ?? DEFAULT_ROWS);
+  const profile = JSON.parse(readFileSync(file, "utf8")) as Profile;
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const selfUs = new Map<number, number>();
+  profile.samples.forEach((id, i) => {
+    selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  });
+
+  const byFunction = new Map<string, number>();
+  const byFile = new Map<string, number>();
+  const inclusive = new Map<string, number>();
+  let total = 0;
+  let idle = 0;
+  for (const [id, us] of selfUs) {
+    const node = byId.get(id)!;
+    total += us;
+    if (node.callFrame.functionName === "(idle)") idle += us;
+    const name = frameName(node.callFrame);
+    byFunction.set(name, (byFunction.get(name) ?? 0) + us);
+    const url = shortUrl(node.callFrame.url);
+    byFile.set(url, (byFile.get(url) ?? 0) + us);
+    // Inclusive: count each distinct frame once per sample path (recursion-safe).
+    const seen = new Set<string>();
+    for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
+      const n = frameName(byId.get(cur)!.callFrame);
+      if (seen.has(n)) continue;
+      seen.add(n);
+      inclusive.set(n, (inclusive.get(n) ?? 0) + us);
+    }
+  }
+  console.log(
+    `${file}: ${(total / US_PER_MS).toFixed(0)} ms sampled, idle ${((100 * idle) / total).toFixed(1)}%`,
+  );
+  console.log("\nself time by function:");
+  for (const l of top(byFunction, total, rows)) console.log(l);
+  console.log("\nself time by file:");
+  for (const l of top(byFile, total, rows)) console.log(l);
+  console.log("\ninclusive time:");
+  for (const l of top(inclusive, total, rows)) console.log(l);
+}
+
+main();

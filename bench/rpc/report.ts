@@ -1,0 +1,150 @@
+/**
+ * bench:rpc results: per-system medians over rounds, and the side-by-side
+ * table with ratios against grpc-js with TLS and grpc-js plaintext.
+ */
+import type { StreamResult, UnaryResult } from "./messages.ts";
+import { BASELINE_PLAIN, BASELINE_TLS, type SystemSpec } from "./systems.ts";
+
+/** The server process's CPU time inside the measured window, microseconds. */
+type WithServerCpu<T> = T & { readonly serverCpuUs: number };
+
+export interface RoundResult {
+  readonly unary: WithServerCpu<UnaryResult>;
+  readonly stream: WithServerCpu<StreamResult>;
+}
+
+export interface SystemResult {
+  readonly system: SystemSpec;
+  /** process.version of the client and the server worker. */
+  readonly clientRuntime: string;
+  readonly serverRuntime: string;
+  /** What the client reports of its connection (ALPN, TLS group, cipher suite...). */
+  readonly info: Record<string, string>;
+  readonly rounds: RoundResult[];
+}
+
+export interface SystemSummary {
+  readonly id: string;
+  readonly label: string;
+  readonly runtime: string;
+  readonly tls: boolean;
+  readonly info: Record<string, string>;
+  readonly callsPerSec: number;
+  /** (max - min) / median of calls/s over the rounds. */
+  readonly callsSpread: number;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  /** Client + server CPU time per unary call, microseconds (robust on a shared machine). */
+  readonly cpuUsPerCall: number;
+  readonly clientCpuUsPerCall: number;
+  readonly serverCpuUsPerCall: number;
+  readonly mbPerSec: number;
+  /** Streamed payload MB per CPU-second of client + server. */
+  readonly mbPerCpuSec: number;
+  readonly mbSpread: number;
+  readonly errors: number;
+  readonly firstError?: string;
+  readonly rounds: readonly RoundResult[];
+}
+
+const BITS_PER_BYTE = 8;
+const US_PER_SECOND = 1_000_000;
+const MB_PER_GB = 1000;
+const BYTES_PER_MB = 1_000_000;
+
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+function spread(values: readonly number[]): number {
+  const m = median(values);
+  return m > 0 ? (Math.max(...values) - Math.min(...values)) / m : Number.NaN;
+}
+
+export function summarize(r: SystemResult): SystemSummary {
+  const calls = r.rounds.map((x) => x.unary.callsPerSec);
+  const mb = r.rounds.map((x) => x.stream.mbPerSec);
+  const firstError = r.rounds.map((x) => x.unary.firstError ?? x.stream.firstError).find((e) => e);
+  return {
+    id: r.system.id,
+    label: r.system.label,
+    runtime: r.clientRuntime === r.serverRuntime ? r.clientRuntime : `${r.clientRuntime}/${r.serverRuntime}`,
+    tls: r.system.tls,
+    info: r.info,
+    callsPerSec: median(calls),
+    callsSpread: spread(calls),
+    p50Ms: median(r.rounds.map((x) => x.unary.p50Ms)),
+    p99Ms: median(r.rounds.map((x) => x.unary.p99Ms)),
+    cpuUsPerCall: median(r.rounds.map((x) => (x.unary.clientCpuUs + x.unary.serverCpuUs) / x.unary.calls)),
+    clientCpuUsPerCall: median(r.rounds.map((x) => x.unary.clientCpuUs / x.unary.calls)),
+    serverCpuUsPerCall: median(r.rounds.map((x) => x.unary.serverCpuUs / x.unary.calls)),
+    mbPerSec: median(mb),
+    mbPerCpuSec: median(
+      r.rounds.map(
+        (x) =>
+          (x.stream.bytes / BYTES_PER_MB) * (US_PER_SECOND / (x.stream.clientCpuUs + x.stream.serverCpuUs)),
+      ),
+    ),
+    mbSpread: spread(mb),
+    errors: r.rounds.reduce((n, x) => n + x.unary.errors + x.stream.errors, 0),
+    ...(firstError === undefined ? {} : { firstError }),
+    rounds: r.rounds,
+  };
+}
+
+const fmt = (n: number, digits = 0) =>
+  Number.isFinite(n)
+    ? n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits })
+    : "-";
+const ratio = (a: number, b: number | undefined) => (b !== undefined && b > 0 ? `${fmt(a / b, 2)}x` : "-");
+const pct = (n: number) => (Number.isFinite(n) ? `±${fmt((n * 100) / 2, 0)}%` : "-");
+
+/** The side-by-side table, one row per system, in the given order. */
+export function formatTable(rows: readonly SystemSummary[]): string {
+  const tls = rows.find((r) => r.id === BASELINE_TLS);
+  const plain = rows.find((r) => r.id === BASELINE_PLAIN);
+  const header = [
+    "system",
+    "node",
+    "calls/s",
+    "(spread)",
+    "p50 ms",
+    "p99 ms",
+    "cpu us/call",
+    "vs TLS",
+    "vs plain",
+    "MB/s",
+    "(spread)",
+    "Gbit/s",
+    "MB/cpu-s",
+    "vs TLS",
+    "vs plain",
+    "errors",
+  ];
+  const body = rows.map((r) => [
+    r.label,
+    r.runtime,
+    fmt(r.callsPerSec),
+    pct(r.callsSpread),
+    fmt(r.p50Ms, 2),
+    fmt(r.p99Ms, 2),
+    `${fmt(r.cpuUsPerCall)} (${fmt(r.clientCpuUsPerCall)}+${fmt(r.serverCpuUsPerCall)})`,
+    ratio(r.callsPerSec, tls?.callsPerSec),
+    ratio(r.callsPerSec, plain?.callsPerSec),
+    fmt(r.mbPerSec),
+    pct(r.mbSpread),
+    fmt((r.mbPerSec * BITS_PER_BYTE) / MB_PER_GB, 2),
+    fmt(r.mbPerCpuSec),
+    ratio(r.mbPerSec, tls?.mbPerSec),
+    ratio(r.mbPerSec, plain?.mbPerSec),
+    String(r.errors),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
+  // Text columns left-aligned, numbers right-aligned.
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
+  return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...body.map(line)].join("\n");
+}
