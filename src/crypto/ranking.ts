@@ -1,6 +1,6 @@
 /**
  * Static provider ranking, fastest first, from DESIGN.md §8 and
- * ./measure-ops.ts (interleaved medians on the project's 2-core machines):
+ * bench/crypto-ops.ts (interleaved medians on the project's 2-core machines):
  * - symmetric and classical: node:crypto everywhere (noble is 10-40x slower);
  * - ML-KEM, SLH-DSA: native OpenSSL (Node >= 24.7), then liboqs-wasm, then noble;
  * - ML-DSA: liboqs-wasm signs ~2x faster than OpenSSL 3.5 here (≈470 vs 890 µs

@@ -1,15 +1,15 @@
 /**
  * Per-operation cost of each provider, for the ranking in ./ranking.ts and
  * DESIGN.md §8. Run on each runtime:
- *   node --import tsx src/crypto/measure-ops.ts [filter]
+ *   npm run bench:crypto -- [filter]
  * Prints median microseconds per operation (noisy on shared machines:
  * compare ratios, not absolutes).
  */
 
-import { createNobleProvider } from "./providers/noble.ts";
-import { createNodeProvider } from "./providers/node.ts";
-import { createWasmProvider } from "./providers/wasm.ts";
-import type { CryptoProvider, KemName, SignatureName } from "./types.ts";
+import { createNobleProvider } from "../src/crypto/providers/noble.ts";
+import { createNodeProvider } from "../src/crypto/providers/node.ts";
+import { createWasmProvider } from "../src/crypto/providers/wasm.ts";
+import type { CryptoProvider, KemName, SignatureName } from "../src/crypto/types.ts";
 
 /** Stop timing one operation after this many milliseconds or this many runs. */
 const BUDGET_MS = 300;
