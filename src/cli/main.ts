@@ -31,7 +31,7 @@ const COMMANDS: Record<string, CommandEntry> = {
   },
   serve: {
     load: async () => (await import("./serve.ts")).runServe,
-    summary: "serve the gRPC interop TestService (serve --interop), TLS + WebSocket",
+    summary: "serve a .proto with your handlers, the demo Greeter or the interop TestService",
   },
   bench: {
     load: async () => (await import("./bench.ts")).runBench,

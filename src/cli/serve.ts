@@ -1,25 +1,49 @@
 /**
- * `pqrpc serve --interop --port N --cert F --key F [--host H] [--alpn h2,pqrpc/1] [--grace-ms N] [--ws-path P]`
- *   serves grpc.testing.TestService (gRPC's interop service) on one port: raw TLS and TLS over
- *   WebSocket, ALPN "h2" (gRPC over HTTP/2, for any gRPC interop client) and "pqrpc/1".
- *   Prints one line with the address once listening; SIGINT/SIGTERM close it gracefully.
+ * `pqrpc serve (--demo | --interop | --proto FILE --impl MODULE) [--port N] [--host H]
+ *   [--cert F --key F] [--ca F] [--policy NAME] [--alpn h2,pqrpc/1] [--grace-ms N] [--ws-path P]`
+ *
+ * Serves, on one port, raw TLS and TLS over WebSocket, ALPN "h2" (gRPC over
+ * HTTP/2) and "pqrpc/1":
+ *   --demo      helloworld.Greeter, the demo service of `npm start`;
+ *   --interop   grpc.testing.TestService, gRPC's interop service;
+ *   --proto/--impl  the services of a .proto (compiled by buf at start-up)
+ *               with handlers from MODULE (see ./serve-impl.ts for its shape).
+ * Without --cert/--key it uses the development certificates in
+ * .pqrpc/dev-certs, creating them on first use (as `npm start` does).
+ * --ca FILE requires client certificates, verified against that CA.
+ * --policy pq-strict|hybrid|compat is the TLS policy (default hybrid).
+ * Prints one line with the address once listening; SIGINT/SIGTERM close it gracefully.
  */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
+import type { DescService } from "@bufbuild/protobuf";
+import { greeterHandlers } from "../demo/greeter-service.ts";
 import { TestService } from "../gen/grpc/testing/test_pb.ts";
+import { Greeter } from "../gen/helloworld/greeter_pb.ts";
 import { createTestServiceHandlers } from "../interop/test-service.ts";
-import { loadIdentity } from "../pki/load.ts";
+import { loadIdentity, loadTrust } from "../pki/load.ts";
 import { DEFAULT_CLOSE_GRACE_MS, DEFAULT_WEBSOCKET_PATH } from "../server/limits.ts";
 import { createServer } from "../server/server.ts";
 import type { ServerProtocol } from "../server/server-options.ts";
+import { POLICIES, type PolicyName } from "../tls/policy.ts";
+import { runCerts } from "./certs.ts";
 import { CliError, type CliIo } from "./cli-error.ts";
+import { compileSchema } from "./schema.ts";
+import { loadImplementations } from "./serve-impl.ts";
 
 const PROTOCOLS: readonly ServerProtocol[] = ["h2", "pqrpc/1"];
 const MAX_PORT = 65_535;
+/** Port when --port is not given: gRPC's customary one. */
+export const DEFAULT_SERVE_PORT = 50_051;
 /** Longest --grace-ms accepted, ms. */
 const MAX_GRACE_MS = 600_000;
+/** Where the development certificates live when --cert/--key are not given (shared with `npm start`). */
+export const DEV_CERTS_DIR = ".pqrpc/dev-certs";
 
 const SERVE_USAGE =
-  "usage: pqrpc serve --interop --port N --cert FILE --key FILE [--host H] [--alpn h2,pqrpc/1] [--grace-ms N] [--ws-path P]";
+  "usage: pqrpc serve (--demo | --interop | --proto FILE --impl MODULE) [--port N] [--host H] " +
+  "[--cert FILE --key FILE] [--ca FILE] [--policy pq-strict|hybrid|compat] [--alpn h2,pqrpc/1] [--grace-ms N] [--ws-path P]";
 
 /** Resolves with the first of SIGINT/SIGTERM, removing both listeners. */
 export function nextTerminationSignal(): Promise<NodeJS.Signals> {
@@ -42,6 +66,25 @@ function integer(value: string, name: string, min: number, max: number): number 
   return n;
 }
 
+interface ServiceBinding {
+  readonly service: DescService;
+  readonly handlers: object;
+}
+
+/** --cert/--key, or the development certificates (created when missing). */
+async function identityFiles(values: { cert?: string; key?: string }, io: CliIo): Promise<[string, string]> {
+  if (values.cert !== undefined || values.key !== undefined) {
+    if (!values.cert || !values.key)
+      throw new CliError(`serve: --cert and --key go together\n${SERVE_USAGE}`);
+    return [values.cert, values.key];
+  }
+  if (!existsSync(join(DEV_CERTS_DIR, "server.pem"))) {
+    io.stdout(`pqrpc serve: creating development certificates in ${DEV_CERTS_DIR}\n`);
+    await runCerts(["init", "--dir", DEV_CERTS_DIR], io);
+  }
+  return [join(DEV_CERTS_DIR, "server.pem"), join(DEV_CERTS_DIR, "server.key")];
+}
+
 export async function runServe(
   args: string[],
   io: CliIo,
@@ -50,11 +93,17 @@ export async function runServe(
   const { values } = parseArgs({
     args,
     options: {
+      demo: { type: "boolean", default: false },
       interop: { type: "boolean", default: false },
-      port: { type: "string" },
+      proto: { type: "string", multiple: true },
+      "import-path": { type: "string" },
+      impl: { type: "string" },
+      port: { type: "string", default: String(DEFAULT_SERVE_PORT) },
       host: { type: "string" },
       cert: { type: "string" },
       key: { type: "string" },
+      ca: { type: "string" },
+      policy: { type: "string" },
       alpn: { type: "string", default: PROTOCOLS.join(",") },
       "grace-ms": { type: "string", default: String(DEFAULT_CLOSE_GRACE_MS) },
       "ws-path": { type: "string", default: DEFAULT_WEBSOCKET_PATH },
@@ -62,9 +111,12 @@ export async function runServe(
     strict: true,
     allowPositionals: false,
   });
-  if (!values.interop) throw new CliError(`serve: only --interop is available so far\n${SERVE_USAGE}`);
-  if (values.port === undefined || !values.cert || !values.key) {
-    throw new CliError(`serve: --port, --cert and --key are required\n${SERVE_USAGE}`);
+  const user = values.proto !== undefined || values.impl !== undefined;
+  const modes = [values.demo, values.interop, user].filter(Boolean).length;
+  if (modes !== 1)
+    throw new CliError(`serve: choose one of --demo, --interop or --proto with --impl\n${SERVE_USAGE}`);
+  if (user && (!values.proto || !values.impl)) {
+    throw new CliError(`serve: --proto and --impl go together\n${SERVE_USAGE}`);
   }
   const port = integer(values.port, "--port", 0, MAX_PORT);
   const graceMs = integer(values["grace-ms"], "--grace-ms", 0, MAX_GRACE_MS);
@@ -74,19 +126,44 @@ export async function runServe(
       throw new CliError(`serve: unknown --alpn protocol "${p}" (one of: ${PROTOCOLS.join(", ")})`);
     }
   }
-  const identity = await loadIdentity(values.cert, values.key);
+  const policy = values.policy as PolicyName | undefined;
+  if (policy !== undefined && !Object.hasOwn(POLICIES, policy)) {
+    throw new CliError(`serve: unknown --policy "${policy}" (one of: ${Object.keys(POLICIES).join(", ")})`);
+  }
+
+  let bindings: ServiceBinding[];
+  if (values.demo) bindings = [{ service: Greeter, handlers: greeterHandlers }];
+  else if (values.interop) bindings = [{ service: TestService, handlers: createTestServiceHandlers() }];
+  else {
+    const schema = await compileSchema(values.proto!, values["import-path"]);
+    bindings = await loadImplementations(values.impl!, schema);
+  }
+
+  const [certFile, keyFile] = await identityFiles(values, io);
+  const identity = await loadIdentity(certFile, keyFile);
+  const clientAuth =
+    values.ca === undefined ? {} : { clientAuth: "require" as const, trust: await loadTrust(values.ca) };
   const server = createServer({
     identity,
     alpn: alpn as ServerProtocol[],
     webSocket: { path: values["ws-path"] },
-  }).service(TestService, createTestServiceHandlers());
+    ...(policy === undefined ? {} : { policy }),
+    ...clientAuth,
+  });
+  for (const b of bindings) server.service(b.service, b.handlers);
   // Subscribe before listening: a signal that comes while binding must not kill the process uncleanly.
   const stop = until();
   const address = await server.listen({ port, ...(values.host === undefined ? {} : { host: values.host }) });
   const host = address.host.includes(":") ? `[${address.host}]` : address.host;
+  const names = bindings.map((b) => b.service.typeName).join(", ");
+  const extras = [
+    `ALPN ${alpn.join(", ")}`,
+    `policy ${policy ?? "hybrid"}`,
+    ...(values.ca === undefined ? [] : ["client certificates required"]),
+  ];
   io.stdout(
-    `pqrpc serve: grpc.testing.TestService listening on ${host}:${address.port} ` +
-      `(TLS and TLS over WebSocket ${values["ws-path"]}; ALPN ${alpn.join(", ")})\n`,
+    `pqrpc serve: ${names} listening on ${host}:${address.port} ` +
+      `(TLS and TLS over WebSocket ${values["ws-path"]}; ${extras.join("; ")})\n`,
   );
   await stop;
   await server.close({ graceMs });

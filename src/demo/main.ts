@@ -4,26 +4,34 @@
  * `pqrpc certs init` would), starts a pqrpc server on 127.0.0.1 with the
  * demo Greeter service, then runs a client through all four call kinds over
  * pqrpc/1 on TCP, over gRPC (h2) and over WebSocket, printing what TLS
- * negotiated and how long the handshake and each call took.
+ * negotiated and how long the handshake and each call took. Then it keeps
+ * serving and serves a web page (URL printed) where a person runs the same
+ * calls from the browser over WebSocket; Ctrl-C (SIGINT/SIGTERM) stops both.
  *
  * Options: --dir DIR (certificates), --port N (default 0: any free port),
- * --host H.
+ * --web-port N (the page; default 0), --host H, --once (exit after the
+ * Node client run; also env PQRPC_DEMO_ONCE=1).
  */
 import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { runCerts } from "../cli/certs.ts";
 import { processIo } from "../cli/cli-error.ts";
+import { nextTerminationSignal } from "../cli/serve.ts";
 import { Greeter } from "../gen/helloworld/greeter_pb.ts";
 import { createGreeterClient } from "../gen/helloworld/greeter_pqrpc.ts";
 import { connect, createServer, loadIdentity, loadTrust, type NegotiatedInfo } from "../index.ts";
 import { greeterHandlers } from "./greeter-service.ts";
+import { ensureWebBundle, startDemoWebServer } from "./web-page-server.ts";
 
 const { values } = parseArgs({
   options: {
     dir: { type: "string", default: ".pqrpc/dev-certs" },
     port: { type: "string", default: "0" },
+    "web-port": { type: "string", default: "0" },
     host: { type: "string", default: "127.0.0.1" },
+    once: { type: "boolean", default: process.env.PQRPC_DEMO_ONCE === "1" },
   },
 });
 const dir = values.dir;
@@ -89,6 +97,29 @@ try {
   await run("pqrpc/1 over TCP", { protocol: "pqrpc/1", transport: "tcp" });
   await run("gRPC (HTTP/2) over TCP", { protocol: "h2", transport: "tcp" });
   await run("pqrpc/1 over WebSocket (what a browser uses)", { protocol: "pqrpc/1", transport: "websocket" });
+  if (!values.once) await servePage();
 } finally {
   await server.close();
+}
+
+/** The browser part: a page running the same calls, until SIGINT/SIGTERM. */
+async function servePage(): Promise<void> {
+  // Subscribe first: a Ctrl-C while the bundle builds must still close cleanly.
+  const stop = nextTerminationSignal();
+  await ensureWebBundle((line) => console.log(`\n${line}`));
+  const page = await startDemoWebServer({
+    config: {
+      url: `ws://${target}/`,
+      serverName: "localhost",
+      trustPem: await readFile(join(dir, "ca.pem"), "utf8"),
+    },
+    host: values.host,
+    port: Number(values["web-port"]),
+  });
+  console.log(`\nopen ${page.url} to run the same calls from your browser (Ctrl-C stops the demo)`);
+  await stop;
+  const closed = new Promise((done) => page.server.close(done));
+  page.server.closeAllConnections();
+  await closed;
+  console.log("demo stopped");
 }

@@ -101,11 +101,11 @@ describe("pqrpc serve --interop", () => {
     }
   });
 
-  it("refuses a command line without --interop or with a bad port (usage error, exit 2)", async () => {
+  it("refuses a command line without a service choice or with a bad port (usage error, exit 2)", async () => {
     let stderr = "";
     const io = { stdout: () => {}, stderr: (t: string) => (stderr += t) };
     assert.equal(await main(["serve", "--port", "0"], io), 2);
-    assert.match(stderr, /only --interop/);
+    assert.match(stderr, /choose one of --demo, --interop or --proto with --impl/);
     stderr = "";
     assert.equal(await main(["serve", "--interop", "--port", "70000", "--cert", "a", "--key", "b"], io), 2);
     assert.match(stderr, /--port must be an integer from 0 to 65535/);
