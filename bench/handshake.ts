@@ -16,7 +16,9 @@
  * pqrpc rows: X25519MLKEM768, ML-DSA-65 server chain of two certificates
  * (leaf + CA, made by pqrpc's development PKI), TLS_AES_256_GCM_SHA384, one
  * row per crypto provider preference (see PROVIDER_ROWS), on this Node and on
- * Node 24 (the same file re-run as a child: `--child`).
+ * Node 24 (the same file re-run as a child: `--child`); resumption with a
+ * ticket, as psk_dhe_ke (the default: a fresh X25519MLKEM768 exchange) and as
+ * psk_ke (the PSK alone, no key share sent).
  * Native rows (Node 24 only): X25519MLKEM768 with an ECDSA P-256 chain and
  * with the same ML-DSA-65 chain, plus resumption.
  *
@@ -150,14 +152,22 @@ function servedBy(crypto: Crypto): string {
   return `ml-kem-768:${d["ml-kem-768"] ?? "?"} ml-dsa-65:${d["ml-dsa-65"] ?? "?"} x25519:${d["x25519"] ?? "?"}`;
 }
 
+/** Resumption rows: psk_dhe_ke (a fresh key exchange, the default) or psk_ke (the PSK alone). */
+type ResumeMode = false | "psk_dhe_ke" | "psk_ke";
+
 function pqrpcBench(
   pki: DevelopmentPki,
   label: string,
   provider: ProviderName | undefined,
-  resume: boolean,
+  resumeMode: ResumeMode,
 ): Bench {
+  const resume = resumeMode !== false;
   return {
-    name: resume ? `pqrpc resumption (${label})` : `pqrpc full (${label})`,
+    name: !resume
+      ? `pqrpc full (${label})`
+      : resumeMode === "psk_ke"
+        ? `pqrpc resumption psk_ke (${label})`
+        : `pqrpc resumption (${label})`,
     detail: "",
     speed: provider === "noble" && !resume ? "slow" : "fast",
     async setup() {
@@ -189,6 +199,7 @@ function pqrpcBench(
           ticketArrived?.();
         },
         ...(resume && session ? { session } : {}),
+        ...(resumeMode === "psk_ke" ? { pskModes: ["psk_ke" as const] } : {}),
       });
       const accepted: ((s: TlsSocket) => void)[] = [];
       const open = new Set<Socket>();
@@ -380,7 +391,10 @@ async function localBenches(dir: string): Promise<Row[]> {
   await loadWasmProvider({ algorithms: ["ml-kem-768", "ml-dsa-65"] }).catch(() => undefined);
   const mldsa = createDevelopmentPki({ algorithm: "ml-dsa-65" });
   const benches: Bench[] = PROVIDER_ROWS.map((p) => pqrpcBench(mldsa, p.label, p.providers, false));
-  benches.push(pqrpcBench(mldsa, "auto", undefined, true));
+  benches.push(
+    pqrpcBench(mldsa, "auto", undefined, "psk_dhe_ke"),
+    pqrpcBench(mldsa, "auto", undefined, "psk_ke"),
+  );
   if (hasNativePqTls()) {
     const ecdsa = createDevelopmentPki({ algorithm: "ecdsa-p256-sha256" });
     const write = (tag: string, pki: DevelopmentPki) => {

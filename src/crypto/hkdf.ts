@@ -33,6 +33,18 @@ export function hkdfExpand(
       `HKDF-Expand: length ${length} outside 0..${MAX_HKDF_BLOCKS * outputLength}`,
     );
   }
+  if (length <= outputLength) {
+    // One block, the case of every TLS 1.3 derivation: T(1) = HMAC(PRK, info ‖ 0x01), truncated.
+    const input = new Uint8Array(info.length + 1);
+    input.set(info);
+    input[info.length] = 1;
+    const t1 = hmac(prk, input);
+    input.fill(0);
+    if (t1.length === length) return t1;
+    const out = t1.slice(0, length);
+    t1.fill(0);
+    return out;
+  }
   const out = new Uint8Array(length);
   const blocks = Math.ceil(length / outputLength);
   const input = new Uint8Array(outputLength + info.length + 1);

@@ -79,8 +79,8 @@ export class TrustStore implements PeerVerifier {
   private readonly configured = new Map<string, ParsedCertificate>();
   /** SHA-256(DER) hex -> peer certificates seen recently; insertion order is the eviction order. */
   private readonly recent = new Map<string, ParsedCertificate>();
-  /** Issuer keys already imported, so a CA's key is imported once, not once per handshake. */
-  private readonly issuerKeys = new WeakMap<ParsedCertificate, VerifyingKey>();
+  /** Public keys already imported (issuers and leaves), so a key is imported once, not once per handshake. */
+  private readonly publicKeys = new WeakMap<ParsedCertificate, VerifyingKey>();
 
   constructor(options: TrustStoreOptions) {
     this.anchors = parseCertificates(options.roots);
@@ -117,7 +117,8 @@ export class TrustStore implements PeerVerifier {
     const path = this.search([leaf!], state);
     if (path) {
       return {
-        key: certificatePublicKey(leaf!, this.crypto),
+        // The leaf's imported key is kept with its parsed certificate (both keyed by the exact DER).
+        key: this.publicKeyOf(leaf!),
         algorithm: leaf!.keyAlgorithm,
         path: path.map((c) => c.der),
       };
@@ -143,11 +144,11 @@ export class TrustStore implements PeerVerifier {
     return parsed;
   }
 
-  private issuerKey(cert: ParsedCertificate): VerifyingKey {
-    let key = this.issuerKeys.get(cert);
+  private publicKeyOf(cert: ParsedCertificate): VerifyingKey {
+    let key = this.publicKeys.get(cert);
     if (!key) {
       key = certificatePublicKey(cert, this.crypto);
-      this.issuerKeys.set(cert, key);
+      this.publicKeys.set(cert, key);
     }
     return key;
   }
@@ -200,7 +201,7 @@ export class TrustStore implements PeerVerifier {
       }
       state.signatureChecks++;
       try {
-        const issuerKey = this.issuerKey(candidate);
+        const issuerKey = this.publicKeyOf(candidate);
         if (!verifyCertificateSignature(current, issuerKey)) {
           throw new PkiError(
             "bad-signature",

@@ -133,7 +133,12 @@ export class ClientHandshake implements HandshakeEngine {
       config.serverName,
     );
     this.offersPsk = this.offers.length > 0;
-    const keyShareGroups = (config.keyShareGroups ?? [this.cfg.groups[0]!.name]).map((name) => {
+    // A client that offers a PSK and allows only psk_ke has no use for a key share when the
+    // PSK is accepted; it sends an empty client_shares (§4.2.8 permits it), which saves the
+    // key generation, and pays a HelloRetryRequest round trip only if the PSK is refused.
+    const pskOnly = this.offersPsk && !this.pskModes.includes(PskKeyExchangeMode.psk_dhe_ke);
+    const defaultShares = pskOnly ? [] : [this.cfg.groups[0]!.name];
+    const keyShareGroups = (config.keyShareGroups ?? defaultShares).map((name) => {
       const g = groupByName(name);
       if (!g || !this.cfg.groups.includes(g))
         throw new TlsConfigError(`key share group ${name} is not in the configured groups`);

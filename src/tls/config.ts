@@ -4,6 +4,8 @@
  * connection is created; a configuration that contradicts its policy is a
  * TlsConfigError thrown to the caller, never a handshake on weaker terms.
  */
+
+import { generation as providerGeneration } from "../crypto/provider-registry.ts";
 import {
   CIPHER_SUITES,
   type CipherSuiteInfo,
@@ -76,7 +78,10 @@ export interface TlsClientConfig extends TlsCommonConfig {
   /** SNI and the name the server certificate must match. */
   serverName?: string;
   verifier: PeerVerifier;
-  /** Groups to send key shares for (default: the first of `groups`). */
+  /**
+   * Groups to send key shares for (default: the first of `groups`; none when a PSK is
+   * offered with pskModes ["psk_ke"] only, since an accepted PSK then needs no share).
+   */
   keyShareGroups?: GroupName[];
   /** Sent if the server asks (CertificateRequest). */
   certificate?: CertifiedKey;
@@ -120,10 +125,65 @@ export interface ResolvedConfig {
   readonly now: () => number;
 }
 
-export function resolveCommon(c: TlsCommonConfig): ResolvedConfig {
-  const crypto = c.crypto ?? defaultCrypto();
-  const policy = POLICIES[c.policy ?? DEFAULT_POLICY];
-  if (!policy) throw new TlsConfigError(`unknown policy ${c.policy}`);
+/** The algorithm lists of a configuration, resolved against the policy and the runtime. */
+interface ResolvedLists {
+  readonly groups: readonly GroupInfo[];
+  readonly suites: readonly CipherSuiteInfo[];
+  readonly signatureSchemes: readonly SignatureSchemeInfo[];
+}
+
+interface ListsCacheEntry {
+  readonly generation: number;
+  /** Copies of the names asked for (undefined: the defaults), compared element by element. */
+  readonly groups: readonly string[] | undefined;
+  readonly suites: readonly string[] | undefined;
+  readonly schemes: readonly string[] | undefined;
+  readonly lists: ResolvedLists;
+}
+
+/**
+ * Resolution of the algorithm lists, once per (Crypto, policy) and list
+ * contents: every connection resolves its configuration, and asking the
+ * providers about each group and scheme showed in handshake profiles. One
+ * entry per policy per Crypto (so the cache is bounded), redone when a
+ * provider registers (the answers of hasKem/hasSignature may change).
+ */
+const listsCache = new WeakMap<Crypto, Map<string, ListsCacheEntry>>();
+
+function sameNames(a: readonly string[] | undefined, b: readonly string[] | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+function resolveLists(c: TlsCommonConfig, crypto: Crypto, policy: Policy): ResolvedLists {
+  const current = providerGeneration();
+  let perPolicy = listsCache.get(crypto);
+  if (perPolicy === undefined) {
+    perPolicy = new Map();
+    listsCache.set(crypto, perPolicy);
+  }
+  const hit = perPolicy.get(policy.name);
+  if (
+    hit !== undefined &&
+    hit.generation === current &&
+    sameNames(hit.groups, c.groups) &&
+    sameNames(hit.suites, c.cipherSuites) &&
+    sameNames(hit.schemes, c.signatureSchemes)
+  ) {
+    return hit.lists;
+  }
+  const lists = computeLists(c, crypto, policy);
+  perPolicy.set(policy.name, {
+    generation: current,
+    groups: c.groups?.slice(),
+    suites: c.cipherSuites?.slice(),
+    schemes: c.signatureSchemes?.slice(),
+    lists,
+  });
+  return lists;
+}
+
+function computeLists(c: TlsCommonConfig, crypto: Crypto, policy: Policy): ResolvedLists {
   const groups = (c.groups ?? defaultGroups(policy, crypto)).map((n) => {
     const g = groupByName(n);
     if (!g) throw new TlsConfigError(`unknown group ${n}`);
@@ -146,6 +206,19 @@ export function resolveCommon(c: TlsCommonConfig): ResolvedConfig {
       throw new TlsConfigError(`signature ${n} is refused by policy ${policy.name}`);
     return s;
   });
+  // Shared by every connection of this configuration: frozen so none can alter another's.
+  return {
+    groups: Object.freeze(groups),
+    suites: Object.freeze(suites),
+    signatureSchemes: Object.freeze(signatureSchemes),
+  };
+}
+
+export function resolveCommon(c: TlsCommonConfig): ResolvedConfig {
+  const crypto = c.crypto ?? defaultCrypto();
+  const policy = POLICIES[c.policy ?? DEFAULT_POLICY];
+  if (!policy) throw new TlsConfigError(`unknown policy ${c.policy}`);
+  const { groups, suites, signatureSchemes } = resolveLists(c, crypto, policy);
   const alpn = c.alpnProtocols ?? [];
   if (alpn.length > MAX_ALPN_PROTOCOLS)
     throw new TlsConfigError(`more than ${MAX_ALPN_PROTOCOLS} ALPN protocols`);

@@ -83,6 +83,88 @@ describe("tls engine: resumption", () => {
   });
 });
 
+describe("tls engine: psk_ke resumption", () => {
+  it("a psk_ke-only client sends no key share and resumes without (EC)DHE", () => {
+    const sealer = new TicketSealer(crypto);
+    const { sessions } = ticketPair(sealer);
+    const shares: number[] = [];
+    const { client, server } = connectPair({
+      client: { session: sessions[0], pskModes: ["psk_ke"] },
+      server: { sessionTickets: { sealer } },
+      wire: (dir, chunk, index) => {
+        // The first client->server record is the ClientHello: count its key_share entries.
+        if (dir === "client->server" && index === 0) shares.push(countKeyShares(chunk));
+        return chunk;
+      },
+    });
+    assert.equal(client.error, undefined, client.error?.message);
+    assert.equal(server.error, undefined, server.error?.message);
+    assert.deepEqual(shares, [0], "empty client_shares");
+    assert.equal(client.info?.resumed, true);
+    assert.equal(client.info?.pskMode, "psk_ke");
+    assert.equal(server.info?.pskMode, "psk_ke");
+    assert.equal(client.info?.group, undefined);
+    const data = crypto.randomBytes(48);
+    assert.deepEqual(transfer(client, server, data), data);
+  });
+  it("a refused psk_ke ticket falls back to a full handshake through HelloRetryRequest", () => {
+    const { sessions } = ticketPair(new TicketSealer(crypto));
+    const { client, server } = connectPair({
+      client: { session: sessions[0], pskModes: ["psk_ke"] },
+      server: { sessionTickets: { sealer: new TicketSealer(crypto) } },
+    });
+    assert.equal(client.error, undefined, client.error?.message);
+    assert.equal(server.error, undefined, server.error?.message);
+    assert.equal(client.info?.resumed, false);
+    assert.equal(client.info?.helloRetry, true);
+    assert.ok(client.info?.group, "the full handshake has a key exchange");
+  });
+  it("an explicit keyShareGroups still sends its shares with psk_ke", () => {
+    const sealer = new TicketSealer(crypto);
+    const { sessions } = ticketPair(sealer);
+    const shares: number[] = [];
+    const { client } = connectPair({
+      client: { session: sessions[0], pskModes: ["psk_ke"], keyShareGroups: ["X25519MLKEM768"] },
+      server: { sessionTickets: { sealer } },
+      wire: (dir, chunk, index) => {
+        if (dir === "client->server" && index === 0) shares.push(countKeyShares(chunk));
+        return chunk;
+      },
+    });
+    assert.equal(client.error, undefined, client.error?.message);
+    assert.deepEqual(shares, [1]);
+    assert.equal(client.info?.pskMode, "psk_ke");
+  });
+});
+
+/** Number of KeyShareEntry items in a plaintext ClientHello record (RFC 8446 §4.1.2, §4.2.8). */
+function countKeyShares(record: Uint8Array): number {
+  const v = new DataView(record.buffer, record.byteOffset, record.byteLength);
+  // record header (5) + handshake header (4) + legacy_version (2) + random (32)
+  let at = 5 + 4 + 2 + 32;
+  at += 1 + record[at]!; // legacy_session_id
+  at += 2 + v.getUint16(at); // cipher_suites
+  at += 1 + record[at]!; // legacy_compression_methods
+  const end = at + 2 + v.getUint16(at);
+  at += 2;
+  while (at < end) {
+    const type = v.getUint16(at);
+    const length = v.getUint16(at + 2);
+    if (type === 51) {
+      let n = 0;
+      let p = at + 6;
+      const sharesEnd = p + v.getUint16(at + 4);
+      while (p < sharesEnd) {
+        p += 4 + v.getUint16(p + 2);
+        n++;
+      }
+      return n;
+    }
+    at += 4 + length;
+  }
+  return -1;
+}
+
 describe("tls engine: external PSK", () => {
   const identity = new TextEncoder().encode("device-42");
   const key = crypto.randomBytes(32);

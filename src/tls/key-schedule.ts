@@ -31,7 +31,7 @@ export function hkdfExpandLabel(
   context: Uint8Array,
   length: number,
 ): Uint8Array {
-  const fullLabel = utf8.encode(LABEL_PREFIX + label);
+  const fullLabel = encodedLabel(label);
   if (fullLabel.length > MAX_LABEL_BYTES) {
     throw fatal(
       "internal_error",
@@ -55,6 +55,40 @@ export function hkdfExpandLabel(
   info[3 + fullLabel.length] = context.length;
   info.set(context, 4 + fullLabel.length);
   return hash.hkdfExpand(secret, info, length);
+}
+
+/**
+ * "tls13 " ‖ label as bytes. The protocol's own labels are a fixed handful
+ * and each handshake expands about 27 of them per side, so their encodings
+ * are kept; other labels (exporter labels chosen by the application) are
+ * encoded per call, which keeps the table bounded.
+ */
+const PROTOCOL_LABELS = [
+  "derived",
+  "ext binder",
+  "res binder",
+  "imp binder",
+  "c e traffic",
+  "e exp master",
+  "c hs traffic",
+  "s hs traffic",
+  "c ap traffic",
+  "s ap traffic",
+  "exp master",
+  "res master",
+  "finished",
+  "resumption",
+  "traffic upd",
+  "key",
+  "iv",
+  "exporter",
+] as const;
+const LABEL_BYTES = new Map<string, Uint8Array>(
+  PROTOCOL_LABELS.map((l) => [l, utf8.encode(LABEL_PREFIX + l)]),
+);
+
+function encodedLabel(label: string): Uint8Array {
+  return LABEL_BYTES.get(label) ?? utf8.encode(LABEL_PREFIX + label);
 }
 
 /** Derive-Secret(Secret, Label, Messages) with the transcript hash already computed (RFC 8446 §7.1). */
@@ -150,6 +184,22 @@ export function exportKeyingMaterial(
 }
 
 /**
+ * Transcript-Hash("") per hash function: every key schedule needs it (for
+ * "derived" and binder keys) and a handshake makes two or three schedules.
+ * Public and constant, so kept; callers only read it.
+ */
+const EMPTY_HASHES = new WeakMap<Hash, Uint8Array>();
+
+function emptyHashOf(hash: Hash): Uint8Array {
+  let h = EMPTY_HASHES.get(hash);
+  if (h === undefined) {
+    h = hash.digest(new Uint8Array(0));
+    EMPTY_HASHES.set(hash, h);
+  }
+  return h;
+}
+
+/**
  * RFC 8446 §4.2.11.2 binder labels; "imp" is RFC 9258 §5.2's label for
  * imported external PSKs ("imp binder").
  */
@@ -178,7 +228,7 @@ export class KeySchedule {
   constructor(hash: Hash) {
     this.hash = hash;
     this.zeros = new Uint8Array(hash.outputLength);
-    this.emptyHash = hash.digest(new Uint8Array(0));
+    this.emptyHash = emptyHashOf(hash);
   }
 
   /**
