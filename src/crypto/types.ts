@@ -52,6 +52,19 @@ export type AeadName = "aes-128-gcm" | "aes-256-gcm" | "chacha20-poly1305";
 export interface AeadKey {
   /** Returns ciphertext ‖ 16-byte tag. */
   seal(nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array;
+  /**
+   * Like seal, but writes ciphertext ‖ tag into `out` at `offset` (which must
+   * have plaintext.length + 16 bytes of room) and returns the bytes written.
+   * `plaintext` may be the very bytes of `out` at `offset` (sealing in place),
+   * so the TLS record layer can assemble a record in its final buffer.
+   */
+  sealInto(
+    nonce: Uint8Array,
+    plaintext: Uint8Array,
+    aad: Uint8Array,
+    out: Uint8Array,
+    offset: number,
+  ): number;
   /** Returns the plaintext, or null when authentication fails (never throws for a bad tag). */
   open(nonce: Uint8Array, ciphertext: Uint8Array, aad: Uint8Array): Uint8Array | null;
 }

@@ -36,15 +36,20 @@ export function raceSignal<T>(promise: Promise<T>, signal: AbortSignal): Promise
 }
 
 /** Iterates `source`, stopping with the signal's reason when it aborts (and closing the source). */
-export async function* abortableIterable<T>(
+export function abortableIterable<T>(source: AsyncIterable<T>, signal: AbortSignal): AsyncGenerator<T> {
+  return racedIterable(source, (p) => raceSignal(p, signal));
+}
+
+/** Iterates `source`, each step raced by `race` (e.g. CallSignal.race); closes the source when stopped early. */
+export async function* racedIterable<T>(
   source: AsyncIterable<T>,
-  signal: AbortSignal,
+  race: (step: Promise<IteratorResult<T>>) => Promise<IteratorResult<T>>,
 ): AsyncGenerator<T> {
   const it = source[Symbol.asyncIterator]();
   let done = false;
   try {
     for (;;) {
-      const r = await raceSignal(it.next(), signal);
+      const r = await race(it.next());
       if (r.done) {
         done = true;
         return;

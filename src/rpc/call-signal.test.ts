@@ -32,4 +32,29 @@ describe("call signal", () => {
     await new Promise((r) => setTimeout(r, 20));
     assert.equal(s.signal.aborted, false);
   });
+
+  it("race() rejects with the reason on abort, without needing the AbortSignal", async () => {
+    const s = createCallSignal({ deadline: Date.now() + 20 });
+    const never = new Promise<never>(() => {});
+    await assert.rejects(s.race(never), (e: unknown) => (e as RpcError).code === Code.DEADLINE_EXCEEDED);
+    assert.equal(s.reason?.code, Code.DEADLINE_EXCEEDED);
+    // Asked for after the fact, the signal is already aborted with the same reason.
+    assert.equal(s.signal.aborted, true);
+    assert.equal(s.signal.reason, s.reason);
+    await assert.rejects(s.race(Promise.resolve(1)), (e: unknown) => e === s.reason);
+    s.dispose();
+  });
+
+  it("race() passes results and errors through; an abort then changes nothing", async () => {
+    const s = createCallSignal({});
+    assert.equal(await s.race(Promise.resolve(7)), 7);
+    await assert.rejects(s.race(Promise.reject(new Error("handler failed"))), /handler failed/);
+    const seen: unknown[] = [];
+    s.signal.addEventListener("abort", () => seen.push(s.signal.reason));
+    s.abort(new RpcError(Code.CANCELLED, "cancelled"));
+    s.abort(new RpcError(Code.UNAVAILABLE, "second abort is ignored"));
+    assert.equal(seen.length, 1);
+    assert.equal((seen[0] as RpcError).code, Code.CANCELLED);
+    assert.equal(s.reason?.code, Code.CANCELLED);
+  });
 });

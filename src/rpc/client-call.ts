@@ -151,8 +151,10 @@ export function createTransportCall(
           return;
         }
       } finally {
-        // Leaving early (break, or an error from the consumer) abandons the call.
-        fail(new RpcError(Code.CANCELLED, "client stopped reading the response"), Code.CANCELLED);
+        // Leaving early (break, or an error from the consumer) abandons the call. Only then:
+        // building an RpcError (a stack trace) on every finished call is measurable per call.
+        if (!state.finished)
+          fail(new RpcError(Code.CANCELLED, "client stopped reading the response"), Code.CANCELLED);
         release();
       }
     }

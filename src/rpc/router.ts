@@ -19,8 +19,8 @@ import {
   type DescService,
   type Message,
 } from "@bufbuild/protobuf";
-import { abortableIterable, abortReason, raceSignal } from "./abortable.ts";
-import { createCallSignal } from "./call-signal.ts";
+import { racedIterable } from "./abortable.ts";
+import { type CallSignal, createCallSignal } from "./call-signal.ts";
 import { Code } from "./code.ts";
 import type { HandlerContext } from "./context.ts";
 import { type AnyFn, applyInterceptors, type StreamRequest, type UnaryRequest } from "./interceptor.ts";
@@ -116,13 +116,15 @@ async function handleCall(
     deadline: timeoutMs === undefined ? undefined : Date.now() + timeoutMs,
     parents: [call.signal],
   });
-  const signal = callSignal.signal;
   const responseHeader = new Metadata();
   const responseTrailer = new Metadata();
   const ctx: HandlerContext = {
     service: method.parent,
     method,
-    signal,
+    // Lazy: the AbortSignal is made only if the handler looks at it (see call-signal.ts).
+    get signal() {
+      return callSignal.signal;
+    },
     deadline: callSignal.deadline,
     timeRemaining: () =>
       callSignal.deadline === undefined ? undefined : Math.max(0, callSignal.deadline - Date.now()),
@@ -152,36 +154,34 @@ async function handleCall(
       receiveCompression: resolveReceiveCompression(call.head.encoding, options.acceptCompression),
     };
     const encoding = codec.sendCompression?.name ?? "identity";
-    const requests = readRequests(call, input, codec, signal);
+    const requests = readRequests(call, input, codec, callSignal);
     const common = {
       service: method.parent,
       method,
       path: call.head.path,
       header: call.head.metadata,
-      signal,
       deadline: callSignal.deadline,
       peer: call.peer,
     };
+    const race = <T>(p: Promise<T>): Promise<T> => callSignal.race(p);
     const invoke = applyInterceptors(handlerFn(route, ctx), options.interceptors);
     if (method.methodKind === "unary") {
-      const message = await raceSignal(readSingle(requests), signal);
-      const res = await raceSignal(invoke({ ...common, stream: false, message }), signal);
+      const message = await race(readSingle(requests));
+      const res = await race(invoke(withSignal({ ...common, stream: false, message }, callSignal)));
       if (res.stream) throw new RpcError(Code.INTERNAL, "interceptor returned a stream for a unary method");
       const data = await encodeMessage(output.serialize(res.message), codec);
       await sendHeaderOnce(encoding);
-      await raceSignal(call.send(data), signal);
+      await race(call.send(data));
     } else {
       const message =
-        method.methodKind === "server_streaming"
-          ? single(await raceSignal(readSingle(requests), signal))
-          : requests;
-      const res = await raceSignal(invoke({ ...common, stream: true, message }), signal);
+        method.methodKind === "server_streaming" ? single(await race(readSingle(requests))) : requests;
+      const res = await race(invoke(withSignal({ ...common, stream: true, message }, callSignal)));
       if (!res.stream)
         throw new RpcError(Code.INTERNAL, "interceptor returned a unary response for a stream method");
-      for await (const m of abortableIterable(res.message, signal)) {
+      for await (const m of racedIterable(res.message, race)) {
         const data = await encodeMessage(output.serialize(m), codec);
         await sendHeaderOnce(encoding);
-        await raceSignal(call.send(data), signal);
+        await race(call.send(data));
       }
     }
     await sendHeaderOnce(encoding);
@@ -193,7 +193,7 @@ async function handleCall(
   } catch (e) {
     if (call.signal.aborted) return; // The client is gone: there is nobody to send a status to.
     let err: RpcError;
-    if (signal.aborted) err = abortReason(signal);
+    if (callSignal.reason !== undefined) err = callSignal.reason;
     else if (e instanceof RpcError) err = e;
     else {
       onError?.(e, ctx);
@@ -286,18 +286,32 @@ async function* readRequests(
   call: ServerCallStream,
   input: Serializer<DescMessage>,
   codec: MessageCodecConfig,
-  signal: AbortSignal,
+  callSignal: CallSignal,
 ): AsyncGenerator<Message> {
   for (;;) {
     let ev: Awaited<ReturnType<ServerCallStream["read"]>>;
     try {
-      ev = await raceSignal(call.read(), signal);
+      ev = await callSignal.race(call.read());
     } catch (e) {
       throw RpcError.from(e, Code.CANCELLED);
     }
     if (ev.type === "end") return;
     yield input.parse(await decodeMessage(ev.message, codec));
   }
+}
+
+/**
+ * `request` with a `signal` property that reads the call's signal only when
+ * an interceptor or handler asks for it (see call-signal.ts: lazily made).
+ */
+function withSignal<T extends object>(
+  request: T,
+  callSignal: CallSignal,
+): T & { readonly signal: AbortSignal } {
+  return Object.defineProperty(request, "signal", {
+    get: () => callSignal.signal,
+    enumerable: true,
+  }) as T & { readonly signal: AbortSignal };
 }
 
 /** Unary and server-streaming requests carry exactly one message. */

@@ -24,6 +24,7 @@ import {
   MAX_INNER_PLAINTEXT_BYTES,
   MAX_PLAINTEXT_BYTES,
   maxCiphertextForRecordSizeLimit,
+  RECORD_HEADER_BYTES,
   RecordDeframer,
   RecordProtector,
   type TlsRecord,
@@ -41,6 +42,8 @@ export interface TlsConnection {
   takeApplicationData(): Uint8Array[];
   /** Throws TlsError if not yet connected or closed; fragments into records. */
   send(data: Uint8Array): void;
+  /** Like send, for the concatenation of `chunks`, packed into as few records as the limits allow. */
+  sendv(chunks: readonly Uint8Array[]): void;
   /** Queues close_notify. */
   close(): void;
   keyUpdate(requestPeer?: boolean): void;
@@ -172,7 +175,8 @@ class Connection implements TlsConnection, HandshakeIo {
     if (this.joiner.buffered > 0) {
       throw fatal("unexpected_message", "application data inside a fragmented handshake message");
     }
-    if (content.length > 0) this.appData.push(content.slice());
+    // A view, not a copy: open() returns a fresh buffer per record that nothing else holds.
+    if (content.length > 0) this.appData.push(content);
   }
 
   /** §5 / §D.4: one unprotected change_cipher_spec (value 1) is dropped during the handshake; anything else is an error. */
@@ -321,12 +325,14 @@ class Connection implements TlsConnection, HandshakeIo {
       this.outgoing.push(encodePlainRecord(type, content));
       return;
     }
-    let pad = 0;
-    if (this.padding > 0) {
-      pad = (this.padding - ((content.length + 1) % this.padding)) % this.padding;
-      pad = Math.min(pad, this.peerRecordLimit - content.length - 1);
-    }
-    this.outgoing.push(this.write.protector.seal(type, content, pad));
+    this.outgoing.push(this.write.protector.seal(type, content, this.paddingFor(content.length)));
+  }
+
+  /** Zero bytes to add after `contentLength` content bytes: the configured block, within the peer's limit. */
+  private paddingFor(contentLength: number): number {
+    if (this.padding <= 0) return 0;
+    const pad = (this.padding - ((contentLength + 1) % this.padding)) % this.padding;
+    return Math.min(pad, this.peerRecordLimit - contentLength - 1);
   }
 
   takeOutgoing(): Uint8Array[] {
@@ -343,13 +349,47 @@ class Connection implements TlsConnection, HandshakeIo {
   }
 
   send(data: Uint8Array): void {
+    this.sendv([data]);
+  }
+
+  /**
+   * Sends the concatenation of `chunks` as application data in as few
+   * records as the limits allow (§5.1: records need not follow write
+   * boundaries): many small writes (frames of node:http2 or pqrpc/1) become
+   * one record rather than one each. Each byte is copied once, into its
+   * record, which is then sealed in place.
+   */
+  sendv(chunks: readonly Uint8Array[]): void {
     this.ensureOpen("send");
     // §5.5: rekey before the AEAD's safe record count runs out.
     if (this.write?.protector.keyUpdateDue) this.sendKeyUpdate(false);
+    let remaining = 0;
+    for (const c of chunks) remaining += c.length;
+    if (remaining === 0) return;
+    const protector = this.write!.protector;
     const max = this.maxFragment();
-    if (data.length === 0) return;
-    for (let i = 0; i < data.length; i += max)
-      this.pushRecord(ContentType.application_data, data.subarray(i, i + max));
+    let index = 0;
+    let offset = 0;
+    while (remaining > 0) {
+      const n = Math.min(max, remaining);
+      const pad = this.paddingFor(n);
+      const record = new Uint8Array(RecordProtector.recordLength(n, pad));
+      let at = RECORD_HEADER_BYTES;
+      const end = RECORD_HEADER_BYTES + n;
+      while (at < end) {
+        const chunk = chunks[index]!;
+        const k = Math.min(chunk.length - offset, end - at);
+        record.set(offset === 0 && k === chunk.length ? chunk : chunk.subarray(offset, offset + k), at);
+        at += k;
+        offset += k;
+        if (offset === chunk.length) {
+          index++;
+          offset = 0;
+        }
+      }
+      this.outgoing.push(protector.sealInPlace(ContentType.application_data, record, n, pad));
+      remaining -= n;
+    }
   }
 
   private ensureOpen(what: string): void {

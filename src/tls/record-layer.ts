@@ -3,9 +3,9 @@
  * into records with strict header checks, and the per-direction record
  * protection (§5.2-§5.4). Sans-IO: bytes in, records out.
  *
- * Hot path (bulk data): on seal, one copy of the content into a reused
- * TLSInnerPlaintext buffer and one of the AEAD output behind the header; on
- * open, none (the content is a view into the decrypted inner plaintext).
+ * Hot path (bulk data): on seal, one copy of the content into the record
+ * buffer, which is then encrypted in place (AeadKey.sealInto); on open,
+ * none (the content is a view into the decrypted inner plaintext).
  * One AEAD key object per protector, imported once.
  */
 
@@ -261,6 +261,24 @@ export function encodePlainRecord(
   return out;
 }
 
+/** Throws internal_error for content the record layer must never be asked to seal (RFC 8446 §5.2, §5.4). */
+function checkSealable(type: number, contentLength: number, padding: number): void {
+  if (type !== ContentType.alert && type !== ContentType.handshake && type !== ContentType.application_data) {
+    throw fatal("internal_error", `seal: content type ${type} cannot be protected`);
+  }
+  if (!Number.isInteger(padding) || padding < 0)
+    throw fatal("internal_error", `seal: bad padding ${padding}`);
+  if (contentLength > MAX_PLAINTEXT_BYTES || contentLength + 1 + padding > MAX_INNER_PLAINTEXT_BYTES) {
+    throw fatal(
+      "internal_error",
+      `seal: ${contentLength} content bytes + type + ${padding} padding exceed ${MAX_INNER_PLAINTEXT_BYTES}`,
+    );
+  }
+  if (contentLength === 0 && type !== ContentType.application_data) {
+    throw fatal("internal_error", "seal: zero-length handshake or alert content");
+  }
+}
+
 /** Largest 64-bit sequence number half (RFC 8446 §5.3: the sequence number MUST NOT wrap). */
 const UINT32_MAX = 0xffffffff;
 
@@ -274,8 +292,6 @@ export class RecordProtector {
   private readonly iv: Uint8Array;
   /** Per-record nonce buffer (RFC 8446 §5.3), rewritten before each AEAD call. */
   private readonly nonce: Uint8Array;
-  /** Where seal() assembles TLSInnerPlaintext; wiped by wipe(). */
-  private readonly scratch = new Uint8Array(MAX_INNER_PLAINTEXT_BYTES);
   private seqHigh: number;
   private seqLow: number;
   private exhausted = false;
@@ -312,45 +328,53 @@ export class RecordProtector {
     return this.seqHigh > 0 || this.seqLow >= KEY_UPDATE_AFTER_RECORDS;
   }
 
+  /** Bytes of the protected record for `contentLength` content bytes and `padding` zeros (RFC 8446 §5.2). */
+  static recordLength(contentLength: number, padding = 0): number {
+    return RECORD_HEADER_BYTES + contentLength + 1 + padding + AEAD_TAG_BYTES;
+  }
+
   /**
    * Seals `content` of inner content `type` with `padding` zero bytes
    * (RFC 8446 §5.4) and returns the whole TLSCiphertext record, header included.
    */
   seal(type: number, content: Uint8Array, padding = 0): Uint8Array {
+    checkSealable(type, content.length, padding);
+    const record = new Uint8Array(RecordProtector.recordLength(content.length, padding));
+    record.set(content, RECORD_HEADER_BYTES);
+    return this.sealInPlace(type, record, content.length, padding);
+  }
+
+  /**
+   * Seals a record assembled in place: `record` is recordLength(contentLength,
+   * padding) bytes with the content already at RECORD_HEADER_BYTES. Writes the
+   * header, the inner type and padding, then encrypts in place, so the
+   * content is copied once (by the caller, from wherever it lies) and the
+   * record needs no further assembly. Returns `record`.
+   */
+  sealInPlace(type: number, record: Uint8Array, contentLength: number, padding = 0): Uint8Array {
     const key = this.useKey();
-    if (
-      type !== ContentType.alert &&
-      type !== ContentType.handshake &&
-      type !== ContentType.application_data
-    ) {
-      throw fatal("internal_error", `seal: content type ${type} cannot be protected`);
-    }
-    if (!Number.isInteger(padding) || padding < 0)
-      throw fatal("internal_error", `seal: bad padding ${padding}`);
-    if (content.length > MAX_PLAINTEXT_BYTES || content.length + 1 + padding > MAX_INNER_PLAINTEXT_BYTES) {
+    checkSealable(type, contentLength, padding);
+    if (record.length !== RecordProtector.recordLength(contentLength, padding)) {
       throw fatal(
         "internal_error",
-        `seal: ${content.length} content bytes + type + ${padding} padding exceed ${MAX_INNER_PLAINTEXT_BYTES}`,
+        `sealInPlace: record buffer of ${record.length} bytes for ${contentLength}`,
       );
     }
-    if (content.length === 0 && type !== ContentType.application_data) {
-      throw fatal("internal_error", "seal: zero-length handshake or alert content");
-    }
-    // TLSInnerPlaintext = content ‖ type ‖ zeros[padding], assembled in the reusable scratch
-    // buffer: the AEAD reads it synchronously, and a fresh 16 KiB array per record costs
-    // more than the copy itself.
-    const innerLength = content.length + 1 + padding;
-    const inner = this.scratch.subarray(0, innerLength);
-    inner.set(content);
-    inner[content.length] = type;
-    if (padding > 0) inner.fill(0, content.length + 1);
+    // TLSInnerPlaintext = content ‖ type ‖ zeros[padding] (RFC 8446 §5.4).
+    const innerLength = contentLength + 1 + padding;
+    record[RECORD_HEADER_BYTES + contentLength] = type;
+    if (padding > 0)
+      record.fill(0, RECORD_HEADER_BYTES + contentLength + 1, RECORD_HEADER_BYTES + innerLength);
     const length = innerLength + AEAD_TAG_BYTES;
-    const header = Uint8Array.of(ContentType.application_data, 0x03, 0x03, length >>> 8, length & 0xff);
+    record[0] = ContentType.application_data;
+    record[1] = 0x03;
+    record[2] = 0x03;
+    record[3] = length >>> 8;
+    record[4] = length & 0xff;
     // RFC 8446 §5.2: additional_data = the record header.
-    const body = key.seal(this.nextNonce(), inner, header);
-    const record = new Uint8Array(RECORD_HEADER_BYTES + body.length);
-    record.set(header);
-    record.set(body, RECORD_HEADER_BYTES);
+    const header = record.subarray(0, RECORD_HEADER_BYTES);
+    const inner = record.subarray(RECORD_HEADER_BYTES, RECORD_HEADER_BYTES + innerLength);
+    key.sealInto(this.nextNonce(), inner, header, record, RECORD_HEADER_BYTES);
     return record;
   }
 
@@ -414,7 +438,6 @@ export class RecordProtector {
   wipe(): void {
     this.iv.fill(0);
     this.nonce.fill(0);
-    this.scratch.fill(0);
     this.key = undefined;
   }
 

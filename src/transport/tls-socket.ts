@@ -24,6 +24,14 @@ import { TransportError } from "./errors.ts";
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 30_000;
 /** Default readable/writable buffer of the application-data stream. */
 export const DEFAULT_TLS_SOCKET_HIGH_WATER_MARK_BYTES = 64 * 1024;
+/**
+ * Under this ALPN, written chunks keep one TLS record each. node:http2 over a
+ * JS stream (this socket) aborts the process (node_http2.cc
+ * OnDataChunkReceived: CHECK(session->is_reading_stopped())) when one
+ * incoming chunk holds enough frames that its answers start a write midway;
+ * a record per frame keeps each chunk node:http2 reads as small as before.
+ */
+const H2_ALPN = "h2";
 /** After a fatal alert, how long the carrier may take to flush it before it is destroyed. */
 const ALERT_FLUSH_GRACE_MS = 1_000;
 
@@ -51,8 +59,8 @@ export class TlsSocket extends Duplex {
   private rejectSecured!: (error: Error) => void;
   private carrierPaused = false;
   private peerEnded = false;
-  /** One write waiting for the handshake (Writable calls _write one at a time). */
-  private pendingWrite: { chunk: Uint8Array; callback: (error?: Error | null) => void } | undefined;
+  /** One write waiting for the handshake (Writable calls _write/_writev one at a time). */
+  private pendingWrite: { chunks: Uint8Array[]; callback: (error?: Error | null) => void } | undefined;
   private handshakeTimer: NodeJS.Timeout | undefined;
   private alertPending = false;
   private readonly onAbort = () =>
@@ -152,7 +160,7 @@ export class TlsSocket extends Duplex {
     this.emit("secure", info);
     const pending = this.pendingWrite;
     this.pendingWrite = undefined;
-    if (pending) this._write(pending.chunk, "binary", pending.callback);
+    if (pending) this.sendChunks(pending.chunks, pending.callback);
   }
 
   private onCarrierEnd(): void {
@@ -185,13 +193,38 @@ export class TlsSocket extends Duplex {
     _encoding: BufferEncoding,
     callback: (error?: Error | null) => void,
   ): void {
+    this.sendChunks([chunk], callback);
+  }
+
+  /**
+   * Writes buffered while the previous write waited, or corked (node:http2
+   * corks its frames), go out in one carrier write (one syscall) rather than
+   * one each, and, except under h2 (see H2_ALPN), packed into records of up
+   * to 2^14 bytes (RFC 8446 §5.1) rather than one record each.
+   */
+  override _writev(
+    chunks: { chunk: Uint8Array; encoding: BufferEncoding }[],
+    callback: (error?: Error | null) => void,
+  ): void {
+    this.sendChunks(
+      chunks.map((c) => c.chunk),
+      callback,
+    );
+  }
+
+  private sendChunks(chunks: Uint8Array[], callback: (error?: Error | null) => void): void {
     if (!this.connection.handshakeComplete) {
       // Held until 'secure' (node:http2 may write its preface before the handshake ends).
-      this.pendingWrite = { chunk, callback };
+      this.pendingWrite = { chunks, callback };
       return;
     }
     try {
-      this.connection.send(chunk);
+      if (this.alpnProtocol === H2_ALPN) {
+        // One record per write for node:http2 peers: see H2_ALPN. Still one carrier write for all.
+        for (const chunk of chunks) this.connection.send(chunk);
+      } else {
+        this.connection.sendv(chunks);
+      }
     } catch (error) {
       callback(error as Error);
       return;

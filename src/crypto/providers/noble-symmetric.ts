@@ -7,6 +7,7 @@ import { AEAD_KEY_BYTES, AEAD_NONCE_BYTES, AEAD_TAG_BYTES } from "../aead-params
 import { expectLength } from "../bytes.ts";
 import { hkdfExpand, hkdfExtract } from "../hkdf.ts";
 import type { Aead, AeadName, Hash, HashName, HashState } from "../types.ts";
+import { checkRoom } from "./aead-room.ts";
 
 const NOBLE_HASH = { sha256, sha384, sha512 } as const;
 type NobleHashObject = ReturnType<(typeof sha256)["create"]>;
@@ -55,6 +56,13 @@ export function nobleAead(name: AeadName): Aead {
         seal(nonce, plaintext, aad) {
           expectLength("AEAD nonce", nonce, AEAD_NONCE_BYTES);
           return cipher(k, nonce, aad).encrypt(plaintext);
+        },
+        sealInto(nonce, plaintext, aad, out, offset) {
+          const length = plaintext.length + AEAD_TAG_BYTES;
+          checkRoom(out, offset, length);
+          // Sealed to a fresh array first: `plaintext` may alias `out` (sealing in place).
+          out.set(this.seal(nonce, plaintext, aad), offset);
+          return length;
         },
         open(nonce, ciphertext, aad) {
           expectLength("AEAD nonce", nonce, AEAD_NONCE_BYTES);

@@ -3,6 +3,7 @@ import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject } fro
 import { AEAD_KEY_BYTES, AEAD_NONCE_BYTES, AEAD_TAG_BYTES } from "../aead-params.ts";
 import { expectLength } from "../bytes.ts";
 import type { Aead, AeadKey, AeadName } from "../types.ts";
+import { checkRoom } from "./aead-room.ts";
 
 // node:crypto cipher names for each AEAD.
 const NODE_CIPHER = {
@@ -18,18 +19,32 @@ class NodeAeadKey implements AeadKey {
   ) {}
 
   seal(nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array {
+    const out = new Uint8Array(plaintext.length + AEAD_TAG_BYTES);
+    this.sealInto(nonce, plaintext, aad, out, 0);
+    return out;
+  }
+
+  sealInto(
+    nonce: Uint8Array,
+    plaintext: Uint8Array,
+    aad: Uint8Array,
+    out: Uint8Array,
+    offset: number,
+  ): number {
     expectLength("AEAD nonce", nonce, AEAD_NONCE_BYTES);
+    const length = plaintext.length + AEAD_TAG_BYTES;
+    checkRoom(out, offset, length);
     const c = createCipheriv(this.cipher as "aes-256-gcm", this.key, nonce, {
       authTagLength: AEAD_TAG_BYTES,
     });
     c.setAAD(aad, { plaintextLength: plaintext.length });
-    const out = new Uint8Array(plaintext.length + AEAD_TAG_BYTES);
+    // update() reads all of `plaintext` before we write its output, so sealing in place is safe.
     const body = c.update(plaintext);
-    out.set(body, 0);
+    out.set(body, offset);
     const tail = c.final();
-    out.set(tail, body.length);
-    out.set(c.getAuthTag(), plaintext.length);
-    return out;
+    if (tail.length > 0) out.set(tail, offset + body.length);
+    out.set(c.getAuthTag(), offset + plaintext.length);
+    return length;
   }
 
   open(nonce: Uint8Array, ciphertext: Uint8Array, aad: Uint8Array): Uint8Array | null {
@@ -41,17 +56,23 @@ class NodeAeadKey implements AeadKey {
     });
     d.setAuthTag(ciphertext.subarray(bodyLength));
     d.setAAD(aad, { plaintextLength: bodyLength });
-    const out = new Uint8Array(bodyLength);
     const body = d.update(ciphertext.subarray(0, bodyLength));
+    let tail: Buffer;
     try {
-      const tail = d.final();
-      out.set(body, 0);
-      out.set(tail, body.length);
+      tail = d.final();
     } catch {
       // A bad tag: the caller maps null to bad_record_mac (RFC 8446 §5.2).
       body.fill(0);
       return null;
     }
+    if (tail.length === 0 && body.length === bodyLength) {
+      // GCM and ChaCha20-Poly1305 finish with no tail: the update output is the plaintext, no copy.
+      // A plain Uint8Array view, so callers' slice() copies as they expect (Buffer's would not).
+      return new Uint8Array(body.buffer, body.byteOffset, body.length);
+    }
+    const out = new Uint8Array(bodyLength);
+    out.set(body, 0);
+    out.set(tail, body.length);
     return out;
   }
 }

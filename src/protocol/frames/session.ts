@@ -96,7 +96,8 @@ export class FrameSession implements StreamHost {
   private connRecvUnacked = 0;
 
   private readonly out: WriteBatch;
-  private flushScheduled = false;
+  /** A pump is queued as a microtask (see schedulePump). */
+  private pumpQueued = false;
   private pumping = false;
   private pumpAgain = false;
   private readonly writeLimit: number;
@@ -315,8 +316,27 @@ export class FrameSession implements StreamHost {
   scheduleSend(stream: FrameStream): void {
     if (this.isClosed) return;
     this.ready.add(stream);
-    this.pump();
+    this.schedulePump();
   }
+
+  /**
+   * Queues one pump for the end of this tick: every frame produced in the
+   * same tick (a unary call's HEADERS, MESSAGE and end; a response and its
+   * TRAILERS; control answers to a batch of received frames) then leaves in
+   * one carrier write, i.e. one TLS record and one syscall, instead of one
+   * each. A microtask, not a timer: it runs before any I/O, so no latency is
+   * added. Backpressure is unchanged: the pump itself checks the carrier.
+   */
+  private schedulePump(): void {
+    if (this.pumpQueued || this.isClosed) return;
+    this.pumpQueued = true;
+    queueMicrotask(this.runQueuedPump);
+  }
+
+  private readonly runQueuedPump = (): void => {
+    this.pumpQueued = false;
+    this.pump();
+  };
 
   resetStream(stream: FrameStream, code: ErrorCode): void {
     if (this.streams.get(stream.id) === stream) this.queueControl(rstFrame(stream.id, code));
@@ -830,13 +850,8 @@ export class FrameSession implements StreamHost {
       return;
     }
     this.out.push(bytes);
-    if (!this.flushScheduled && !this.pumping) {
-      this.flushScheduled = true;
-      queueMicrotask(() => {
-        this.flushScheduled = false;
-        this.out.flush();
-      });
-    }
+    // The queued pump flushes control frames with whatever data this tick produced.
+    this.schedulePump();
   }
 
   // ================================================================ errors and shutdown

@@ -2,9 +2,10 @@
  * Frames on their way to the carrier. Frames queue here and go out together,
  * so one scheduling turn costs one carrier write (one TLS record run, one
  * syscall) rather than one per frame. A carrier that gathers writes (_writev:
- * net.Socket) gets the buffers as they are, payload views included: no copy.
- * Any other carrier (the TLS socket today) gets one joined buffer: one copy,
- * still cheaper than a tiny TLS record per frame header.
+ * net.Socket, and the TLS socket, which packs them into full records) gets
+ * the buffers as they are, payload views included: no copy here. Any other
+ * carrier gets one joined buffer: one copy, still cheaper than a write (or a
+ * tiny TLS record) per frame header.
  */
 import type { Duplex } from "node:stream";
 
