@@ -60,6 +60,8 @@ export interface SignatureSchemeInfo {
 }
 
 const NIST_SIG = "2.16.840.1.101.3.4.3";
+/** id-pkix algorithms arc used by draft-ietf-lamps-pq-composite-sigs §7. */
+const COMPOSITE_SIG = "1.3.6.1.5.5.7.6";
 
 export const SIGNATURE_SCHEMES: readonly SignatureSchemeInfo[] = [
   // RFC 9881 (ML-DSA in X.509): parameters absent; draft-ietf-tls-mldsa codepoints.
@@ -107,6 +109,17 @@ export const SIGNATURE_SCHEMES: readonly SignatureSchemeInfo[] = [
     class: "classical",
     hash: "sha256",
   },
+  // Composite ML-DSA (draft-ietf-lamps-pq-composite-sigs, §7 and Appendix: OIDs under
+  // id-pkix 1.3.6.1.5.5.7.6; parameters absent). No IETF TLS codepoint exists for this
+  // draft, so these are PRIVATE-USE values (RFC 8446 §4.2.3: 0xFE00-0xFFFF) picked
+  // outside the ranges the OQS provider uses (0xfea0-0xfeff, 0xfe0b/0xfe0e); both peers
+  // must agree, so deployments can configure them here. See ../crypto/composite.ts.
+  { name: "mldsa44-ed25519-sha512", codepoint: 0xfe40, oid: `${COMPOSITE_SIG}.39`, class: "composite" },
+  { name: "mldsa44-ecdsa-p256-sha256", codepoint: 0xfe41, oid: `${COMPOSITE_SIG}.40`, class: "composite" },
+  { name: "mldsa65-ecdsa-p256-sha512", codepoint: 0xfe42, oid: `${COMPOSITE_SIG}.45`, class: "composite" },
+  { name: "mldsa65-ecdsa-p384-sha512", codepoint: 0xfe43, oid: `${COMPOSITE_SIG}.46`, class: "composite" },
+  { name: "mldsa65-ed25519-sha512", codepoint: 0xfe44, oid: `${COMPOSITE_SIG}.48`, class: "composite" },
+  { name: "mldsa87-ecdsa-p384-sha512", codepoint: 0xfe45, oid: `${COMPOSITE_SIG}.49`, class: "composite" },
 ];
 
 /** SubjectPublicKeyInfo algorithm OIDs for classical keys, where they differ from the signature OID. */

@@ -6,6 +6,7 @@
 import { AEAD_NAMES, HASH_NAMES, KEM_NAMES, SIGNATURE_NAMES } from "./algorithm-names.ts";
 // Side effect: registers the providers this runtime starts with (node + noble; noble only in the browser bundle).
 import "./builtin-providers.ts";
+import { type CompositeParams, composeSignature, compositeParams } from "./composite.ts";
 import { generation, loadedProvider, loadedProviderNames, registerProvider } from "./provider-registry.ts";
 import { type AlgorithmKind, rankProviders } from "./ranking.ts";
 import {
@@ -16,6 +17,7 @@ import {
   type HashName,
   type KemName,
   type ProviderName,
+  type Signature,
   type SignatureName,
 } from "./types.ts";
 
@@ -53,10 +55,18 @@ function envProviders(): ProviderName[] | undefined {
 }
 
 type Lookup<T> = (provider: CryptoProvider) => T | undefined;
+const selectRandom: Lookup<CryptoProvider> = (p) => p;
 
 class SelectingCrypto implements Crypto {
-  private cache = new Map<string, { provider: ProviderName; value: unknown }>();
+  /**
+   * Selections per kind, then per name. Two plain Map lookups: the TLS engine
+   * asks for its hash, AEAD and random source many times per handshake, and a
+   * composed string key per call showed up in handshake profiles.
+   */
+  private cache = new Map<AlgorithmKind, Map<string, { provider: ProviderName; value: unknown }>>();
   private cacheGeneration = -1;
+  /** The selected random source, held directly (randomBytes is the hottest lookup). */
+  private random: CryptoProvider | undefined;
 
   constructor(
     private readonly strict: readonly ProviderName[] | undefined,
@@ -84,19 +94,25 @@ class SelectingCrypto implements Crypto {
     name: string,
     lookup: Lookup<T>,
   ): { provider: ProviderName; value: T } | undefined {
-    if (this.cacheGeneration !== generation()) {
+    const current = generation();
+    if (this.cacheGeneration !== current) {
       this.cache.clear();
-      this.cacheGeneration = generation();
+      this.random = undefined;
+      this.cacheGeneration = current;
     }
-    const key = `${kind}:${name}`;
-    const hit = this.cache.get(key);
+    let perKind = this.cache.get(kind);
+    if (perKind === undefined) {
+      perKind = new Map();
+      this.cache.set(kind, perKind);
+    }
+    const hit = perKind.get(name);
     if (hit !== undefined) return hit as { provider: ProviderName; value: T };
     for (const providerName of this.candidates(kind, name)) {
       const provider = loadedProvider(providerName);
       const value = provider === undefined ? undefined : lookup(provider);
       if (value !== undefined) {
         const entry = { provider: providerName, value };
-        this.cache.set(key, entry);
+        perKind.set(name, entry);
         return entry;
       }
     }
@@ -112,7 +128,10 @@ class SelectingCrypto implements Crypto {
   }
 
   randomBytes(length: number): Uint8Array {
-    return this.require("random", "random", (p) => p).randomBytes(length);
+    if (this.random === undefined || this.cacheGeneration !== generation()) {
+      this.random = this.require("random", "random", selectRandom);
+    }
+    return this.random.randomBytes(length);
   }
   hash(name: HashName) {
     return this.require("hash", name, (p) => p.hash(name));
@@ -124,12 +143,34 @@ class SelectingCrypto implements Crypto {
     return this.require("kem", name, (p) => p.kem(name));
   }
   signature(name: SignatureName) {
+    const params = compositeParams(name);
+    if (params !== undefined) {
+      const composite = this.composite(params);
+      if (composite === undefined)
+        throw new CryptoError("unsupported", `no loaded crypto provider mix offers ${name}`);
+      return composite;
+    }
     return this.require("signature", name, (p) => p.signature(name));
+  }
+  /** Composite ML-DSA (./composite.ts) is built from components chosen like any other algorithm. */
+  private composite(params: CompositeParams): Signature | undefined {
+    return composeSignature(params, {
+      // Keyed apart from plain ML-DSA: only providers with FIPS 204 context strings qualify.
+      mldsaWithContext: (n) =>
+        this.pick("signature", `${n}+context`, (p) => {
+          const s = p.signature(n);
+          return s?.contextStrings === true ? s : undefined;
+        })?.value,
+      signature: (n) => this.pick("signature", n, (p) => p.signature(n))?.value,
+      hash: (n) => this.pick("hash", n, (p) => p.hash(n))?.value,
+    });
   }
   hasKem(name: KemName): boolean {
     return this.pick("kem", name, (p) => p.kem(name)) !== undefined;
   }
   hasSignature(name: SignatureName): boolean {
+    const params = compositeParams(name);
+    if (params !== undefined) return this.composite(params) !== undefined;
     return this.pick("signature", name, (p) => p.signature(name)) !== undefined;
   }
 

@@ -123,22 +123,39 @@ export type SignatureName =
   | "ed25519"
   | "ecdsa-p256-sha256"
   | "ecdsa-p384-sha384"
-  | "rsa-pss-sha256";
+  | "rsa-pss-sha256"
+  // Composite ML-DSA (draft-ietf-lamps-pq-composite-sigs-latest, §7); see ./composite.ts.
+  | "mldsa44-ed25519-sha512"
+  | "mldsa44-ecdsa-p256-sha256"
+  | "mldsa65-ecdsa-p256-sha512"
+  | "mldsa65-ecdsa-p384-sha512"
+  | "mldsa65-ed25519-sha512"
+  | "mldsa87-ecdsa-p384-sha512";
 
 export interface SigningKey {
   readonly algorithm: SignatureName;
   sign(message: Uint8Array): Uint8Array;
+  /**
+   * FIPS 204 §5.2 / FIPS 205 §10.2 signing with a context string (at most 255
+   * bytes). Present only where the provider supports contexts (see
+   * Signature.contextStrings); composite ML-DSA needs it for its ML-DSA half.
+   */
+  signWithContext?(message: Uint8Array, context: Uint8Array): Uint8Array;
 }
 
 export interface VerifyingKey {
   readonly algorithm: SignatureName;
   /** False for a wrong or malformed signature; never throws for bad signature bytes. */
   verify(message: Uint8Array, signature: Uint8Array): boolean;
+  /** The counterpart of SigningKey.signWithContext; false (never a throw) for a bad signature. */
+  verifyWithContext?(message: Uint8Array, signature: Uint8Array, context: Uint8Array): boolean;
 }
 
 export interface Signature {
   readonly name: SignatureName;
   readonly provider: ProviderName;
+  /** True when this provider's keys offer signWithContext / verifyWithContext. */
+  readonly contextStrings?: boolean;
   /** Raw key pair in the conventions above. */
   generateKeyPair(): { publicKey: Uint8Array; privateKey: Uint8Array };
   /** Derives the public key from a raw private key (used when loading PKCS#8). */

@@ -9,10 +9,13 @@
  * - Ed25519: RFC 8410 §7: CurvePrivateKey ::= OCTET STRING inside privateKey.
  * - ECDSA: RFC 5915 ECPrivateKey inside privateKey (RFC 5915 §2 / RFC 5480 params in the AlgorithmIdentifier).
  * - RSA: RFC 8017 RSAPrivateKey inside privateKey.
+ * - Composite ML-DSA (draft-ietf-lamps-pq-composite-sigs §6.3): the raw
+ *   mldsaSeed ‖ tradSK serialization as the privateKey contents.
  */
 
 import { ECPrivateKey } from "@peculiar/asn1-ecc";
 import { OctetString } from "@peculiar/asn1-schema";
+import { signatureByName } from "../crypto/registry.ts";
 import type { SignatureName } from "../crypto/types.ts";
 import { keyAlgorithmIdentifier, keyAlgorithmNameOf } from "./algorithms.ts";
 import { MlDsaPrivateKey, OneAsymmetricKey } from "./asn1-schemas.ts";
@@ -40,7 +43,10 @@ export interface DecodedPrivateKey {
   readonly publicKey?: Uint8Array;
 }
 
-function family(name: SignatureName): "ml-dsa" | "slh-dsa" | "falcon" | "ed25519" | "ecdsa" | "rsa" {
+function family(
+  name: SignatureName,
+): "ml-dsa" | "slh-dsa" | "falcon" | "ed25519" | "ecdsa" | "rsa" | "composite" {
+  if (signatureByName(name).class === "composite") return "composite";
   if (name.startsWith("ml-dsa")) return "ml-dsa";
   if (name.startsWith("slh-dsa")) return "slh-dsa";
   if (name.startsWith("falcon")) return "falcon";
@@ -125,6 +131,12 @@ export function decodePrivateKey(der: Uint8Array): DecodedPrivateKey {
       }
       return withPublic(scalar.slice(), ec.publicKey ? new Uint8Array(ec.publicKey) : outerPublic);
     }
+    case "composite":
+      // draft-ietf-lamps-pq-composite-sigs §6.3: privateKey holds mldsaSeed ‖ tradSK, no further wrapping.
+      if (contents.length <= ML_DSA_SEED_BYTES) {
+        throw new PkiError("bad-encoding", `composite private key of ${contents.length} bytes`);
+      }
+      return withPublic(contents.slice());
     default:
       return withPublic(contents.slice());
   }

@@ -26,14 +26,22 @@ interface Scheme {
   verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean;
   /** Throws when the public key is malformed. */
   checkPublicKey(publicKey: Uint8Array): void;
+  /** FIPS 204 §5.2 context-string variants (ML-DSA only). */
+  contextSigner?(privateKey: Uint8Array): (message: Uint8Array, context: Uint8Array) => Uint8Array;
+  verifyWithContext?(
+    publicKey: Uint8Array,
+    message: Uint8Array,
+    signature: Uint8Array,
+    context: Uint8Array,
+  ): boolean;
 }
 
 interface NobleSigner {
   lengths: { seed?: number; publicKey?: number; secretKey?: number };
   keygen(seed?: Uint8Array): { secretKey: Uint8Array; publicKey: Uint8Array };
   getPublicKey(secretKey: Uint8Array): Uint8Array;
-  sign(msg: Uint8Array, secretKey: Uint8Array): Uint8Array;
-  verify(sig: Uint8Array, msg: Uint8Array, publicKey: Uint8Array): boolean;
+  sign(msg: Uint8Array, secretKey: Uint8Array, opts?: { context?: Uint8Array }): Uint8Array;
+  verify(sig: Uint8Array, msg: Uint8Array, publicKey: Uint8Array, opts?: { context?: Uint8Array }): boolean;
 }
 
 /** ML-DSA: the raw private key is the 32-byte seed ξ; the expanded key is derived per import. */
@@ -52,6 +60,11 @@ function mlDsaScheme(impl: NobleSigner): Scheme {
     },
     verify: (pk, msg, sig) => impl.verify(sig, msg, pk),
     checkPublicKey: () => {},
+    contextSigner(seed) {
+      const { secretKey } = impl.keygen(seed);
+      return (message, context) => impl.sign(message, secretKey, { context });
+    },
+    verifyWithContext: (pk, msg, sig, context) => impl.verify(sig, msg, pk, { context }),
   };
 }
 
@@ -150,6 +163,7 @@ export function nobleSignature(name: SignatureName): Signature | undefined {
   return {
     name,
     provider: "noble",
+    ...(scheme.contextSigner ? { contextStrings: true } : {}),
     generateKeyPair: () => scheme.keygen(),
     publicKeyFromPrivate(raw) {
       checkPrivate(raw);
@@ -158,12 +172,16 @@ export function nobleSignature(name: SignatureName): Signature | undefined {
     importPrivateKey(raw): SigningKey {
       checkPrivate(raw);
       const sign = guard("private key", () => scheme.signer(raw));
-      return { algorithm: name, sign };
+      const withContext = scheme.contextSigner;
+      if (withContext === undefined) return { algorithm: name, sign };
+      const signWithContext = guard("private key", () => withContext(raw));
+      return { algorithm: name, sign, signWithContext };
     },
     importPublicKey(raw): VerifyingKey {
       expectLength(`${name} public key`, raw, sizes.publicKey);
       const publicKey = raw.slice();
       guard("public key", () => scheme.checkPublicKey(publicKey));
+      const withContext = scheme.verifyWithContext;
       return {
         algorithm: name,
         verify(message, signature) {
@@ -173,6 +191,17 @@ export function nobleSignature(name: SignatureName): Signature | undefined {
             return false;
           }
         },
+        ...(withContext === undefined
+          ? {}
+          : {
+              verifyWithContext(message: Uint8Array, signature: Uint8Array, context: Uint8Array) {
+                try {
+                  return withContext(publicKey, message, signature, context);
+                } catch {
+                  return false;
+                }
+              },
+            }),
       };
     },
   };

@@ -217,21 +217,32 @@ function wrapImport<T>(what: string, make: () => T): T {
 }
 
 function fromCodec(name: SignatureName, codec: Codec): Signature {
+  // FIPS 204 §5.2 context strings: node:crypto takes `context` for ML-DSA (Node >= 24.7).
+  const contexts = isMlDsa(name);
   return {
     name,
     provider: "node",
+    ...(contexts ? { contextStrings: true } : {}),
     generateKeyPair: () => codec.generate(),
     publicKeyFromPrivate: (raw) =>
       wrapImport(`${name} private key`, () => codec.publicFromPrivateObject(codec.privateKeyObject(raw))),
     importPrivateKey(raw): SigningKey {
       const key = wrapImport(`${name} private key`, () => codec.privateKeyObject(raw));
       const options = { key, ...codec.options };
-      return { algorithm: name, sign: (message) => new Uint8Array(sign(codec.digest, message, options)) };
+      const signer: SigningKey = {
+        algorithm: name,
+        sign: (message) => new Uint8Array(sign(codec.digest, message, options)),
+      };
+      if (contexts) {
+        signer.signWithContext = (message, context) =>
+          new Uint8Array(sign(codec.digest, message, { ...options, context }));
+      }
+      return signer;
     },
     importPublicKey(raw): VerifyingKey {
       const key = wrapImport(`${name} public key`, () => codec.publicKeyObject(raw));
       const options = { key, ...codec.options };
-      return {
+      const verifier: VerifyingKey = {
         algorithm: name,
         verify(message, signature) {
           try {
@@ -241,6 +252,16 @@ function fromCodec(name: SignatureName, codec: Codec): Signature {
           }
         },
       };
+      if (contexts) {
+        verifier.verifyWithContext = (message, signature, context) => {
+          try {
+            return verify(codec.digest, message, { ...options, context }, signature);
+          } catch {
+            return false;
+          }
+        };
+      }
+      return verifier;
     },
   };
 }
