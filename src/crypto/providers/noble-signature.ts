@@ -3,6 +3,7 @@
  * Ed25519, ECDSA P-256/P-384 (@noble/curves). No RSA here. Raw key
  * conventions: ../types.ts. Expanded secret keys are derived once at import.
  */
+
 import { ed25519 } from "@noble/curves/ed25519.js";
 import { p256, p384 } from "@noble/curves/nist.js";
 import { falcon512, falcon1024 } from "@noble/post-quantum/falcon.js";
@@ -10,13 +11,8 @@ import { ml_dsa44, ml_dsa65, ml_dsa87 } from "@noble/post-quantum/ml-dsa.js";
 import * as slh from "@noble/post-quantum/slh-dsa.js";
 import { expectLength } from "../bytes.ts";
 import { SIGNATURE_SIZES } from "../signature-params.ts";
-import {
-  CryptoError,
-  type Signature,
-  type SignatureName,
-  type SigningKey,
-  type VerifyingKey,
-} from "../types.ts";
+import type { Signature, SignatureName, SigningKey, VerifyingKey } from "../types.ts";
+import { asInvalidInput } from "./invalid-input.ts";
 
 interface Scheme {
   keygen(): { publicKey: Uint8Array; privateKey: Uint8Array };
@@ -152,14 +148,7 @@ export function nobleSignature(name: SignatureName): Signature | undefined {
   const sizes = SIGNATURE_SIZES[name];
   if (scheme === undefined || sizes === undefined) return undefined;
   const checkPrivate = (raw: Uint8Array) => expectLength(`${name} private key`, raw, sizes.privateKey);
-  const guard = <T>(what: string, f: () => T): T => {
-    try {
-      return f();
-    } catch (e) {
-      if (e instanceof CryptoError) throw e;
-      throw new CryptoError("invalid-input", `${name} ${what} rejected: ${(e as Error).message}`);
-    }
-  };
+  const guard = <T>(what: string, f: () => T): T => asInvalidInput(name, what, f);
   return {
     name,
     provider: "noble",

@@ -5,11 +5,13 @@
  * key derived from the secret) are met by expanding once at import with the
  * pure-JS code in @noble/post-quantum; signing and verifying run in wasm.
  */
+
 import { falcon512, falcon1024 } from "@noble/post-quantum/falcon.js";
 import { ml_dsa44, ml_dsa65, ml_dsa87 } from "@noble/post-quantum/ml-dsa.js";
 import { expectLength, plainView } from "../bytes.ts";
 import { isMlDsa, isSlhDsa, SIGNATURE_SIZES } from "../signature-params.ts";
 import { CryptoError, type Signature, type SignatureName } from "../types.ts";
+import { asInvalidInput } from "./invalid-input.ts";
 
 /** The shape of a liboqs-js signature instance. */
 export interface OqsSignature {
@@ -65,14 +67,7 @@ export function wasmSignature(name: SignatureName, impl: OqsSignature): Signatur
   const sizes = SIGNATURE_SIZES[name];
   if (sizes === undefined) throw new CryptoError("internal", `wasm: no sizes for ${name}`);
   const codec = codecFor(name, impl);
-  const guard = <T>(what: string, f: () => T): T => {
-    try {
-      return f();
-    } catch (e) {
-      if (e instanceof CryptoError) throw e;
-      throw new CryptoError("invalid-input", `${name} ${what} rejected: ${(e as Error).message}`);
-    }
-  };
+  const guard = <T>(what: string, f: () => T): T => asInvalidInput(name, what, f);
   return {
     name,
     provider: "wasm",
