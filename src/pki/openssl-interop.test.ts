@@ -46,7 +46,7 @@ describe("OpenSSL 3.5 (Node 24) interop", () => {
     for (const d of dirs) await rm(d, { recursive: true, force: true });
   });
 
-  for (const alg of ["ml-dsa-65", "ecdsa-p256-sha256"]) {
+  for (const alg of ["ml-dsa-65", "ecdsa-p256-sha256", "ed25519"]) {
     it(`(a) OpenSSL loads, verifies and handshakes with \`pqrpc certs init --alg ${alg}\` output`, async () => {
       const dir = await mkdtemp(join(tmpdir(), "pqrpc-certs-"));
       dirs.push(dir);
@@ -76,7 +76,7 @@ describe("OpenSSL 3.5 (Node 24) interop", () => {
         reply?: string;
         error?: string;
       };
-      const keyType = alg === "ml-dsa-65" ? "ml-dsa-65" : "ec";
+      const keyType = alg === "ecdsa-p256-sha256" ? "ec" : alg;
       assert.equal(r.error, undefined);
       assert.equal(r.caSelfSigned, true);
       assert.equal(r.caIsCa, true);
