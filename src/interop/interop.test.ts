@@ -3,10 +3,12 @@
  * transport), plus checks that the cases catch a misbehaving server and that
  * the TestService bounds what a client may ask of it.
  */
+
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { PayloadType } from "../gen/grpc/testing/messages_pb.ts";
 import { TestService } from "../gen/grpc/testing/test_pb.ts";
+import { collect, rejectsWith } from "../rpc/call-test-helpers.ts";
 import { Code } from "../rpc/code.ts";
 import { createRouter } from "../rpc/router.ts";
 import { createRouterTransport } from "../rpc/router-transport.ts";
@@ -29,22 +31,6 @@ type Handlers = Partial<ServiceHandlers<typeof TestService>>;
 
 function clientsFor(handlers: Handlers = createTestServiceHandlers()) {
   return createInteropClients(createRouterTransport(createRouter().service(TestService, handlers)));
-}
-
-async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const i of items) out.push(i);
-  return out;
-}
-
-async function rejectsWithCode(p: Promise<unknown>, code: Code): Promise<RpcError> {
-  const e = await p.then(
-    () => assert.fail("expected the call to fail"),
-    (e: unknown) => e,
-  );
-  assert.ok(e instanceof RpcError, `expected RpcError, got ${String(e)}`);
-  assert.equal(e.code, code, e.message);
-  return e;
 }
 
 describe("interop cases over the in-memory router transport", () => {
@@ -179,7 +165,7 @@ describe("TestService features and limits", () => {
       yield { responseStatus: { code: Code.PERMISSION_DENIED, message: "no" } };
     }
     const seen: number[] = [];
-    const err = await rejectsWithCode(
+    const err = await rejectsWith(
       (async () => {
         for await (const r of test.fullDuplexCall(requests())) seen.push(r.payload?.body.length ?? -1);
       })(),
@@ -190,17 +176,14 @@ describe("TestService features and limits", () => {
   });
 
   it("out-of-range sizes, intervals, status codes and payload types are INVALID_ARGUMENT", async () => {
-    await rejectsWithCode(test.unaryCall({ responseSize: -1 }), Code.INVALID_ARGUMENT);
-    await rejectsWithCode(
+    await rejectsWith(test.unaryCall({ responseSize: -1 }), Code.INVALID_ARGUMENT);
+    await rejectsWith(
       test.unaryCall({ responseSize: MAX_RESPONSE_PAYLOAD_BYTES + 1 }),
       Code.INVALID_ARGUMENT,
     );
-    await rejectsWithCode(
-      test.unaryCall({ responseStatus: { code: 17, message: "x" } }),
-      Code.INVALID_ARGUMENT,
-    );
-    await rejectsWithCode(test.unaryCall({ responseType: 1 as PayloadType }), Code.INVALID_ARGUMENT);
-    await rejectsWithCode(
+    await rejectsWith(test.unaryCall({ responseStatus: { code: 17, message: "x" } }), Code.INVALID_ARGUMENT);
+    await rejectsWith(test.unaryCall({ responseType: 1 as PayloadType }), Code.INVALID_ARGUMENT);
+    await rejectsWith(
       collect(
         test.streamingOutputCall({
           responseParameters: [{ size: 1, intervalUs: MAX_RESPONSE_INTERVAL_US + 1 }],
@@ -208,7 +191,7 @@ describe("TestService features and limits", () => {
       ),
       Code.INVALID_ARGUMENT,
     );
-    await rejectsWithCode(
+    await rejectsWith(
       collect(test.streamingOutputCall({ responseParameters: [{ size: -5 }] })),
       Code.INVALID_ARGUMENT,
     );
@@ -216,7 +199,7 @@ describe("TestService features and limits", () => {
 
   it("a deadline cuts a long interval_us sleep short", async () => {
     const started = performance.now();
-    await rejectsWithCode(
+    await rejectsWith(
       collect(
         test.streamingOutputCall(
           { responseParameters: [{ size: 1, intervalUs: 5_000_000 }] },

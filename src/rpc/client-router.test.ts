@@ -3,11 +3,13 @@
  * transport: all four call kinds, deadlines and cancellation both ways,
  * metadata and trailers, interceptors, size limits, compression, status mapping.
  */
+
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Greeter, HelloReplySchema, type HelloRequest, Mood } from "../gen/helloworld/greeter_pb.ts";
 import { createGreeterClient, type GreeterHandlers } from "../gen/helloworld/greeter_pqrpc.ts";
+import { collect, from, rejectsWith } from "./call-test-helpers.ts";
 import { createClient } from "./client.ts";
 import { Code } from "./code.ts";
 import { gzipCompression } from "./compression.ts";
@@ -18,31 +20,6 @@ import { createRouter, INTERNAL_ERROR_MESSAGE, type RouterOptions } from "./rout
 import { createRouterTransport } from "./router-transport.ts";
 import { RpcError } from "./rpc-error.ts";
 import type { ServerCallStream } from "./transport.ts";
-
-async function* from<T>(items: T[], delayMs = 0): AsyncGenerator<T> {
-  for (const i of items) {
-    if (delayMs > 0) await sleep(delayMs);
-    yield i;
-  }
-}
-
-async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const i of items) out.push(i);
-  return out;
-}
-
-async function rejectsWith(p: Promise<unknown>, code: Code, message?: RegExp): Promise<RpcError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(e instanceof RpcError, `expected RpcError, got ${String(e)}`);
-    assert.equal(e.code, code, `expected code ${code}, got ${e.code}: ${e.message}`);
-    if (message) assert.match(e.rawMessage, message);
-    return e;
-  }
-  assert.fail("expected the call to fail");
-}
 
 const greeter: GreeterHandlers = {
   sayHello(req) {

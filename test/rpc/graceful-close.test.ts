@@ -3,23 +3,19 @@
  * h2), a call in flight finishes, a new call gets UNAVAILABLE; a call longer
  * than the grace period is cut off; stats end at zero.
  */
+
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
 import { connect } from "../../src/client/index.ts";
 import { TestService } from "../../src/gen/grpc/testing/test_pb.ts";
 import type { TrustStore } from "../../src/pki/trust-store.ts";
+import { collect } from "../../src/rpc/call-test-helpers.ts";
 import { createClient } from "../../src/rpc/client.ts";
 import { Code } from "../../src/rpc/code.ts";
 import { eventually, failureCode, SERVER_NAME, startTestServer, testPki } from "./helpers.ts";
 
 /** How long the in-flight call takes, µs (one response after this delay). */
 const IN_FLIGHT_US = 300_000;
-
-async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const i of items) out.push(i);
-  return out;
-}
 
 describe("graceful close", () => {
   let trust: TrustStore;

@@ -4,11 +4,13 @@
  * status with details, deadlines, cancellation both ways, shutdown and loss
  * (UNAVAILABLE), and clean-up.
  */
+
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Greeter, HelloReplySchema } from "../../gen/helloworld/greeter_pb.ts";
 import { createGreeterClient, type GreeterHandlers } from "../../gen/helloworld/greeter_pqrpc.ts";
+import { collect, from, rejectsWith } from "../../rpc/call-test-helpers.ts";
 import { Code } from "../../rpc/code.ts";
 import type { Metadata } from "../../rpc/metadata.ts";
 import { createRouter } from "../../rpc/router.ts";
@@ -18,27 +20,6 @@ import { createFramesClientTransport } from "./rpc-client-transport.ts";
 import { serveFrames } from "./rpc-server-transport.ts";
 import { FrameSession } from "./session.ts";
 import { isClean } from "./session-test-helpers.ts";
-
-async function* from<T>(items: T[]): AsyncGenerator<T> {
-  for (const i of items) yield i;
-}
-
-async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const i of items) out.push(i);
-  return out;
-}
-
-async function rejectsWith(p: Promise<unknown>, code: Code): Promise<RpcError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(e instanceof RpcError, `expected RpcError, got ${String(e)}`);
-    assert.equal(e.code, code, `expected code ${code}, got ${e.code}: ${e.message}`);
-    return e;
-  }
-  assert.fail("expected the call to fail");
-}
 
 const greeter: GreeterHandlers = {
   sayHello(req, ctx) {

@@ -3,12 +3,14 @@
  * carrier): our client transport against our server handler and the Greeter
  * router, plus hand-made peers for what a conforming peer would never send.
  */
+
 import assert from "node:assert/strict";
 import http2 from "node:http2";
 import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Greeter, HelloReplySchema } from "../../gen/helloworld/greeter_pb.ts";
 import { createGreeterClient, type GreeterHandlers } from "../../gen/helloworld/greeter_pqrpc.ts";
+import { collect, from, rejectsWith } from "../../rpc/call-test-helpers.ts";
 import { Code } from "../../rpc/code.ts";
 import { gzipCompression } from "../../rpc/compression.ts";
 import type { HandlerContext } from "../../rpc/context.ts";
@@ -17,31 +19,6 @@ import { createRouter } from "../../rpc/router.ts";
 import { RpcError } from "../../rpc/rpc-error.ts";
 import { encodeEnvelope } from "./envelope.ts";
 import { grpcFixture, rawClientSession, rawRequest, rawServerFixture } from "./test-helpers.ts";
-
-async function* from<T>(items: T[], delayMs = 0): AsyncGenerator<T> {
-  for (const i of items) {
-    if (delayMs > 0) await sleep(delayMs);
-    yield i;
-  }
-}
-
-async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const i of items) out.push(i);
-  return out;
-}
-
-async function rejectsWith(p: Promise<unknown>, code: Code, message?: RegExp): Promise<RpcError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(e instanceof RpcError, `expected RpcError, got ${String(e)}`);
-    assert.equal(e.code, code, `expected code ${code}, got ${e.code}: ${e.message}`);
-    if (message) assert.match(e.rawMessage, message);
-    return e;
-  }
-  assert.fail("expected the call to fail");
-}
 
 /** Waits until `condition` holds (the other side of a connection reacts asynchronously). */
 async function eventually(condition: () => boolean, what: string, timeoutMs = 2000): Promise<void> {
