@@ -1,7 +1,5 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly through tsx, so `npx pqrpc` needs no build step.
-import { register } from "tsx/esm/api";
+// The `pqrpc` command: runs the compiled CLI in dist/ (built by `npm run build`).
+import { main } from "../dist/cli/main.js";
 
-register();
-const { main } = await import("../src/cli/main.ts");
 process.exitCode = await main(process.argv.slice(2));

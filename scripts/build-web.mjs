@@ -86,7 +86,9 @@ const browserPlugin = {
   },
 };
 
-rmSync(outdir, { recursive: true, force: true });
+// dist/web also holds tsc's output (index.js and .d.ts for Node and for types): remove only the bundle's files.
+rmSync(join(outdir, "pqrpc-web.js"), { force: true });
+rmSync(join(outdir, "chunks"), { recursive: true, force: true });
 const result = await esbuild.build({
   absWorkingDir: root,
   entryPoints: { "pqrpc-web": join(web, "index.ts") },

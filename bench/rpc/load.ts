@@ -28,6 +28,15 @@ export interface LoadTarget {
 
 /** A run stops early after this many failed calls (a broken system, not a slow one). */
 const MAX_ERRORS = 100;
+/**
+ * A window that ends with fewer samples than this is extended (a short window
+ * on a loaded machine may otherwise see no call complete at all), by at most
+ * MAX_WINDOW_EXTENSION_MS; the rates are computed over the window's real length.
+ */
+const MIN_SAMPLES = 8;
+export const MAX_WINDOW_EXTENSION_MS = 30_000;
+/** How often a streaming run checks whether its window has closed. */
+const STREAM_WINDOW_CHECK_MS = 5;
 const MS_PER_SECOND = 1000;
 const BYTES_PER_MB = 1_000_000;
 const P50 = 0.5;
@@ -39,31 +48,40 @@ export function cpuNowUs(): number {
   return u.user + u.system;
 }
 
-/** Samples this process's CPU time at the window's start and end (timers: precise to a few ms). */
-class CpuWindow {
-  #start = Number.NaN;
-  #end = Number.NaN;
-  readonly #timers: NodeJS.Timeout[];
+/**
+ * The measured window: it opens after the warm-up (a timer samples CPU time
+ * then) and closes when the run says so, at the nominal end or later.
+ */
+class Window {
+  readonly start: number;
+  readonly nominalEnd: number;
+  readonly hardEnd: number;
+  #cpuStart = Number.NaN;
+  readonly #timer: NodeJS.Timeout;
 
-  constructor(startInMs: number, endInMs: number) {
-    this.#timers = [
-      setTimeout(() => (this.#start = cpuNowUs()), startInMs),
-      setTimeout(() => (this.#end = cpuNowUs()), endInMs),
-    ];
+  constructor(warmupMs: number, durationMs: number) {
+    this.start = performance.now() + warmupMs;
+    this.nominalEnd = this.start + durationMs;
+    this.hardEnd = this.nominalEnd + MAX_WINDOW_EXTENSION_MS;
+    this.#timer = setTimeout(() => (this.#cpuStart = cpuNowUs()), warmupMs);
   }
 
-  /** CPU time used inside the window (up to now if the end timer has not fired). */
-  finish(): number {
-    for (const t of this.#timers) clearTimeout(t);
-    if (Number.isNaN(this.#end)) this.#end = cpuNowUs();
-    return this.#end - this.#start;
+  /** Whether a loop may start another call at `now`, given the samples so far. */
+  open(now: number, samples: number): boolean {
+    return now < this.nominalEnd || (samples < MIN_SAMPLES && now < this.hardEnd);
+  }
+
+  /** Closes the window: its real length in seconds and the CPU time used inside it. */
+  close(): { seconds: number; cpuUs: number } {
+    clearTimeout(this.#timer);
+    const end = performance.now();
+    const cpuUs = Number.isNaN(this.#cpuStart) ? 0 : cpuNowUs() - this.#cpuStart;
+    return { seconds: Math.max(0, end - this.start) / MS_PER_SECOND, cpuUs };
   }
 }
 
 export async function runUnary(target: LoadTarget, cmd: UnaryCommand): Promise<UnaryResult> {
-  const windowStart = performance.now() + cmd.warmupMs;
-  const windowEnd = windowStart + cmd.durationMs;
-  const cpu = new CpuWindow(cmd.warmupMs, cmd.warmupMs + cmd.durationMs);
+  const window = new Window(cmd.warmupMs, cmd.durationMs);
   const latencies: number[] = [];
   let calls = 0;
   const errors = new ErrorCount();
@@ -71,14 +89,14 @@ export async function runUnary(target: LoadTarget, cmd: UnaryCommand): Promise<U
   const loop = async () => {
     while (!stop) {
       const t0 = performance.now();
-      if (t0 >= windowEnd) break;
+      if (!window.open(t0, latencies.length)) break;
       try {
         const size = await target.unary();
         if (size !== UNARY_PAYLOAD_BYTES) throw new Error(`response payload of ${size} bytes`);
         const t1 = performance.now();
-        if (t1 >= windowStart && t1 <= windowEnd) {
+        if (t1 >= window.start) {
           calls++;
-          if (t0 >= windowStart) latencies.push(t1 - t0);
+          if (t0 >= window.start) latencies.push(t1 - t0);
         }
       } catch (e) {
         if (errors.add(e)) stop = true;
@@ -86,37 +104,35 @@ export async function runUnary(target: LoadTarget, cmd: UnaryCommand): Promise<U
     }
   };
   await Promise.all(Array.from({ length: cmd.concurrency }, loop));
-  const clientCpuUs = cpu.finish();
+  const { seconds, cpuUs } = window.close();
   const sorted = Float64Array.from(latencies).sort();
-  const seconds = cmd.durationMs / MS_PER_SECOND;
   return {
     calls,
     seconds,
-    callsPerSec: calls / seconds,
+    callsPerSec: seconds > 0 ? calls / seconds : Number.NaN,
     p50Ms: percentile(sorted, P50),
     p99Ms: percentile(sorted, P99),
-    clientCpuUs,
+    clientCpuUs: cpuUs,
     ...errors.result(),
   };
 }
 
 export async function runStream(target: LoadTarget, cmd: StreamCommand): Promise<StreamResult> {
-  const windowStart = performance.now() + cmd.warmupMs;
-  const windowEnd = windowStart + cmd.durationMs;
-  const cpu = new CpuWindow(cmd.warmupMs, cmd.warmupMs + cmd.durationMs);
+  const window = new Window(cmd.warmupMs, cmd.durationMs);
   let bytes = 0;
   let messages = 0;
   const errors = new ErrorCount();
   let stop = false;
   let current: AbortController | undefined;
-  const timer = setTimeout(() => {
+  // Checks the window every few ms rather than once: it may be extended while too few messages came.
+  const timer = setInterval(() => {
+    if (window.open(performance.now(), messages)) return;
     stop = true;
     current?.abort();
-  }, windowEnd - performance.now());
+  }, STREAM_WINDOW_CHECK_MS);
   const onMessage = (bodyBytes: number) => {
     if (bodyBytes !== STREAM_MESSAGE_BYTES) throw new Error(`stream message of ${bodyBytes} bytes`);
-    const t = performance.now();
-    if (t >= windowStart && t <= windowEnd) {
+    if (performance.now() >= window.start && !stop) {
       bytes += bodyBytes;
       messages++;
     }
@@ -132,16 +148,15 @@ export async function runStream(target: LoadTarget, cmd: StreamCommand): Promise
       }
     }
   } finally {
-    clearTimeout(timer);
+    clearInterval(timer);
   }
-  const clientCpuUs = cpu.finish();
-  const seconds = cmd.durationMs / MS_PER_SECOND;
+  const { seconds, cpuUs } = window.close();
   return {
     bytes,
     messages,
     seconds,
-    mbPerSec: bytes / BYTES_PER_MB / seconds,
-    clientCpuUs,
+    mbPerSec: seconds > 0 ? bytes / BYTES_PER_MB / seconds : Number.NaN,
+    clientCpuUs: cpuUs,
     ...errors.result(),
   };
 }

@@ -52,16 +52,23 @@ const US_PER_SECOND = 1_000_000;
 const MB_PER_GB = 1000;
 const BYTES_PER_MB = 1_000_000;
 
-export function median(values: readonly number[]): number {
-  if (values.length === 0) return Number.NaN;
-  const s = [...values].sort((a, b) => a - b);
+/**
+ * Median of the finite values (a round that produced no figure, NaN here or
+ * null after JSON, does not count); NaN when there are none.
+ */
+export function median(values: readonly (number | null)[]): number {
+  const s = values
+    .filter((v): v is number => typeof v === "number" && Number.isFinite(v))
+    .sort((a, b) => a - b);
+  if (s.length === 0) return Number.NaN;
   const mid = s.length >> 1;
   return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
-function spread(values: readonly number[]): number {
+function spread(values: readonly (number | null)[]): number {
   const m = median(values);
-  return m > 0 ? (Math.max(...values) - Math.min(...values)) / m : Number.NaN;
+  const finite = values.filter((v): v is number => typeof v === "number" && Number.isFinite(v));
+  return m > 0 ? (Math.max(...finite) - Math.min(...finite)) / m : Number.NaN;
 }
 
 export function summarize(r: SystemResult): SystemSummary {
@@ -95,8 +102,9 @@ export function summarize(r: SystemResult): SystemSummary {
   };
 }
 
-const fmt = (n: number, digits = 0) =>
-  Number.isFinite(n)
+/** A figure for the table; "-" for a figure the run did not produce (NaN, or null after JSON). */
+export const fmt = (n: number | null, digits = 0): string =>
+  typeof n === "number" && Number.isFinite(n)
     ? n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits })
     : "-";
 const ratio = (a: number, b: number | undefined) => (b !== undefined && b > 0 ? `${fmt(a / b, 2)}x` : "-");

@@ -29,6 +29,7 @@ import { messageFromJson } from "./request-messages.ts";
 import { openRpcConnection, parseProtocol, type RpcConnection } from "./rpc-connection.ts";
 import { findMethod } from "./schema.ts";
 import { resolveTlsTarget } from "./tls-dial.ts";
+import { commandUsage } from "./usage.ts";
 
 export const DEFAULT_CONCURRENCY = 10;
 export const DEFAULT_TOTAL_CALLS = 200;
@@ -39,8 +40,7 @@ export const MAX_TOTAL_CALLS = 10_000_000;
 export const MAX_DURATION_SECONDS = 3_600;
 export const MAX_PAYLOAD_BYTES = 64 * 1024 * 1024;
 
-const BENCH_USAGE =
-  "usage: pqrpc bench ADDR SERVICE/METHOD [-d JSON] [--concurrency N] [--connections N] [--total N | --duration S] [--size BYTES] [--ca FILE|--insecure] [--json]";
+const BENCH_USAGE = commandUsage("bench");
 
 export interface BenchReport {
   readonly address: string;

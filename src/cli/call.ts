@@ -28,9 +28,9 @@ import { openRpcConnection, parseProtocol, type RpcConnection } from "./rpc-conn
 import { builtinSchema, compileSchema, findMethod, type Schema } from "./schema.ts";
 import { resolveTlsTarget, TLS_CLI_OPTIONS } from "./tls-dial.ts";
 import { securityLines } from "./tls-summary.ts";
+import { commandUsage } from "./usage.ts";
 
-const CALL_USAGE =
-  "usage: pqrpc call ADDR SERVICE/METHOD [-d JSON|@] [--proto FILE] [-H k:v] [--ca FILE|--insecure] [--protocol pqrpc/1|h2] [--timeout MS] [-v]";
+const CALL_USAGE = commandUsage("call");
 
 /** Where "@" reads from; tests replace it. */
 export interface CallInput {

@@ -18,6 +18,7 @@ import { decodePemBlocks, encodePem } from "../pki/pem.ts";
 import { decodePrivateKey } from "../pki/private-key.ts";
 import { CliError, type CliIo } from "./cli-error.ts";
 import { formatIpAddress } from "./format.ts";
+import { commandUsage } from "./usage.ts";
 
 const SIGNATURE_NAMES: readonly string[] = SIGNATURE_SCHEMES.map((s) => s.name);
 const DEFAULT_ALGORITHM: SignatureName = "ml-dsa-65";
@@ -26,9 +27,7 @@ const DEFAULT_DAYS = 365;
 const KEY_FILE_MODE = 0o600;
 const CERT_FILE_MODE = 0o644;
 
-const CERTS_USAGE =
-  "usage: pqrpc certs init --dir DIR [--alg NAME] [--san a,b] [--days N] [--force]\n" +
-  "       pqrpc certs show FILE";
+const CERTS_USAGE = commandUsage("certs");
 
 export async function runCerts(args: string[], io: CliIo): Promise<void> {
   const [sub, ...rest] = args;

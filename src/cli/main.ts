@@ -1,66 +1,78 @@
 /**
  * `pqrpc` command dispatcher: the first argument names the command, the rest
  * goes to it. Each command's module is imported only when it runs, so
- * `pqrpc certs` does not pay for loading the RPC stack (and the reverse).
+ * `pqrpc --help` and `pqrpc certs` do not pay for loading the RPC stack.
  */
+import { readFileSync } from "node:fs";
 import { CliError, type CliIo, EXIT_FAILURE, EXIT_USAGE, processIo } from "./cli-error.ts";
+import { type CommandName, commandHelp, isCommandName, mainHelp } from "./usage.ts";
 
 export type Command = (args: string[], io: CliIo) => Promise<void>;
 
-interface CommandEntry {
-  readonly load: () => Promise<Command>;
-  readonly summary: string;
-}
-
-const COMMANDS: Record<string, CommandEntry> = {
-  certs: {
-    load: async () => (await import("./certs.ts")).runCerts,
-    summary: "create and inspect certificates (certs init, certs show)",
-  },
-  generate: {
-    load: async () => (await import("./generate.ts")).runGenerate,
-    summary: "compile .proto files to TypeScript (messages, clients, handlers)",
-  },
-  call: {
-    load: async () => (await import("./call.ts")).runCall,
-    summary: "call a method and print the responses as JSON (like grpcurl)",
-  },
-  probe: {
-    load: async () => (await import("./probe.ts")).runProbe,
-    summary: "show what a TLS 1.3 server negotiates: group, suite, chain, resumption",
-  },
-  serve: {
-    load: async () => (await import("./serve.ts")).runServe,
-    summary: "serve a .proto with your handlers, the demo Greeter or the interop TestService",
-  },
-  bench: {
-    load: async () => (await import("./bench.ts")).runBench,
-    summary: "load-test a method: concurrency, latency histogram, percentiles",
-  },
+const COMMANDS: Record<CommandName, () => Promise<Command>> = {
+  certs: async () => (await import("./certs.ts")).runCerts,
+  generate: async () => (await import("./generate.ts")).runGenerate,
+  call: async () => (await import("./call.ts")).runCall,
+  probe: async () => (await import("./probe.ts")).runProbe,
+  serve: async () => (await import("./serve.ts")).runServe,
+  bench: async () => (await import("./bench.ts")).runBench,
 };
 
-export function usage(): string {
-  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(8)} ${c.summary}`);
-  return `usage: pqrpc <command> [options]\n\ncommands:\n${lines.join("\n")}\n`;
+/** The version in pqrpc's package.json (two levels up from src/cli and from dist/cli). */
+export function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+    version?: unknown;
+  };
+  return typeof pkg.version === "string" ? pkg.version : "unknown";
 }
+
+const HELP_FLAGS = new Set(["--help", "-h"]);
 
 /** Runs one command line; returns the process exit code. Errors become one line on stderr. */
 export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === undefined || name === "help" || name === "--help" || name === "-h") {
-    io.stdout(usage());
-    return name === undefined ? EXIT_USAGE : 0;
+  if (name === undefined) {
+    io.stderr(mainHelp());
+    return EXIT_USAGE;
   }
-  const command = COMMANDS[name];
+  if (HELP_FLAGS.has(name)) {
+    io.stdout(mainHelp());
+    return 0;
+  }
+  if (name === "--version" || name === "-V" || name === "version") {
+    io.stdout(`pqrpc ${packageVersion()}\n`);
+    return 0;
+  }
+  if (name === "help") {
+    const topic = rest[0];
+    if (topic === undefined) io.stdout(mainHelp());
+    else if (isCommandName(topic)) io.stdout(commandHelp(topic));
+    else
+      return fail(io, new CliError(`unknown command "${topic}" (try: ${Object.keys(COMMANDS).join(", ")})`));
+    return 0;
+  }
+  if (!isCommandName(name)) {
+    return fail(io, new CliError(`unknown command "${name}" (try: ${Object.keys(COMMANDS).join(", ")})`));
+  }
+  // `--help` anywhere before a `--` (after which everything is an operand) asks for the command's help.
+  const operandsAt = rest.indexOf("--");
+  const options = operandsAt === -1 ? rest : rest.slice(0, operandsAt);
+  if (options.some((a) => HELP_FLAGS.has(a))) {
+    io.stdout(commandHelp(name));
+    return 0;
+  }
   try {
-    if (!command) throw new CliError(`unknown command "${name}" (try: ${Object.keys(COMMANDS).join(", ")})`);
-    await (await command.load())(rest, io);
+    await (await COMMANDS[name]())(rest, io);
     return 0;
   } catch (e) {
-    const message = e instanceof Error ? e.message : String(e);
-    io.stderr(`pqrpc: ${message.split("\n")[0]}\n`);
-    return e instanceof CliError || (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")
-      ? EXIT_USAGE
-      : EXIT_FAILURE;
+    return fail(io, e);
   }
+}
+
+function fail(io: CliIo, e: unknown): number {
+  const message = e instanceof Error ? e.message : String(e);
+  io.stderr(`pqrpc: ${message.split("\n")[0]}\n`);
+  return e instanceof CliError || (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")
+    ? EXIT_USAGE
+    : EXIT_FAILURE;
 }

@@ -23,6 +23,7 @@ import { CliError, type CliIo } from "./cli-error.ts";
 import { CommandFailure, describeFailure } from "./describe-error.ts";
 import { parseTimeout } from "./options.ts";
 import { dial, resolveTlsTarget, type TlsTarget } from "./tls-dial.ts";
+import { commandUsage } from "./usage.ts";
 
 /** ALPN offered unless --alpn says otherwise: pqrpc's own framing first, then gRPC's HTTP/2. */
 export const DEFAULT_PROBE_ALPN = ["pqrpc/1", "h2"];
@@ -33,8 +34,7 @@ export const DEFAULT_PROBE_ALPN = ["pqrpc/1", "h2"];
  */
 export const TICKET_WAIT_MS = 1_000;
 
-const PROBE_USAGE =
-  "usage: pqrpc probe ADDR [--ca FILE] [--servername NAME] [--policy NAME] [--alpn LIST|none] [--timeout MS] [--json]";
+const PROBE_USAGE = commandUsage("probe");
 
 export interface ProbeReport {
   readonly address: string;

@@ -1,12 +1,8 @@
 /**
  * Where `pqrpc call` and `bench` get message and service descriptors: .proto
- * files compiled at run time by buf (`buf build` writes a binary
- * google.protobuf.FileDescriptorSet), or the built-in demo (helloworld.Greeter)
- * and interop (grpc.testing.TestService) schemas.
+ * files compiled at run time by buf (through @pqrpc/codegen), or the built-in
+ * demo (helloworld.Greeter) and interop (grpc.testing.TestService) schemas.
  */
-import { execFile } from "node:child_process";
-import { stat } from "node:fs/promises";
-import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
 import {
   createFileRegistry,
   createRegistry,
@@ -15,15 +11,10 @@ import {
   type Registry,
 } from "@bufbuild/protobuf";
 import { FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
-import { toolPaths } from "../codegen/generate.ts";
 import { file_grpc_testing_test } from "../gen/grpc/testing/test_pb.ts";
 import { file_helloworld_greeter } from "../gen/helloworld/greeter_pb.ts";
 import { CliError } from "./cli-error.ts";
-
-/** buf compiles our fixtures in well under a second; a hung child must not hang the CLI. */
-export const BUILD_TIMEOUT_MS = 60_000;
-/** Largest FileDescriptorSet (and diagnostics) accepted from buf. */
-const MAX_BUILD_OUTPUT_BYTES = 64 * 1024 * 1024;
+import { loadCodegen } from "./load-codegen.ts";
 
 export interface Schema {
   readonly registry: Registry;
@@ -45,38 +36,19 @@ export function builtinSchema(): Schema {
 }
 
 /**
- * Compiles `protoFiles` with buf. `importPath` is the root their imports
- * resolve from (default: the directory of the first file).
+ * Compiles `protoFiles` with buf (from @pqrpc/codegen). `importPath` is the
+ * root their imports resolve from (default: the directory of the first file).
  */
 export async function compileSchema(protoFiles: readonly string[], importPath?: string): Promise<Schema> {
-  const files = protoFiles.map((f) => resolve(f));
-  for (const f of files) {
-    const s = await stat(f).catch(() => undefined);
-    if (!s?.isFile()) throw new CliError(`--proto ${f}: no such file`);
+  const codegen = await loadCodegen("--proto");
+  let bytes: Uint8Array;
+  try {
+    bytes = await codegen.compileDescriptorSet(protoFiles, importPath);
+  } catch (e) {
+    if (e instanceof codegen.GenerateError) throw new CliError(`--proto: ${e.message.split("\n")[0]}`);
+    throw e;
   }
-  const root = resolve(importPath ?? dirname(files[0]!));
-  const args = [toolPaths().buf, "build", root, "--as-file-descriptor-set", "-o", "-#format=binpb"];
-  for (const f of files) {
-    const rel = relative(root, f);
-    if (rel.startsWith("..") || isAbsolute(rel))
-      throw new CliError(`--proto ${f} is outside --import-path ${root}`);
-    args.push("--path", rel.split(sep).join("/"));
-  }
-  const bytes = await new Promise<Buffer>((resolveBuild, reject) => {
-    execFile(
-      process.execPath,
-      args,
-      { cwd: root, timeout: BUILD_TIMEOUT_MS, maxBuffer: MAX_BUILD_OUTPUT_BYTES, encoding: "buffer" },
-      (error, stdout, stderr) => {
-        if (error) {
-          const why = (stderr.toString("utf8") || error.message).trim().split("\n")[0];
-          reject(new CliError(`cannot compile ${protoFiles.join(", ")}: ${why}`));
-        } else resolveBuild(stdout);
-      },
-    );
-  });
-  const set = fromBinary(FileDescriptorSetSchema, bytes);
-  return schemaOf(createFileRegistry(set));
+  return schemaOf(createFileRegistry(fromBinary(FileDescriptorSetSchema, bytes)));
 }
 
 /**

@@ -31,6 +31,7 @@ import { runCerts } from "./certs.ts";
 import { CliError, type CliIo } from "./cli-error.ts";
 import { compileSchema } from "./schema.ts";
 import { loadImplementations } from "./serve-impl.ts";
+import { commandUsage } from "./usage.ts";
 
 const PROTOCOLS: readonly ServerProtocol[] = ["h2", "pqrpc/1"];
 const MAX_PORT = 65_535;
@@ -41,9 +42,7 @@ const MAX_GRACE_MS = 600_000;
 /** Where the development certificates live when --cert/--key are not given (shared with `npm start`). */
 export const DEV_CERTS_DIR = ".pqrpc/dev-certs";
 
-const SERVE_USAGE =
-  "usage: pqrpc serve (--demo | --interop | --proto FILE --impl MODULE) [--port N] [--host H] " +
-  "[--cert FILE --key FILE] [--ca FILE] [--policy pq-strict|hybrid|compat] [--alpn h2,pqrpc/1] [--grace-ms N] [--ws-path P]";
+const SERVE_USAGE = commandUsage("serve");
 
 /** Resolves with the first of SIGINT/SIGTERM, removing both listeners. */
 export function nextTerminationSignal(): Promise<NodeJS.Signals> {

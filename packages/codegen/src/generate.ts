@@ -1,24 +1,31 @@
 /**
  * Runs buf with protoc-gen-es (messages) and protoc-gen-pqrpc (service
- * client and handler types), all from this package's node_modules, so users
+ * client and handler types), all from this package's dependencies, so users
  * need no other tool: `pqrpc generate` is a thin CLI over `generateCode`.
  *
  * buf is given a generated template (buf.gen.yaml v2 as JSON) and the proto
  * root directory as its input; single files become `--path` filters.
  */
-import { execFile } from "node:child_process";
 import { stat } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
-import { DEFAULT_RUNTIME_MODULE } from "./protoc-gen-pqrpc.ts";
+import { GenerateError } from "./generate-error.ts";
+import { DEFAULT_RUNTIME_MODULE } from "./plugin-options.ts";
+import { runTool } from "./run-tool.ts";
 
 const require = createRequire(import.meta.url);
 
 /** buf compiles and generates well within this on our fixtures; a hung child must not hang the CLI. */
 export const GENERATE_TIMEOUT_MS = 120_000;
-/** Largest buf output (its diagnostics) we keep. */
-const MAX_TOOL_OUTPUT_BYTES = 4 * 1024 * 1024;
+
+/**
+ * What to emit, in protobuf-es's own target names: TypeScript, or JavaScript
+ * (ESM) with or without declaration files.
+ */
+export const TARGETS = ["ts", "js", "dts", "js+dts"] as const;
+export type Target = (typeof TARGETS)[number];
+export const DEFAULT_TARGET: Target = "ts";
 
 export interface GenerateOptions {
   /** .proto files or directories holding them. */
@@ -30,20 +37,17 @@ export interface GenerateOptions {
    * Default: the one directory given, or the current directory for files.
    */
   readonly root?: string;
-  /** Module specifier the generated code imports the pqrpc rpc API from. */
+  /** Module specifier the generated code imports the pqrpc rpc API from (default "pqrpc"). */
   readonly runtime?: string;
-  /** Import extension of generated relative imports: "ts" (default; NodeNext with allowImportingTsExtensions) or "js". */
+  /** What to emit (default "ts"). */
+  readonly target?: Target;
+  /**
+   * Extension of generated relative imports. Default: "js" for the JavaScript
+   * targets (what Node's ESM loader needs), "ts" for TypeScript (NodeNext with
+   * allowImportingTsExtensions, or a bundler); "js" for TypeScript compiled by tsc.
+   */
   readonly importExtension?: "ts" | "js";
   readonly cwd?: string;
-}
-
-/** A failure of the code generator (bad input, buf error), with buf's diagnostics. */
-export class GenerateError extends Error {
-  readonly code = "ERR_GENERATE";
-  constructor(message: string) {
-    super(message);
-    this.name = "GenerateError";
-  }
 }
 
 function packageFile(pkg: string, path: string): string {
@@ -54,14 +58,19 @@ export function toolPaths(): { buf: string; protocGenEs: string; protocGenPqrpc:
   return {
     buf: packageFile("@bufbuild/buf", "bin/buf"),
     protocGenEs: packageFile("@bufbuild/protoc-gen-es", "bin/protoc-gen-es"),
-    protocGenPqrpc: join(dirname(fileURLToPath(import.meta.url)), "protoc-gen-pqrpc.mjs"),
+    protocGenPqrpc: join(dirname(fileURLToPath(import.meta.url)), "..", "bin", "protoc-gen-pqrpc.mjs"),
   };
 }
 
 /** Builds the buf.gen.yaml (v2) template. Plugins run under this Node, so no PATH lookup is involved. */
-export function bufTemplate(out: string, runtime: string, importExtension: "ts" | "js"): object {
+export function bufTemplate(
+  out: string,
+  runtime: string,
+  target: Target,
+  importExtension: "ts" | "js",
+): object {
   const tools = toolPaths();
-  const opt = ["target=ts", `import_extension=${importExtension}`];
+  const opt = [`target=${target}`, `import_extension=${importExtension}`];
   return {
     version: "v2",
     plugins: [
@@ -99,26 +108,18 @@ async function resolveInputs(options: GenerateOptions): Promise<{ root: string; 
   return { root, paths };
 }
 
-/** Generates TypeScript for the inputs; resolves with buf's stderr (warnings). */
+/** Generates code for the inputs; resolves with buf's stderr (warnings). */
 export async function generateCode(options: GenerateOptions): Promise<string> {
+  const target = options.target ?? DEFAULT_TARGET;
+  if (!TARGETS.includes(target)) {
+    throw new GenerateError(`unknown target "${target}" (one of: ${TARGETS.join(", ")})`);
+  }
   const { root, paths } = await resolveInputs(options);
   const out = resolve(options.cwd ?? process.cwd(), options.out);
-  const template = bufTemplate(
-    out,
-    options.runtime ?? DEFAULT_RUNTIME_MODULE,
-    options.importExtension ?? "ts",
-  );
+  const importExtension = options.importExtension ?? (target === "ts" ? "ts" : "js");
+  const template = bufTemplate(out, options.runtime ?? DEFAULT_RUNTIME_MODULE, target, importExtension);
   const args = [toolPaths().buf, "generate", root, "--template", JSON.stringify(template)];
   for (const p of paths) args.push("--path", p);
-  return new Promise((resolvePromise, reject) => {
-    execFile(
-      process.execPath,
-      args,
-      { cwd: root, timeout: GENERATE_TIMEOUT_MS, maxBuffer: MAX_TOOL_OUTPUT_BYTES },
-      (error, _stdout, stderr) => {
-        if (error) reject(new GenerateError(`buf generate failed: ${(stderr || error.message).trim()}`));
-        else resolvePromise(stderr);
-      },
-    );
-  });
+  const { stderr } = await runTool(args, { cwd: root, timeoutMs: GENERATE_TIMEOUT_MS, what: "buf generate" });
+  return stderr.toString("utf8");
 }

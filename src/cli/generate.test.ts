@@ -5,16 +5,17 @@
  * binary and JSON, and the CLI reports bad input precisely.
  */
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { create, fromBinary, fromJson, toBinary, toJson } from "@bufbuild/protobuf";
+import { GenerateError, generateCode } from "@pqrpc/codegen";
 import { main } from "../cli/main.ts";
 import { SimpleRequestSchema, StreamingOutputCallRequestSchema } from "../gen/grpc/testing/messages_pb.ts";
 import { TestService, UnimplementedService } from "../gen/grpc/testing/test_pb.ts";
 import { Greeter, HelloRequestSchema, Mood } from "../gen/helloworld/greeter_pb.ts";
-import { GenerateError, generateCode } from "./generate.ts";
 
 const repoRoot = join(import.meta.dirname, "..", "..");
 const committed = join(repoRoot, "src", "gen");
@@ -66,6 +67,44 @@ describe("pqrpc generate", () => {
     assert.match(stub, /export interface GreeterClient \{/);
     assert.match(stub, /export interface GreeterHandlers \{/);
     assert.match(stub, /from "\.\.\/\.\.\/rpc\/index\.ts"/);
+  });
+
+  it("--target js+dts writes plain ESM JavaScript with declaration files beside it", async () => {
+    const out = join(tmp, "js");
+    const { out: captured, io } = captureIo();
+    const code = await main(["generate", "--target", "js+dts", "--out", out, join(repoRoot, "proto")], io);
+    assert.equal(code, 0, captured.stderr);
+    assert.match(captured.stdout, /generated JavaScript \(js\+dts\)/);
+    const files = await listFiles(out);
+    assert.deepEqual(
+      files.filter((f) => f.startsWith("helloworld/")),
+      [
+        "helloworld/greeter_pb.d.ts",
+        "helloworld/greeter_pb.js",
+        "helloworld/greeter_pqrpc.d.ts",
+        "helloworld/greeter_pqrpc.js",
+      ],
+    );
+    const js = await readFile(join(out, "helloworld/greeter_pqrpc.js"), "utf8");
+    assert.match(js, /import \{ createClient \} from "pqrpc";/);
+    assert.match(js, /from "\.\/greeter_pb\.js";/);
+    assert.match(js, /export function createGreeterClient\(transport, options\) \{/);
+    assert.doesNotMatch(js, /interface|: ClientTransport/);
+    const dts = await readFile(join(out, "helloworld/greeter_pqrpc.d.ts"), "utf8");
+    assert.match(dts, /export interface GreeterHandlers \{/);
+    assert.match(dts, /export declare function createGreeterClient\(/);
+    assert.match(dts, /import type \{[^}]*ClientTransport[^}]*\} from "pqrpc";/);
+    // Every emitted .js parses as JavaScript (no TypeScript left in it).
+    for (const f of files.filter((name) => name.endsWith(".js"))) {
+      const check = spawnSync(process.execPath, ["--check", join(out, f)], { encoding: "utf8" });
+      assert.equal(check.status, 0, `${f}: ${check.stderr}`);
+    }
+  });
+
+  it("refuses an unknown --target", async () => {
+    const bad = captureIo();
+    assert.equal(await main(["generate", "--target", "python", "proto"], bad.io), 2);
+    assert.match(bad.out.stderr, /--target must be one of ts, js, dts, js\+dts/);
   });
 
   it("a proto with an error fails with buf's diagnostic", async () => {

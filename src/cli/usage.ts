@@ -1,0 +1,144 @@
+/**
+ * The help text of every command, in one light module: `pqrpc --help` and
+ * `pqrpc CMD --help` print from here without loading the command (and the
+ * RPC stack behind it), and each command's usage errors quote the same text.
+ */
+
+export interface CommandHelp {
+  /** One line for the command list. */
+  readonly summary: string;
+  /** The usage line(s), starting with "usage: pqrpc CMD". */
+  readonly usage: string;
+  /** Option descriptions, one per line, as printed by `pqrpc CMD --help`. */
+  readonly details: string;
+}
+
+const TLS_OPTIONS = `  --ca FILE              trust these CA certificates (PEM)
+  --insecure             do not verify the server's certificate (testing only)
+  --servername NAME      server name for SNI and the certificate check (default: the host)
+  --policy NAME          pq-strict | hybrid (default) | compat`;
+
+export const COMMAND_HELP = {
+  certs: {
+    summary: "create and inspect certificates (certs init, certs show)",
+    usage:
+      "usage: pqrpc certs init --dir DIR [--alg NAME] [--san a,b] [--days N] [--force]\n" +
+      "       pqrpc certs show FILE",
+    details: `  init                   a development CA, a server and a client certificate with their keys
+    --dir DIR            where to write ca.pem, server.pem, server.key, client.pem, client.key
+    --alg NAME           signature algorithm of all three (default ml-dsa-65), e.g. ml-dsa-44,
+                         ml-dsa-87, slh-dsa-sha2-128f, falcon-512, ecdsa-p256-sha256, ed25519
+    --san a,b            DNS names and IP addresses of the server certificate
+                         (default localhost,127.0.0.1)
+    --days N             validity (default 365)
+    --force              overwrite existing files
+  show FILE              a certificate, CSR or private key (PEM), readable`,
+  },
+  generate: {
+    summary: "compile .proto files to TypeScript or JavaScript (messages, clients, handlers)",
+    usage:
+      "usage: pqrpc generate [--out DIR] [--target ts|js|dts|js+dts] [--root DIR] [--runtime MODULE] " +
+      "[--import-extension ts|js] FILES_OR_DIRS...",
+    details: `  --out DIR              output directory (default gen)
+  --target T             ts (default), js, dts or js+dts (JavaScript with declaration files)
+  --root DIR             import root of the protos (default: the one directory given)
+  --runtime MODULE       where generated stubs import pqrpc from (default "pqrpc")
+  --import-extension E   extension of generated relative imports: ts or js
+                         (default ts for --target ts, js otherwise)
+Needs the code generator package: npm install --save-dev @pqrpc/codegen`,
+  },
+  call: {
+    summary: "call a method and print the responses as JSON (like grpcurl)",
+    usage:
+      "usage: pqrpc call ADDR SERVICE/METHOD [-d JSON|@] [--proto FILE] [-H k:v] [--ca FILE|--insecure] " +
+      "[--protocol pqrpc/1|h2] [--timeout MS] [-v]",
+    details: `  ADDR                   host:port of the server
+  SERVICE/METHOD         e.g. helloworld.Greeter/SayHello
+  -d, --data JSON|@      request message(s) as JSON; several values stream them; @ reads stdin
+  --proto FILE           the service's .proto (repeatable; needs @pqrpc/codegen); without it the
+                         built-in demo and interop schemas are used
+  --import-path DIR      import root of --proto files
+  -H, --header k:v       request metadata (repeatable; "-bin" names take base64)
+  --protocol P           pqrpc/1 (default) or h2 (gRPC over HTTP/2)
+  --timeout MS           deadline of the call
+  -v, --verbose          print the handshake, headers, trailers and status
+${TLS_OPTIONS}`,
+  },
+  probe: {
+    summary: "show what a TLS 1.3 server negotiates: group, suite, chain, resumption",
+    usage:
+      "usage: pqrpc probe ADDR [--ca FILE] [--servername NAME] [--policy NAME] [--alpn LIST|none] " +
+      "[--timeout MS] [--json]",
+    details: `  ADDR                   host:port of any TLS 1.3 server
+  --ca FILE              verify the chain against these CAs (without it the chain is shown unverified)
+  --servername NAME      SNI and certificate name (default: the host)
+  --policy NAME          pq-strict | hybrid (default) | compat
+  --alpn LIST|none       protocols to offer, comma-separated (default pqrpc/1,h2)
+  --timeout MS           give up after this long
+  --json                 one JSON object instead of text`,
+  },
+  serve: {
+    summary: "serve a .proto with your handlers, the demo Greeter or the interop TestService",
+    usage:
+      "usage: pqrpc serve (--demo | --interop | --proto FILE --impl MODULE) [--port N] [--host H] " +
+      "[--cert FILE --key FILE] [--ca FILE] [--policy pq-strict|hybrid|compat] [--alpn h2,pqrpc/1] " +
+      "[--grace-ms N] [--ws-path P]",
+    details: `  --demo                 the demo helloworld.Greeter (all four call kinds)
+  --interop              gRPC's grpc.testing.TestService (the interop cases)
+  --proto FILE           your service's .proto (repeatable; needs @pqrpc/codegen), with
+  --impl MODULE          a module whose default export maps services to handlers
+  --import-path DIR      import root of --proto files
+  --port N               TCP port (default 50051; 0 picks a free one)
+  --host H               address to bind (default: all)
+  --cert FILE --key FILE certificate chain (PEM) and private key (PKCS#8 PEM); without them a
+                         development CA and certificate are made in .pqrpc/dev-certs
+  --ca FILE              require client certificates issued by these CAs
+  --policy NAME          pq-strict | hybrid (default) | compat
+  --alpn LIST            protocols to offer (default h2,pqrpc/1)
+  --grace-ms N           on SIGINT/SIGTERM, let calls finish for this long (default 5000)
+  --ws-path P            path of the WebSocket endpoint (default /)`,
+  },
+  bench: {
+    summary: "load-test a method: concurrency, latency histogram, percentiles",
+    usage:
+      "usage: pqrpc bench ADDR SERVICE/METHOD [-d JSON] [--concurrency N] [--connections N] " +
+      "[--total N | --duration S] [--size BYTES] [--ca FILE|--insecure] [--json]",
+    details: `  -d, --data JSON        the request (default: an empty message)
+  --concurrency N        calls in flight (default 10)
+  --connections N        connections they are spread over (default 1)
+  --total N              stop after N calls (default 200), or
+  --duration S           run for S seconds
+  --size BYTES           payload size for grpc.testing messages
+  --json                 the report as JSON
+  Also -H, --proto, --import-path, --protocol, --timeout as for call.
+${TLS_OPTIONS}`,
+  },
+} satisfies Record<string, CommandHelp>;
+
+export type CommandName = keyof typeof COMMAND_HELP;
+
+export function isCommandName(name: string): name is CommandName {
+  return Object.hasOwn(COMMAND_HELP, name);
+}
+
+/** The usage line(s) of one command, for usage errors. */
+export function commandUsage(name: CommandName): string {
+  return COMMAND_HELP[name].usage;
+}
+
+/** `pqrpc CMD --help`. */
+export function commandHelp(name: CommandName): string {
+  const help = COMMAND_HELP[name];
+  return `${help.usage}\n\n${help.summary}\n\n${help.details}\n`;
+}
+
+/** `pqrpc --help`. */
+export function mainHelp(): string {
+  const lines = Object.entries(COMMAND_HELP).map(([name, c]) => `  ${name.padEnd(9)} ${c.summary}`);
+  return (
+    "usage: pqrpc <command> [options]\n\n" +
+    `commands:\n${lines.join("\n")}\n\n` +
+    "pqrpc <command> --help   options of one command\n" +
+    "pqrpc --version          the installed version\n"
+  );
+}
