@@ -45,6 +45,11 @@ const ALIASES = {
   "node:fs/promises": join(shims, "unavailable.ts"),
 };
 
+/** The Emscripten glue's Node-only import, and what the browser bundle has in its place. */
+const NODE_MODULE_IMPORT = 'await import("node:module")';
+const NODE_MODULE_REFUSED =
+  '(() => { throw new Error("liboqs: the Node.js loader is not part of the pqrpc/web browser bundle"); })()';
+
 /** @type {esbuild.Plugin} */
 const browserPlugin = {
   name: "pqrpc-browser",
@@ -69,6 +74,17 @@ const browserPlugin = {
       return alias.startsWith("/")
         ? { path: alias }
         : build.resolve(alias, { kind: args.kind, resolveDir: root });
+    });
+    // Each liboqs module's Emscripten glue loads Node's `module` behind a Node check
+    // (`if (isNode) { await import("node:module") ... }`). A browser never takes that branch,
+    // but a bundler that re-bundles pqrpc/web for the browser would still try to resolve the
+    // import and fail: the branch throws instead, and the bundle has no node: import at all.
+    build.onLoad({ filter: /[\\/]@oqs[\\/]liboqs-js[\\/]dist[\\/][\w.-]+\.min\.js$/ }, (args) => {
+      const source = readFileSync(args.path, "utf8");
+      if (!source.includes(NODE_MODULE_IMPORT)) {
+        throw new Error(`${args.path}: liboqs-js's Node loader changed; update scripts/build-web.mjs`);
+      }
+      return { contents: source.replace(NODE_MODULE_IMPORT, NODE_MODULE_REFUSED), loader: "js" };
     });
     build.onLoad({ filter: /[\\/]@oqs[\\/]liboqs-js[\\/]src[\\/]algorithms[\\/].*\.js$/ }, (args) => {
       const source = readFileSync(args.path, "utf8");
@@ -109,12 +125,14 @@ const result = await esbuild.build({
   plugins: [browserPlugin],
 });
 
-// A static import of a Node module would make the whole bundle fail to load in a browser.
+// A static import of a Node module would make the whole bundle fail to load in a browser, and
+// a dynamic one would make a bundler that re-bundles pqrpc/web for the browser fail.
 const outputs = Object.keys(result.metafile.outputs).filter((f) => f.endsWith(".js"));
 for (const file of outputs) {
   const code = readFileSync(join(root, file), "utf8");
-  const bad = /(?:^|[;}])\s*import\s*[^("'`]*["']node:[\w/]+["']/.exec(code);
-  if (bad !== null) throw new Error(`${file}: static Node import in the browser bundle: ${bad[0]}`);
+  const bad =
+    /(?:^|[;}])\s*import\s*[^("'`]*["']node:[\w/]+["']/.exec(code) ?? /\bimport\(\s*["']node:[\w/]+["']\s*\)/.exec(code);
+  if (bad !== null) throw new Error(`${file}: Node import in the browser bundle: ${bad[0]}`);
 }
 
 function sizes(file) {
