@@ -16,6 +16,7 @@
 import { parseArgs } from "node:util";
 import type { Message } from "@bufbuild/protobuf";
 import { type DescMessage, ScalarType } from "@bufbuild/protobuf";
+import { loadWasmProvider } from "../crypto/index.ts";
 import { Code, codeName } from "../rpc/code.ts";
 import { RpcError } from "../rpc/rpc-error.ts";
 import { formatAddress, parseAddress } from "./address.ts";
@@ -145,6 +146,7 @@ export async function runBench(args: string[], io: CliIo): Promise<void> {
     jsons = jsons.map((j) => withPayload(method.input, (j ?? {}) as Record<string, unknown>, size));
   const requests: Message[] = jsons.map((j) => messageFromJson(method.input, j, schema.registry));
 
+  await loadWasmProvider(); // a load generator makes many handshakes: every fast algorithm, once
   const target = await resolveTlsTarget(address, values, true);
   const conns: RpcConnection[] = [];
   try {

@@ -14,7 +14,7 @@
 import { parseArgs } from "node:util";
 import type { DescMethod, Message } from "@bufbuild/protobuf";
 import { createClient } from "../rpc/client.ts";
-import { Code } from "../rpc/code.ts";
+import { Code, codeName } from "../rpc/code.ts";
 import { Metadata } from "../rpc/metadata.ts";
 import { RpcError } from "../rpc/rpc-error.ts";
 import type { CallOptions } from "../rpc/service-types.ts";
@@ -131,7 +131,7 @@ export async function runCall(
     const ctx = { address: formatAddress(address), policy: target.policy };
     const text = describeFailure(e, ctx);
     verbose(
-      `status ${e instanceof RpcError ? e.code : Code.UNKNOWN} after ${(performance.now() - started).toFixed(1)} ms`,
+      `status ${codeName(e instanceof RpcError ? e.code : Code.UNKNOWN)} (${e instanceof RpcError ? e.code : Code.UNKNOWN}) after ${(performance.now() - started).toFixed(1)} ms`,
     );
     throw new CommandFailure(`${method.parent.typeName}/${method.name} failed: ${text}`, { cause: e });
   } finally {

@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { main } from "./main.ts";
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-/** A spawned CLI loads tsx and our sources first: seconds on a busy 2-core machine. */
+/** A spawned CLI is compiled JS and starts fast; the margin is for a busy 2-core machine. */
 export const SPAWN_TIMEOUT_MS = 45_000;
 
 export interface RunResult {
@@ -25,12 +25,12 @@ export async function runInProcess(argv: string[]): Promise<RunResult> {
 }
 
 /** `node bin/pqrpc.mjs ...argv` as a user runs it; `stdin` is written then closed. */
-export function runSpawned(argv: string[], stdin?: string): Promise<RunResult> {
+export function runSpawned(argv: string[], stdin?: string, env?: NodeJS.ProcessEnv): Promise<RunResult> {
   return new Promise((resolvePromise) => {
     const child = execFile(
       process.execPath,
       [join(REPO_ROOT, "bin/pqrpc.mjs"), ...argv],
-      { cwd: REPO_ROOT, timeout: SPAWN_TIMEOUT_MS },
+      { cwd: REPO_ROOT, timeout: SPAWN_TIMEOUT_MS, env: { ...process.env, ...env } },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === "number" ? error.code : -1) : 0;
         resolvePromise({ code, stdout, stderr });

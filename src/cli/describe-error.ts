@@ -39,6 +39,8 @@ function tlsCause(e: TlsError, ctx: FailureContext): string {
   const name = alertName(e.alert);
   const detail = e.message;
   if (e.origin === "local") {
+    // The record layer says when the peer answered in plain text (a plain HTTP server, say).
+    if (detail.includes("not TLS:")) return detail.slice(detail.indexOf("not TLS:"));
     switch (name) {
       case "unknown_ca":
         return `server certificate not trusted (unknown CA): ${detail}`;

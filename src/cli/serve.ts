@@ -22,13 +22,14 @@ import { greeterHandlers } from "../demo/greeter-service.ts";
 import { TestService } from "../gen/grpc/testing/test_pb.ts";
 import { Greeter } from "../gen/helloworld/greeter_pb.ts";
 import { createTestServiceHandlers } from "../interop/test-service.ts";
-import { loadIdentity, loadTrust } from "../pki/load.ts";
 import { DEFAULT_CLOSE_GRACE_MS, DEFAULT_WEBSOCKET_PATH } from "../server/limits.ts";
 import { createServer } from "../server/server.ts";
 import type { ServerProtocol } from "../server/server-options.ts";
-import { POLICIES, type PolicyName } from "../tls/policy.ts";
+import { DEFAULT_POLICY, POLICIES, type PolicyName } from "../tls/policy.ts";
 import { runCerts } from "./certs.ts";
 import { CliError, type CliIo } from "./cli-error.ts";
+import { loadIdentityFiles, loadTrustFile } from "./load-files.ts";
+import { policyWarnings } from "./policy-warnings.ts";
 import { compileSchema } from "./schema.ts";
 import { loadImplementations } from "./serve-impl.ts";
 import { commandUsage } from "./usage.ts";
@@ -139,9 +140,17 @@ export async function runServe(
   }
 
   const [certFile, keyFile] = await identityFiles(values, io);
-  const identity = await loadIdentity(certFile, keyFile);
+  const identity = await loadIdentityFiles(
+    { flag: "--cert", path: certFile },
+    { flag: "--key", path: keyFile },
+  );
+  for (const warning of policyWarnings(identity, policy ?? DEFAULT_POLICY)) {
+    io.stderr(`pqrpc serve: warning: ${warning}\n`);
+  }
   const clientAuth =
-    values.ca === undefined ? {} : { clientAuth: "require" as const, trust: await loadTrust(values.ca) };
+    values.ca === undefined
+      ? {}
+      : { clientAuth: "require" as const, trust: await loadTrustFile("--ca", values.ca) };
   const server = createServer({
     identity,
     alpn: alpn as ServerProtocol[],
@@ -157,7 +166,7 @@ export async function runServe(
   const names = bindings.map((b) => b.service.typeName).join(", ");
   const extras = [
     `ALPN ${alpn.join(", ")}`,
-    `policy ${policy ?? "hybrid"}`,
+    `policy ${policy ?? DEFAULT_POLICY}`,
     ...(values.ca === undefined ? [] : ["client certificates required"]),
   ];
   io.stdout(

@@ -4,15 +4,14 @@
  * (--ca, --servername, --policy, --insecure) are parsed here too.
  */
 import { connect as netConnect } from "node:net";
-import { loadWasmProvider } from "../crypto/index.ts";
-import { loadTrust } from "../pki/load.ts";
-import { PkiError } from "../pki/types.ts";
 import { type NegotiatedInfo, POLICIES, type PolicyName, type ResumptionSession } from "../tls/index.ts";
 import { tlsConnect } from "../transport/tls-connect.ts";
 import type { TlsSocket } from "../transport/tls-socket.ts";
 import { type Address, formatAddress } from "./address.ts";
 import { CliError } from "./cli-error.ts";
+import { loadClientCrypto } from "./client-crypto.ts";
 import { CommandFailure } from "./describe-error.ts";
+import { checkCryptoEnvironment, loadTrustFile } from "./load-files.ts";
 import { RecordingVerifier } from "./recording-verifier.ts";
 
 /** Default bound on TCP connect plus TLS handshake. */
@@ -62,16 +61,9 @@ export async function resolveTlsTarget(
       "no --ca FILE given: pass the CA certificate that signed the server's (or --insecure)",
     );
   }
-  await loadWasmProvider();
-  let anchors: Awaited<ReturnType<typeof loadTrust>> | undefined;
-  if (values.ca !== undefined) {
-    try {
-      anchors = await loadTrust(values.ca);
-    } catch (e) {
-      const why = e instanceof PkiError || (e as { code?: string }).code ? (e as Error).message : String(e);
-      throw new CommandFailure(`cannot load --ca ${values.ca}: ${why}`);
-    }
-  }
+  checkCryptoEnvironment();
+  await loadClientCrypto();
+  const anchors = values.ca === undefined ? undefined : await loadTrustFile("--ca", values.ca);
   return {
     address,
     verifier: new RecordingVerifier(anchors),

@@ -59,7 +59,7 @@ Needs the code generator package: npm install --save-dev @pqrpc/codegen`,
                          built-in demo and interop schemas are used
   --import-path DIR      import root of --proto files
   -H, --header k:v       request metadata (repeatable; "-bin" names take base64)
-  --protocol P           pqrpc/1 (default) or h2 (gRPC over HTTP/2)
+  --protocol P           pqrpc/1 or h2 (gRPC over HTTP/2); default: offer both, the server picks
   --timeout MS           deadline of the call
   -v, --verbose          print the handshake, headers, trailers and status
 ${TLS_OPTIONS}`,

@@ -177,7 +177,10 @@ export class TrustStore implements PeerVerifier {
     if (anchors.length === 0 && others.length === 0) {
       record(
         state,
-        new PkiError("unknown-ca", `no trusted issuer "${current.issuer}" for "${current.subject}"`),
+        new PkiError(
+          "unknown-ca",
+          unknownIssuerMessage(current, this.anchorsBySubject.get(toHex(current.issuerDer))),
+        ),
       );
       return undefined;
     }
@@ -302,4 +305,30 @@ function checkIssuer(cert: ParsedCertificate, path: readonly ParsedCertificate[]
 /** The PeerVerifier for `options` (DESIGN.md §7 `trust`). */
 export function createVerifier(options: TrustStoreOptions): TrustStore {
   return new TrustStore(options);
+}
+
+/** Key identifiers as people compare them: colon-separated hex, shortened past 8 bytes. */
+function keyIdText(id: Uint8Array): string {
+  const hex = [...id.subarray(0, 8)].map((b) => b.toString(16).padStart(2, "0"));
+  return `${hex.join(":")}${id.length > 8 ? ":..." : ""}`;
+}
+
+/**
+ * Why no path was found at `cert`. When a trusted CA has the issuer's name but
+ * another key (two development CAs made by separate `pqrpc certs init` runs
+ * share a name), the names alone would read as a contradiction: the key
+ * identifiers say which CA signed and which one is trusted.
+ */
+function unknownIssuerMessage(
+  cert: ParsedCertificate,
+  sameName: readonly ParsedCertificate[] | undefined,
+): string {
+  const base = `no trusted issuer "${cert.issuer}" for "${cert.subject}"`;
+  if (sameName === undefined || sameName.length === 0) return base;
+  const aki = cert.extensions.authorityKeyIdentifier;
+  const signedBy = aki === undefined ? "a CA key without a key identifier" : `the CA key ${keyIdText(aki)}`;
+  const trusted = sameName
+    .map((a) => a.extensions.subjectKeyIdentifier)
+    .map((ski) => (ski === undefined ? "(no key identifier)" : keyIdText(ski)));
+  return `${base}: it was signed by ${signedBy}, but the trusted CA of that name has key ${trusted.join(", ")} (a different CA with the same name)`;
 }

@@ -142,7 +142,7 @@ export class RecordDeframer {
   private checkHeader(type: number, legacyVersion: number, length: number): void {
     // RFC 8446 §5: an unknown record type MUST be answered with unexpected_message.
     if (!isKnownContentType(type)) {
-      throw this.fail(fatal("unexpected_message", `record of unknown content type ${type}`));
+      throw this.fail(fatal("unexpected_message", unknownTypeMessage(type, legacyVersion, length)));
     }
     // RFC 8446 §5.1: every TLS 1.3 record says 0x0303, except that the initial ClientHello
     // MAY say 0x0301. We accept 0x0301 on handshake records (the initial ClientHello, in
@@ -232,6 +232,21 @@ export class RecordDeframer {
     this.total -= length;
     return out;
   }
+}
+
+/**
+ * A peer that is not speaking TLS at all (a plain HTTP server answering the
+ * ClientHello with "HTTP/1.1 400", an HTML page) sends text where a record
+ * header belongs: say so, with the five bytes, rather than only "type 72".
+ */
+function unknownTypeMessage(type: number, legacyVersion: number, length: number): string {
+  const header = [type, legacyVersion >> 8, legacyVersion & 0xff, length >> 8, length & 0xff];
+  const printable = header.every((b) => (b >= 0x20 && b < 0x7f) || b === 0x0a || b === 0x0d);
+  if (printable) {
+    const text = String.fromCharCode(...header).replace(/[\r\n]/g, " ");
+    return `not TLS: the peer sent plain text "${text}" where a TLS record belongs (a plain HTTP or other non-TLS service?)`;
+  }
+  return `record of unknown content type ${type}`;
 }
 
 /** A plaintext record (before keys are in place, and change_cipher_spec), RFC 8446 §5.1. */
