@@ -1,3 +1,4 @@
+/// <reference types="node" preserve="true" />
 /**
  * pqrpc's public entry (DESIGN.md §7): the server, the client channel and
  * the rpc API a user needs, plus identity and trust loading. Lower layers

@@ -1,3 +1,4 @@
+/// <reference types="node" preserve="true" />
 /**
  * `pqrpc/tls`: the sans-IO TLS 1.3 engine (createTlsClient / createTlsServer:
  * bytes in, bytes out, no sockets or timers) and its Node adapter, which runs

@@ -1,21 +1,21 @@
 /**
  * Serves the browser example on http://127.0.0.1:PORT/: index.html, main.js
- * (bundled from main.ts), the pqrpc/web build (dist/web, built when missing)
- * and /config.json telling the page where the greeter server is and which CA
- * to trust.
+ * (bundled from main.ts), the prebuilt pqrpc/web bundle of the installed
+ * package, and /config.json telling the page where the greeter server is and
+ * which CA to trust.
  *
- *   npx tsx examples/greeter/browser/serve.ts [--port 8080] [--server 127.0.0.1:50051] [--certs examples/greeter/certs]
+ *   npx tsx browser/serve.ts [--port 8080] [--server 127.0.0.1:50051] [--certs certs]
  */
-import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { join, normalize, resolve } from "node:path";
+import { dirname, join, normalize } from "node:path";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { bundleBrowserExample } from "./bundle.ts";
 
-const REPO_ROOT = resolve(import.meta.dirname, "../../..");
-const DIST_WEB = join(REPO_ROOT, "dist/web");
+/** The installed package's dist/web: the bundle (pqrpc-web.js, chunks/) sits beside pqrpc/web's entry. */
+const DIST_WEB = dirname(fileURLToPath(import.meta.resolve("pqrpc/web")));
 
 const { values } = parseArgs({
   options: {
@@ -25,9 +25,7 @@ const { values } = parseArgs({
   },
 });
 
-if (!existsSync(join(DIST_WEB, "pqrpc-web.js"))) {
-  execFileSync(process.execPath, [join(REPO_ROOT, "scripts/build-web.mjs")], { stdio: "inherit" });
-}
+if (!existsSync(join(DIST_WEB, "pqrpc-web.js"))) throw new Error(`no pqrpc-web.js in ${DIST_WEB}`);
 const mainJs = await bundleBrowserExample();
 const html = readFileSync(join(import.meta.dirname, "index.html"));
 const config = JSON.stringify({
