@@ -131,7 +131,8 @@ const outputs = Object.keys(result.metafile.outputs).filter((f) => f.endsWith(".
 for (const file of outputs) {
   const code = readFileSync(join(root, file), "utf8");
   const bad =
-    /(?:^|[;}])\s*import\s*[^("'`]*["']node:[\w/]+["']/.exec(code) ?? /\bimport\(\s*["']node:[\w/]+["']\s*\)/.exec(code);
+    /(?:^|[;}])\s*import\s*[^("'`]*["']node:[\w/]+["']/.exec(code) ??
+    /\bimport\(\s*["']node:[\w/]+["']\s*\)/.exec(code);
   if (bad !== null) throw new Error(`${file}: Node import in the browser bundle: ${bad[0]}`);
 }
 
