@@ -3,6 +3,11 @@ const { connect, createDevelopmentPki, createServer, TrustStore } = require("pqr
 const { Greeter } = require("./gen/greeter/v1/greeter_pb.js");
 const { createGreeterClient } = require("./gen/greeter/v1/greeter_pqrpc.js");
 
+async function* names() {
+  yield { name: "ada" };
+  yield { name: "grace" };
+}
+
 async function main() {
   const pki = createDevelopmentPki({ algorithm: "ml-dsa-65" });
   const server = createServer({ identity: pki.server.certifiedKey });
@@ -27,10 +32,6 @@ async function main() {
   try {
     const greeter = createGreeterClient(channel);
     const unary = await greeter.sayHello({ name: "ada" });
-    async function* names() {
-      yield { name: "ada" };
-      yield { name: "grace" };
-    }
     const bidi = [];
     for await (const r of greeter.chat(names())) bidi.push(r.message);
     const info = channel.info;

@@ -5,6 +5,11 @@ import { connect, createDevelopmentPki, createServer, TrustStore } from "pqrpc";
 import { Greeter } from "./gen/greeter/v1/greeter_pb.js";
 import { createGreeterClient } from "./gen/greeter/v1/greeter_pqrpc.js";
 
+async function* names() {
+  yield { name: "ada" };
+  yield { name: "grace" };
+}
+
 const pki = createDevelopmentPki({ algorithm: "ml-dsa-65" });
 const server = createServer({ identity: pki.server.certifiedKey });
 server.service(Greeter, {
@@ -28,10 +33,6 @@ const channel = await connect(`127.0.0.1:${address.port}`, {
 try {
   const greeter = createGreeterClient(channel);
   const unary = await greeter.sayHello({ name: "ada" });
-  async function* names() {
-    yield { name: "ada" };
-    yield { name: "grace" };
-  }
   const bidi = [];
   for await (const r of greeter.chat(names())) bidi.push(r.message);
   const info = channel.info;
