@@ -1,0 +1,37 @@
+/**
+ * A pqrpc TestService that breaks the interop description on purpose, for
+ * the checks that a peer's interop client can fail (its verdict is not a
+ * constant): UnaryCall echoes no metadata and answers Echo Status with other
+ * text, and UnimplementedCall succeeds. The cases custom_metadata,
+ * status_code_and_message and unimplemented_method must then fail.
+ */
+import { TestService } from "../../src/gen/grpc/testing/test_pb.ts";
+import { createTestServiceHandlers } from "../../src/interop/test-service.ts";
+import { loadIdentity } from "../../src/pki/load.ts";
+import { Code } from "../../src/rpc/code.ts";
+import { RpcError } from "../../src/rpc/rpc-error.ts";
+import { createServer } from "../../src/server/server.ts";
+import { type Certs, STOCK_PEER_POLICY } from "./stock-peer-tls.ts";
+
+/** The cases the broken handlers make fail. */
+export const BROKEN_CASES = ["custom_metadata", "status_code_and_message", "unimplemented_method"] as const;
+
+/** Starts it on 127.0.0.1 (gRPC over HTTP/2) with the stock peers' chain and policy. */
+export async function startSpecBreakingServer(certs: Certs) {
+  const server = createServer({
+    identity: await loadIdentity(certs.cert, certs.key),
+    policy: STOCK_PEER_POLICY,
+    alpn: ["h2"],
+    webSocket: false,
+  });
+  server.service(TestService, {
+    ...createTestServiceHandlers(),
+    unaryCall(req) {
+      if (req.responseStatus !== undefined) throw new RpcError(Code.UNKNOWN, "some other message");
+      return { payload: { body: new Uint8Array(req.responseSize) } };
+    },
+    unimplementedCall: () => ({}),
+  });
+  const { port } = await server.listen({ port: 0, host: "127.0.0.1" });
+  return { port, close: () => server.close({ graceMs: 0 }) };
+}
