@@ -9,8 +9,8 @@
 # every module's checksum by its go.sum; -mod=readonly makes a mismatch an
 # error instead of an update. Everything Go writes (module cache, build
 # cache) stays under tools/go-peers. Quick when the binaries were already
-# built from the same go.mod, go.sum and Go version; the first build
-# downloads ~40 modules and compiles them (1-3 minutes on 2 cores).
+# built from the same go.mod, go.sum, Go version and this script; the first
+# build downloads ~40 modules and compiles them (1-3 minutes on 2 cores).
 # Exits non-zero with a one-line reason when it cannot: the test then fails
 # with that reason (it skips only when `go` itself is missing).
 set -euo pipefail
@@ -30,10 +30,11 @@ mkdir -p "$out"
 # tools/ holds caches only: keep this one out of git without touching the repo's .gitignore.
 printf '*\n' >"$out/.gitignore"
 # One build at a time (two test runs may start together); the second waits, then finds it done.
+# (flock is util-linux: on Debian always there; elsewhere run without the lock.)
 exec 9>"$out/.lock"
-flock 9
+if command -v flock >/dev/null 2>&1; then flock 9; fi
 
-want="$(go version) $(cat "$module/go.mod" "$module/go.sum" | sha256sum | cut -d' ' -f1)"
+want="$(go version) $(cat "$module/go.mod" "$module/go.sum" "$0" | sha256sum | cut -d' ' -f1)"
 if [ -x "$client" ] && [ -x "$server" ] && [ "$(cat "$out/stamp" 2>/dev/null)" = "$want" ]; then
   echo "$bin"
   exit 0

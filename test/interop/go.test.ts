@@ -8,7 +8,9 @@
  *    our TLS): all 14 cases, one client process per case.
  * 2. pqrpc interop client (src/interop/client-cases.ts) -> grpc-go interop
  *    server: all 14 cases.
- * 3. The grpc-go client's verdict can fail: against a server that breaks
+ * 3. Under our default policy with an ML-DSA-65 chain, Go (which has no
+ *    ML-DSA) is refused with a handshake_failure alert: no classical fallback.
+ * 4. The grpc-go client's verdict can fail: against a server that breaks
  *    the spec, exactly the broken cases fail.
  *
  * Every connection goes through a tap relay that reads the handshake off the
@@ -25,6 +27,7 @@ import { createInteropClients, INTEROP_CASE_NAMES, runInteropCase } from "../../
 import { loadTrust } from "../../src/pki/load.ts";
 import { createGrpcTransport } from "../../src/protocol/grpc/client-transport.ts";
 import type { NegotiatedInfo } from "../../src/tls/index.ts";
+import { DEFAULT_POLICY } from "../../src/tls/policy.ts";
 import { connectTls } from "../../src/transport/tls-connect.ts";
 import {
   ensureGoPeers,
@@ -35,18 +38,20 @@ import {
   startGoServer,
 } from "./go-peers.ts";
 import { startPqrpcServe } from "./pqrpc-serve-process.ts";
-import { BROKEN_CASES, startSpecBreakingServer } from "./spec-breaking-server.ts";
+import { brokenCaseErrors, SPEC_BREAKING_RUN, startSpecBreakingServer } from "./spec-breaking-server.ts";
 import {
   assertAllCasesPassed,
   assertHybridOnWire,
+  assertRefusedBeforeServerHello,
   type Certs,
   createStockPeerCerts,
   describeHandshake,
   EXPECTED_GROUP,
+  logCaseResults,
   SERVER_NAME,
   STOCK_PEER_POLICY,
 } from "./stock-peer-tls.ts";
-import { startTapRelay } from "./tap-relay.ts";
+import { withTapRelay } from "./tap-relay.ts";
 
 /** One test: 14 client processes (or 14 cases in-process) plus a server start-up, on a slow shared machine. */
 const TEST_TIMEOUT_MS = 10 * 60_000;
@@ -72,19 +77,18 @@ describe(`interop with grpc-go (Go crypto/tls), ECDSA P-256 chain, policy ${STOC
   it("grpc-go interop client -> pqrpc serve --interop (h2): all 14 cases on X25519MLKEM768", {
     timeout: TEST_TIMEOUT_MS,
   }, async (t) => {
-    t.diagnostic(
+    const log = (text: string) => t.diagnostic(text);
+    log(
       `peer: grpc-go ${peers.versions.grpc} built with ${peers.versions.go}; install ${peers.installMs.toFixed(0)} ms`,
     );
     const server = await startPqrpcServe({ cert: certs.cert, key: certs.key, policy: STOCK_PEER_POLICY });
-    const relay = await startTapRelay(server.port);
-    try {
+    await withTapRelay(server, log, async (relay) => {
       const results = await runGoClientCases(
         peers,
         { port: relay.port, ca: certs.ca, serverName: SERVER_NAME },
         INTEROP_CASE_NAMES,
       );
-      for (const r of results)
-        t.diagnostic(`${r.case}: ${r.ok ? "ok" : r.error} (${r.durationMs.toFixed(0)} ms)`);
+      logCaseResults(log, results);
       assertAllCasesPassed(results);
       // One client process, so one connection, per case, in case order.
       assert.equal(relay.connections.length, INTEROP_CASE_NAMES.length, "one TLS connection per case");
@@ -98,49 +102,46 @@ describe(`interop with grpc-go (Go crypto/tls), ECDSA P-256 chain, policy ${STOC
       const cut = relay.connections[sleeping]!;
       assert.equal(cut.parseError, undefined);
       assert.ok(cut.serverHello === undefined || cut.serverHello.group === EXPECTED_GROUP);
-      t.diagnostic(
+      log(
         `timeout_on_sleeping_server's connection: ${cut.clientHellos.length} ClientHello, ` +
           `${cut.serverHello ? `ServerHello ${cut.serverHello.group}` : "no ServerHello (deadline first)"}`,
       );
       const hello = relay.connections[0]!.clientHellos[0]!;
       assert.ok(hello.supportedGroups.includes(EXPECTED_GROUP), "Go offers the hybrid by default");
       assert.deepEqual(hello.alpn, ["h2"]);
-      t.diagnostic(`wire: ${describeHandshake(relay.connections[0]!)}`);
-    } catch (e) {
-      t.diagnostic(`pqrpc serve output:\n${server.output()}`);
-      throw e;
-    } finally {
-      await relay.close();
-      await server.stop();
-    }
+      log(`wire: ${describeHandshake(relay.connections[0]!)}`);
+    });
   });
 
   it("pqrpc interop client -> grpc-go interop server: all 14 cases on X25519MLKEM768", {
     timeout: TEST_TIMEOUT_MS,
   }, async (t) => {
-    const server = await startGoServer(peers, { cert: certs.cert, key: certs.key });
-    const relay = await startTapRelay(server.port);
+    const log = (text: string) => t.diagnostic(text);
     const trust = await loadTrust(certs.ca);
-    const ours: NegotiatedInfo[] = [];
-    const transport = createGrpcTransport({
-      authority: `https://${SERVER_NAME}:${relay.port}`,
-      connect: async () => {
-        const tls = await connectTls("127.0.0.1", relay.port, {
-          serverName: SERVER_NAME,
-          alpnProtocols: ["h2"],
-          verifier: trust,
-          policy: STOCK_PEER_POLICY,
-        });
-        ours.push(tls.info!);
-        return tls;
-      },
-    });
-    try {
-      const clients = createInteropClients(transport);
+    const server = await startGoServer(peers, { cert: certs.cert, key: certs.key });
+    await withTapRelay(server, log, async (relay) => {
+      const ours: NegotiatedInfo[] = [];
+      const transport = createGrpcTransport({
+        authority: `https://${SERVER_NAME}:${relay.port}`,
+        connect: async () => {
+          const tls = await connectTls("127.0.0.1", relay.port, {
+            serverName: SERVER_NAME,
+            alpnProtocols: ["h2"],
+            verifier: trust,
+            policy: STOCK_PEER_POLICY,
+          });
+          ours.push(tls.info!);
+          return tls;
+        },
+      });
       const results = [];
-      for (const name of INTEROP_CASE_NAMES) results.push(await runInteropCase(name, clients));
-      for (const r of results)
-        t.diagnostic(`${r.case}: ${r.ok ? "ok" : r.error} (${r.durationMs.toFixed(0)} ms)`);
+      try {
+        const clients = createInteropClients(transport);
+        for (const name of INTEROP_CASE_NAMES) results.push(await runInteropCase(name, clients));
+      } finally {
+        await transport.close();
+      }
+      logCaseResults(log, results);
       assertAllCasesPassed(results);
       assertHybridOnWire(relay.connections, "pqrpc client -> grpc-go server");
       const info = ours[0];
@@ -148,15 +149,30 @@ describe(`interop with grpc-go (Go crypto/tls), ECDSA P-256 chain, policy ${STOC
       assert.equal(info.group, EXPECTED_GROUP, "Go's server picks the hybrid group too");
       assert.equal(info.signatureScheme, "ecdsa-p256-sha256", "Go signs with the ECDSA chain");
       assert.equal(info.alpn, "h2");
-      t.diagnostic(`wire: ${describeHandshake(relay.connections[0]!)}`);
-      t.diagnostic(`pqrpc client: ${info.group} ${info.cipherSuite} ${info.signatureScheme}`);
-    } catch (e) {
-      t.diagnostic(`grpc-go server log:\n${server.output()}`);
-      throw e;
+      log(`wire: ${describeHandshake(relay.connections[0]!)}`);
+      log(`pqrpc client: ${info.group} ${info.cipherSuite} ${info.signatureScheme}`);
+    });
+  });
+
+  it(`under the default policy (${DEFAULT_POLICY}) with an ML-DSA-65 chain, grpc-go is refused with handshake_failure`, {
+    timeout: TEST_TIMEOUT_MS,
+  }, async (t) => {
+    const log = (text: string) => t.diagnostic(text);
+    const mldsa = await createStockPeerCerts("pqrpc-go-mldsa-", "ml-dsa-65");
+    try {
+      const server = await startPqrpcServe({ cert: mldsa.cert, key: mldsa.key, policy: DEFAULT_POLICY });
+      await withTapRelay(server, log, async (relay) => {
+        const results = await runGoClientCases(
+          peers,
+          { port: relay.port, ca: mldsa.ca, serverName: SERVER_NAME },
+          ["empty_unary"],
+        );
+        assert.equal(results[0]?.ok, false, "no call without a signature both sides accept");
+        assert.match(results[0]?.error ?? "", /remote error: tls: handshake failure/);
+        assertRefusedBeforeServerHello(relay.connections, "grpc-go client");
+      });
     } finally {
-      await transport.close();
-      await relay.close();
-      await server.stop();
+      await rm(mldsa.dir, { recursive: true, force: true });
     }
   });
 
@@ -168,20 +184,12 @@ describe(`interop with grpc-go (Go crypto/tls), ECDSA P-256 chain, policy ${STOC
       const results = await runGoClientCases(
         peers,
         { port: server.port, ca: certs.ca, serverName: SERVER_NAME },
-        [...BROKEN_CASES, "empty_unary"],
+        SPEC_BREAKING_RUN,
       );
-      assert.deepEqual(
-        results.map((r) => [r.case, r.ok]),
-        [
-          ["custom_metadata", false],
-          ["status_code_and_message", false],
-          ["unimplemented_method", false],
-          ["empty_unary", true],
-        ],
-      );
-      assert.match(results[0]?.error ?? "", /Expected exactly one header from server/);
-      assert.match(results[1]?.error ?? "", /desc = some other message, want .*desc = test status message/);
-      assert.match(results[2]?.error ?? "", /want error code Unimplemented/);
+      const [metadata, status, unimplemented] = brokenCaseErrors(results);
+      assert.match(metadata!, /Expected exactly one header from server/);
+      assert.match(status!, /desc = some other message, want .*desc = test status message/);
+      assert.match(unimplemented!, /want error code Unimplemented/);
     } finally {
       await server.close();
     }

@@ -8,7 +8,9 @@
  *    all 14 cases.
  * 2. Harness: grpcio client -> grpc-go's interop server (when Go is here):
  *    the client's cases agree with a server nobody here wrote.
- * 3. The client's verdict can fail: against a server that breaks the spec,
+ * 3. Under our default policy with an ML-DSA-65 chain, grpcio (which has no
+ *    ML-DSA) is refused with a handshake_failure alert: no classical fallback.
+ * 4. The client's verdict can fail: against a server that breaks the spec,
  *    exactly the broken cases fail.
  *
  * Every connection goes through a tap relay that reads the handshake off the
@@ -21,6 +23,7 @@ import assert from "node:assert/strict";
 import { rm } from "node:fs/promises";
 import { after, before, describe, it } from "node:test";
 import { INTEROP_CASE_NAMES } from "../../src/interop/client-cases.ts";
+import { DEFAULT_POLICY } from "../../src/tls/policy.ts";
 import { ensureGoPeers, GO_INSTALL_TIMEOUT_MS, goMissing, startGoServer } from "./go-peers.ts";
 import { startPqrpcServe } from "./pqrpc-serve-process.ts";
 import {
@@ -30,18 +33,20 @@ import {
   pythonMissing,
   runPythonClient,
 } from "./python-peers.ts";
-import { BROKEN_CASES, startSpecBreakingServer } from "./spec-breaking-server.ts";
+import { brokenCaseErrors, SPEC_BREAKING_RUN, startSpecBreakingServer } from "./spec-breaking-server.ts";
 import {
   assertAllCasesPassed,
   assertHybridOnWire,
+  assertRefusedBeforeServerHello,
   type Certs,
   createStockPeerCerts,
   describeHandshake,
   EXPECTED_GROUP,
+  logCaseResults,
   SERVER_NAME,
   STOCK_PEER_POLICY,
 } from "./stock-peer-tls.ts";
-import { startTapRelay } from "./tap-relay.ts";
+import { withTapRelay } from "./tap-relay.ts";
 
 /** One test: a server start-up and one client run of 14 cases, on a slow shared machine. */
 const TEST_TIMEOUT_MS = 10 * 60_000;
@@ -62,65 +67,66 @@ describe(`interop with Python grpcio (BoringSSL), ECDSA P-256 chain, policy ${ST
   after(async () => {
     if (certs) await rm(certs.dir, { recursive: true, force: true });
   });
+  /** One client run (one channel) against 127.0.0.1:port. */
+  const runCases = (port: number, cases: readonly string[] = INTEROP_CASE_NAMES) =>
+    runPythonClient(peers, { port, ca: certs.ca, serverName: SERVER_NAME, cases });
 
   it("grpcio client -> pqrpc serve --interop (h2): all 14 cases on X25519MLKEM768", {
     timeout: TEST_TIMEOUT_MS,
   }, async (t) => {
+    const log = (text: string) => t.diagnostic(text);
     const v = peers.versions;
-    t.diagnostic(
+    log(
       `peer: grpcio ${v.grpcio}, protobuf ${v.protobuf}, Python ${v.python}; install ${peers.installMs.toFixed(0)} ms`,
     );
     const server = await startPqrpcServe({ cert: certs.cert, key: certs.key, policy: STOCK_PEER_POLICY });
-    const relay = await startTapRelay(server.port);
-    try {
-      const results = await runPythonClient(peers, {
-        port: relay.port,
-        ca: certs.ca,
-        serverName: SERVER_NAME,
-        cases: INTEROP_CASE_NAMES,
-      });
-      for (const r of results)
-        t.diagnostic(`${r.case}: ${r.ok ? "ok" : r.error} (${r.durationMs.toFixed(0)} ms)`);
+    await withTapRelay(server, log, async (relay) => {
+      const results = await runCases(relay.port);
+      logCaseResults(log, results);
       assertAllCasesPassed(results);
       assertHybridOnWire(relay.connections, "grpcio client -> pqrpc");
       const hello = relay.connections[0]!.clientHellos[0]!;
       assert.ok(hello.supportedGroups.includes(EXPECTED_GROUP), "grpcio offers the hybrid by default");
       assert.deepEqual(hello.alpn, ["h2"]);
-      t.diagnostic(
-        `wire (${relay.connections.length} connection(s)): ${describeHandshake(relay.connections[0]!)}`,
-      );
-    } catch (e) {
-      t.diagnostic(`pqrpc serve output:\n${server.output()}`);
-      throw e;
-    } finally {
-      await relay.close();
-      await server.stop();
-    }
+      log(`wire (${relay.connections.length} connection(s)): ${describeHandshake(relay.connections[0]!)}`);
+    });
   });
 
   it("harness: grpcio client -> grpc-go interop server passes all cases on X25519MLKEM768", {
     skip: goMissing(),
     timeout: GO_INSTALL_TIMEOUT_MS + TEST_TIMEOUT_MS,
   }, async (t) => {
+    const log = (text: string) => t.diagnostic(text);
     const go = await ensureGoPeers();
     const server = await startGoServer(go, { cert: certs.cert, key: certs.key });
-    const relay = await startTapRelay(server.port);
-    try {
-      const results = await runPythonClient(peers, {
-        port: relay.port,
-        ca: certs.ca,
-        serverName: SERVER_NAME,
-        cases: INTEROP_CASE_NAMES,
-      });
+    await withTapRelay(server, log, async (relay) => {
+      const results = await runCases(relay.port);
       assertAllCasesPassed(results);
       assertHybridOnWire(relay.connections, "grpcio client -> grpc-go server");
-      t.diagnostic(`wire: ${describeHandshake(relay.connections[0]!)}`);
-    } catch (e) {
-      t.diagnostic(`grpc-go server log:\n${server.output()}`);
-      throw e;
+      log(`wire: ${describeHandshake(relay.connections[0]!)}`);
+    });
+  });
+
+  it(`under the default policy (${DEFAULT_POLICY}) with an ML-DSA-65 chain, grpcio is refused with handshake_failure`, {
+    timeout: TEST_TIMEOUT_MS,
+  }, async (t) => {
+    const log = (text: string) => t.diagnostic(text);
+    const mldsa = await createStockPeerCerts("pqrpc-python-mldsa-", "ml-dsa-65");
+    try {
+      const server = await startPqrpcServe({ cert: mldsa.cert, key: mldsa.key, policy: DEFAULT_POLICY });
+      await withTapRelay(server, log, async (relay) => {
+        const results = await runPythonClient(peers, {
+          port: relay.port,
+          ca: mldsa.ca,
+          serverName: SERVER_NAME,
+          cases: ["empty_unary"],
+        });
+        assert.equal(results[0]?.ok, false, "no call without a signature both sides accept");
+        assert.match(results[0]?.error ?? "", /UNAVAILABLE .*SSLV3_ALERT_HANDSHAKE_FAILURE/);
+        assertRefusedBeforeServerHello(relay.connections, "grpcio client");
+      });
     } finally {
-      await relay.close();
-      await server.stop();
+      await rm(mldsa.dir, { recursive: true, force: true });
     }
   });
 
@@ -129,33 +135,18 @@ describe(`interop with Python grpcio (BoringSSL), ECDSA P-256 chain, policy ${ST
   }, async () => {
     const server = await startSpecBreakingServer(certs);
     try {
-      const results = await runPythonClient(peers, {
-        port: server.port,
-        ca: certs.ca,
-        serverName: SERVER_NAME,
-        cases: [...BROKEN_CASES, "empty_unary"],
-      });
-      assert.deepEqual(
-        results.map((r) => [r.case, r.ok]),
-        [
-          ["custom_metadata", false],
-          ["status_code_and_message", false],
-          ["unimplemented_method", false],
-          ["empty_unary", true],
-        ],
+      const [metadata, status, unimplemented] = brokenCaseErrors(
+        await runCases(server.port, SPEC_BREAKING_RUN),
       );
       assert.match(
-        results[0]?.error ?? "",
+        metadata!,
         /UnaryCall initial metadata x-grpc-test-echo-initial is None, expected 'test_initial_metadata_value'/,
       );
       assert.match(
-        results[1]?.error ?? "",
+        status!,
         /UnaryCall ended with UNKNOWN "some other message"; expected UNKNOWN "test status message"/,
       );
-      assert.match(
-        results[2]?.error ?? "",
-        /TestService\/UnimplementedCall succeeded; expected status UNIMPLEMENTED/,
-      );
+      assert.match(unimplemented!, /TestService\/UnimplementedCall succeeded; expected status UNIMPLEMENTED/);
     } finally {
       await server.close();
     }

@@ -38,12 +38,12 @@ export interface Certs {
   readonly key: string;
 }
 
-/** `pqrpc certs init --alg ecdsa-p256-sha256` into a new temporary directory. */
-export async function createStockPeerCerts(prefix: string): Promise<Certs> {
+/** `pqrpc certs init --alg ALG` (default ecdsa-p256-sha256) into a new temporary directory. */
+export async function createStockPeerCerts(prefix: string, alg = STOCK_PEER_CERT_ALG): Promise<Certs> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
   let stderr = "";
   const code = await main(
-    ["certs", "init", "--dir", dir, "--alg", STOCK_PEER_CERT_ALG, "--san", `${SERVER_NAME},127.0.0.1`],
+    ["certs", "init", "--dir", dir, "--alg", alg, "--san", `${SERVER_NAME},127.0.0.1`],
     { stdout: () => {}, stderr: (t) => (stderr += t) },
   );
   assert.equal(code, 0, `pqrpc certs init failed: ${stderr}`);
@@ -55,6 +55,11 @@ export interface CaseResult {
   readonly ok: boolean;
   readonly error?: string;
   readonly durationMs: number;
+}
+
+/** Logs each case's outcome and time (test diagnostics become the run's record). */
+export function logCaseResults(log: (text: string) => void, results: readonly CaseResult[]): void {
+  for (const r of results) log(`${r.case}: ${r.ok ? "ok" : r.error} (${r.durationMs.toFixed(0)} ms)`);
 }
 
 /** Every one of the 14 cases reported, in order, and passed; lists every failure at once. */
@@ -77,6 +82,22 @@ export function assertHybridOnWire(connections: readonly TapSummary[], what: str
     assert.equal(c.helloRetry, undefined, `${what}, connection ${i}: a HelloRetryRequest was needed`);
     assert.equal(c.serverHello?.group, EXPECTED_GROUP, `${what}, connection ${i}: negotiated group`);
     assert.equal(c.serverHello?.psk, false, `${what}, connection ${i}: a full handshake, not a resumption`);
+  });
+}
+
+/**
+ * Every tapped connection offered the hybrid but no ML-DSA signature scheme,
+ * and got no ServerHello: the server refused it before choosing anything.
+ */
+export function assertRefusedBeforeServerHello(connections: readonly TapSummary[], what: string): void {
+  assert.ok(connections.length > 0, `${what}: no connection went through the tap`);
+  connections.forEach((c, i) => {
+    const hello = c.clientHellos[0];
+    assert.ok(hello, `${what}, connection ${i}: a ClientHello`);
+    assert.ok(hello.supportedGroups.includes(EXPECTED_GROUP), `${what}, connection ${i}: offered the hybrid`);
+    const mldsa = hello.signatureAlgorithms.filter((s) => s.startsWith("mldsa"));
+    assert.deepEqual(mldsa, [], `${what}, connection ${i}: offered no ML-DSA signature scheme`);
+    assert.equal(c.serverHello, undefined, `${what}, connection ${i}: no ServerHello`);
   });
 }
 

@@ -50,3 +50,32 @@ export async function startTapRelay(upstreamPort: number): Promise<TapRelay> {
     },
   };
 }
+
+/** A server process the tests started (child-process.ts ServerProcess). */
+interface TappableServer {
+  readonly port: number;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs `body` with a tap relay in front of `server`, then closes both; on a
+ * failure, `log` gets the server's output first (the reason is often there).
+ */
+export async function withTapRelay<T>(
+  server: TappableServer,
+  log: (text: string) => void,
+  body: (relay: TapRelay) => Promise<T>,
+): Promise<T> {
+  let relay: TapRelay | undefined;
+  try {
+    relay = await startTapRelay(server.port);
+    return await body(relay);
+  } catch (e) {
+    log(`server output:\n${server.output()}`);
+    throw e;
+  } finally {
+    await relay?.close();
+    await server.stop();
+  }
+}
