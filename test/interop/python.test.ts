@@ -13,9 +13,10 @@
  * 4. The client's verdict can fail: against a server that breaks the spec,
  *    exactly the broken cases fail.
  *
- * Every connection goes through a tap relay that reads the handshake off the
- * wire: each must negotiate X25519MLKEM768. The chain is ECDSA P-256 under
- * STOCK_PEER_POLICY, `compat` until the pq-kex policy exists (why: see
+ * In 1-3 every connection goes through a tap relay that reads the handshake
+ * off the wire: each must negotiate X25519MLKEM768 (or, in 3, be refused
+ * before any ServerHello). Apart from 3, the chain is ECDSA P-256 under
+ * STOCK_PEER_POLICY: `compat` until the pq-kex policy exists (why: see
  * stock-peer-tls.ts). Skips only when `python3` is not on PATH; a failed
  * install is a failure.
  */
