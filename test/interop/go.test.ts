@@ -39,11 +39,11 @@ import {
   startGoServer,
 } from "./go-peers.ts";
 import { startPqrpcServe } from "./pqrpc-serve-process.ts";
+import { runAgainstDefaultPolicy } from "./refused-by-default-policy.ts";
 import { brokenCaseErrors, SPEC_BREAKING_RUN, startSpecBreakingServer } from "./spec-breaking-server.ts";
 import {
   assertAllCasesPassed,
   assertHybridOnWire,
-  assertRefusedBeforeServerHello,
   type Certs,
   createStockPeerCerts,
   describeHandshake,
@@ -158,23 +158,13 @@ describe(`interop with grpc-go (Go crypto/tls), ECDSA P-256 chain, policy ${STOC
   it(`under the default policy (${DEFAULT_POLICY}) with an ML-DSA-65 chain, grpc-go is refused with handshake_failure`, {
     timeout: TEST_TIMEOUT_MS,
   }, async (t) => {
-    const log = (text: string) => t.diagnostic(text);
-    const mldsa = await createStockPeerCerts("pqrpc-go-mldsa-", "ml-dsa-65");
-    try {
-      const server = await startPqrpcServe({ cert: mldsa.cert, key: mldsa.key, policy: DEFAULT_POLICY });
-      await withTapRelay(server, log, async (relay) => {
-        const results = await runGoClientCases(
-          peers,
-          { port: relay.port, ca: mldsa.ca, serverName: SERVER_NAME },
-          ["empty_unary"],
-        );
-        assert.equal(results[0]?.ok, false, "no call without a signature both sides accept");
-        assert.match(results[0]?.error ?? "", /remote error: tls: handshake failure/);
-        assertRefusedBeforeServerHello(relay.connections, "grpc-go client");
-      });
-    } finally {
-      await rm(mldsa.dir, { recursive: true, force: true });
-    }
+    const result = await runAgainstDefaultPolicy(
+      "pqrpc-go-mldsa-",
+      (text) => t.diagnostic(text),
+      (port, ca) => runGoClientCases(peers, { port, ca, serverName: SERVER_NAME }, ["empty_unary"]),
+    );
+    assert.equal(result?.ok, false, "no call without a signature scheme both sides accept");
+    assert.match(result?.error ?? "", /remote error: tls: handshake failure/);
   });
 
   it("the grpc-go client's verdict can fail: a server that breaks the spec fails exactly those cases", {

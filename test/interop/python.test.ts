@@ -34,11 +34,11 @@ import {
   pythonMissing,
   runPythonClient,
 } from "./python-peers.ts";
+import { runAgainstDefaultPolicy } from "./refused-by-default-policy.ts";
 import { brokenCaseErrors, SPEC_BREAKING_RUN, startSpecBreakingServer } from "./spec-breaking-server.ts";
 import {
   assertAllCasesPassed,
   assertHybridOnWire,
-  assertRefusedBeforeServerHello,
   type Certs,
   createStockPeerCerts,
   describeHandshake,
@@ -111,24 +111,13 @@ describe(`interop with Python grpcio (BoringSSL), ECDSA P-256 chain, policy ${ST
   it(`under the default policy (${DEFAULT_POLICY}) with an ML-DSA-65 chain, grpcio is refused with handshake_failure`, {
     timeout: TEST_TIMEOUT_MS,
   }, async (t) => {
-    const log = (text: string) => t.diagnostic(text);
-    const mldsa = await createStockPeerCerts("pqrpc-python-mldsa-", "ml-dsa-65");
-    try {
-      const server = await startPqrpcServe({ cert: mldsa.cert, key: mldsa.key, policy: DEFAULT_POLICY });
-      await withTapRelay(server, log, async (relay) => {
-        const results = await runPythonClient(peers, {
-          port: relay.port,
-          ca: mldsa.ca,
-          serverName: SERVER_NAME,
-          cases: ["empty_unary"],
-        });
-        assert.equal(results[0]?.ok, false, "no call without a signature both sides accept");
-        assert.match(results[0]?.error ?? "", /UNAVAILABLE .*SSLV3_ALERT_HANDSHAKE_FAILURE/);
-        assertRefusedBeforeServerHello(relay.connections, "grpcio client");
-      });
-    } finally {
-      await rm(mldsa.dir, { recursive: true, force: true });
-    }
+    const result = await runAgainstDefaultPolicy(
+      "pqrpc-python-mldsa-",
+      (text) => t.diagnostic(text),
+      (port, ca) => runPythonClient(peers, { port, ca, serverName: SERVER_NAME, cases: ["empty_unary"] }),
+    );
+    assert.equal(result?.ok, false, "no call without a signature scheme both sides accept");
+    assert.match(result?.error ?? "", /UNAVAILABLE .*SSLV3_ALERT_HANDSHAKE_FAILURE/);
   });
 
   it("the grpcio client's verdict can fail: a server that breaks the spec fails exactly those cases", {
