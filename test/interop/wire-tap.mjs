@@ -22,6 +22,7 @@ const HS_CLIENT_HELLO = 1;
 const HS_SERVER_HELLO = 2;
 const EXT_SERVER_NAME = 0;
 const EXT_SUPPORTED_GROUPS = 10;
+const EXT_SIGNATURE_ALGORITHMS = 13;
 const EXT_ALPN = 16;
 const EXT_PRE_SHARED_KEY = 41;
 const EXT_KEY_SHARE = 51;
@@ -47,8 +48,32 @@ export const SUITE_NAMES = new Map([
   [0x1303, "TLS_CHACHA20_POLY1305_SHA256"],
 ]);
 
+/** IANA SignatureScheme names (RFC 8446 §4.2.3; ML-DSA from draft-ietf-tls-mldsa). */
+export const SIGNATURE_NAMES = new Map([
+  [0x0401, "rsa_pkcs1_sha256"],
+  [0x0501, "rsa_pkcs1_sha384"],
+  [0x0601, "rsa_pkcs1_sha512"],
+  [0x0403, "ecdsa_secp256r1_sha256"],
+  [0x0503, "ecdsa_secp384r1_sha384"],
+  [0x0603, "ecdsa_secp521r1_sha512"],
+  [0x0804, "rsa_pss_rsae_sha256"],
+  [0x0805, "rsa_pss_rsae_sha384"],
+  [0x0806, "rsa_pss_rsae_sha512"],
+  [0x0807, "ed25519"],
+  [0x0808, "ed448"],
+  [0x0809, "rsa_pss_pss_sha256"],
+  [0x080a, "rsa_pss_pss_sha384"],
+  [0x080b, "rsa_pss_pss_sha512"],
+  [0x0201, "rsa_pkcs1_sha1"],
+  [0x0203, "ecdsa_sha1"],
+  [0x0904, "mldsa44"],
+  [0x0905, "mldsa65"],
+  [0x0906, "mldsa87"],
+]);
+
 const groupName = (code) => GROUP_NAMES.get(code) ?? `0x${code.toString(16).padStart(4, "0")}`;
 const suiteName = (code) => SUITE_NAMES.get(code) ?? `0x${code.toString(16).padStart(4, "0")}`;
+const signatureName = (code) => SIGNATURE_NAMES.get(code) ?? `0x${code.toString(16).padStart(4, "0")}`;
 
 /** A bounds-checked reader: any overrun throws, which the tap reports as a parse error. */
 class Reader {
@@ -110,6 +135,7 @@ function parseClientHello(body) {
   const out = {
     cipherSuites,
     supportedGroups: [],
+    signatureAlgorithms: [],
     keyShares: [],
     alpn: [],
     serverName: undefined,
@@ -119,6 +145,11 @@ function parseClientHello(body) {
   if (groups) {
     const g = new Reader(new Reader(groups).vec16());
     while (!g.done) out.supportedGroups.push(groupName(g.u16()));
+  }
+  const sigs = ext.get(EXT_SIGNATURE_ALGORITHMS);
+  if (sigs) {
+    const g = new Reader(new Reader(sigs).vec16());
+    while (!g.done) out.signatureAlgorithms.push(signatureName(g.u16()));
   }
   const ks = ext.get(EXT_KEY_SHARE);
   if (ks) {
