@@ -1,0 +1,5 @@
+/** Built-in services on the rpc router: health checking and server reflection. */
+export * from "./health/index.ts";
+export * from "./limits.ts";
+export * from "./reflection/index.ts";
+export type { ServiceRegistrar } from "./service-registrar.ts";
