@@ -4,6 +4,7 @@
  * `pqrpc certs` does not pay for loading the RPC stack (and the reverse).
  */
 import { CliError, type CliIo, EXIT_FAILURE, EXIT_USAGE, processIo } from "./cli-error.ts";
+import { ExitStatus } from "./exit-status.ts";
 
 export type Command = (args: string[], io: CliIo) => Promise<void>;
 
@@ -24,6 +25,10 @@ const COMMANDS: Record<string, CommandEntry> = {
   call: {
     load: async () => (await import("./call.ts")).runCall,
     summary: "call a method and print the responses as JSON (like grpcurl)",
+  },
+  health: {
+    load: async () => (await import("./health.ts")).runHealth,
+    summary: "check a server's grpc.health.v1 status; exits like grpc-health-probe",
   },
   probe: {
     load: async () => (await import("./probe.ts")).runProbe,
@@ -59,6 +64,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
     io.stderr(`pqrpc: ${message.split("\n")[0]}\n`);
+    if (e instanceof ExitStatus) return e.exitCode;
     return e instanceof CliError || (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")
       ? EXIT_USAGE
       : EXIT_FAILURE;
