@@ -57,4 +57,14 @@ export {
   type ServerProtocol,
   type ServerStats,
 } from "./server/index.ts";
+// Built-in services: grpc.health.v1 (createServer({ health: true }) -> server.health) and reflection.
+export { Health, HealthCheckResponse_ServingStatus } from "./gen/grpc/health/v1/health_pb.ts";
+export {
+  addHealthService,
+  addReflectionService,
+  HealthRegistry,
+  type HealthRegistryOptions,
+  ReflectionClient,
+  type ServingStatusName,
+} from "./services/index.ts";
 export type { NegotiatedInfo, PolicyName } from "./tls/index.ts";
