@@ -58,10 +58,11 @@ export {
   type ServerStats,
 } from "./server/index.ts";
 // Built-in services: grpc.health.v1 (createServer({ health: true }) -> server.health) and reflection.
-export { Health, HealthCheckResponse_ServingStatus } from "./gen/grpc/health/v1/health_pb.ts";
 export {
   addHealthService,
   addReflectionService,
+  Health,
+  HealthCheckResponse_ServingStatus,
   HealthRegistry,
   type HealthRegistryOptions,
   ReflectionClient,
