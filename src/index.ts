@@ -58,4 +58,15 @@ export {
   type ServerProtocol,
   type ServerStats,
 } from "./server/index.ts";
+// Built-in services: grpc.health.v1 (createServer({ health: true }) -> server.health) and reflection.
+export {
+  addHealthService,
+  addReflectionService,
+  Health,
+  HealthCheckResponse_ServingStatus,
+  HealthRegistry,
+  type HealthRegistryOptions,
+  ReflectionClient,
+  type ServingStatusName,
+} from "./services/index.ts";
 export type { NegotiatedInfo, PolicyName } from "./tls/index.ts";

@@ -6,8 +6,9 @@
  * A grpcurl-like client: requests from JSON, responses printed as JSON, one
  * compact line per message. Streaming request sides take several JSON values,
  * a JSON array, or "@" (newline-delimited JSON from stdin, sent as it is read).
- * The schema is --proto (compiled with buf) or the built-in demo and interop
- * services. -v prints the negotiated security parameters, response headers
+ * The schema is --proto (compiled with buf), else what the server's
+ * reflection service describes, else (a server without reflection) the
+ * built-in demo and interop services. -v prints the negotiated security parameters, response headers
  * and trailers to stderr.
  */
 
@@ -25,8 +26,15 @@ import { parseJsonValues, readJsonLines, requestValues } from "./json-input.ts";
 import { parseTimeout } from "./options.ts";
 import { messageFromJson, messageToJsonLine } from "./request-messages.ts";
 import { openRpcConnection, parseProtocol, type RpcConnection } from "./rpc-connection.ts";
-import { builtinSchema, compileSchema, findMethod, type Schema } from "./schema.ts";
-import { resolveTlsTarget, TLS_CLI_OPTIONS } from "./tls-dial.ts";
+import {
+  builtinSchema,
+  compileSchema,
+  findMethod,
+  parseMethodSpec,
+  reflectSchema,
+  type Schema,
+} from "./schema.ts";
+import { resolveTlsTarget, TLS_CLI_OPTIONS, type TlsTarget } from "./tls-dial.ts";
 import { securityLines } from "./tls-summary.ts";
 import { commandUsage } from "./usage.ts";
 
@@ -88,23 +96,15 @@ export async function runCall(
   const protocol = parseProtocol(values.protocol);
   const timeoutMs = parseTimeout(values.timeout);
   const headers = parseHeaders(values.header);
-  const schema = await loadCallSchema(values.proto, values["import-path"]);
-  const method = findMethod(schema, positionals[1]!);
-  const streamingRequests =
-    method.methodKind === "client_streaming" || method.methodKind === "bidi_streaming";
-  // Parse -d before connecting: a typo costs no handshake.
-  let requests: Iterable<Message> | AsyncIterable<Message>;
-  const inputError: { error?: unknown } = {};
-  if (values.data === "@") {
-    requests = fromStdin(input.stdin, method, schema, inputError, streamingRequests);
-  } else {
-    const parsed = requestValues(
-      parseJsonValues(values.data ?? ""),
-      streamingRequests,
-      method.parent.typeName + "/" + method.name,
-    );
-    requests = parsed.map((v) => messageFromJson(method.input, v, schema.registry));
-  }
+  const spec = positionals[1]!;
+  // Compile --proto, check the method and parse -d before connecting: a typo costs no handshake.
+  const given =
+    values.proto && values.proto.length > 0
+      ? await compileSchema(values.proto, values["import-path"])
+      : undefined;
+  if (given === undefined) parseMethodSpec(spec);
+  else findMethod(given, spec);
+  const data = values.data === "@" ? undefined : parseJsonValues(values.data ?? "");
 
   const target = await resolveTlsTarget(address, values, true);
   const conn = await openRpcConnection(target, protocol, timeoutMs);
@@ -114,6 +114,26 @@ export async function runCall(
   for (const line of securityLines(target, conn)) verbose(line);
   if (!target.verifier.verified)
     io.stderr("pqrpc: warning: --insecure: the server's certificate was not verified\n");
+  let schema: Schema;
+  let method: DescMethod;
+  let requests: Iterable<Message> | AsyncIterable<Message>;
+  const inputError: { error?: unknown } = {};
+  try {
+    schema = given ?? (await serverSchema(conn, spec, { headers, timeoutMs }, verbose, target));
+    method = findMethod(schema, spec);
+    const streamingRequests =
+      method.methodKind === "client_streaming" || method.methodKind === "bidi_streaming";
+    if (data === undefined) {
+      requests = fromStdin(input.stdin, method, schema, inputError, streamingRequests);
+    } else {
+      const parsed = requestValues(data, streamingRequests, method.parent.typeName + "/" + method.name);
+      const registry = schema.registry;
+      requests = parsed.map((v) => messageFromJson(method.input, v, registry));
+    }
+  } catch (e) {
+    await conn.close();
+    throw e;
+  }
   const started = performance.now();
   const options: CallOptions = {
     headers,
@@ -137,6 +157,33 @@ export async function runCall(
   } finally {
     await conn.close();
   }
+}
+
+/**
+ * Without --proto the server describes itself through reflection; a server
+ * without reflection gets the built-in demo and interop schemas.
+ */
+async function serverSchema(
+  conn: RpcConnection,
+  spec: string,
+  options: CallOptions,
+  verbose: (line: string) => void,
+  target: TlsTarget,
+): Promise<Schema> {
+  let reflected: Awaited<ReturnType<typeof reflectSchema>>;
+  try {
+    reflected = await reflectSchema(conn.transport, spec, options);
+  } catch (e) {
+    if (e instanceof CliError || e instanceof CommandFailure) throw e;
+    const ctx = { address: formatAddress(target.address), policy: target.policy };
+    throw new CommandFailure(`server reflection failed: ${describeFailure(e, ctx)}`, { cause: e });
+  }
+  if (reflected === undefined) {
+    verbose("the server has no reflection service: using the built-in demo and interop schemas");
+    return builtinSchema();
+  }
+  verbose(`schema of ${reflected.service} from server reflection (${reflected.version})`);
+  return reflected;
 }
 
 /** Runs one call of any kind; yields the responses. */

@@ -53,6 +53,12 @@ describe("pqrpc generate", () => {
     const files = await listFiles(out);
     assert.deepEqual(files, await listFiles(committed));
     assert.deepEqual(files, [
+      "grpc/health/v1/health_pb.ts",
+      "grpc/health/v1/health_pqrpc.ts",
+      "grpc/reflection/v1/reflection_pb.ts",
+      "grpc/reflection/v1/reflection_pqrpc.ts",
+      "grpc/reflection/v1alpha/reflection_pb.ts",
+      "grpc/reflection/v1alpha/reflection_pqrpc.ts",
       "grpc/testing/empty_pb.ts",
       "grpc/testing/messages_pb.ts",
       "grpc/testing/test_pb.ts",

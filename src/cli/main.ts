@@ -5,6 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { CliError, type CliIo, EXIT_FAILURE, EXIT_USAGE, processIo } from "./cli-error.ts";
+import { ExitStatus } from "./exit-status.ts";
 import { type CommandName, commandHelp, isCommandName, mainHelp } from "./usage.ts";
 
 export type Command = (args: string[], io: CliIo) => Promise<void>;
@@ -13,6 +14,7 @@ const COMMANDS: Record<CommandName, () => Promise<Command>> = {
   certs: async () => (await import("./certs.ts")).runCerts,
   generate: async () => (await import("./generate.ts")).runGenerate,
   call: async () => (await import("./call.ts")).runCall,
+  health: async () => (await import("./health.ts")).runHealth,
   probe: async () => (await import("./probe.ts")).runProbe,
   serve: async () => (await import("./serve.ts")).runServe,
   bench: async () => (await import("./bench.ts")).runBench,
@@ -72,6 +74,8 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
 function fail(io: CliIo, e: unknown): number {
   const message = e instanceof Error ? e.message : String(e);
   io.stderr(`pqrpc: ${message.split("\n")[0]}\n`);
+  // A command with exit codes of its own (health: grpc-health-probe's) says which one.
+  if (e instanceof ExitStatus) return e.exitCode;
   return e instanceof CliError || (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")
     ? EXIT_USAGE
     : EXIT_FAILURE;

@@ -155,6 +155,9 @@ export async function runServe(
     identity,
     alpn: alpn as ServerProtocol[],
     webSocket: { path: values["ws-path"] },
+    // An operator's server: probes (pqrpc health, grpc-health-probe) and `pqrpc call` without --proto work.
+    health: true,
+    reflection: true,
     ...(policy === undefined ? {} : { policy }),
     ...clientAuth,
   });

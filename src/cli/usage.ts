@@ -64,6 +64,23 @@ Needs the code generator package: npm install --save-dev @pqrpc/codegen`,
   -v, --verbose          print the handshake, headers, trailers and status
 ${TLS_OPTIONS}`,
   },
+  health: {
+    summary: "check a server's grpc.health.v1 status; exits like grpc-health-probe",
+    usage:
+      "usage: pqrpc health ADDR [SERVICE] [--ca FILE|--insecure] [--servername NAME] [--protocol pqrpc/1|h2] " +
+      "[--timeout MS] [--connect-timeout MS] [--rpc-timeout MS] [-H k:v] [-v]",
+    details: `  ADDR                   host:port of the server
+  SERVICE                the service to check (default "": the whole server)
+  --timeout MS           both timeouts below (default 1000 each, as grpc-health-probe)
+  --connect-timeout MS   TCP + TLS handshake
+  --rpc-timeout MS       the Check call
+  --protocol P           pqrpc/1 or h2; default: offer both, the server picks
+  -H, --header k:v       request metadata (repeatable)
+  -v, --verbose          print the handshake and the status
+${TLS_OPTIONS}
+Exit codes (grpc-health-probe's): 0 SERVING, 1 invalid arguments, 2 connection or TLS failure,
+3 RPC failure (unknown service, no health service, RPC timeout), 4 not SERVING.`,
+  },
   probe: {
     summary: "show what a TLS 1.3 server negotiates: group, suite, chain, resumption",
     usage:

@@ -3,6 +3,7 @@ import type { Crypto } from "../crypto/types.ts";
 import type { CertifiedKey, PeerVerifier } from "../pki/types.ts";
 import type { KeepaliveOptions, Settings } from "../protocol/frames/index.ts";
 import type { RouterOptions } from "../rpc/router.ts";
+import type { HealthRegistryOptions } from "../services/health/index.ts";
 import type { PolicyName } from "../tls/index.ts";
 
 /** The application protocols a server offers in ALPN (RFC 7301). */
@@ -31,6 +32,14 @@ export interface ServerOptions extends RouterOptions {
   readonly handshakeTimeoutMs?: number;
   /** pqrpc/1 session tuning: announced settings and keepalive PINGs. */
   readonly frames?: { readonly settings?: Partial<Settings>; readonly keepalive?: KeepaliveOptions };
+  /**
+   * Serve grpc.health.v1.Health from `server.health`: "" and every service
+   * registered with service() start SERVING, close() turns all NOT_SERVING.
+   * Default false: like grpc-go, the application opts in.
+   */
+  readonly health?: boolean | HealthRegistryOptions;
+  /** Serve gRPC server reflection (v1 and v1alpha) of the registered services. Default false: it publishes the schema. */
+  readonly reflection?: boolean;
   /** Sees connection-level failures (handshake errors, protocol errors) for logging. */
   readonly onConnectionError?: (error: Error) => void;
 }

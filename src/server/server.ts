@@ -28,6 +28,8 @@ import { peerFromSocket } from "../protocol/grpc/server-peer.ts";
 import { createRouter, type Router } from "../rpc/router.ts";
 import type { ServiceHandlers } from "../rpc/service-types.ts";
 import type { CallHandler } from "../rpc/transport.ts";
+import { addHealthService, HealthRegistry } from "../services/health/index.ts";
+import { addReflectionService } from "../services/reflection/index.ts";
 import type { TlsServerConfig } from "../tls/index.ts";
 import { TicketSealer } from "../tls/ticket-sealer.ts";
 import { tlsAccept } from "../transport/tls-connect.ts";
@@ -66,6 +68,10 @@ export class Server {
   private readonly webSocket: WebSocketAcceptor | undefined;
   private readonly maxConnections: number;
   private readonly handshakeTimeoutMs: number;
+  /** Every registered service, for reflection. */
+  private readonly services: DescService[] = [];
+  /** The statuses grpc.health.v1.Health reports; present when created with `health`. */
+  readonly health: HealthRegistry | undefined;
 
   private state: ServerState = "idle";
   private tcp: TcpServer | undefined;
@@ -87,6 +93,17 @@ export class Server {
   constructor(options: ServerOptions) {
     this.options = options;
     this.router = createRouter(options);
+    const builtIn = {
+      service: <S extends DescService>(service: S, handlers: Partial<ServiceHandlers<S>>) => {
+        this.router.service(service, handlers);
+        this.services.push(service);
+      },
+    };
+    if (options.health) {
+      this.health = new HealthRegistry(options.health === true ? {} : options.health);
+      addHealthService(builtIn, this.health);
+    }
+    if (options.reflection) addReflectionService(builtIn, () => this.services);
     const route = this.router.handle;
     this.handle = async (call) => {
       this.calls++;
@@ -122,6 +139,8 @@ export class Server {
       throw new ServerError("closed", "service() on a closed server");
     }
     this.router.service(service, handlers);
+    this.services.push(service);
+    this.health?.addService(service.typeName);
     return this;
   }
 
@@ -190,6 +209,8 @@ export class Server {
 
   private async shutDown(graceMs: number): Promise<void> {
     this.state = "closing";
+    // NOT_SERVING first, so health watchers (load balancers) drain us while calls finish.
+    this.health?.shutdown();
     const tcp = this.tcp;
     const unbound =
       tcp === undefined ? Promise.resolve() : new Promise<void>((resolve) => tcp.close(() => resolve()));

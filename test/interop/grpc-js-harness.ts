@@ -42,7 +42,8 @@ export interface GrpcJsWireEvent {
 
 type PeerEvent = Record<string, unknown>;
 
-class PeerProcess {
+/** A JSON-line peer script on Node 24 (grpc-js-peer.mjs by default). */
+export class PeerProcess {
   readonly events: PeerEvent[] = [];
   #waiters: (() => void)[] = [];
   #stderr = "";
@@ -50,8 +51,8 @@ class PeerProcess {
   readonly #child: ChildProcess;
   readonly #onExit = () => this.#child.kill("SIGKILL");
 
-  constructor(config: object) {
-    this.#child = spawn(node24Binary(), [PEER_SCRIPT, JSON.stringify(config)], {
+  constructor(config: object, script = PEER_SCRIPT) {
+    this.#child = spawn(node24Binary(), [script, JSON.stringify(config)], {
       stdio: ["pipe", "pipe", "pipe"],
     });
     process.once("exit", this.#onExit);
@@ -96,6 +97,11 @@ class PeerProcess {
         });
       });
     }
+  }
+
+  /** Writes one JSON line to the peer's stdin (peers that take commands). */
+  send(command: object): void {
+    this.#child.stdin!.write(`${JSON.stringify(command)}\n`);
   }
 
   /** Ends the peer: stdin end (the server's graceful stop), then SIGTERM, then SIGKILL. Idempotent. */
