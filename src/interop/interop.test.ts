@@ -208,6 +208,7 @@ describe("TestService features and limits", () => {
       ),
       Code.DEADLINE_EXCEEDED,
     );
-    assert.ok(performance.now() - started < 1000);
+    // Cut short: well before the 5 s the server was asked to sleep (not a speed check).
+    assert.ok(performance.now() - started < 4_000);
   });
 });

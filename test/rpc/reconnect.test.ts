@@ -50,7 +50,11 @@ describe("reconnect after connection loss", () => {
           const started = Date.now();
           relay.drop();
           assert.equal(await failureCode(inFlight), Code.UNAVAILABLE);
-          assert.ok(Date.now() - started < 2_000, "the in-flight call failed promptly");
+          // At the drop, not when the slow response would have come (SLOW_RESPONSE_US).
+          assert.ok(
+            Date.now() - started < SLOW_RESPONSE_US / 1000 - 1_000,
+            "the in-flight call failed at the drop",
+          );
 
           const reply = await client.unaryCall({ responseSize: 10 });
           assert.equal(reply.payload?.body.length, 10);
@@ -80,11 +84,9 @@ describe("reconnect after connection loss", () => {
       // The first call after the loss tries to reconnect: refused.
       assert.equal(await failureCode(client.emptyCall({})), Code.UNAVAILABLE);
       // The next one is inside the backoff window: refused without an attempt.
-      const started = Date.now();
       const error = await client.emptyCall({}).catch((e: Error) => e);
       assert.match(String(error), /next connection attempt in \d+ ms/);
-      assert.ok(Date.now() - started < 500);
-      assert.equal(channel.stats.failedAttempts, 1);
+      assert.equal(channel.stats.failedAttempts, 1, "no new attempt inside the backoff window");
     } finally {
       await channel.close();
     }

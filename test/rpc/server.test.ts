@@ -33,6 +33,11 @@ async function readUntilClosed(socket: Socket): Promise<string> {
   return text;
 }
 
+/** A handshake timeout short enough to watch expire; only raw sockets that never finish a handshake meet it. */
+const SHORT_HANDSHAKE_TIMEOUT_MS = 300;
+/** Upper bounds on waits are hang guards, not speed checks. */
+const HANG_GUARD_MS = 30_000;
+
 describe("server port and limits", () => {
   let trust: TrustStore;
   before(async () => {
@@ -51,7 +56,8 @@ describe("server port and limits", () => {
   describe("one server", () => {
     let server: Awaited<ReturnType<typeof startTestServer>>;
     before(async () => {
-      server = await startTestServer({ handshakeTimeoutMs: 300, maxConnections: 3 });
+      // Real handshakes run against this server: its handshake timeout must not race a slow machine.
+      server = await startTestServer({ maxConnections: 3 });
     });
     after(async () => {
       await server?.server.close({ graceMs: 200 });
@@ -79,25 +85,6 @@ describe("server port and limits", () => {
       await assertServes(server.address);
     });
 
-    it("a silent connection is closed after handshakeTimeoutMs", async () => {
-      const before = server.server.stats.failedHandshakes;
-      const socket = await rawSocket(server.port);
-      const started = Date.now();
-      await readUntilClosed(socket);
-      const elapsed = Date.now() - started;
-      assert.ok(elapsed >= 250 && elapsed < 2_000, `closed after ${elapsed} ms`);
-      assert.equal(server.server.stats.failedHandshakes, before + 1);
-    });
-
-    it("a TLS handshake that stalls is closed after handshakeTimeoutMs", async () => {
-      const socket = await rawSocket(server.port);
-      // A TLS record header announcing a ClientHello whose body never comes.
-      socket.write(Buffer.from([0x16, 0x03, 0x01, 0x01, 0x00, 0x01]));
-      const started = Date.now();
-      await readUntilClosed(socket);
-      assert.ok(Date.now() - started < 2_000);
-    });
-
     it("connections past maxConnections are closed on accept", async () => {
       const before = server.server.stats.rejected;
       const held = [await rawSocket(server.port), await rawSocket(server.port), await rawSocket(server.port)];
@@ -123,6 +110,39 @@ describe("server port and limits", () => {
       const error = await server.server.listen({ port: 0 }).catch((e: Error) => e);
       assert.ok(error instanceof ServerError);
       assert.equal(error.code, "already-listening");
+    });
+  });
+
+  describe("a short handshake timeout", () => {
+    let server: Awaited<ReturnType<typeof startTestServer>>;
+    before(async () => {
+      server = await startTestServer({ handshakeTimeoutMs: SHORT_HANDSHAKE_TIMEOUT_MS });
+    });
+    after(async () => {
+      await server?.server.close({ graceMs: 200 });
+    });
+
+    it("a silent connection is closed after handshakeTimeoutMs", async () => {
+      const before = server.server.stats.failedHandshakes;
+      const socket = await rawSocket(server.port);
+      const started = Date.now();
+      await readUntilClosed(socket);
+      const elapsed = Date.now() - started;
+      // Not before the timeout; the upper bound only guards against a hang (a loaded machine fires timers late).
+      assert.ok(
+        elapsed >= SHORT_HANDSHAKE_TIMEOUT_MS - 50 && elapsed < HANG_GUARD_MS,
+        `closed after ${elapsed} ms`,
+      );
+      assert.equal(server.server.stats.failedHandshakes, before + 1);
+    });
+
+    it("a TLS handshake that stalls is closed after handshakeTimeoutMs", async () => {
+      const socket = await rawSocket(server.port);
+      // A TLS record header announcing a ClientHello whose body never comes.
+      socket.write(Buffer.from([0x16, 0x03, 0x01, 0x01, 0x00, 0x01]));
+      const started = Date.now();
+      await readUntilClosed(socket);
+      assert.ok(Date.now() - started < HANG_GUARD_MS);
     });
   });
 
