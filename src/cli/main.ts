@@ -20,12 +20,23 @@ const COMMANDS: Record<CommandName, () => Promise<Command>> = {
   bench: async () => (await import("./bench.ts")).runBench,
 };
 
-/** The version in pqrpc's package.json (two levels up from src/cli and from dist/cli). */
+/**
+ * The version in pqrpc's package.json: the nearest one named "pqrpc" above
+ * this module (src/cli, dist/cli or the bundle in dist/cli-bundle).
+ */
 export function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
-    version?: unknown;
-  };
-  return typeof pkg.version === "string" ? pkg.version : "unknown";
+  for (const up of ["../../package.json", "../../../package.json"]) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(up, import.meta.url), "utf8")) as {
+        name?: unknown;
+        version?: unknown;
+      };
+      if (pkg.name === "pqrpc" && typeof pkg.version === "string") return pkg.version;
+    } catch {
+      // not there: look one level further up
+    }
+  }
+  return "unknown";
 }
 
 const HELP_FLAGS = new Set(["--help", "-h"]);

@@ -12,14 +12,19 @@
 import { createRequire } from "node:module";
 import { registerProvider } from "./provider-registry.ts";
 import { lazyProvider } from "./providers/lazy.ts";
+import { NOBLE_OFFERS } from "./providers/noble-offers.ts";
 import { createNodeProvider } from "./providers/node.ts";
 
 const NOBLE_MODULE = `./providers/noble${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`;
 
 registerProvider(createNodeProvider());
 registerProvider(
-  lazyProvider("noble", () => {
-    const noble = createRequire(import.meta.url)(NOBLE_MODULE) as typeof import("./providers/noble.ts");
-    return noble.createNobleProvider();
-  }),
+  lazyProvider(
+    "noble",
+    () => {
+      const noble = createRequire(import.meta.url)(NOBLE_MODULE) as typeof import("./providers/noble.ts");
+      return noble.createNobleProvider();
+    },
+    NOBLE_OFFERS,
+  ),
 );

@@ -10,7 +10,7 @@ import { registerProvider } from "../provider-registry.ts";
 import type { CryptoProvider, KemName, SignatureName } from "../types.ts";
 import { memoize } from "./memoize.ts";
 import { type OqsKem, wasmKem } from "./wasm-kem.ts";
-import { type OqsSignature, wasmSignature } from "./wasm-signature.ts";
+import type { OqsSignature } from "./wasm-signature.ts";
 
 /** liboqs-js factory names per pqrpc algorithm. */
 const KEM_FACTORIES: Partial<Record<KemName, string>> = {
@@ -54,6 +54,9 @@ type Factories = Record<string, () => Promise<unknown>>;
 export async function createWasmProvider(options: WasmLoadOptions = {}): Promise<CryptoProvider> {
   const wanted = new Set<string>(options.algorithms ?? [...WASM_KEMS, ...WASM_SIGNATURES]);
   const oqs = (await import("@oqs/liboqs-js")) as unknown as Factories;
+  // Imported here, not at the top: it brings noble's ML-DSA and Falcon (for key expansion), whose
+  // module set-up is tens of milliseconds that a process which never loads liboqs should not pay.
+  const { wasmSignature } = await import("./wasm-signature.ts");
   const kems = new Map<KemName, OqsKem>();
   const sigs = new Map<SignatureName, OqsSignature>();
   await Promise.all([
