@@ -24,6 +24,7 @@ import { after, before, describe, it } from "node:test";
 import { gunzipSync, gzipSync } from "node:zlib";
 import {
   createProject,
+  installDev,
   mustRun,
   packTarballs,
   REPO_ROOT,
@@ -137,20 +138,7 @@ describe("the installed package", { skip: isFirstPass ? false : "runs once, in t
   });
 
   it("TypeScript with tsc --init defaults, @types/node@20 and skipLibCheck off: zero errors, and it runs", async () => {
-    await mustRun(
-      "npm",
-      [
-        "install",
-        "--save-dev",
-        "--no-audit",
-        "--no-fund",
-        "--prefer-offline",
-        "--loglevel=error",
-        `typescript@${await repoVersion("typescript")}`,
-        "@types/node@20",
-      ],
-      { cwd: project, timeoutMs: 300_000 },
-    );
+    await installDev(project, `typescript@${await repoVersion("typescript")}`, "@types/node@20");
     const tsc = join(project, "node_modules/.bin/tsc");
     await mustRun(tsc, ["--init"], { cwd: project });
     const init = await readFile(join(project, "tsconfig.json"), "utf8");
@@ -213,19 +201,7 @@ describe("the installed package", { skip: isFirstPass ? false : "runs once, in t
   });
 
   it("esbuild bundles pqrpc/web for the browser from the installed package, no aliases or shims", async () => {
-    await mustRun(
-      "npm",
-      [
-        "install",
-        "--save-dev",
-        "--no-audit",
-        "--no-fund",
-        "--prefer-offline",
-        "--loglevel=error",
-        `esbuild@${await repoVersion("esbuild")}`,
-      ],
-      { cwd: project, timeoutMs: 300_000 },
-    );
+    await installDev(project, `esbuild@${await repoVersion("esbuild")}`);
     const out = join(project, "web-out");
     const r = await run(
       join(project, "node_modules/.bin/esbuild"),

@@ -16,6 +16,8 @@ export const INSTALL_TIMEOUT_MS = 300_000;
 /** One consumer script: a handshake, a few calls. */
 export const RUN_TIMEOUT_MS = 120_000;
 
+const NPM_FLAGS = ["--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error"];
+
 export interface RunResult {
   readonly code: number;
   readonly stdout: string;
@@ -95,15 +97,20 @@ export async function createProject(
     join(dir, "package.json"),
     `${JSON.stringify({ name: "consumer", version: "1.0.0", private: true, type: "module" }, null, 2)}\n`,
   );
-  const flags = ["--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error"];
-  await mustRun("npm", ["install", ...flags, ...dependencies], { cwd: dir, timeoutMs: INSTALL_TIMEOUT_MS });
-  if (devDependencies.length > 0) {
-    await mustRun("npm", ["install", "--save-dev", ...flags, ...devDependencies], {
-      cwd: dir,
-      timeoutMs: INSTALL_TIMEOUT_MS,
-    });
-  }
+  await mustRun("npm", ["install", ...NPM_FLAGS, ...dependencies], {
+    cwd: dir,
+    timeoutMs: INSTALL_TIMEOUT_MS,
+  });
+  if (devDependencies.length > 0) await installDev(dir, ...devDependencies);
   return dir;
+}
+
+/** `npm install --save-dev` into an existing project, from npm's cache where it can. */
+export async function installDev(project: string, ...specs: string[]): Promise<void> {
+  await mustRun("npm", ["install", "--save-dev", ...NPM_FLAGS, ...specs], {
+    cwd: project,
+    timeoutMs: INSTALL_TIMEOUT_MS,
+  });
 }
 
 export async function removeAll(...dirs: (string | undefined)[]): Promise<void> {
