@@ -9,6 +9,7 @@
 
 import { setTimeout as sleep } from "node:timers/promises";
 import type { MessageInitShape } from "@bufbuild/protobuf";
+import { isAllZero } from "../bytes/bytes.ts";
 import type {
   Payload,
   StreamingInputCallRequestSchema,
@@ -33,7 +34,7 @@ import {
   STREAMING_RESPONSE_BYTES,
   TEST_STATUS_MESSAGE,
 } from "./interop-names.ts";
-import { isAllZero, zeroPayload } from "./payload.ts";
+import { zeroPayload } from "./payload.ts";
 import { RequestFeed } from "./request-feed.ts";
 
 /** The cases issue 3 requires, in the order the interop description lists them. */

@@ -10,6 +10,7 @@
  *   WaitCertificateOrRequest --Cert--> WaitCertificateVerify --CV--> WaitFinished
  *   WaitFinished --Finished--> Connected (NewSessionTicket, handled repeatedly)
  */
+import { bytesEqual, wipe } from "../bytes/bytes.ts";
 import {
   type CipherSuiteInfo,
   cipherSuiteByCodepoint,
@@ -44,7 +45,6 @@ import {
 } from "./codec/types.ts";
 import { type ResolvedConfig, resolveCommon, type TlsClientConfig, TlsConfigError } from "./config.ts";
 import {
-  bytesEqual,
   type ClientShare,
   checkCertificateVerify,
   checkFinished,
@@ -237,7 +237,7 @@ export class ClientHandshake implements HandshakeEngine {
       ks.early(o.key);
       const key = ks.binderKey(o.binder);
       const binder = finishedMac(hash, key, t.hashWith(partial));
-      key.fill(0);
+      wipe(key);
       ks.wipe();
       return binder;
     });
@@ -380,7 +380,7 @@ export class ClientHandshake implements HandshakeEngine {
     const schedule = new KeySchedule(hash);
     schedule.early(psk?.key);
     schedule.handshake(sharedSecret);
-    sharedSecret?.fill(0);
+    wipe(sharedSecret);
     const th = transcript.hash();
     const n: Negotiated = {
       suite,
@@ -516,10 +516,7 @@ export class ClientHandshake implements HandshakeEngine {
     this.io.setWriteKey(n.suite, clientApp, "application");
     this.resumptionMaster = n.schedule.resumptionMasterSecret(n.transcript.hash());
     n.schedule.wipe();
-    n.clientHandshakeSecret.fill(0);
-    n.serverHandshakeSecret.fill(0);
-    clientApp.fill(0);
-    serverApp.fill(0);
+    wipe(n.clientHandshakeSecret, n.serverHandshakeSecret, clientApp, serverApp);
     this.io.complete({
       version: "TLSv1.3",
       cipherSuite: n.suite.name,

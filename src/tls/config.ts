@@ -5,6 +5,7 @@
  * TlsConfigError thrown to the caller, never a handshake on weaker terms.
  */
 
+import { utf8Length } from "../bytes/bytes.ts";
 import { generation as providerGeneration } from "../crypto/provider-registry.ts";
 import {
   CIPHER_SUITES,
@@ -223,7 +224,7 @@ export function resolveCommon(c: TlsCommonConfig): ResolvedConfig {
   if (alpn.length > MAX_ALPN_PROTOCOLS)
     throw new TlsConfigError(`more than ${MAX_ALPN_PROTOCOLS} ALPN protocols`);
   for (const p of alpn) {
-    const n = new TextEncoder().encode(p).length;
+    const n = utf8Length(p);
     if (n < 1 || n > 255) throw new TlsConfigError(`ALPN protocol "${p}" must be 1..255 bytes`);
   }
   const limit = c.recordSizeLimit;

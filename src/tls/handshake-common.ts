@@ -4,6 +4,7 @@
  * directions, and certificate-chain verification under the policy.
  */
 
+import { utf8Encode } from "../bytes/bytes.ts";
 import { keyExchange } from "../crypto/key-exchange.ts";
 import {
   type GroupInfo,
@@ -95,7 +96,7 @@ export type Side = "client" | "server";
 
 /** 64 spaces, the context string, a zero byte, then the transcript hash. */
 export function certificateVerifyInput(side: Side, transcriptHash: Uint8Array): Uint8Array {
-  const context = new TextEncoder().encode(CONTEXT[side]);
+  const context = utf8Encode(CONTEXT[side]);
   const out = new Uint8Array(CONTEXT_PAD_BYTES + context.length + 1 + transcriptHash.length);
   out.fill(0x20, 0, CONTEXT_PAD_BYTES);
   out.set(context, CONTEXT_PAD_BYTES);
@@ -233,18 +234,4 @@ export function peerSignatureSchemes(extensions: Extensions): SignatureSchemeInf
     .decode(data, "signature_algorithms")
     .map((c) => signatureByCodepoint(c))
     .filter((s): s is SignatureSchemeInfo => s !== undefined);
-}
-
-export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
-}
-
-export function concatBytes(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }

@@ -5,6 +5,7 @@
  * encoding and its binder uses the "imp binder" label (§5.2, see
  * KeySchedule.binderKey("imp")).
  */
+import { wipe } from "../bytes/bytes.ts";
 import type { Hash, HashName } from "../crypto/types.ts";
 import { fatal } from "./alert.ts";
 import { hkdfExpandLabel } from "./key-schedule.ts";
@@ -72,7 +73,7 @@ export function importPsk(
     const ipsk = hkdfExpandLabel(hash, epskx, "derived psk", hash.digest(identity), kdf.outputBytes);
     return { identity, ipsk };
   } finally {
-    epskx.fill(0);
+    wipe(epskx);
   }
 }
 

@@ -4,6 +4,7 @@
  * server turns an offered identity back into a key.
  */
 
+import { bytesEqual } from "../bytes/bytes.ts";
 import type { CipherSuiteInfo } from "../crypto/registry.ts";
 import type { Crypto, HashName } from "../crypto/types.ts";
 import { ByteReader } from "./codec/reader.ts";
@@ -171,7 +172,6 @@ export function resolveServerPsk(
     kdf,
   );
   // The identity must be exactly the one this EPSK and context produce.
-  if (derived.identity.length !== identity.length || derived.identity.some((b, i) => b !== identity[i]))
-    return undefined;
+  if (!bytesEqual(derived.identity, identity)) return undefined;
   return { identity, key: derived.ipsk, hash: kdf, binder: "imp", obfuscatedAge };
 }

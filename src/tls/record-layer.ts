@@ -9,6 +9,7 @@
  * One AEAD key object per protector, imported once.
  */
 
+import { wipe } from "../bytes/bytes.ts";
 import type { CipherSuiteInfo } from "../crypto/registry.ts";
 import type { AeadKey, Crypto } from "../crypto/types.ts";
 import { fatal } from "./alert.ts";
@@ -307,7 +308,7 @@ export class RecordProtector {
     try {
       this.key = aead.importKey(keys.key);
     } finally {
-      keys.key.fill(0);
+      wipe(keys.key);
     }
     this.iv = keys.iv;
     this.nonce = new Uint8Array(keys.iv.length);
@@ -436,8 +437,7 @@ export class RecordProtector {
 
   /** Wipes the IV and drops the key; later calls throw. */
   wipe(): void {
-    this.iv.fill(0);
-    this.nonce.fill(0);
+    wipe(this.iv, this.nonce);
     this.key = undefined;
   }
 

@@ -9,6 +9,7 @@
  *
  * Connected accepts no handshake message (KeyUpdate is the connection's).
  */
+import { bytesEqual, wipe } from "../bytes/bytes.ts";
 import type { CipherSuiteInfo, GroupInfo, SignatureSchemeInfo } from "../crypto/registry.ts";
 import type { Hash } from "../crypto/types.ts";
 import type { CertifiedKey, VerifiedPeer } from "../pki/types.ts";
@@ -34,7 +35,6 @@ import {
 } from "./codec/types.ts";
 import { type ResolvedConfig, resolveCommon, TlsConfigError, type TlsServerConfig } from "./config.ts";
 import {
-  bytesEqual,
   checkCertificateVerify,
   checkFinished,
   expectMessage,
@@ -258,7 +258,7 @@ export class ServerHandshake implements HandshakeEngine {
     const schedule = new KeySchedule(hash);
     schedule.early(psk?.candidate.key);
     schedule.handshake(sharedSecret);
-    sharedSecret?.fill(0);
+    wipe(sharedSecret);
     const th = transcript.hash();
     const clientHandshakeSecret = schedule.clientHandshakeTrafficSecret(th);
     const serverHandshakeSecret = schedule.serverHandshakeTrafficSecret(th);
@@ -299,8 +299,7 @@ export class ServerHandshake implements HandshakeEngine {
     const serverApp = schedule.serverApplicationTrafficSecret(thServerFinished);
     const clientApp = schedule.clientApplicationTrafficSecret(thServerFinished);
     this.io.setWriteKey(suite, serverApp, "application");
-    serverHandshakeSecret.fill(0);
-    serverApp.fill(0);
+    wipe(serverHandshakeSecret, serverApp);
 
     this.n = {
       suite,
@@ -382,7 +381,7 @@ export class ServerHandshake implements HandshakeEngine {
       ks.early(candidate.key);
       const binderKey = ks.binderKey(candidate.binder);
       const ok = verifyFinished(hash, binderKey, t.hashWith(partial), offered.binders[index]!);
-      binderKey.fill(0);
+      wipe(binderKey);
       ks.wipe();
       // §4.2.11.2: a binder that does not verify aborts the handshake.
       if (!ok) throw fatal("decrypt_error", `PSK binder ${index} does not verify`);
@@ -470,13 +469,12 @@ export class ServerHandshake implements HandshakeEngine {
     checkFinished(n.hash, n.clientHandshakeSecret, n.transcript.hash(), m.body);
     n.transcript.add(m.raw);
     this.io.setReadKey(n.suite, n.clientApplicationSecret!, "application");
-    n.clientApplicationSecret!.fill(0);
-    n.clientHandshakeSecret.fill(0);
+    wipe(n.clientApplicationSecret!, n.clientHandshakeSecret);
     const resumptionMaster = n.schedule.resumptionMasterSecret(n.transcript.hash());
     n.schedule.wipe();
     this.io.complete(n.info);
     this.sendTickets(n, resumptionMaster);
-    resumptionMaster.fill(0);
+    wipe(resumptionMaster);
     return { kind: "connected" };
   }
 
@@ -499,9 +497,9 @@ export class ServerHandshake implements HandshakeEngine {
         alpn: n.info.alpn,
         serverName: n.info.serverName,
       });
-      psk.fill(0);
+      wipe(psk);
       const ticket = opts.sealer.seal(state, now);
-      state.fill(0);
+      wipe(state);
       this.io.sendHandshake(
         newSessionTicket.encode({
           lifetimeSeconds: opts.sealer.lifetimeSeconds,

@@ -3,6 +3,7 @@
  * ticket state, the client's view of a ticket, and the ticket-age rules
  * (§4.2.11.1).
  */
+import { utf8Decode, utf8Encode } from "../bytes/bytes.ts";
 import { type CipherSuiteInfo, cipherSuiteByCodepoint } from "../crypto/registry.ts";
 import { ByteReader } from "./codec/reader.ts";
 import { ByteWriter } from "./codec/writer.ts";
@@ -32,7 +33,7 @@ export function encodeTicketState(s: TicketState): Uint8Array {
   const w = new ByteWriter().u8(TICKET_STATE_VERSION).u16(s.suite.codepoint).vector(1, s.psk);
   w.u32(Math.floor(s.createdMs / 2 ** 32)).u32(s.createdMs >>> 0);
   w.u32(s.ageAdd).u32(s.lifetimeSeconds);
-  w.vector(1, new TextEncoder().encode(s.alpn ?? "")).vector(1, new TextEncoder().encode(s.serverName ?? ""));
+  w.vector(1, utf8Encode(s.alpn ?? "")).vector(1, utf8Encode(s.serverName ?? ""));
   return w.finish();
 }
 
@@ -46,8 +47,8 @@ export function decodeTicketState(data: Uint8Array): TicketState | undefined {
     const createdMs = r.u32() * 2 ** 32 + r.u32();
     const ageAdd = r.u32();
     const lifetimeSeconds = r.u32();
-    const alpn = new TextDecoder().decode(r.vector(1, 0, 255, "alpn"));
-    const serverName = new TextDecoder().decode(r.vector(1, 0, 255, "server_name"));
+    const alpn = utf8Decode(r.vector(1, 0, 255, "alpn"));
+    const serverName = utf8Decode(r.vector(1, 0, 255, "server_name"));
     r.end();
     if (!suite) return undefined;
     return {

@@ -10,6 +10,7 @@
  * open() answers null for anything but a genuine, unexpired ticket of a key
  * still held: tickets are attacker input and never make it throw.
  */
+import { bytesEqual, wipe } from "../bytes/bytes.ts";
 import type { AeadKey, Crypto } from "../crypto/types.ts";
 import { fatal } from "./alert.ts";
 
@@ -87,7 +88,7 @@ export class TicketSealer {
     header.set(nonce, 1 + KEY_ID_BYTES);
     // The header is the AAD: version, key id and nonce are bound to the sealed state.
     const sealed = current.key.seal(nonce, plaintext, header);
-    plaintext.fill(0);
+    wipe(plaintext);
     const ticket = new Uint8Array(HEADER_BYTES + sealed.length);
     ticket.set(header);
     ticket.set(sealed, HEADER_BYTES);
@@ -102,7 +103,7 @@ export class TicketSealer {
       if (ticket[0] !== TICKET_FORMAT_VERSION) return null;
       this.prune(nowMs);
       const id = ticket.subarray(1, 1 + KEY_ID_BYTES);
-      const entry = this.keys.find((k) => sameBytes(k.id, id));
+      const entry = this.keys.find((k) => bytesEqual(k.id, id));
       if (entry === undefined) return null;
       const header = ticket.subarray(0, HEADER_BYTES);
       const nonce = ticket.subarray(1 + KEY_ID_BYTES, HEADER_BYTES);
@@ -111,7 +112,7 @@ export class TicketSealer {
       const expiryMs = readUint64(plaintext, 0);
       // Expired, or valid for longer than this sealer ever grants (a clock that went back).
       if (nowMs >= expiryMs || expiryMs - nowMs > this.lifetimeSeconds * 1000) {
-        plaintext.fill(0);
+        wipe(plaintext);
         return null;
       }
       return plaintext.slice(EXPIRY_BYTES);
@@ -133,7 +134,7 @@ export class TicketSealer {
         retiredMs: undefined,
       });
     } finally {
-      raw.fill(0);
+      wipe(raw);
     }
     this.prune(nowMs);
   }
@@ -157,12 +158,6 @@ export class TicketSealer {
     this.keys = this.keys.filter((k) => k.retiredMs === undefined || nowMs < k.retiredMs + lifetimeMs);
     while (this.keys.length > MAX_TICKET_KEYS) this.keys.shift();
   }
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /** Big-endian uint64 of a non-negative safe integer (milliseconds since the epoch). */

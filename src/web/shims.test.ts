@@ -6,26 +6,11 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { gunzipSync, gzipSync } from "node:zlib";
-import { joinMessages } from "./browser-websocket-stream.ts";
 import { clearImmediate, setImmediate } from "./shims/immediate.ts";
 import { promisify } from "./shims/util.ts";
 import { gunzip, gzip } from "./shims/zlib.ts";
 
 const bytes = (n: number, fill: number) => new Uint8Array(n).fill(fill);
-
-test("joinMessages joins small chunks and cuts at the limit, keeping every byte in order", () => {
-  const chunks = [bytes(3, 1), bytes(4, 2), bytes(10, 3), bytes(1, 4)];
-  const messages = joinMessages(chunks, 8);
-  assert.deepEqual(
-    messages.map((m) => m.length),
-    [8, 8, 2],
-  );
-  assert.deepEqual(Buffer.concat(messages), Buffer.concat(chunks));
-  assert.deepEqual(joinMessages([], 8), []);
-  assert.deepEqual(joinMessages([new Uint8Array(0)], 8), []);
-  const one = bytes(5, 9);
-  assert.equal(joinMessages([one], 8)[0], one, "a lone chunk under the limit is sent as is (no copy)");
-});
 
 test("zlib shim: gzip/gunzip interoperate with node:zlib", async () => {
   const data = new TextEncoder().encode("pqrpc ".repeat(1000));

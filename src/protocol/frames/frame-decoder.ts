@@ -6,6 +6,7 @@
  * maximum frame size before a byte of the payload is kept, so a peer cannot
  * make us buffer more than one frame.
  */
+import { utf8DecodeStrict } from "../../bytes/bytes.ts";
 import { PayloadReader, readVarint } from "./byte-cursor.ts";
 import {
   DEFAULT_MAX_FRAME_BYTES,
@@ -16,8 +17,6 @@ import {
 } from "./constants.ts";
 import { ErrorCode, FrameError } from "./error-codes.ts";
 import type { Frame } from "./frame.ts";
-
-const textDecoder = new TextDecoder("utf-8", { fatal: true });
 
 interface Header {
   type: number;
@@ -170,7 +169,7 @@ export function parseFrame(h: Header, payload: Uint8Array): Frame {
       const text = r.bytes(r.varint("message length"), "message");
       let message: string;
       try {
-        message = textDecoder.decode(text);
+        message = utf8DecodeStrict(text);
       } catch {
         // A connection error: the header block after the message is never decoded, so the tables would part.
         throw new FrameError(ErrorCode.PROTOCOL_ERROR, "TRAILERS message is not UTF-8");

@@ -2,11 +2,10 @@
  * Frame encoder (SPEC §Frame layout): octet 0 = flags << 4 | type, then the
  * stream id and the payload length as QUIC varints, then the payload.
  */
+import { utf8Encode } from "../../bytes/bytes.ts";
 import { PayloadWriter, varintLength, writeVarint } from "./byte-cursor.ts";
 import { Flag, FrameType, MAX_GOAWAY_DEBUG_BYTES, MAX_VARINT, PING_PAYLOAD_BYTES } from "./constants.ts";
 import type { Frame } from "./frame.ts";
-
-const textEncoder = new TextEncoder();
 
 /** The header of one frame, alone: the session writes it in front of a payload it does not copy. */
 export function encodeFrameHeader(type: number, flags: number, streamId: number, length: number): Uint8Array {
@@ -41,7 +40,7 @@ function assemble(type: number, flags: number, streamId: number, payload: Uint8A
 
 /** The payload of a TRAILERS frame: status, message length, message, header block. */
 export function encodeTrailersPayload(status: number, message: string, block: Uint8Array): Uint8Array {
-  const text = textEncoder.encode(message);
+  const text = utf8Encode(message);
   const w = new PayloadWriter(8 + text.length + block.length);
   w.varint(status);
   w.varint(text.length);

@@ -6,6 +6,7 @@
  * Any malformed representation desynchronises the tables for good, so it is
  * a connection error (COMPRESSION_ERROR).
  */
+import { utf8DecodeStrict, utf8Encode } from "../../bytes/bytes.ts";
 import { PayloadReader } from "./byte-cursor.ts";
 import {
   DEFAULT_HEADER_TABLE_BYTES,
@@ -19,9 +20,7 @@ import { STATIC_TABLE } from "./header-static-table.ts";
 import { DynamicTable, latin1 } from "./header-table.ts";
 import { readPrefixInt } from "./prefix-int.ts";
 
-const textDecoder = new TextDecoder("utf-8", { fatal: true });
-const textEncoder = new TextEncoder();
-const STATIC_VALUES = STATIC_TABLE.map(([, v]) => textEncoder.encode(v));
+const STATIC_VALUES = STATIC_TABLE.map(([, v]) => utf8Encode(v));
 
 export interface DecodedHeaders {
   fields: HeaderField[];
@@ -105,7 +104,7 @@ function toValue(name: string, value: Uint8Array): string | Uint8Array {
   // A plain Uint8Array copy: the bytes may be a view of a (Buffer) network chunk.
   if (isBinaryHeaderName(name)) return new Uint8Array(value);
   try {
-    return textDecoder.decode(value);
+    return utf8DecodeStrict(value);
   } catch {
     throw new FrameError(ErrorCode.PROTOCOL_ERROR, `header ${name} value is not UTF-8`);
   }

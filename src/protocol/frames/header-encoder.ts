@@ -11,6 +11,7 @@
  * inserted (RFC 7541 §7.1.3's reasoning: a guessable secret must not be
  * confirmable through the table).
  */
+import { utf8Encode } from "../../bytes/bytes.ts";
 import { PayloadWriter } from "./byte-cursor.ts";
 import { DEFAULT_HEADER_TABLE_BYTES, MAX_HEADER_NAME_BYTES } from "./constants.ts";
 import { type HeaderField, isValidHeaderName } from "./header-field.ts";
@@ -42,10 +43,8 @@ export const UNUSED_INSERTS_BEFORE_LITERAL = 3;
 /** Names whose reuse the encoder tracks (bounds its memory). */
 export const MAX_TRACKED_NAMES = 256;
 
-const textEncoder = new TextEncoder();
-
 export function valueBytes(value: string | Uint8Array): Uint8Array {
-  return typeof value === "string" ? textEncoder.encode(value) : value;
+  return typeof value === "string" ? utf8Encode(value) : value;
 }
 
 export class HeaderEncoder {

@@ -2,6 +2,7 @@
  * Extension blocks (RFC 8446 §4.2): decoding with the duplicate and
  * per-message rules, and one encoder/decoder per extension body.
  */
+import { utf8Decode, utf8Encode } from "../../bytes/bytes.ts";
 import { fatal } from "../alert.ts";
 import { MAX_ALPN_PROTOCOLS, MAX_EXTENSIONS, MAX_KEY_SHARES, MAX_PSK_IDENTITIES } from "./limits.ts";
 import { ByteReader } from "./reader.ts";
@@ -169,8 +170,7 @@ export const keyShareHelloRetry = {
 // --- server_name (RFC 6066 §3); only host_name (0) is defined
 const HOST_NAME = 0;
 export const serverName = {
-  encode: (host: string) =>
-    encode((w) => w.prefixed(2, (x) => x.u8(HOST_NAME).vector(2, new TextEncoder().encode(host)))),
+  encode: (host: string) => encode((w) => w.prefixed(2, (x) => x.u8(HOST_NAME).vector(2, utf8Encode(host)))),
   decode: (d: Uint8Array): string | undefined =>
     decode(d, "server_name", (r) => {
       const names = r.list(
@@ -186,7 +186,7 @@ export const serverName = {
       if (host.length > 1) throw fatal("illegal_parameter", "server_name: two host names");
       const name = host[0]?.name;
       if (!name) return undefined;
-      const text = new TextDecoder("utf-8", { fatal: false }).decode(name);
+      const text = utf8Decode(name);
       if (!/^[A-Za-z0-9_.-]+$/.test(text) || text.length > 253)
         throw fatal("illegal_parameter", "server_name: not a DNS host name");
       return text.toLowerCase();
@@ -198,7 +198,7 @@ export const alpn = {
   encode: (protocols: readonly string[]) =>
     encode((w) =>
       w.prefixed(2, (x) => {
-        for (const p of protocols) x.vector(1, new TextEncoder().encode(p));
+        for (const p of protocols) x.vector(1, utf8Encode(p));
       }),
     ),
   decode: (d: Uint8Array): string[] =>
@@ -208,7 +208,7 @@ export const alpn = {
         2,
         0xffff,
         "protocol_name_list",
-        (x) => new TextDecoder().decode(x.vector(1, 1, 255, "ProtocolName")),
+        (x) => utf8Decode(x.vector(1, 1, 255, "ProtocolName")),
         MAX_ALPN_PROTOCOLS,
       ),
     ),
