@@ -10,6 +10,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { isAllZero } from "../bytes/bytes.ts";
+import { CodedError } from "../errors/coded-error.ts";
 import type {
   Payload,
   StreamingInputCallRequestSchema,
@@ -64,11 +65,10 @@ export interface InteropClients {
 export type InteropCase = (clients: InteropClients) => Promise<void>;
 
 /** A case's check failed: the peer did not behave as the interop description requires. */
-export class InteropCaseError extends Error {
-  readonly code = "ERR_INTEROP_CASE";
+export class InteropCaseError extends CodedError<"ERR_INTEROP_CASE"> {
+  override readonly name = "InteropCaseError";
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = "InteropCaseError";
+    super("ERR_INTEROP_CASE", message, options);
   }
 }
 

@@ -1,4 +1,5 @@
 /** Errors of the server's own life cycle (a call's failures are RpcError, a handshake's TlsError). */
+import { CodedError } from "../errors/coded-error.ts";
 
 export type ServerErrorCode =
   /** listen() on a server that is already listening. */
@@ -6,11 +7,6 @@ export type ServerErrorCode =
   /** listen() or service() on a server that has been closed. */
   | "closed";
 
-export class ServerError extends Error {
-  readonly code: ServerErrorCode;
-  constructor(code: ServerErrorCode, message: string) {
-    super(message);
-    this.name = "ServerError";
-    this.code = code;
-  }
+export class ServerError extends CodedError<ServerErrorCode> {
+  override readonly name = "ServerError";
 }

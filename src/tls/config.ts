@@ -20,6 +20,7 @@ import {
 } from "../crypto/registry.ts";
 import { defaultCrypto } from "../crypto/select.ts";
 import type { Crypto, HashName, SignatureName } from "../crypto/types.ts";
+import { CodedError } from "../errors/coded-error.ts";
 import type { CertifiedKey, PeerVerifier } from "../pki/types.ts";
 import { MAX_ALPN_PROTOCOLS, MAX_RECORD_SIZE_LIMIT, MIN_RECORD_SIZE_LIMIT } from "./codec/limits.ts";
 import {
@@ -103,11 +104,10 @@ export interface TlsServerConfig extends TlsCommonConfig {
   externalPsks?: (identity: Uint8Array) => ExternalPsk | undefined;
 }
 
-export class TlsConfigError extends Error {
-  readonly code = "bad-config";
+export class TlsConfigError extends CodedError<"bad-config"> {
+  override readonly name = "TlsConfigError";
   constructor(message: string) {
-    super(message);
-    this.name = "TlsConfigError";
+    super("bad-config", message);
   }
 }
 

@@ -10,8 +10,6 @@ import { clearImmediate, setImmediate } from "./shims/immediate.ts";
 import { promisify } from "./shims/util.ts";
 import { gunzip, gzip } from "./shims/zlib.ts";
 
-const bytes = (n: number, fill: number) => new Uint8Array(n).fill(fill);
-
 test("zlib shim: gzip/gunzip interoperate with node:zlib", async () => {
   const data = new TextEncoder().encode("pqrpc ".repeat(1000));
   const gz = promisify<Uint8Array>(gzip);
