@@ -10,7 +10,7 @@
  *   WaitCertificateOrRequest --Cert--> WaitCertificateVerify --CV--> WaitFinished
  *   WaitFinished --Finished--> Connected (NewSessionTicket, handled repeatedly)
  */
-import { bytesEqual, wipe } from "../bytes/bytes.ts";
+import { bytesEqual, copyBytes, wipe } from "../bytes/bytes.ts";
 import {
   type CipherSuiteInfo,
   cipherSuiteByCodepoint,
@@ -544,7 +544,7 @@ export class ClientHandshake implements HandshakeEngine {
     if (t.lifetimeSeconds === 0 || !this.config.onSessionTicket || !this.resumptionMaster) return;
     this.config.onSessionTicket({
       cipherSuite: n.suite.name,
-      ticket: t.ticket,
+      ticket: copyBytes(t.ticket), // the caller keeps it: not a view of the record
       psk: resumptionPsk(n.hash, this.resumptionMaster, t.nonce),
       ageAdd: t.ageAdd,
       lifetimeSeconds: t.lifetimeSeconds,

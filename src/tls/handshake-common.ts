@@ -4,7 +4,7 @@
  * directions, and certificate-chain verification under the policy.
  */
 
-import { utf8Encode } from "../bytes/bytes.ts";
+import { bytesEqual, copyBytes, utf8Encode } from "../bytes/bytes.ts";
 import { keyExchange } from "../crypto/key-exchange.ts";
 import {
   type GroupInfo,
@@ -187,12 +187,13 @@ export function verifyPeerChain(
 /** Reads a peer Certificate message: context check and per-entry extension rules (§4.4.2). */
 export function readCertificateChain(body: Uint8Array, expectedContext: Uint8Array): Uint8Array[] {
   const msg = certificate.decode(body);
-  if (msg.context.length !== expectedContext.length || msg.context.some((b, i) => b !== expectedContext[i])) {
+  if (!bytesEqual(msg.context, expectedContext)) {
     throw fatal("illegal_parameter", "Certificate: certificate_request_context does not match");
   }
   // We request neither OCSP nor SCTs, so any entry extension is unsolicited.
   for (const e of msg.entries) e.extensions.check("CT", new Set());
-  return msg.entries.map((e) => e.data);
+  // Copies: the chain outlives the message (NegotiatedInfo.peerCertificates).
+  return msg.entries.map((e) => copyBytes(e.data));
 }
 
 /** Checks a peer CertificateVerify (§4.4.3) against the verified leaf key. */

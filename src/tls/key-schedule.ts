@@ -6,6 +6,8 @@
  * Every function takes the cipher suite's Hash so the same code serves
  * SHA-256 and SHA-384 suites; HKDF itself comes from the crypto layer.
  */
+
+import { ByteWriter } from "../bytes/byte-writer.ts";
 import { constantTimeEqual, utf8Encode, wipe } from "../bytes/bytes.ts";
 import type { Aead, Hash } from "../crypto/types.ts";
 import { fatal } from "./alert.ts";
@@ -46,13 +48,11 @@ export function hkdfExpandLabel(
   if (!Number.isInteger(length) || length < 0 || length > MAX_EXPAND_BYTES) {
     throw fatal("internal_error", `HKDF-Expand-Label: length ${length} outside 0..${MAX_EXPAND_BYTES}`);
   }
-  const info = new Uint8Array(2 + 1 + fullLabel.length + 1 + context.length);
-  info[0] = length >>> 8;
-  info[1] = length & 0xff;
-  info[2] = fullLabel.length;
-  info.set(fullLabel, 3);
-  info[3 + fullLabel.length] = context.length;
-  info.set(context, 4 + fullLabel.length);
+  const info = new ByteWriter(2 + 1 + fullLabel.length + 1 + context.length)
+    .u16(length)
+    .vector(1, fullLabel)
+    .vector(1, context)
+    .finish();
   return hash.hkdfExpand(secret, info, length);
 }
 

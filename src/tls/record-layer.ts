@@ -9,6 +9,7 @@
  * One AEAD key object per protector, imported once.
  */
 
+import { ByteWriter } from "../bytes/byte-writer.ts";
 import { wipe } from "../bytes/bytes.ts";
 import type { CipherSuiteInfo } from "../crypto/registry.ts";
 import type { AeadKey, Crypto } from "../crypto/types.ts";
@@ -252,14 +253,16 @@ export function encodePlainRecord(
   if (fragment.length === 0 && (type === ContentType.handshake || type === ContentType.alert)) {
     throw fatal("internal_error", "encodePlainRecord: zero-length handshake or alert fragment");
   }
-  const out = new Uint8Array(RECORD_HEADER_BYTES + fragment.length);
-  out[0] = type;
-  out[1] = legacyVersion >>> 8;
-  out[2] = legacyVersion & 0xff;
-  out[3] = fragment.length >>> 8;
-  out[4] = fragment.length & 0xff;
-  out.set(fragment, RECORD_HEADER_BYTES);
-  return out;
+  return new ByteWriter(RECORD_HEADER_BYTES + fragment.length)
+    .u8(type)
+    .u16(legacyVersion)
+    .vector(2, fragment)
+    .finish();
+}
+
+/** RFC 8446 §5.1 / §5.2: type ‖ legacy_record_version ‖ length, the header and the AEAD's additional_data. */
+function recordHeader(type: number, legacyVersion: number, length: number): Uint8Array {
+  return new ByteWriter(RECORD_HEADER_BYTES).u8(type).u16(legacyVersion).u16(length).finish();
 }
 
 /** Throws internal_error for content the record layer must never be asked to seal (RFC 8446 §5.2, §5.4). */
@@ -366,12 +369,10 @@ export class RecordProtector {
     record[RECORD_HEADER_BYTES + contentLength] = type;
     if (padding > 0)
       record.fill(0, RECORD_HEADER_BYTES + contentLength + 1, RECORD_HEADER_BYTES + innerLength);
-    const length = innerLength + AEAD_TAG_BYTES;
-    record[0] = ContentType.application_data;
-    record[1] = 0x03;
-    record[2] = 0x03;
-    record[3] = length >>> 8;
-    record[4] = length & 0xff;
+    record.set(
+      recordHeader(ContentType.application_data, RECORD_VERSION_TLS12, innerLength + AEAD_TAG_BYTES),
+      0,
+    );
     // RFC 8446 §5.2: additional_data = the record header.
     const header = record.subarray(0, RECORD_HEADER_BYTES);
     const inner = record.subarray(RECORD_HEADER_BYTES, RECORD_HEADER_BYTES + innerLength);
@@ -408,13 +409,7 @@ export class RecordProtector {
         `protected record of ${fragment.length} bytes is shorter than tag + type`,
       );
     }
-    const aad = Uint8Array.of(
-      record.type,
-      record.legacyVersion >>> 8,
-      record.legacyVersion & 0xff,
-      fragment.length >>> 8,
-      fragment.length & 0xff,
-    );
+    const aad = recordHeader(record.type, record.legacyVersion, fragment.length);
     const inner = key.open(this.nextNonce(), fragment, aad);
     if (inner === null) throw fatal("bad_record_mac", "record authentication failed");
     // RFC 8446 §5.4: the content type is the last non-zero byte; all zeros is unexpected_message.

@@ -7,7 +7,7 @@
  * make us buffer more than one frame.
  */
 import { utf8DecodeStrict } from "../../bytes/bytes.ts";
-import { PayloadReader, readVarint } from "./byte-cursor.ts";
+import { readVarint, varintSize } from "../../bytes/varint.ts";
 import {
   DEFAULT_MAX_FRAME_BYTES,
   Flag,
@@ -17,6 +17,7 @@ import {
 } from "./constants.ts";
 import { ErrorCode, FrameError } from "./error-codes.ts";
 import type { Frame } from "./frame.ts";
+import { payloadReader } from "./payload-reader.ts";
 
 interface Header {
   type: number;
@@ -27,15 +28,32 @@ interface Header {
   next: number;
 }
 
+/** Size of the varint at `pos` (1, 2 or 4), or 0 when its bytes stop before `end`. */
+function headerVarintSize(buf: Uint8Array, pos: number, end: number, field: string): number {
+  if (pos >= end) return 0;
+  const size = varintSize(buf[pos]!);
+  if (size === 8)
+    throw new FrameError(ErrorCode.PROTOCOL_ERROR, `${field}: 8-byte varint form is not allowed`);
+  return pos + size <= end ? size : 0;
+}
+
 /** Parses a frame header at `pos`, or returns undefined when the bytes stop early. */
 function parseHeader(buf: Uint8Array, pos: number, end: number): Header | undefined {
   if (pos >= end) return undefined;
   const first = buf[pos]!;
-  const sid = readVarint(buf, pos + 1, end, "stream id");
-  if (sid === undefined) return undefined;
-  const len = readVarint(buf, sid[1], end, "length");
-  if (len === undefined) return undefined;
-  return { type: first & 0x0f, flags: first >>> 4, streamId: sid[0], length: len[0], next: len[1] };
+  const sidAt = pos + 1;
+  const sidSize = headerVarintSize(buf, sidAt, end, "stream id");
+  if (sidSize === 0) return undefined;
+  const lenAt = sidAt + sidSize;
+  const lenSize = headerVarintSize(buf, lenAt, end, "length");
+  if (lenSize === 0) return undefined;
+  return {
+    type: first & 0x0f,
+    flags: first >>> 4,
+    streamId: readVarint(buf, sidAt, sidSize as 1 | 2 | 4),
+    length: readVarint(buf, lenAt, lenSize as 1 | 2 | 4),
+    next: lenAt + lenSize,
+  };
 }
 
 export class FrameDecoder {
@@ -139,7 +157,7 @@ export function parseFrame(h: Header, payload: Uint8Array): Frame {
       if (ack && payload.length !== 0) {
         throw new FrameError(ErrorCode.FRAME_SIZE_ERROR, "SETTINGS ACK with a payload");
       }
-      const r = new PayloadReader(payload, "SETTINGS");
+      const r = payloadReader(payload, "SETTINGS");
       const entries: [number, number][] = [];
       while (r.remaining > 0) entries.push([r.varint("identifier"), r.varint("value")]);
       return { type: FrameType.SETTINGS, ack, entries };
@@ -164,9 +182,9 @@ export function parseFrame(h: Header, payload: Uint8Array): Frame {
       };
     case FrameType.TRAILERS: {
       requireStream(h, "TRAILERS");
-      const r = new PayloadReader(payload, "TRAILERS");
+      const r = payloadReader(payload, "TRAILERS");
       const status = r.varint("status");
-      const text = r.bytes(r.varint("message length"), "message");
+      const text = r.varintVector("message");
       let message: string;
       try {
         message = utf8DecodeStrict(text);
@@ -178,15 +196,15 @@ export function parseFrame(h: Header, payload: Uint8Array): Frame {
     }
     case FrameType.RST: {
       requireStream(h, "RST");
-      const r = new PayloadReader(payload, "RST");
+      const r = payloadReader(payload, "RST");
       const code = r.varint("error code");
-      r.expectEnd();
+      r.end();
       return { type: FrameType.RST, streamId: h.streamId, code };
     }
     case FrameType.WINDOW_UPDATE: {
-      const r = new PayloadReader(payload, "WINDOW_UPDATE");
+      const r = payloadReader(payload, "WINDOW_UPDATE");
       const increment = r.varint("increment");
-      r.expectEnd();
+      r.end();
       if (increment === 0) {
         throw new FrameError(
           ErrorCode.PROTOCOL_ERROR,
@@ -207,7 +225,7 @@ export function parseFrame(h: Header, payload: Uint8Array): Frame {
       return { type: FrameType.PING, ack: (h.flags & Flag.ACK) !== 0, payload };
     case FrameType.GOAWAY: {
       requireStreamZero(h, "GOAWAY");
-      const r = new PayloadReader(payload, "GOAWAY");
+      const r = payloadReader(payload, "GOAWAY");
       const lastStreamId = r.varint("last stream id");
       const code = r.varint("error code");
       return { type: FrameType.GOAWAY, lastStreamId, code, debug: r.rest() };

@@ -1,4 +1,5 @@
 /** pqrpc/1 compact framing (ALPN "pqrpc/1"): codec, header compression, session. See docs/SPEC.md. */
+export { MAX_VARINT } from "../../bytes/varint.ts";
 export * from "./constants.ts";
 export * from "./error-codes.ts";
 export type * from "./frame.ts";

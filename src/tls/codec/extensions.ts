@@ -2,12 +2,14 @@
  * Extension blocks (RFC 8446 §4.2): decoding with the duplicate and
  * per-message rules, and one encoder/decoder per extension body.
  */
+
+import type { ByteReader } from "../../bytes/byte-reader.ts";
+import type { ByteWriter } from "../../bytes/byte-writer.ts";
 import { utf8Decode, utf8Encode } from "../../bytes/bytes.ts";
 import { fatal } from "../alert.ts";
+import { decodeAll as decode, encodeWith as encode } from "./cursor.ts";
 import { MAX_ALPN_PROTOCOLS, MAX_EXTENSIONS, MAX_KEY_SHARES, MAX_PSK_IDENTITIES } from "./limits.ts";
-import { ByteReader } from "./reader.ts";
 import { ExtensionType as E } from "./types.ts";
-import { ByteWriter } from "./writer.ts";
 
 export interface Extension {
   readonly type: number;
@@ -95,20 +97,6 @@ export function writeExtensions(w: ByteWriter, list: readonly Extension[]): void
   w.prefixed(2, (x) => {
     for (const e of list) x.u16(e.type).vector(2, e.data);
   });
-}
-
-function encode(body: (w: ByteWriter) => void): Uint8Array {
-  const w = new ByteWriter();
-  body(w);
-  return w.finish();
-}
-
-/** Parses an extension body that must be consumed exactly. */
-function decode<T>(data: Uint8Array, what: string, body: (r: ByteReader) => T): T {
-  const r = new ByteReader(data, what);
-  const v = body(r);
-  r.end();
-  return v;
 }
 
 // --- supported_versions (§4.2.1)
