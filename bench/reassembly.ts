@@ -8,10 +8,11 @@
  *   npx tsx bench/reassembly.ts
  *   tools/node24/node_modules/.bin/node --import tsx bench/reassembly.ts
  */
-import { EnvelopeReader } from "../src/protocol/grpc/envelope.ts";
+
 import { FrameType } from "../src/protocol/frames/constants.ts";
 import { FrameDecoder } from "../src/protocol/frames/frame-decoder.ts";
 import { encodeFrame } from "../src/protocol/frames/frame-encoder.ts";
+import { EnvelopeReader } from "../src/protocol/grpc/envelope.ts";
 import { HandshakeJoiner } from "../src/tls/codec/handshake-joiner.ts";
 import { HandshakeType } from "../src/tls/codec/types.ts";
 import { ContentType, RECORD_HEADER_BYTES, RecordDeframer } from "../src/tls/record-layer.ts";

@@ -11,6 +11,7 @@
 
 import { ByteWriter } from "../bytes/byte-writer.ts";
 import { wipe } from "../bytes/bytes.ts";
+import { ChunkQueue } from "../bytes/chunk-queue.ts";
 import type { CipherSuiteInfo } from "../crypto/registry.ts";
 import type { AeadKey, Crypto } from "../crypto/types.ts";
 import { fatal } from "./alert.ts";
@@ -32,8 +33,6 @@ export const MIN_RECORD_SIZE_LIMIT_BYTES = 64;
  * so only a caller that never drains can reach it.
  */
 export const MAX_DEFRAMER_BUFFER_BYTES = 1024 * 1024;
-/** Pushed chunks held before they are joined into one buffer (bounds the per-record work). */
-const MAX_PENDING_CHUNKS = 64;
 /**
  * Records per traffic key after which a KeyUpdate is due (RFC 8446 §5.5: AES-GCM
  * may protect at most 2^24.5 full-size records per key; this bound serves every suite).
@@ -79,13 +78,14 @@ export function maxCiphertextForRecordSizeLimit(recordSizeLimit: number): number
  * body arrives. After a failure every later call throws the same error.
  *
  * push() takes ownership of the bytes: a record that lies within one pushed
- * chunk is returned as a view into it, without a copy.
+ * chunk is returned as a view into it, without a copy (the ChunkQueue rule).
  */
 export class RecordDeframer {
-  private chunks: Uint8Array[] = [];
-  /** Read offset into chunks[0]. */
-  private offset = 0;
-  private total = 0;
+  private readonly queue = new ChunkQueue({
+    maxBytes: MAX_DEFRAMER_BUFFER_BYTES,
+    overflow: (held, max) =>
+      fatal("internal_error", `record deframer holds ${held} bytes, more than ${max}: drain it with next()`),
+  });
   private maxCiphertext = MAX_CIPHERTEXT_BYTES;
   /** 0x0301 is accepted until the first 0x0303 record: the peer's first flight (see checkHeader). */
   private sawTls12Version = false;
@@ -93,36 +93,29 @@ export class RecordDeframer {
 
   /** Bytes received and not yet returned as records. */
   get buffered(): number {
-    return this.total;
+    return this.queue.length;
   }
 
   push(data: Uint8Array): void {
     if (this.failure) throw this.failure;
-    if (this.total > MAX_DEFRAMER_BUFFER_BYTES) {
-      throw this.fail(
-        fatal(
-          "internal_error",
-          `record deframer holds ${this.total} bytes, more than ${MAX_DEFRAMER_BUFFER_BYTES}: drain it with next()`,
-        ),
-      );
+    try {
+      this.queue.push(data);
+    } catch (e) {
+      throw this.fail(e as Error);
     }
-    if (data.length === 0) return;
-    this.chunks.push(data);
-    this.total += data.length;
-    // A peer trickling bytes one segment at a time must not cost a growing chunk list.
-    if (this.chunks.length > MAX_PENDING_CHUNKS) this.compact();
   }
 
   /** The next complete record, or undefined until more bytes arrive. Throws TlsError on a bad header. */
   next(): TlsRecord | undefined {
     if (this.failure) throw this.failure;
-    if (this.total < RECORD_HEADER_BYTES) return undefined;
-    const type = this.peek(0);
-    const legacyVersion = (this.peek(1) << 8) | this.peek(2);
-    const length = (this.peek(3) << 8) | this.peek(4);
+    const q = this.queue;
+    if (q.length < RECORD_HEADER_BYTES) return undefined;
+    const type = q.byteAt(0);
+    const legacyVersion = (q.byteAt(1) << 8) | q.byteAt(2);
+    const length = (q.byteAt(3) << 8) | q.byteAt(4);
     this.checkHeader(type, legacyVersion, length);
-    if (this.total < RECORD_HEADER_BYTES + length) return undefined;
-    const bytes = this.take(RECORD_HEADER_BYTES + length);
+    if (q.length < RECORD_HEADER_BYTES + length) return undefined;
+    const bytes = q.take(RECORD_HEADER_BYTES + length);
     if (legacyVersion === RECORD_VERSION_TLS12) this.sawTls12Version = true;
     return { type, legacyVersion, fragment: bytes.subarray(RECORD_HEADER_BYTES) };
   }
@@ -177,62 +170,9 @@ export class RecordDeframer {
     }
   }
 
-  /** Joins the pending chunks into one (at most a record's worth when the caller drains). */
-  private compact(): void {
-    const all = new Uint8Array(this.total);
-    let at = 0;
-    for (const [i, chunk] of this.chunks.entries()) {
-      const part = i === 0 ? chunk.subarray(this.offset) : chunk;
-      all.set(part, at);
-      at += part.length;
-    }
-    this.chunks = [all];
-    this.offset = 0;
-  }
-
   private fail(error: Error): Error {
     this.failure = error;
     return error;
-  }
-
-  /** Byte at `index` past the read position (index < total). */
-  private peek(index: number): number {
-    let i = this.offset + index;
-    for (const chunk of this.chunks) {
-      if (i < chunk.length) return chunk[i]!;
-      i -= chunk.length;
-    }
-    return 0; // unreachable: callers check total first
-  }
-
-  /** Removes `length` bytes (<= total): a view when they lie in one chunk, else a copy. */
-  private take(length: number): Uint8Array {
-    const first = this.chunks[0]!;
-    let out: Uint8Array;
-    if (first.length - this.offset >= length) {
-      out = first.subarray(this.offset, this.offset + length);
-      this.offset += length;
-      if (this.offset === first.length) {
-        this.chunks.shift();
-        this.offset = 0;
-      }
-    } else {
-      out = new Uint8Array(length);
-      let filled = 0;
-      while (filled < length) {
-        const chunk = this.chunks[0]!;
-        const n = Math.min(chunk.length - this.offset, length - filled);
-        out.set(chunk.subarray(this.offset, this.offset + n), filled);
-        filled += n;
-        this.offset += n;
-        if (this.offset === chunk.length) {
-          this.chunks.shift();
-          this.offset = 0;
-        }
-      }
-    }
-    this.total -= length;
-    return out;
   }
 }
 

@@ -2,11 +2,12 @@
  * Incremental frame decoder (SPEC §Frame layout). Bytes arrive in chunks of
  * any size; frames come out whole. A frame that lies inside one chunk is
  * returned as a view of it (no copy); only a frame split across chunks is
- * gathered into one buffer. Every length is checked against the local
- * maximum frame size before a byte of the payload is kept, so a peer cannot
- * make us buffer more than one frame.
+ * gathered into one buffer (the ChunkQueue rule). Every length is checked
+ * against the local maximum frame size as soon as the header is in, before
+ * the payload is waited for, so a peer cannot make us buffer more than one frame.
  */
 import { utf8DecodeStrict } from "../../bytes/bytes.ts";
+import { ChunkQueue } from "../../bytes/chunk-queue.ts";
 import { readVarint, varintSize } from "../../bytes/varint.ts";
 import {
   DEFAULT_MAX_FRAME_BYTES,
@@ -57,63 +58,65 @@ function parseHeader(buf: Uint8Array, pos: number, end: number): Header | undefi
 }
 
 export class FrameDecoder {
-  /** The largest payload accepted: our advertised MAX_FRAME_SIZE. */
-  maxFrameBytes: number;
-  /** Bytes of an incomplete header (at most MAX_FRAME_HEADER_BYTES - 1). */
-  private headerPart: Uint8Array | undefined;
-  /** A frame whose payload is being gathered across chunks. */
-  private gathering: { header: Header; payload: Uint8Array; filled: number } | undefined;
+  private readonly queue = new ChunkQueue({
+    maxBytes: MAX_FRAME_HEADER_BYTES + DEFAULT_MAX_FRAME_BYTES,
+    overflow: (held, max) =>
+      new FrameError(ErrorCode.FRAME_SIZE_ERROR, `frame decoder holds ${held} bytes, more than ${max}`),
+  });
+  /** The header of a frame whose payload is still arriving (its header bytes are consumed). */
+  private pending: Header | undefined;
 
   constructor(maxFrameBytes = DEFAULT_MAX_FRAME_BYTES) {
     this.maxFrameBytes = maxFrameBytes;
   }
 
-  /** Bytes held between calls (a partial header or a partial frame). */
+  /** The largest payload accepted: our advertised MAX_FRAME_SIZE. */
+  get maxFrameBytes(): number {
+    return this.queue.maxBytes - MAX_FRAME_HEADER_BYTES;
+  }
+
+  set maxFrameBytes(bytes: number) {
+    // A draining decoder holds at most one header and one frame.
+    this.queue.maxBytes = MAX_FRAME_HEADER_BYTES + bytes;
+  }
+
+  /** Bytes held between calls (a partial header or a partial frame's payload). */
   get bufferedBytes(): number {
-    return (this.headerPart?.length ?? 0) + (this.gathering?.filled ?? 0);
+    return this.queue.length;
   }
 
   /** Feeds bytes; returns the frames they complete. Throws FrameError on a malformed frame. */
   push(chunk: Uint8Array): Frame[] {
     const frames: Frame[] = [];
-    let pos = 0;
-    const end = chunk.length;
-    if (this.gathering) {
-      const g = this.gathering;
-      const take = Math.min(g.header.length - g.filled, end);
-      g.payload.set(chunk.subarray(0, take), g.filled);
-      g.filled += take;
-      pos = take;
-      if (g.filled < g.header.length) return frames;
-      this.gathering = undefined;
-      frames.push(parseFrame(g.header, g.payload));
-    }
-    if (this.headerPart) {
-      // Join the stored part with just enough new bytes to finish the header.
-      const part = this.headerPart;
-      const joined = new Uint8Array(part.length + Math.min(MAX_FRAME_HEADER_BYTES, end - pos));
-      joined.set(part);
-      joined.set(chunk.subarray(pos, pos + joined.length - part.length), part.length);
-      const header = parseHeader(joined, 0, joined.length);
+    const q = this.queue;
+    q.push(chunk);
+    for (;;) {
+      let header = this.pending;
       if (header === undefined) {
-        this.headerPart = joined;
+        if (q.length === 0) return frames;
+        // In place when the header lies in the head chunk (the usual case), else from a small copy.
+        const chunk = q.headChunk;
+        const at = q.headOffset;
+        if (chunk.length - at >= Math.min(MAX_FRAME_HEADER_BYTES, q.length)) {
+          header = parseHeader(chunk, at, chunk.length);
+          if (header === undefined) return frames;
+          this.checkLength(header);
+          q.skip(header.next - at);
+        } else {
+          const head = q.peek(Math.min(MAX_FRAME_HEADER_BYTES, q.length));
+          header = parseHeader(head, 0, head.length);
+          if (header === undefined) return frames;
+          this.checkLength(header);
+          q.skip(header.next);
+        }
+      }
+      if (q.length < header.length) {
+        this.pending = header;
         return frames;
       }
-      this.headerPart = undefined;
-      this.checkLength(header);
-      pos += header.next - part.length;
-      pos = this.takePayload(header, chunk, pos, frames);
+      this.pending = undefined;
+      frames.push(parseFrame(header, q.take(header.length)));
     }
-    while (pos < end) {
-      const header = parseHeader(chunk, pos, end);
-      if (header === undefined) {
-        this.headerPart = chunk.slice(pos, end);
-        return frames;
-      }
-      this.checkLength(header);
-      pos = this.takePayload(header, chunk, header.next, frames);
-    }
-    return frames;
   }
 
   private checkLength(header: Header): void {
@@ -123,19 +126,6 @@ export class FrameDecoder {
         `frame of ${header.length} bytes exceeds the maximum frame size ${this.maxFrameBytes}`,
       );
     }
-  }
-
-  /** Takes the payload at `pos` (whole, or starts gathering it); returns the new offset. */
-  private takePayload(header: Header, chunk: Uint8Array, pos: number, frames: Frame[]): number {
-    const available = chunk.length - pos;
-    if (available >= header.length) {
-      frames.push(parseFrame(header, chunk.subarray(pos, pos + header.length)));
-      return pos + header.length;
-    }
-    const payload = new Uint8Array(header.length);
-    payload.set(chunk.subarray(pos));
-    this.gathering = { header, payload, filled: available };
-    return chunk.length;
   }
 }
 

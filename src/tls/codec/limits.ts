@@ -8,6 +8,12 @@
 export const MAX_HANDSHAKE_MESSAGE_BYTES = 64 * 1024;
 /** Certificate messages carry whole chains: SLH-DSA chains reach ~150 KB. */
 export const MAX_CERTIFICATE_MESSAGE_BYTES = 256 * 1024;
+/**
+ * Bytes the handshake joiner may hold when a fragment arrives: one message
+ * of the largest kind with its header (the connection drains it after every
+ * fragment, so it never holds more than one partial message).
+ */
+export const MAX_HANDSHAKE_JOINER_BYTES = 4 + MAX_CERTIFICATE_MESSAGE_BYTES;
 /** Certificates in one Certificate message (leaf plus intermediates). */
 export const MAX_CERTIFICATES = 10;
 /** Extensions in one extension block (§4.2). */
