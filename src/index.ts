@@ -17,9 +17,11 @@ export {
 } from "./client/index.ts";
 // Identity and trust.
 export { loadWasmProvider } from "./crypto/index.ts";
+// The rpc API: clients, handlers, status, metadata, interceptors, compression (gzip by default on Node).
+export { gzipCompression } from "./node/gzip-compression.ts";
+export { createClient, createRouter } from "./node/rpc-defaults.ts";
 export { createDevelopmentPki, loadIdentity, loadTrust, TrustStore } from "./pki/index.ts";
 export type { CertifiedKey, PeerVerifier } from "./pki/types.ts";
-// The rpc API: clients, handlers, status, metadata, interceptors, compression.
 export {
   type CallOptions,
   type Client,
@@ -29,10 +31,7 @@ export {
   type CodeName,
   type Compression,
   codeName,
-  createClient,
-  createRouter,
   type ErrorDetail,
-  gzipCompression,
   type HandlerContext,
   type Interceptor,
   Metadata,
@@ -46,7 +45,6 @@ export {
   type CloseOptions,
   createServer,
   DEFAULT_CLOSE_GRACE_MS,
-  DEFAULT_HANDSHAKE_TIMEOUT_MS,
   DEFAULT_MAX_CONNECTIONS,
   type ListenOptions,
   Server,
@@ -58,3 +56,4 @@ export {
   type ServerStats,
 } from "./server/index.ts";
 export type { NegotiatedInfo, PolicyName } from "./tls/index.ts";
+export { DEFAULT_HANDSHAKE_TIMEOUT_MS } from "./transport/tls-socket.ts";

@@ -18,7 +18,6 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { DescService } from "@bufbuild/protobuf";
-import { greeterHandlers } from "../demo/greeter-service.ts";
 import { TestService } from "../gen/grpc/testing/test_pb.ts";
 import { Greeter } from "../gen/helloworld/greeter_pb.ts";
 import { createTestServiceHandlers } from "../interop/test-service.ts";
@@ -29,6 +28,7 @@ import type { ServerProtocol } from "../server/server-options.ts";
 import { POLICIES, type PolicyName } from "../tls/policy.ts";
 import { runCerts } from "./certs.ts";
 import { CliError, type CliIo } from "./cli-error.ts";
+import { greeterHandlers } from "./greeter-service.ts";
 import { compileSchema } from "./schema.ts";
 import { loadImplementations } from "./serve-impl.ts";
 

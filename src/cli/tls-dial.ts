@@ -4,6 +4,7 @@
  * (--ca, --servername, --policy, --insecure) are parsed here too.
  */
 import { connect as netConnect } from "node:net";
+import { DEFAULT_CONNECT_TIMEOUT_MS } from "../client/limits.ts";
 import { loadWasmProvider } from "../crypto/index.ts";
 import { loadTrust } from "../pki/load.ts";
 import { PkiError } from "../pki/types.ts";
@@ -14,9 +15,6 @@ import { type Address, formatAddress } from "./address.ts";
 import { CliError } from "./cli-error.ts";
 import { CommandFailure } from "./describe-error.ts";
 import { RecordingVerifier } from "./recording-verifier.ts";
-
-/** Default bound on TCP connect plus TLS handshake. */
-export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 
 /** parseArgs options shared by the network commands. */
 export const TLS_CLI_OPTIONS = {

@@ -10,6 +10,7 @@
  *   WaitCertificateOrRequest --Cert--> WaitCertificateVerify --CV--> WaitFinished
  *   WaitFinished --Finished--> Connected (NewSessionTicket, handled repeatedly)
  */
+
 import { bytesEqual, copyBytes, wipe } from "../bytes/bytes.ts";
 import {
   type CipherSuiteInfo,
@@ -24,7 +25,7 @@ import type { Hash } from "../crypto/types.ts";
 import type { VerifiedPeer } from "../pki/types.ts";
 import { fatal } from "./alert.ts";
 import * as ext from "./codec/extensions.ts";
-import { MIN_RECORD_SIZE_LIMIT, RANDOM_BYTES } from "./codec/limits.ts";
+import { RANDOM_BYTES } from "./codec/limits.ts";
 import {
   certificateRequest,
   clientHello,
@@ -60,6 +61,7 @@ import type { HandshakeEngine, HandshakeIo, NegotiatedInfo } from "./handshake-i
 import { finishedMac, KeySchedule, resumptionPsk } from "./key-schedule.ts";
 import { enforceGroup } from "./policy.ts";
 import { clientPskOffers, type PskCandidate } from "./psk.ts";
+import { MIN_RECORD_SIZE_LIMIT_BYTES } from "./record-layer.ts";
 import { MAX_TICKET_LIFETIME_SECONDS } from "./session-ticket.ts";
 import { Transcript } from "./transcript.ts";
 
@@ -426,8 +428,8 @@ export class ClientHandshake implements HandshakeEngine {
     const rsl = ee.get(E.record_size_limit);
     if (rsl) {
       const peers = ext.recordSizeLimit.decode(rsl);
-      if (peers < MIN_RECORD_SIZE_LIMIT)
-        throw fatal("illegal_parameter", `record_size_limit ${peers} below ${MIN_RECORD_SIZE_LIMIT}`);
+      if (peers < MIN_RECORD_SIZE_LIMIT_BYTES)
+        throw fatal("illegal_parameter", `record_size_limit ${peers} below ${MIN_RECORD_SIZE_LIMIT_BYTES}`);
       this.io.setRecordSizeLimits(this.cfg.recordSizeLimit!, peers);
     }
     if (ee.has(E.early_data)) throw fatal("unsupported_extension", "early_data accepted but not offered");

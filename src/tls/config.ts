@@ -22,7 +22,7 @@ import { defaultCrypto } from "../crypto/select.ts";
 import type { Crypto, HashName, SignatureName } from "../crypto/types.ts";
 import { CodedError } from "../errors/coded-error.ts";
 import type { CertifiedKey, PeerVerifier } from "../pki/types.ts";
-import { MAX_ALPN_PROTOCOLS, MAX_RECORD_SIZE_LIMIT, MIN_RECORD_SIZE_LIMIT } from "./codec/limits.ts";
+import { MAX_ALPN_PROTOCOLS } from "./codec/limits.ts";
 import {
   DEFAULT_POLICY,
   defaultGroups,
@@ -33,6 +33,7 @@ import {
   type PolicyName,
   signatureAllowed,
 } from "./policy.ts";
+import { MAX_RECORD_SIZE_LIMIT_BYTES, MIN_RECORD_SIZE_LIMIT_BYTES } from "./record-layer.ts";
 import type { TicketSealer } from "./ticket-sealer.ts";
 
 export interface TlsCommonConfig {
@@ -230,9 +231,11 @@ export function resolveCommon(c: TlsCommonConfig): ResolvedConfig {
   const limit = c.recordSizeLimit;
   if (
     limit !== undefined &&
-    (!Number.isInteger(limit) || limit < MIN_RECORD_SIZE_LIMIT || limit > MAX_RECORD_SIZE_LIMIT)
+    (!Number.isInteger(limit) || limit < MIN_RECORD_SIZE_LIMIT_BYTES || limit > MAX_RECORD_SIZE_LIMIT_BYTES)
   ) {
-    throw new TlsConfigError(`recordSizeLimit must be ${MIN_RECORD_SIZE_LIMIT}..${MAX_RECORD_SIZE_LIMIT}`);
+    throw new TlsConfigError(
+      `recordSizeLimit must be ${MIN_RECORD_SIZE_LIMIT_BYTES}..${MAX_RECORD_SIZE_LIMIT_BYTES}`,
+    );
   }
   const padding = c.padding ?? 0;
   if (!Number.isInteger(padding) || padding < 0 || padding > MAX_PADDING_MULTIPLE_BYTES) {

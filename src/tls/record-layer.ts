@@ -27,6 +27,8 @@ export const MAX_INNER_PLAINTEXT_BYTES = 16384 + 1;
 export const RECORD_HEADER_BYTES = 5;
 /** RFC 8449 §4: the smallest record_size_limit an endpoint may advertise, in bytes. */
 export const MIN_RECORD_SIZE_LIMIT_BYTES = 64;
+/** RFC 8449 §4: the largest useful record_size_limit in TLS 1.3 (2^14 plus the content type byte). */
+export const MAX_RECORD_SIZE_LIMIT_BYTES = MAX_INNER_PLAINTEXT_BYTES;
 /**
  * Bytes a caller may leave in the deframer without draining it before push()
  * refuses more. Draining (next() until undefined) leaves less than one record,

@@ -9,13 +9,14 @@
  *
  * Connected accepts no handshake message (KeyUpdate is the connection's).
  */
+
 import { bytesEqual, wipe } from "../bytes/bytes.ts";
 import type { CipherSuiteInfo, GroupInfo, SignatureSchemeInfo } from "../crypto/registry.ts";
 import type { Hash } from "../crypto/types.ts";
 import type { CertifiedKey, VerifiedPeer } from "../pki/types.ts";
 import { fatal } from "./alert.ts";
 import * as ext from "./codec/extensions.ts";
-import { MAX_RECORD_SIZE_LIMIT, MIN_RECORD_SIZE_LIMIT, RANDOM_BYTES } from "./codec/limits.ts";
+import { RANDOM_BYTES } from "./codec/limits.ts";
 import {
   type ClientHello,
   certificateRequest,
@@ -49,6 +50,7 @@ import type { HandshakeEngine, HandshakeIo, NegotiatedInfo } from "./handshake-i
 import { KeySchedule, resumptionPsk, verifyFinished } from "./key-schedule.ts";
 import { enforceGroup, signatureAllowed } from "./policy.ts";
 import { type PskCandidate, resolveServerPsk } from "./psk.ts";
+import { MAX_RECORD_SIZE_LIMIT_BYTES, MIN_RECORD_SIZE_LIMIT_BYTES } from "./record-layer.ts";
 import { DEFAULT_TICKET_COUNT, encodeTicketState, TICKET_NONCE_BYTES } from "./session-ticket.ts";
 import { Transcript } from "./transcript.ts";
 
@@ -225,10 +227,10 @@ export class ServerHandshake implements HandshakeEngine {
     const rslData = x.get(E.record_size_limit);
     if (rslData) {
       clientRecordLimit = ext.recordSizeLimit.decode(rslData);
-      if (clientRecordLimit < MIN_RECORD_SIZE_LIMIT)
+      if (clientRecordLimit < MIN_RECORD_SIZE_LIMIT_BYTES)
         throw fatal(
           "illegal_parameter",
-          `record_size_limit ${clientRecordLimit} below ${MIN_RECORD_SIZE_LIMIT}`,
+          `record_size_limit ${clientRecordLimit} below ${MIN_RECORD_SIZE_LIMIT_BYTES}`,
         );
     }
 
@@ -272,7 +274,7 @@ export class ServerHandshake implements HandshakeEngine {
     if (alpn) eeList.push({ type: E.application_layer_protocol_negotiation, data: ext.alpn.encode([alpn]) });
     if (serverName) eeList.push({ type: E.server_name, data: ext.empty.encode() });
     if (clientRecordLimit !== undefined) {
-      const ours = this.cfg.recordSizeLimit ?? MAX_RECORD_SIZE_LIMIT;
+      const ours = this.cfg.recordSizeLimit ?? MAX_RECORD_SIZE_LIMIT_BYTES;
       eeList.push({ type: E.record_size_limit, data: ext.recordSizeLimit.encode(ours) });
       this.io.setRecordSizeLimits(ours, clientRecordLimit);
     }

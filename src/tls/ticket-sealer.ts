@@ -29,7 +29,7 @@ export const TICKET_OVERHEAD_BYTES = HEADER_BYTES + EXPIRY_BYTES + TAG_BYTES;
 /** Largest state seal() accepts: room for a resumption secret, ALPN, SNI and a client certificate chain. */
 export const MAX_TICKET_STATE_BYTES = 16 * 1024;
 /** Largest ticket open() looks at; anything longer is refused unread. */
-export const MAX_TICKET_BYTES = MAX_TICKET_STATE_BYTES + TICKET_OVERHEAD_BYTES;
+export const MAX_SEALED_TICKET_BYTES = MAX_TICKET_STATE_BYTES + TICKET_OVERHEAD_BYTES;
 /** RFC 8446 §4.6.1: "Servers MUST NOT use any value greater than 604800 seconds (7 days)." */
 export const MAX_TICKET_LIFETIME_SECONDS = 604800;
 export const DEFAULT_TICKET_LIFETIME_SECONDS = 7200;
@@ -100,7 +100,7 @@ export class TicketSealer {
   open(ticket: Uint8Array, nowMs: number): Uint8Array | null {
     try {
       if (!(ticket instanceof Uint8Array)) return null;
-      if (ticket.length < TICKET_OVERHEAD_BYTES || ticket.length > MAX_TICKET_BYTES) return null;
+      if (ticket.length < TICKET_OVERHEAD_BYTES || ticket.length > MAX_SEALED_TICKET_BYTES) return null;
       const r = tlsReader(ticket, "ticket");
       if (r.u8("version") !== TICKET_FORMAT_VERSION) return null;
       this.prune(nowMs);

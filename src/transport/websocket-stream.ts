@@ -24,6 +24,11 @@ import { Duplex } from "node:stream";
 import type { RawData, WebSocket } from "ws";
 import { rechunk } from "../bytes/bytes.ts";
 import { TransportError } from "./errors.ts";
+import {
+  WEBSOCKET_CLOSE_LINGER_MS,
+  WS_CLOSE_NORMAL,
+  WS_CLOSE_UNSUPPORTED_DATA,
+} from "./websocket-carrier.ts";
 
 /** Default readable/writable buffer of the stream, bytes. */
 export const DEFAULT_WEBSOCKET_STREAM_HIGH_WATER_MARK_BYTES = 64 * 1024;
@@ -34,11 +39,6 @@ export const WEBSOCKET_COALESCE_BYTES = 256 * 1024;
  * bound on one message's memory; our peers send at most WEBSOCKET_COALESCE_BYTES.
  */
 export const WEBSOCKET_MAX_MESSAGE_BYTES = 1024 * 1024;
-/** After end(), how long the peer may take to end its side before the WebSocket is closed, ms. */
-export const WEBSOCKET_CLOSE_LINGER_MS = 2_000;
-/** RFC 6455 §7.4.1 status codes we send. */
-export const WS_CLOSE_NORMAL = 1000;
-export const WS_CLOSE_UNSUPPORTED_DATA = 1003;
 
 /** readyState values of `ws` (the WHATWG WebSocket constants). */
 const WS_CONNECTING = 0;

@@ -23,6 +23,7 @@
 import { Duplex } from "node:stream";
 import { rechunk } from "../bytes/bytes.ts";
 import { TransportError } from "../transport/errors.ts";
+import { WEBSOCKET_CLOSE_LINGER_MS, WS_CLOSE_NORMAL } from "../transport/websocket-carrier.ts";
 
 /** Default readable/writable buffer of the stream, bytes. */
 export const DEFAULT_BROWSER_WEBSOCKET_HIGH_WATER_MARK_BYTES = 64 * 1024;
@@ -30,10 +31,6 @@ export const DEFAULT_BROWSER_WEBSOCKET_HIGH_WATER_MARK_BYTES = 64 * 1024;
 export const BROWSER_WEBSOCKET_MAX_SEND_BYTES = 256 * 1024;
 /** How often a held-back write checks whether bufferedAmount has drained, ms. */
 export const BUFFERED_AMOUNT_POLL_MS = 5;
-/** After end(), how long the peer may take to end its side before the WebSocket is closed, ms. */
-export const WEBSOCKET_CLOSE_LINGER_MS = 2_000;
-/** RFC 6455 §7.4.1 status code of a normal closure. */
-const WS_CLOSE_NORMAL = 1000;
 
 export interface BrowserWebSocketStreamOptions {
   /** Readable and writable buffer, bytes (default 64 KiB). */

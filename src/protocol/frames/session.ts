@@ -17,6 +17,7 @@
 
 import type { Duplex } from "node:stream";
 import { concatChunks, toHex, utf8Decode, utf8Encode, utf8Length } from "../../bytes/bytes.ts";
+import { DEFAULT_MAX_RECEIVE_MESSAGE_BYTES } from "../../rpc/limits.ts";
 import {
   Flag,
   FrameType,
@@ -43,7 +44,6 @@ import { RateMeter } from "./rate-meter.ts";
 import {
   CLOSE_LINGER_MS,
   DEFAULT_MAX_CONTROL_BACKLOG_BYTES,
-  DEFAULT_MAX_RECEIVE_MESSAGE_BYTES,
   DEFAULT_SETTINGS_ACK_TIMEOUT_MS,
   DEFAULT_WRITE_BUFFER_BYTES,
   type FrameSessionOptions,

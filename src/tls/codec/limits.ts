@@ -25,12 +25,8 @@ export const MAX_PSK_IDENTITIES = 16;
 /** ALPN protocol names in one list (RFC 7301). */
 export const MAX_ALPN_PROTOCOLS = 32;
 /** NewSessionTicket ticket bytes we accept: the §4.6.1 maximum (OpenSSL tickets carry client chains of several KB). */
-export const MAX_TICKET_BYTES = 0xffff;
+export const MAX_RECEIVED_TICKET_BYTES = 0xffff;
 /** Length of ClientHello.random / ServerHello.random. */
 export const RANDOM_BYTES = 32;
 /** legacy_session_id is at most 32 bytes (§4.1.2). */
 export const MAX_SESSION_ID_BYTES = 32;
-/** RFC 8449 §4: smallest record_size_limit a peer may advertise (defined with the record layer). */
-export { MIN_RECORD_SIZE_LIMIT_BYTES as MIN_RECORD_SIZE_LIMIT } from "../record-layer.ts";
-/** RFC 8449 §4: largest useful value in TLS 1.3 (2^14 plus the content type byte). */
-export const MAX_RECORD_SIZE_LIMIT = 16385;

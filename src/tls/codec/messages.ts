@@ -9,7 +9,7 @@ import { ByteWriter } from "../../bytes/byte-writer.ts";
 import { fatal } from "../alert.ts";
 import { decodeAll, encodeWith } from "./cursor.ts";
 import { type Extension, type Extensions, readExtensions, writeExtensions } from "./extensions.ts";
-import { MAX_CERTIFICATES, MAX_SESSION_ID_BYTES, MAX_TICKET_BYTES, RANDOM_BYTES } from "./limits.ts";
+import { MAX_CERTIFICATES, MAX_RECEIVED_TICKET_BYTES, MAX_SESSION_ID_BYTES, RANDOM_BYTES } from "./limits.ts";
 import { HandshakeType } from "./types.ts";
 
 /** A whole handshake message as it enters the transcript. */
@@ -211,7 +211,7 @@ export const newSessionTicket = {
       lifetimeSeconds: r.u32("ticket_lifetime"),
       ageAdd: r.u32("ticket_age_add"),
       nonce: r.vector(1, 0, 255, "ticket_nonce"),
-      ticket: r.vector(2, 1, MAX_TICKET_BYTES, "ticket"),
+      ticket: r.vector(2, 1, MAX_RECEIVED_TICKET_BYTES, "ticket"),
       extensions: readExtensions(r),
     })),
 };
