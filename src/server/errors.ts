@@ -5,7 +5,9 @@ export type ServerErrorCode =
   /** listen() on a server that is already listening. */
   | "already-listening"
   /** listen() or service() on a server that has been closed. */
-  | "closed";
+  | "closed"
+  /** createServer or close() got an option outside its range (the message names it). */
+  | "bad-options";
 
 export class ServerError extends CodedError<ServerErrorCode> {
   override readonly name = "ServerError";

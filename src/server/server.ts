@@ -20,6 +20,7 @@ import type { DescService } from "@bufbuild/protobuf";
 import { loadWasmProvider } from "../crypto/index.ts";
 import { defaultCrypto } from "../crypto/select.ts";
 import { createRouter } from "../node/rpc-defaults.ts";
+import { closeGracefully } from "../protocol/graceful-close.ts";
 import type { Router } from "../rpc/router.ts";
 import type { ServiceHandlers } from "../rpc/service-types.ts";
 import type { CallHandler } from "../rpc/transport.ts";
@@ -29,13 +30,8 @@ import { tlsAccept } from "../transport/tls-connect.ts";
 import { DEFAULT_HANDSHAKE_TIMEOUT_MS, type TlsSocket } from "../transport/tls-socket.ts";
 import { WEBSOCKET_CLOSE_LINGER_MS } from "../transport/websocket-carrier.ts";
 import { ServerError } from "./errors.ts";
-import { peekFirstByte } from "./first-byte.ts";
-import {
-  DEFAULT_CLOSE_GRACE_MS,
-  DEFAULT_MAX_CONNECTIONS,
-  DEFAULT_WEBSOCKET_PATH,
-  TLS_HANDSHAKE_CONTENT_TYPE,
-} from "./limits.ts";
+import { carrierOf, peekFirstByte } from "./first-byte.ts";
+import { DEFAULT_CLOSE_GRACE_MS, DEFAULT_MAX_CONNECTIONS, DEFAULT_WEBSOCKET_PATH } from "./limits.ts";
 import { peerOf } from "./peer.ts";
 import {
   createServerProtocols,
@@ -50,6 +46,7 @@ import type {
   ServerProtocol,
   ServerStats,
 } from "./server-options.ts";
+import { validateGraceMs, validateServerOptions } from "./validate-options.ts";
 import { createWebSocketAcceptor, type WebSocketAcceptor } from "./websocket-acceptor.ts";
 
 const DEFAULT_ALPN: readonly ServerProtocol[] = ["h2", "pqrpc/1"];
@@ -83,6 +80,7 @@ export class Server {
   private failedHandshakes = 0;
 
   constructor(options: ServerOptions) {
+    validateServerOptions(options);
     this.options = options;
     this.router = createRouter(options);
     const route = this.router.handle;
@@ -176,7 +174,13 @@ export class Server {
    * when every connection has closed and the port is released.
    */
   close(options: CloseOptions = {}): Promise<void> {
-    this.closing ??= this.shutDown(options.graceMs ?? DEFAULT_CLOSE_GRACE_MS);
+    const graceMs = options.graceMs ?? DEFAULT_CLOSE_GRACE_MS;
+    try {
+      validateGraceMs(graceMs);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    this.closing ??= this.shutDown(graceMs);
     return this.closing;
   }
 
@@ -187,18 +191,12 @@ export class Server {
       tcp === undefined ? Promise.resolve() : new Promise<void>((resolve) => tcp.close(() => resolve()));
     // Nothing is in flight on a connection that is not serving yet.
     for (const socket of this.handshaking) socket.destroy();
-    for (const session of this.sessions) session.close();
-    let timer: NodeJS.Timeout | undefined;
-    const graceOver = new Promise<"grace-over">((resolve) => {
-      timer = setTimeout(() => resolve("grace-over"), graceMs);
+    await closeGracefully([...this.sessions], graceMs, {
+      until: this.drained(),
+      onGraceOver: () => {
+        for (const socket of this.sockets) socket.destroy();
+      },
     });
-    const outcome = await Promise.race([this.drained(), graceOver]);
-    clearTimeout(timer);
-    if (outcome === "grace-over") {
-      for (const session of this.sessions) session.destroy();
-      for (const socket of this.sockets) socket.destroy();
-      await this.drained();
-    }
     this.webSocket?.close();
     await unbound;
     this.state = "closed";
@@ -259,7 +257,7 @@ export class Server {
       socket.destroy();
       return;
     }
-    if (first === TLS_HANDSHAKE_CONTENT_TYPE) this.secure(socket, socket);
+    if (carrierOf(first) === "tls") this.secure(socket, socket);
     else if (this.webSocket !== undefined) this.webSocket.accept(socket);
     else {
       this.failedHandshakes++;
