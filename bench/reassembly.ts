@@ -9,6 +9,7 @@
  *   tools/node24/node_modules/.bin/node --import tsx bench/reassembly.ts
  */
 
+import { concatChunks } from "../src/bytes/bytes.ts";
 import { FrameType } from "../src/protocol/frames/constants.ts";
 import { FrameDecoder } from "../src/protocol/frames/frame-decoder.ts";
 import { encodeFrame } from "../src/protocol/frames/frame-encoder.ts";
@@ -16,40 +17,13 @@ import { EnvelopeReader } from "../src/protocol/grpc/envelope.ts";
 import { HandshakeJoiner } from "../src/tls/codec/handshake-joiner.ts";
 import { HandshakeType } from "../src/tls/codec/types.ts";
 import { ContentType, RECORD_HEADER_BYTES, RecordDeframer } from "../src/tls/record-layer.ts";
+import { bestRate } from "./best-rate.ts";
 
 const RUN_MS = 300;
 const REPEATS = 3;
 const SEGMENT_BYTES = 1400;
 const COALESCED_CHUNK_BYTES = 64 * 1024;
 const STREAM_BYTES = 4 * 1024 * 1024;
-
-/** MB/s of `round` (which handles `bytesPerRound` bytes), best of REPEATS runs of RUN_MS. */
-function rate(bytesPerRound: number, round: () => void): number {
-  round();
-  let best = 0;
-  for (let r = 0; r < REPEATS; r++) {
-    let rounds = 0;
-    const start = performance.now();
-    let elapsed = 0;
-    while (elapsed < RUN_MS) {
-      round();
-      rounds++;
-      elapsed = performance.now() - start;
-    }
-    best = Math.max(best, (rounds * bytesPerRound) / 1e6 / (elapsed / 1000));
-  }
-  return best;
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 function split(stream: Uint8Array, size: number): Uint8Array[] {
   const out: Uint8Array[] = [];
@@ -60,7 +34,7 @@ function split(stream: Uint8Array, size: number): Uint8Array[] {
 /** `count` copies of `unit`: one per chunk, 1,400-byte segments, and 64 KiB coalesced chunks. */
 function shapes(unit: Uint8Array, count: number): Record<string, Uint8Array[]> {
   const units = Array.from({ length: count }, () => unit);
-  const stream = concat(units);
+  const stream = concatChunks(units);
   return {
     whole: units,
     segments: split(stream, SEGMENT_BYTES),
@@ -103,59 +77,59 @@ interface Case {
   feed: (chunks: Uint8Array[]) => number;
 }
 
-const cases: Case[] = [];
-for (const size of [16 * 1024 + 17, 256]) {
-  cases.push({
+/** Each parser over a list of chunks: bytes of units out (so the work cannot be skipped). */
+function feedRecords(chunks: Uint8Array[]): number {
+  const d = new RecordDeframer();
+  let n = 0;
+  for (const c of chunks) {
+    d.push(c);
+    for (let r = d.next(); r !== undefined; r = d.next()) n += r.fragment.length;
+  }
+  return n;
+}
+
+function feedHandshake(chunks: Uint8Array[]): number {
+  const j = new HandshakeJoiner();
+  let n = 0;
+  for (const c of chunks) {
+    j.push(c);
+    for (let m = j.next(); m !== undefined; m = j.next()) n += m.body.length;
+  }
+  return n;
+}
+
+function feedEnvelopes(chunks: Uint8Array[]): number {
+  const r = new EnvelopeReader(4 * 1024 * 1024);
+  let n = 0;
+  for (const c of chunks) for (const m of r.push(c)) n += m.data.length;
+  return n;
+}
+
+function feedFrames(chunks: Uint8Array[]): number {
+  const d = new FrameDecoder();
+  let n = 0;
+  for (const c of chunks) for (const f of d.push(c)) if (f.type === FrameType.MESSAGE) n += f.data.length;
+  return n;
+}
+
+const cases: Case[] = [
+  ...[16 * 1024 + 17, 256].map((size) => ({
     name: `TLS records of ${size} B`,
     unit: record(size),
-    feed: (chunks) => {
-      const d = new RecordDeframer();
-      let n = 0;
-      for (const c of chunks) {
-        d.push(c);
-        for (let r = d.next(); r !== undefined; r = d.next()) n += r.fragment.length;
-      }
-      return n;
-    },
-  });
-}
-cases.push({
-  name: "handshake messages of 4096 B",
-  unit: handshakeMessage(4096),
-  feed: (chunks) => {
-    const j = new HandshakeJoiner();
-    let n = 0;
-    for (const c of chunks) {
-      j.push(c);
-      for (let m = j.next(); m !== undefined; m = j.next()) n += m.body.length;
-    }
-    return n;
-  },
-});
-for (const size of [64 * 1024, 256]) {
-  cases.push({
+    feed: feedRecords,
+  })),
+  { name: "handshake messages of 4096 B", unit: handshakeMessage(4096), feed: feedHandshake },
+  ...[64 * 1024, 256].map((size) => ({
     name: `gRPC envelopes of ${size} B`,
     unit: envelope(size),
-    feed: (chunks) => {
-      const r = new EnvelopeReader(4 * 1024 * 1024);
-      let n = 0;
-      for (const c of chunks) for (const m of r.push(c)) n += m.data.length;
-      return n;
-    },
-  });
-}
-for (const size of [16 * 1024, 256]) {
-  cases.push({
+    feed: feedEnvelopes,
+  })),
+  ...[16 * 1024, 256].map((size) => ({
     name: `pqrpc/1 frames of ${size} B`,
     unit: frame(size),
-    feed: (chunks) => {
-      const d = new FrameDecoder();
-      let n = 0;
-      for (const c of chunks) for (const f of d.push(c)) if (f.type === FrameType.MESSAGE) n += f.data.length;
-      return n;
-    },
-  });
-}
+    feed: feedFrames,
+  })),
+];
 
 console.log(`reassembly: ${STREAM_BYTES / 1024 / 1024} MiB per round, Node ${process.version}`);
 console.log("stream                          one unit/chunk MB/s  1400 B segments MB/s  64 KiB chunks MB/s");
@@ -165,7 +139,7 @@ for (const c of cases) {
   const row = ["whole", "segments", "coalesced"].map((k) => {
     const chunks = s[k]!;
     const bytes = chunks.reduce((n, p) => n + p.length, 0);
-    return rate(bytes, () => c.feed(chunks))
+    return bestRate(bytes, () => c.feed(chunks), RUN_MS, REPEATS)
       .toFixed(0)
       .padStart(k === "whole" ? 19 : 20);
   });

@@ -102,6 +102,16 @@ describe("ChunkQueue", () => {
     }
   });
 
+  it("many held chunks, consumed a little at a time, still come out in order", () => {
+    const q = queue();
+    const stream = counting(200 * 2000);
+    for (let at = 0; at < stream.length; at += 2000) q.push(stream.subarray(at, at + 2000));
+    const out: Uint8Array[] = [];
+    while (q.length > 0) out.push(q.take(Math.min(1500, q.length)));
+    assert.deepEqual(concatChunks(out), stream);
+    assert.equal(q.headChunk.length, 0);
+  });
+
   it("refuses a push once more than maxBytes are held, with the user's error", () => {
     const q = queue(8);
     q.push(counting(8));

@@ -25,6 +25,8 @@ import { EMPTY_BYTES } from "./bytes.ts";
 export const COALESCE_BELOW_BYTES = 1024;
 /** Size of each buffer the queue copies small chunks into, bytes. */
 const COALESCE_BUFFER_BYTES = 4 * COALESCE_BELOW_BYTES;
+/** Consumed entries the chunk list may keep before it is trimmed. */
+const MAX_CONSUMED_ENTRIES = 32;
 
 export interface ChunkQueueOptions {
   /** Bytes that may be held when a push arrives; more refuses it (the user's named limit). */
@@ -37,9 +39,15 @@ export class ChunkQueue {
   /** See ChunkQueueOptions.maxBytes; a parser whose limit changes (a new SETTINGS) updates it. */
   maxBytes: number;
   private readonly overflow: (heldBytes: number, maxBytes: number) => Error;
-  private chunks: Uint8Array[] = [];
-  /** Read offset into chunks[0]. */
+  /**
+   * The chunk being read, from `offset` on; the chunks after it are
+   * more[moreStart..]. Keeping the head apart makes the common case (one
+   * chunk at a time, cut into units) cost no array operation at all.
+   */
+  private head: Uint8Array = EMPTY_BYTES;
   private offset = 0;
+  private more: Uint8Array[] = [];
+  private moreStart = 0;
   private held = 0;
   /** The queue's own buffer for small chunks; the last held chunk is a view of it while `ownsLast`. */
   private spare: Uint8Array | undefined;
@@ -62,15 +70,14 @@ export class ChunkQueue {
     const n = chunk.length;
     if (n === 0) return;
     if (this.held === 0) {
-      this.chunks.length = 0;
+      this.head = chunk;
       this.offset = 0;
       this.ownsLast = false;
-      this.chunks.push(chunk);
     } else if (n < COALESCE_BELOW_BYTES) {
       this.append(chunk);
     } else {
       this.ownsLast = false;
-      this.chunks.push(chunk);
+      this.more.push(chunk);
     }
     this.held += n;
   }
@@ -82,13 +89,16 @@ export class ChunkQueue {
       spare = this.spare = new Uint8Array(COALESCE_BUFFER_BYTES);
       this.spareStart = 0;
       this.spareUsed = 0;
-      this.chunks.push(EMPTY_BYTES);
+      this.more.push(EMPTY_BYTES);
       this.ownsLast = true;
     }
     spare.set(chunk, this.spareUsed);
     this.spareUsed += chunk.length;
-    // The last chunk grows over bytes nothing else has seen: replace its view with a longer one.
-    this.chunks[this.chunks.length - 1] = spare.subarray(this.spareStart, this.spareUsed);
+    // The last chunk grows over bytes nothing else has seen: replace its view with a longer one
+    // (same start, so a read offset into it stays right).
+    const view = spare.subarray(this.spareStart, this.spareUsed);
+    if (this.more.length > this.moreStart) this.more[this.more.length - 1] = view;
+    else this.head = view;
   }
 
   /**
@@ -97,7 +107,7 @@ export class ChunkQueue {
    * when it lies there. Valid until the next push, take or skip.
    */
   get headChunk(): Uint8Array {
-    return this.chunks[0] ?? EMPTY_BYTES;
+    return this.head;
   }
 
   get headOffset(): number {
@@ -107,9 +117,10 @@ export class ChunkQueue {
   /** The byte at `index` past the read position (index < length). */
   byteAt(index: number): number {
     let i = this.offset + index;
-    const chunks = this.chunks;
-    for (let c = 0; c < chunks.length; c++) {
-      const chunk = chunks[c]!;
+    if (i < this.head.length) return this.head[i]!;
+    i -= this.head.length;
+    for (let c = this.moreStart; c < this.more.length; c++) {
+      const chunk = this.more[c]!;
       if (i < chunk.length) return chunk[i]!;
       i -= chunk.length;
     }
@@ -119,35 +130,31 @@ export class ChunkQueue {
   /** The next `n` bytes (n <= length) without removing them: a view within one chunk, else a copy. */
   peek(n: number): Uint8Array {
     this.check(n);
-    if (n === 0) return EMPTY_BYTES;
-    const first = this.chunks[0];
-    if (first !== undefined && first.length - this.offset >= n) {
-      return first.subarray(this.offset, this.offset + n);
-    }
+    if (this.head.length - this.offset >= n) return this.head.subarray(this.offset, this.offset + n);
     const out = new Uint8Array(n);
-    let filled = 0;
-    let at = this.offset;
-    for (let c = 0; filled < n; c++) {
-      const chunk = this.chunks[c]!;
-      const part = Math.min(chunk.length - at, n - filled);
-      out.set(at === 0 && part === chunk.length ? chunk : chunk.subarray(at, at + part), filled);
+    let filled = this.head.length - this.offset;
+    out.set(this.offset === 0 ? this.head : this.head.subarray(this.offset), 0);
+    for (let c = this.moreStart; filled < n; c++) {
+      const chunk = this.more[c]!;
+      const part = Math.min(chunk.length, n - filled);
+      out.set(part === chunk.length ? chunk : chunk.subarray(0, part), filled);
       filled += part;
-      at = 0;
     }
     return out;
   }
 
   /** Removes the next `n` bytes (n <= length): a view when they lie in one chunk, else a copy. */
   take(n: number): Uint8Array {
-    this.check(n);
-    if (n === 0) return EMPTY_BYTES;
-    const first = this.chunks[0]!;
+    const head = this.head;
     const offset = this.offset;
-    if (first.length - offset >= n) {
-      const out = offset === 0 && n === first.length ? first : first.subarray(offset, offset + n);
+    if (head.length - offset >= n && n > 0) {
+      // The fast path: no check beyond this one, no array operation.
+      const out = offset === 0 && n === head.length ? head : head.subarray(offset, offset + n);
       this.advance(n);
       return out;
     }
+    this.check(n);
+    if (n === 0) return EMPTY_BYTES;
     const out = this.peek(n);
     this.advance(n);
     return out;
@@ -168,16 +175,32 @@ export class ChunkQueue {
   private advance(n: number): void {
     this.held -= n;
     let left = n;
-    while (left > 0) {
-      const rest = this.chunks[0]!.length - this.offset;
+    for (;;) {
+      const rest = this.head.length - this.offset;
       if (rest > left) {
         this.offset += left;
         return;
       }
       left -= rest;
-      this.chunks.shift();
-      this.offset = 0;
+      // The head is used up: the next chunk, if any, becomes the head.
+      if (this.moreStart < this.more.length) {
+        this.head = this.more[this.moreStart++]!;
+        if (this.moreStart === this.more.length) {
+          this.more.length = 0;
+          this.moreStart = 0;
+        } else if (this.moreStart >= MAX_CONSUMED_ENTRIES) {
+          // Drop the consumed entries now rather than when the list empties: they pin their buffers.
+          this.more.splice(0, this.moreStart);
+          this.moreStart = 0;
+        }
+        this.offset = 0;
+        if (left === 0) return;
+      } else {
+        this.head = EMPTY_BYTES;
+        this.offset = 0;
+        this.ownsLast = false;
+        return;
+      }
     }
-    if (this.chunks.length === 0) this.ownsLast = false;
   }
 }

@@ -135,6 +135,14 @@ async function call(channel: { openCall(h: RequestHead): ClientCallStream }): Pr
   assert.equal((await c.read()).type, "trailer");
 }
 
+/** One call that needs a new connection, which then comes up. */
+async function callOnNewConnection(channel: Channel, world: World): Promise<void> {
+  const p = call(channel);
+  await settle();
+  world.last.succeed();
+  await p;
+}
+
 const reconnect = { initialMs: 100, maxMs: 1_000 };
 
 describe("Channel", () => {
@@ -192,10 +200,7 @@ describe("Channel", () => {
     }
     for (let i = 1; i < 4; i++) assert.ok(waits[i]! > waits[i - 1]!, `waits grow: ${waits}`);
     for (const w of waits) assert.ok(w <= reconnect.maxMs * 1.2, `capped: ${waits}`);
-    const p = call(channel);
-    await settle();
-    world.last.succeed();
-    await p;
+    await callOnNewConnection(channel, world);
     world.sessions[0]!.lose();
     await settle();
     const again = call(channel);
@@ -237,10 +242,7 @@ describe("Channel", () => {
 
   it("after GOAWAY new calls go to a new connection while the old one finishes its calls", async () => {
     const channel = new Channel("localhost:8443", { trust }, world);
-    const first = call(channel);
-    await settle();
-    world.last.succeed();
-    await first;
+    await callOnNewConnection(channel, world);
     const old = world.sessions[0]!;
     const inFlight = old.transport.openCall(head);
     old.usable = false; // the server sent GOAWAY
@@ -275,10 +277,7 @@ describe("Channel", () => {
 
     it("lets calls in flight finish, then ends the connections; new calls fail at once", async () => {
       const channel = new Channel("localhost:8443", { trust }, world);
-      const first = call(channel);
-      await settle();
-      world.last.succeed();
-      await first;
+      await callOnNewConnection(channel, world);
       const session = world.sessions[0]!;
       const inFlight = session.transport.openCall(head);
       let closed = false;
@@ -295,10 +294,7 @@ describe("Channel", () => {
 
     it("destroys what is still open when the grace period ends", async () => {
       const channel = new Channel("localhost:8443", { trust }, world);
-      const first = call(channel);
-      await settle();
-      world.last.succeed();
-      await first;
+      await callOnNewConnection(channel, world);
       const session = world.sessions[0]!;
       session.transport.openCall(head); // never finishes
       let closed = false;
