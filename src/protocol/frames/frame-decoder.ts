@@ -94,21 +94,13 @@ export class FrameDecoder {
       let header = this.pending;
       if (header === undefined) {
         if (q.length === 0) return frames;
-        // In place when the header lies in the head chunk (the usual case), else from a small copy.
-        const chunk = q.headChunk;
-        const at = q.headOffset;
-        if (chunk.length - at >= Math.min(MAX_FRAME_HEADER_BYTES, q.length)) {
-          header = parseHeader(chunk, at, chunk.length);
-          if (header === undefined) return frames;
-          this.checkLength(header);
-          q.skip(header.next - at);
-        } else {
-          const head = q.peek(Math.min(MAX_FRAME_HEADER_BYTES, q.length));
-          header = parseHeader(head, 0, head.length);
-          if (header === undefined) return frames;
-          this.checkLength(header);
-          q.skip(header.next);
-        }
+        if (this.takeWholeFrames(frames)) continue;
+        // The header, or the payload after it, runs past the head chunk.
+        const head = q.peek(Math.min(MAX_FRAME_HEADER_BYTES, q.length));
+        header = parseHeader(head, 0, head.length);
+        if (header === undefined) return frames;
+        this.checkLength(header);
+        q.skip(header.next);
       }
       if (q.length < header.length) {
         this.pending = header;
@@ -117,6 +109,29 @@ export class FrameDecoder {
       this.pending = undefined;
       frames.push(parseFrame(header, q.take(header.length)));
     }
+  }
+
+  /**
+   * The fast path: every frame that lies whole in the queue's head chunk is
+   * parsed in place (its payload a view of the chunk) and consumed in one
+   * step. Returns false when the next frame is not whole there.
+   */
+  private takeWholeFrames(frames: Frame[]): boolean {
+    const chunk = this.queue.headChunk;
+    const start = this.queue.headOffset;
+    let at = start;
+    for (;;) {
+      const header = parseHeader(chunk, at, chunk.length);
+      if (header === undefined) break;
+      this.checkLength(header);
+      const end = header.next + header.length;
+      if (end > chunk.length) break;
+      frames.push(parseFrame(header, chunk.subarray(header.next, end)));
+      at = end;
+    }
+    if (at === start) return false;
+    this.queue.skip(at - start);
+    return true;
   }
 
   private checkLength(header: Header): void {
