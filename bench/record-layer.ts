@@ -15,6 +15,7 @@ import {
   RecordDeframer,
   RecordProtector,
 } from "../src/tls/record-layer.ts";
+import { bestRate } from "./best-rate.ts";
 
 const RECORD_BYTES = MAX_PLAINTEXT_BYTES; // 16 KiB, the largest record
 const BATCH_RECORDS = 256; // records sealed once, then opened repeatedly (4 MiB)
@@ -22,26 +23,9 @@ const RUN_MS = 400;
 const REPEATS = 3;
 const PROVIDERS: ProviderName[] = ["node", "noble"];
 
-/**
- * MB/s of `round` (which handles `recordsPerRound` records), run for at least
- * RUN_MS, best of REPEATS runs: the machine is shared, and the best run is the
- * one least disturbed by other processes.
- */
+/** MB/s of `round`, which handles `recordsPerRound` full-size records (see best-rate.ts). */
 function rate(recordsPerRound: number, round: () => void): number {
-  round(); // warm-up
-  let best = 0;
-  for (let r = 0; r < REPEATS; r++) {
-    let rounds = 0;
-    const start = performance.now();
-    let elapsed = 0;
-    while (elapsed < RUN_MS) {
-      round();
-      rounds++;
-      elapsed = performance.now() - start;
-    }
-    best = Math.max(best, (rounds * recordsPerRound * RECORD_BYTES) / 1e6 / (elapsed / 1000));
-  }
-  return best;
+  return bestRate(recordsPerRound * RECORD_BYTES, round, RUN_MS, REPEATS);
 }
 
 console.log(`record layer: ${RECORD_BYTES}-byte application-data records, Node ${process.version}`);

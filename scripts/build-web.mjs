@@ -11,7 +11,6 @@
 //   the TLS socket adapter and the pqrpc/1 session run unchanged on it;
 //   node:buffer / node:events -> `buffer` / `events`; Buffer, process and
 //   setImmediate globals are injected;
-// - node:zlib / node:util -> small shims (Compression Streams, promisify);
 // - src/crypto/builtin-providers.ts -> builtin-providers.browser.ts (noble
 //   only: node:crypto never reaches the browser);
 // - the wasm provider's import("@oqs/liboqs-js") -> src/web/liboqs-subset.ts,
@@ -39,8 +38,6 @@ const ALIASES = {
   "node:stream": "readable-stream",
   "node:buffer": "buffer",
   "node:events": "events",
-  "node:zlib": join(shims, "zlib.ts"),
-  "node:util": join(shims, "util.ts"),
   "node:net": join(shims, "unavailable.ts"),
   "node:fs/promises": join(shims, "unavailable.ts"),
 };

@@ -18,9 +18,11 @@ export {
 } from "./client/index.ts";
 // Identity and trust.
 export { loadWasmProvider } from "./crypto/index.ts";
+// The rpc API: clients, handlers, status, metadata, interceptors, compression (gzip by default on Node).
+export { gzipCompression } from "./node/gzip-compression.ts";
+export { createClient, createRouter } from "./node/rpc-defaults.ts";
 export { createDevelopmentPki, loadIdentity, loadTrust, TrustStore } from "./pki/index.ts";
 export type { CertifiedKey, PeerVerifier } from "./pki/types.ts";
-// The rpc API: clients, handlers, status, metadata, interceptors, compression.
 export {
   type CallOptions,
   type Client,
@@ -30,10 +32,7 @@ export {
   type CodeName,
   type Compression,
   codeName,
-  createClient,
-  createRouter,
   type ErrorDetail,
-  gzipCompression,
   type HandlerContext,
   type Interceptor,
   Metadata,
@@ -47,7 +46,6 @@ export {
   type CloseOptions,
   createServer,
   DEFAULT_CLOSE_GRACE_MS,
-  DEFAULT_HANDSHAKE_TIMEOUT_MS,
   DEFAULT_MAX_CONNECTIONS,
   type ListenOptions,
   Server,
@@ -70,3 +68,4 @@ export {
   type ServingStatusName,
 } from "./services/index.ts";
 export type { NegotiatedInfo, PolicyName } from "./tls/index.ts";
+export { DEFAULT_HANDSHAKE_TIMEOUT_MS } from "./transport/tls-socket.ts";

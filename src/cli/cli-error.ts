@@ -1,8 +1,9 @@
 /** A command-line mistake (unknown command, bad option): printed as one line, exit code EXIT_USAGE. */
-export class CliError extends Error {
+import { CodedError } from "../errors/coded-error.ts";
+export class CliError extends CodedError<"usage"> {
+  override readonly name = "CliError";
   constructor(message: string) {
-    super(message);
-    this.name = "CliError";
+    super("usage", message);
   }
 }
 

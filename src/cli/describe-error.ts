@@ -3,6 +3,7 @@
  * can act on (connection refused, unknown CA, refused by policy...), with the
  * engine's own detail after it.
  */
+import { CodedError } from "../errors/coded-error.ts";
 import { codeName } from "../rpc/code.ts";
 import { RpcError } from "../rpc/rpc-error.ts";
 import { alertName, TlsError } from "../tls/alert.ts";
@@ -10,10 +11,10 @@ import { TlsConfigError } from "../tls/config.ts";
 import { TransportError } from "../transport/errors.ts";
 
 /** A failure already explained in one line (exit code EXIT_FAILURE). */
-export class CommandFailure extends Error {
+export class CommandFailure extends CodedError<"failed"> {
+  override readonly name = "CommandFailure";
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = "CommandFailure";
+    super("failed", message, options);
   }
 }
 

@@ -4,9 +4,9 @@
  * by ALPN: pqrpc/1 framing or gRPC over HTTP/2.
  */
 import { ALPN_PQRPC_1 } from "../protocol/frames/constants.ts";
-import { createFramesClientTransport } from "../protocol/frames/rpc-client-transport.ts";
 import { FrameSession } from "../protocol/frames/session.ts";
-import { createGrpcTransport } from "../protocol/grpc/client-transport.ts";
+import { createFramesClientTransport } from "../protocol/frames/transport.ts";
+import { createGrpcTransport } from "../protocol/grpc/transport.ts";
 import type { ClientTransport } from "../rpc/transport.ts";
 import { formatAddress } from "./address.ts";
 import { CliError } from "./cli-error.ts";

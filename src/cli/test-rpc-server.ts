@@ -4,7 +4,6 @@
  * and gRPC over HTTP/2 (chosen by ALPN), issuing session tickets.
  */
 import { once } from "node:events";
-import http2 from "node:http2";
 import { createServer, type Socket } from "node:net";
 import { defaultCrypto } from "../crypto/select.ts";
 import { TestService } from "../gen/grpc/testing/test_pb.ts";
@@ -12,11 +11,11 @@ import { Greeter } from "../gen/helloworld/greeter_pb.ts";
 import type { GreeterHandlers } from "../gen/helloworld/greeter_pqrpc.ts";
 import { createTestServiceHandlers } from "../interop/test-service.ts";
 import { loadIdentity } from "../pki/load.ts";
-import { serveFrames } from "../protocol/frames/rpc-server-transport.ts";
-import { createGrpcServerHandler } from "../protocol/grpc/server-handler.ts";
 import { Code } from "../rpc/code.ts";
 import { createRouter } from "../rpc/router.ts";
 import { RpcError } from "../rpc/rpc-error.ts";
+import { peerOf } from "../server/peer.ts";
+import { createServerProtocols } from "../server/protocol-session.ts";
 import { type PolicyName, TicketSealer } from "../tls/index.ts";
 import { tlsAccept } from "../transport/tls-connect.ts";
 
@@ -54,9 +53,7 @@ export async function startTestRpcServer(options: {
   const router = createRouter()
     .service(Greeter, testGreeter)
     .service(TestService, createTestServiceHandlers());
-  const grpc = createGrpcServerHandler(router);
-  const h2 = http2.createServer();
-  grpc.attach(h2);
+  const protocols = createServerProtocols(router.handle);
   const sealer = new TicketSealer(defaultCrypto());
   const sockets = new Set<Socket>();
   const tcp = createServer((socket) => {
@@ -72,8 +69,7 @@ export async function startTestRpcServer(options: {
     }).then(
       (tls) => {
         tls.on("error", () => {});
-        if (tls.info?.alpn === "h2") grpc.acceptConnection(h2, tls);
-        else serveFrames(tls, router.handle);
+        if (protocols.serve(tls, peerOf(tls)) === undefined) tls.destroy();
       },
       () => socket.destroy(),
     );
@@ -85,7 +81,6 @@ export async function startTestRpcServer(options: {
     async close() {
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => tcp.close(() => resolve()));
-      h2.close();
     },
   };
 }

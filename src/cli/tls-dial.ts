@@ -4,6 +4,7 @@
  * (--ca, --servername, --policy, --insecure) are parsed here too.
  */
 import { connect as netConnect } from "node:net";
+import { DEFAULT_CONNECT_TIMEOUT_MS } from "../client/limits.ts";
 import { type NegotiatedInfo, POLICIES, type PolicyName, type ResumptionSession } from "../tls/index.ts";
 import { tlsConnect } from "../transport/tls-connect.ts";
 import type { TlsSocket } from "../transport/tls-socket.ts";
@@ -13,9 +14,6 @@ import { loadClientCrypto } from "./client-crypto.ts";
 import { CommandFailure } from "./describe-error.ts";
 import { checkCryptoEnvironment, loadTrustFile } from "./load-files.ts";
 import { RecordingVerifier } from "./recording-verifier.ts";
-
-/** Default bound on TCP connect plus TLS handshake. */
-export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 
 /** parseArgs options shared by the network commands. */
 export const TLS_CLI_OPTIONS = {

@@ -10,7 +10,8 @@ export interface HostPort {
 const MAX_PORT = 65_535;
 
 export function parseAddress(address: string): HostPort {
-  const match = /^(?:\[([0-9A-Fa-f:.]+)\]|([^:[\]/\s]+)):(\d{1,5})$/.exec(address);
+  // No userinfo, path or whitespace in a host (RFC 3986 §3.2.2): "user@host" is not an address.
+  const match = /^(?:\[([0-9A-Fa-f:.]+)\]|([^:[\]/\s@]+)):(\d{1,5})$/.exec(address);
   const port = Number(match?.[3]);
   if (!match || !Number.isInteger(port) || port < 1 || port > MAX_PORT) {
     throw new ChannelError(

@@ -15,6 +15,7 @@
  *   until the backoff allows the next attempt; a success resets it.
  */
 import { loadWasmProvider } from "../crypto/index.ts";
+import { closeGracefully } from "../protocol/graceful-close.ts";
 import { Code } from "../rpc/code.ts";
 import { RpcError } from "../rpc/rpc-error.ts";
 import type { ClientCallStream, ClientTransport, RequestHead } from "../rpc/transport.ts";
@@ -32,6 +33,53 @@ import {
 } from "./limits.ts";
 import { failedCall, PendingCall } from "./pending-call.ts";
 import { type ProtocolSession, startSession } from "./protocol-session.ts";
+
+/** One connection attempt as the channel asks for it. */
+export interface ConnectAttempt {
+  readonly target: HostPort;
+  /** :authority of the calls (RFC 9110 §7.2): the server name and port. */
+  readonly authority: string;
+  readonly options: ConnectOptions;
+  readonly serverName: string;
+  /** A ticket from an earlier connection to offer (RFC 8446 §4.6.1). */
+  readonly session: ResumptionSession | undefined;
+  readonly onSessionTicket: (ticket: ResumptionSession) => void;
+}
+
+/** The outside world of a channel: tests pass fakes (no sockets, no clock). */
+export interface ChannelDeps {
+  /** Makes one connection and starts its protocol session. */
+  connect(attempt: ConnectAttempt): Promise<ProtocolSession>;
+  /** Milliseconds since the epoch, for the reconnect backoff. */
+  now(): number;
+}
+
+/** The real thing: TCP or WebSocket, the TLS handshake, then pqrpc/1 or h2 over it. */
+export const NODE_CHANNEL_DEPS: ChannelDeps = {
+  async connect(a) {
+    // Fast PQ crypto (liboqs wasm) on runtimes without it natively; idempotent.
+    await loadWasmProvider();
+    const o = a.options;
+    const tls = await dial({
+      target: a.target,
+      transport: o.transport ?? "tcp",
+      webSocketPath: o.webSocketPath ?? DEFAULT_CLIENT_WEBSOCKET_PATH,
+      timeoutMs: o.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+      tls: {
+        verifier: o.trust,
+        serverName: a.serverName,
+        alpnProtocols: [o.protocol ?? "pqrpc/1"],
+        ...(o.policy === undefined ? {} : { policy: o.policy }),
+        ...(o.crypto === undefined ? {} : { crypto: o.crypto }),
+        ...(o.identity === undefined ? {} : { certificate: o.identity }),
+        ...(a.session === undefined ? {} : { session: a.session }),
+        onSessionTicket: a.onSessionTicket,
+      },
+    });
+    return startSession(tls, a.authority, o);
+  },
+  now: () => Date.now(),
+};
 
 /** Counts for monitoring and leak checks. */
 export interface ChannelStats {
@@ -59,7 +107,11 @@ export class Channel implements ClientTransport {
   private closing: Promise<void> | undefined;
   private counts = { connects: 0, resumed: 0, failedAttempts: 0 };
 
-  constructor(address: string, options: ConnectOptions) {
+  constructor(
+    address: string,
+    options: ConnectOptions,
+    private readonly deps: ChannelDeps = NODE_CHANNEL_DEPS,
+  ) {
     this.target = parseAddress(address);
     this.options = options;
     this.serverName = options.serverName ?? this.target.host;
@@ -101,17 +153,7 @@ export class Channel implements ClientTransport {
 
   private async shutDown(graceMs: number): Promise<void> {
     await this.connecting?.catch(() => {});
-    const sessions = [...this.open];
-    let timer: NodeJS.Timeout | undefined;
-    const graceOver = new Promise<void>((resolve) => {
-      timer = setTimeout(() => {
-        for (const s of sessions) s.destroy();
-        resolve();
-      }, graceMs);
-    });
-    await Promise.race([Promise.all(sessions.map((s) => s.close())), graceOver]);
-    clearTimeout(timer);
-    await Promise.all(sessions.map((s) => s.closed));
+    await closeGracefully([...this.open], graceMs);
   }
 
   /** The usable connection, the one being made, or a new attempt (unless backing off). */
@@ -119,7 +161,7 @@ export class Channel implements ClientTransport {
     if (this.closing) return Promise.reject(new RpcError(Code.UNAVAILABLE, "the channel is closed"));
     if (this.current?.usable) return Promise.resolve(this.current);
     if (this.connecting) return this.connecting;
-    const wait = this.backoff.remaining(Date.now());
+    const wait = this.backoff.remaining(this.deps.now());
     if (wait > 0) {
       const last = this.lastError?.rawMessage ?? "the last attempt failed";
       return Promise.reject(
@@ -138,34 +180,23 @@ export class Channel implements ClientTransport {
   }
 
   private async attempt(): Promise<ProtocolSession> {
-    const o = this.options;
     const session = this.ticket;
     this.ticket = undefined;
-    let tls: Awaited<ReturnType<typeof dial>>;
+    let connection: ProtocolSession;
     try {
-      // Fast PQ crypto (liboqs wasm) on runtimes without it natively; idempotent.
-      await loadWasmProvider();
-      tls = await dial({
+      connection = await this.deps.connect({
         target: this.target,
-        transport: o.transport ?? "tcp",
-        webSocketPath: o.webSocketPath ?? DEFAULT_CLIENT_WEBSOCKET_PATH,
-        timeoutMs: o.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
-        tls: {
-          verifier: o.trust,
-          serverName: this.serverName,
-          alpnProtocols: [o.protocol ?? "pqrpc/1"],
-          ...(o.policy === undefined ? {} : { policy: o.policy }),
-          ...(o.crypto === undefined ? {} : { crypto: o.crypto }),
-          ...(o.identity === undefined ? {} : { certificate: o.identity }),
-          ...(session === undefined ? {} : { session }),
-          onSessionTicket: (t) => {
-            this.ticket = t;
-          },
+        authority: `${this.serverName}:${this.target.port}`,
+        options: this.options,
+        serverName: this.serverName,
+        session,
+        onSessionTicket: (t) => {
+          this.ticket = t;
         },
       });
     } catch (e) {
       this.counts.failedAttempts++;
-      this.backoff.fail(Date.now());
+      this.backoff.fail(this.deps.now());
       const error = new RpcError(
         Code.UNAVAILABLE,
         `connect to ${formatAddress(this.target)} failed: ${(e as Error).message ?? String(e)}`,
@@ -175,8 +206,6 @@ export class Channel implements ClientTransport {
       throw error;
     }
     this.backoff.succeed();
-    const authority = `${this.serverName}:${this.target.port}`;
-    const connection = startSession(tls, authority, o);
     this.counts.connects++;
     if (connection.info.resumed) this.counts.resumed++;
     this.lastInfo = connection.info;

@@ -1,6 +1,10 @@
 /** Limits of the client channel (ours, not wire rules); each is overridable in ConnectOptions. */
 
-/** Time for one connection attempt: TCP connect (and WebSocket upgrade) plus the TLS handshake, ms. */
+/**
+ * Time for one connection attempt: TCP connect (and WebSocket upgrade) plus
+ * the TLS handshake, ms. 20 s, gRPC's MIN_CONNECT_TIMEOUT
+ * (doc/connection-backoff.md), which grpc-js and grpc-go clients use.
+ */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 20_000;
 /** Wait after the first failed attempt before the next may start, ms; doubles per failure. */
 export const DEFAULT_RECONNECT_INITIAL_MS = 100;

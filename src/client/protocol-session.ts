@@ -5,10 +5,10 @@
  * Either way, once the server sends GOAWAY or the carrier is lost the
  * session stops being `usable` and the channel opens a new one for new calls.
  */
-import http2 from "node:http2";
 import { ALPN_PQRPC_1 } from "../protocol/frames/constants.ts";
 import { createFramesClientTransport, FrameSession } from "../protocol/frames/index.ts";
-import { createGrpcTransport } from "../protocol/grpc/client-transport.ts";
+import { connectHttp2 } from "../protocol/grpc/http2-carrier.ts";
+import { createGrpcTransport } from "../protocol/grpc/transport.ts";
 import type { ClientTransport } from "../rpc/transport.ts";
 import type { NegotiatedInfo } from "../tls/index.ts";
 import type { TlsSocket } from "../transport/tls-socket.ts";
@@ -75,7 +75,7 @@ function http2Session(
   authority: string,
   options: Pick<ConnectOptions, "maxReceiveMessageBytes">,
 ): ProtocolSession {
-  const session = http2.connect(`https://${authority}`, { createConnection: () => tls });
+  const session = connectHttp2(`https://${authority}`, tls);
   // Session errors reach every stream as a close; without a listener they would be thrown.
   session.on("error", () => {});
   let goaway = false;

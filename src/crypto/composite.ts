@@ -14,7 +14,7 @@
  * uncompressed, ECDSA signatures DER, ECDSA private keys an RFC 5915
  * ECPrivateKey with namedCurve and without publicKey, Ed25519 raw (§5 list).
  */
-import { concatBytes } from "./bytes.ts";
+import { concatBytes, utf8Encode, wipe } from "../bytes/bytes.ts";
 import { encodeOid, octetString, sequence, tlv } from "./der.ts";
 import { KEY_OIDS } from "./registry.ts";
 import { SIGNATURE_SIZES } from "./signature-params.ts";
@@ -29,7 +29,7 @@ import {
 } from "./types.ts";
 
 /** §2.2: Prefix = ASCII "CompositeAlgorithmSignatures2025". */
-export const COMPOSITE_PREFIX = new TextEncoder().encode("CompositeAlgorithmSignatures2025");
+export const COMPOSITE_PREFIX = utf8Encode("CompositeAlgorithmSignatures2025");
 /** §4.2 / FIPS 204 §5.2: len(ctx) is one byte. */
 export const MAX_CONTEXT_BYTES = 255;
 /** §5: ML-DSA private keys are the 32-byte seed for every parameter set. */
@@ -184,7 +184,7 @@ export function messageRepresentative(
   }
   return concatBytes(
     COMPOSITE_PREFIX,
-    new TextEncoder().encode(params.label),
+    utf8Encode(params.label),
     Uint8Array.of(context.length),
     context,
     hash.digest(message),
@@ -214,7 +214,7 @@ export function compositeSignature(
   }
   const mldsaSizes = SIGNATURE_SIZES[params.mldsa]!;
   const tradSizes = SIGNATURE_SIZES[params.classical]!;
-  const label = new TextEncoder().encode(params.label);
+  const label = utf8Encode(params.label);
   const trad = tradKeyCodec(params);
   const name = params.name;
 
@@ -237,8 +237,7 @@ export function compositeSignature(
       const m = mldsa.generateKeyPair();
       const t = classical.generateKeyPair();
       const privateKey = concatBytes(m.privateKey, trad.encode(t.privateKey));
-      m.privateKey.fill(0);
-      t.privateKey.fill(0);
+      wipe(m.privateKey, t.privateKey);
       return { publicKey: concatBytes(m.publicKey, t.publicKey), privateKey };
     },
     publicKeyFromPrivate(raw) {
@@ -246,7 +245,7 @@ export function compositeSignature(
       try {
         return concatBytes(mldsa.publicKeyFromPrivate(seed), classical.publicKeyFromPrivate(tradRaw));
       } finally {
-        tradRaw.fill(0);
+        wipe(tradRaw);
       }
     },
     importPrivateKey(raw): SigningKey {
@@ -257,7 +256,7 @@ export function compositeSignature(
         mldsaKey = mldsa.importPrivateKey(seed);
         tradKey = classical.importPrivateKey(tradRaw);
       } finally {
-        tradRaw.fill(0);
+        wipe(tradRaw);
       }
       const signMldsa = mldsaKey.signWithContext?.bind(mldsaKey);
       if (signMldsa === undefined) throw new CryptoError("unsupported", `${name}: ML-DSA key lacks contexts`);

@@ -5,6 +5,8 @@
  * this file only wraps bytes we already trust the shape of.
  */
 
+import { concatBytes } from "../bytes/bytes.ts";
+
 const TAG_SEQUENCE = 0x30;
 const TAG_INTEGER = 0x02;
 const TAG_BIT_STRING = 0x03;
@@ -21,15 +23,7 @@ function encodeLength(length: number): number[] {
 export function tlv(tag: number, ...contents: readonly Uint8Array[]): Uint8Array {
   let length = 0;
   for (const c of contents) length += c.length;
-  const header = [tag, ...encodeLength(length)];
-  const out = new Uint8Array(header.length + length);
-  out.set(header, 0);
-  let offset = header.length;
-  for (const c of contents) {
-    out.set(c, offset);
-    offset += c.length;
-  }
-  return out;
+  return concatBytes(Uint8Array.from([tag, ...encodeLength(length)]), ...contents);
 }
 
 /** X.690 §8.19 OBJECT IDENTIFIER from dotted form. */

@@ -2,6 +2,7 @@
  * RFC 5869 HKDF written once over any HMAC, so every provider's HKDF is the
  * same code path and only the HMAC differs.
  */
+import { wipe } from "../bytes/bytes.ts";
 import { CryptoError } from "./types.ts";
 
 /** RFC 5869 §2.3: L <= 255 * HashLen. */
@@ -39,10 +40,10 @@ export function hkdfExpand(
     input.set(info);
     input[info.length] = 1;
     const t1 = hmac(prk, input);
-    input.fill(0);
+    wipe(input);
     if (t1.length === length) return t1;
     const out = t1.slice(0, length);
-    t1.fill(0);
+    wipe(t1);
     return out;
   }
   const out = new Uint8Array(length);
@@ -61,7 +62,6 @@ export function hkdfExpand(
       (i - 1) * outputLength,
     );
   }
-  input.fill(0);
-  previous.fill(0);
+  wipe(input, previous);
   return out;
 }

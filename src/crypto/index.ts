@@ -1,6 +1,6 @@
 /** Public API of pqrpc's crypto layer (DESIGN.md §1.3, §3). */
 
-export { concatBytes, constantTimeEqual } from "./bytes.ts";
+export { concatBytes, constantTimeEqual } from "../bytes/bytes.ts";
 export { type KeyExchange, keyExchange } from "./key-exchange.ts";
 export { createNobleProvider } from "./providers/noble.ts";
 export { createNodeProvider } from "./providers/node.ts";

@@ -6,7 +6,7 @@
  * SecP256r1MLKEM768 / SecP384r1MLKEM1024: ECDH first) and of the OQS
  * x25519_sntrup761 hybrid (X25519 first).
  */
-import { concatBytes } from "./bytes.ts";
+import { concatBytes } from "../bytes/bytes.ts";
 import { type GroupInfo, type GroupName, groupByName } from "./registry.ts";
 import { type Crypto, CryptoError, type Kem } from "./types.ts";
 

@@ -3,6 +3,7 @@
  * (node always; wasm after liboqs loads; noble always). Used by the
  * differential and key-exchange tests, not by library code.
  */
+import { fromHex, toHex } from "../bytes/bytes.ts";
 import { createNobleProvider } from "./providers/noble.ts";
 import { createNodeProvider } from "./providers/node.ts";
 import { createWasmProvider } from "./providers/wasm.ts";
@@ -15,5 +16,6 @@ export function allProviders(): Promise<CryptoProvider[]> {
   return all;
 }
 
-export const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ""), "hex"));
-export const toHex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
+/** Bytes of hex text that may be broken over lines (as RFCs print it). */
+export const hex = (s: string): Uint8Array => fromHex(s.replace(/\s+/g, ""));
+export { toHex };

@@ -21,6 +21,7 @@
  * - ECDSA signatures are DER (as TLS and X.509 carry them); RSA signatures are
  *   RSASSA-PSS with MGF1 and salt length = hash length.
  */
+import { CodedError } from "../errors/coded-error.ts";
 
 export type ProviderName = "node" | "wasm" | "noble";
 
@@ -177,13 +178,8 @@ export interface CryptoProvider {
 
 export type CryptoErrorCode = "invalid-input" | "unsupported" | "internal";
 
-export class CryptoError extends Error {
-  readonly code: CryptoErrorCode;
-  constructor(code: CryptoErrorCode, message: string) {
-    super(message);
-    this.name = "CryptoError";
-    this.code = code;
-  }
+export class CryptoError extends CodedError<CryptoErrorCode> {
+  override readonly name = "CryptoError";
 }
 
 /**

@@ -18,11 +18,11 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { runCerts } from "../cli/certs.ts";
 import { processIo } from "../cli/cli-error.ts";
+import { greeterHandlers } from "../cli/greeter-service.ts";
 import { nextTerminationSignal } from "../cli/serve.ts";
 import { Greeter } from "../gen/helloworld/greeter_pb.ts";
 import { createGreeterClient } from "../gen/helloworld/greeter_pqrpc.ts";
 import { connect, createServer, loadIdentity, loadTrust, type NegotiatedInfo } from "../index.ts";
-import { greeterHandlers } from "./greeter-service.ts";
 import { ensureWebBundle, startDemoWebServer } from "./web-page-server.ts";
 
 const { values } = parseArgs({

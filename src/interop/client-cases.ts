@@ -9,6 +9,8 @@
 
 import { setTimeout as sleep } from "node:timers/promises";
 import type { MessageInitShape } from "@bufbuild/protobuf";
+import { isAllZero } from "../bytes/bytes.ts";
+import { CodedError } from "../errors/coded-error.ts";
 import type {
   Payload,
   StreamingInputCallRequestSchema,
@@ -33,7 +35,7 @@ import {
   STREAMING_RESPONSE_BYTES,
   TEST_STATUS_MESSAGE,
 } from "./interop-names.ts";
-import { isAllZero, zeroPayload } from "./payload.ts";
+import { zeroPayload } from "./payload.ts";
 import { RequestFeed } from "./request-feed.ts";
 
 /** The cases issue 3 requires, in the order the interop description lists them. */
@@ -63,11 +65,10 @@ export interface InteropClients {
 export type InteropCase = (clients: InteropClients) => Promise<void>;
 
 /** A case's check failed: the peer did not behave as the interop description requires. */
-export class InteropCaseError extends Error {
-  readonly code = "ERR_INTEROP_CASE";
+export class InteropCaseError extends CodedError<"ERR_INTEROP_CASE"> {
+  override readonly name = "InteropCaseError";
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = "InteropCaseError";
+    super("ERR_INTEROP_CASE", message, options);
   }
 }
 

@@ -9,13 +9,6 @@ export function zeroPayload(size: number): { body: Uint8Array } {
   return { body: new Uint8Array(size) };
 }
 
-/** Whether every byte of `body` is zero. */
-export function isAllZero(body: Uint8Array): boolean {
-  let acc = 0;
-  for (const b of body) acc |= b;
-  return acc === 0;
-}
-
 /** The body length of an optional payload (0 when absent, as proto3 reads it). */
 export function payloadSize(payload: Payload | undefined): number {
   return payload?.body.length ?? 0;

@@ -15,9 +15,10 @@ import { ECParameters } from "@peculiar/asn1-ecc";
 import { id_mgf1, id_sha256, RsaSaPssParams } from "@peculiar/asn1-rsa";
 import { AsnConvert } from "@peculiar/asn1-schema";
 import { AlgorithmIdentifier, SubjectPublicKeyInfo } from "@peculiar/asn1-x509";
+import { bytesEqual, toArrayBuffer } from "../bytes/bytes.ts";
 import { KEY_OIDS, signatureByName, signatureByOid } from "../crypto/registry.ts";
 import type { SignatureName } from "../crypto/types.ts";
-import { bytesEqual, serializeDer, toArrayBuffer } from "./der.ts";
+import { serializeDer } from "./der.ts";
 import { PkiError } from "./types.ts";
 
 const EC_CURVES: readonly { name: SignatureName; curveOid: string; pointBytes: number }[] = [

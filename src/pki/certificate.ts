@@ -4,9 +4,10 @@
  * bytes kept for signature verification.
  */
 import { Certificate, id_ce_subjectAltName } from "@peculiar/asn1-x509";
+import { bytesEqual, toHex } from "../bytes/bytes.ts";
 import type { Crypto, SignatureName, VerifyingKey } from "../crypto/types.ts";
 import { decodeSubjectPublicKeyInfo, signatureNameOf } from "./algorithms.ts";
-import { bytesEqual, parseDer, serializeDer, toHex } from "./der.ts";
+import { parseDer, serializeDer } from "./der.ts";
 import { type ParsedExtensions, parseExtensions } from "./extensions.ts";
 import { MAX_CERTIFICATE_BYTES, MAX_SERIAL_NUMBER_BYTES } from "./limits.ts";
 import { formatName, nameDer } from "./name.ts";

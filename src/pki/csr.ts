@@ -6,6 +6,7 @@
 import { CertificationRequest, CertificationRequestInfo } from "@peculiar/asn1-csr";
 import { AsnConvert } from "@peculiar/asn1-schema";
 import { Attribute, Extensions } from "@peculiar/asn1-x509";
+import { toArrayBuffer } from "../bytes/bytes.ts";
 import { defaultCrypto } from "../crypto/select.ts";
 import type { Crypto, SignatureName, SigningKey } from "../crypto/types.ts";
 import {
@@ -15,7 +16,7 @@ import {
   signatureAlgorithmIdentifier,
   signatureNameOf,
 } from "./algorithms.ts";
-import { parseDer, serializeDer, toArrayBuffer } from "./der.ts";
+import { parseDer, serializeDer } from "./der.ts";
 import { parseExtensions, subjectAltNameExtension } from "./extensions.ts";
 import { MAX_CERTIFICATE_BYTES } from "./limits.ts";
 import { buildName, formatName, type NameInput, nameDer } from "./name.ts";

@@ -7,19 +7,6 @@
 import { AsnConvert } from "@peculiar/asn1-schema";
 import { PkiError } from "./types.ts";
 
-/** Copies any buffer-like value into a plain Uint8Array. */
-export function toBytes(data: ArrayBuffer | ArrayBufferView): Uint8Array {
-  if (data instanceof ArrayBuffer) return new Uint8Array(data.slice(0));
-  return new Uint8Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength));
-}
-
-/** An exact-size ArrayBuffer copy (peculiar's schemas hold ArrayBuffer fields). */
-export function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
-  const out = new ArrayBuffer(bytes.length);
-  new Uint8Array(out).set(bytes);
-  return out;
-}
-
 export function serializeDer(value: unknown): Uint8Array {
   return new Uint8Array(AsnConvert.serialize(value));
 }
@@ -61,16 +48,4 @@ export function parseDer<T>(bytes: Uint8Array, schema: Schema<T>, what: string, 
   } catch (e) {
     throw new PkiError("bad-encoding", `${what}: ${(e as Error).message}`);
   }
-}
-
-export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-export function toHex(bytes: Uint8Array): string {
-  let out = "";
-  for (const b of bytes) out += b.toString(16).padStart(2, "0");
-  return out;
 }

@@ -30,7 +30,7 @@ import {
 } from "@peculiar/asn1-x509";
 import type { Schema } from "./der.ts";
 import { parseIpAddress } from "./ip-address.ts";
-import { MAX_DNS_NAME_CHARS, MAX_EXTENSIONS, MAX_SUBJECT_ALT_NAMES } from "./limits.ts";
+import { MAX_CERTIFICATE_EXTENSIONS, MAX_DNS_NAME_CHARS, MAX_SUBJECT_ALT_NAMES } from "./limits.ts";
 import { PkiError } from "./types.ts";
 
 export type KeyUsageName = keyof typeof KeyUsageFlags;
@@ -139,8 +139,11 @@ function parseValue<T>(ext: Extension, schema: Schema<T>): T {
 
 export function parseExtensions(extensions: readonly Extension[] | undefined): ParsedExtensions {
   const list = extensions ?? [];
-  if (list.length > MAX_EXTENSIONS) {
-    throw new PkiError("bad-encoding", `${list.length} extensions exceeds the limit of ${MAX_EXTENSIONS}`);
+  if (list.length > MAX_CERTIFICATE_EXTENSIONS) {
+    throw new PkiError(
+      "bad-encoding",
+      `${list.length} extensions exceeds the limit of ${MAX_CERTIFICATE_EXTENSIONS}`,
+    );
   }
   const seen = new Set<string>();
   const unhandledCritical: string[] = [];

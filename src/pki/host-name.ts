@@ -5,7 +5,7 @@
  * IP literals against iPAddress entries byte for byte. No fallback to the
  * subject CN (RFC 9525 §6.3 removes it).
  */
-import { bytesEqual } from "./der.ts";
+import { bytesEqual } from "../bytes/bytes.ts";
 import type { ParsedExtensions } from "./extensions.ts";
 import { parseIpAddress } from "./ip-address.ts";
 import { MAX_DNS_NAME_CHARS } from "./limits.ts";

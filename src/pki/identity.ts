@@ -3,10 +3,11 @@
  * for consistency: the key must be the leaf's key (else TLS would send a
  * CertificateVerify the peer cannot verify).
  */
+
+import { bytesEqual, wipe } from "../bytes/bytes.ts";
 import { defaultCrypto } from "../crypto/select.ts";
 import type { Crypto } from "../crypto/types.ts";
 import { parseCertificate } from "./certificate.ts";
-import { bytesEqual } from "./der.ts";
 import { importPrivateKey } from "./keys.ts";
 import { MAX_PRESENTED_CERTIFICATES } from "./limits.ts";
 import { decodePem, decodePemOne } from "./pem.ts";
@@ -32,6 +33,6 @@ export function parseIdentity(
     }
     return { chain, key: pair.signingKey };
   } finally {
-    der.fill(0);
+    wipe(der);
   }
 }

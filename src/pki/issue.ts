@@ -5,6 +5,7 @@
  */
 import { AsnConvert } from "@peculiar/asn1-schema";
 import { Certificate, Name, TBSCertificate, Time, Validity, Version } from "@peculiar/asn1-x509";
+import { toArrayBuffer } from "../bytes/bytes.ts";
 import { defaultCrypto } from "../crypto/select.ts";
 import type { Crypto, SigningKey } from "../crypto/types.ts";
 import {
@@ -18,7 +19,7 @@ import {
   parseCertificate,
   verifyCertificateSignature,
 } from "./certificate.ts";
-import { serializeDer, toArrayBuffer } from "./der.ts";
+import { serializeDer } from "./der.ts";
 import { buildExtensions, type ExtendedKeyUsageName, type KeyUsageName } from "./extensions.ts";
 import { MAX_VALIDITY_DAYS, NOT_BEFORE_BACKDATE_MS, SERIAL_NUMBER_BYTES } from "./limits.ts";
 import { buildName, type NameInput } from "./name.ts";

@@ -2,10 +2,11 @@
  * Key pairs as pki handles them: a scheme, its raw public key, and PKCS#8
  * import/export through the crypto layer.
  */
+
+import { bytesEqual } from "../bytes/bytes.ts";
 import { defaultCrypto } from "../crypto/select.ts";
 import type { Crypto, SignatureName, SigningKey } from "../crypto/types.ts";
 import type { PublicKeyInfo } from "./algorithms.ts";
-import { bytesEqual } from "./der.ts";
 import { decodePrivateKey, encodePrivateKey } from "./private-key.ts";
 import { PkiError } from "./types.ts";
 

@@ -30,7 +30,7 @@ export const MAX_PATH_SIGNATURE_CHECKS = 32;
 export const MAX_TRUST_CERTIFICATES = 1024;
 
 /** Most extensions in one certificate. */
-export const MAX_EXTENSIONS = 64;
+export const MAX_CERTIFICATE_EXTENSIONS = 64;
 
 /** Most subjectAltName entries in one certificate. */
 export const MAX_SUBJECT_ALT_NAMES = 256;

@@ -5,7 +5,8 @@
  * (RFC 5280 §7.1 allows binary comparison as the first step).
  */
 import { AttributeTypeAndValue, AttributeValue, Name, RelativeDistinguishedName } from "@peculiar/asn1-x509";
-import { bytesEqual, serializeDer } from "./der.ts";
+import { bytesEqual } from "../bytes/bytes.ts";
+import { serializeDer } from "./der.ts";
 
 /** X.520 attribute types (RFC 5280 Appendix A.1). */
 const ATTRIBUTE_OIDS = {

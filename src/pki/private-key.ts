@@ -15,11 +15,12 @@
 
 import { ECPrivateKey } from "@peculiar/asn1-ecc";
 import { OctetString } from "@peculiar/asn1-schema";
+import { toArrayBuffer } from "../bytes/bytes.ts";
 import { signatureByName } from "../crypto/registry.ts";
 import type { SignatureName } from "../crypto/types.ts";
 import { keyAlgorithmIdentifier, keyAlgorithmNameOf } from "./algorithms.ts";
 import { MlDsaPrivateKey, OneAsymmetricKey } from "./asn1-schemas.ts";
-import { parseDer, serializeDer, toArrayBuffer } from "./der.ts";
+import { parseDer, serializeDer } from "./der.ts";
 import { MAX_PRIVATE_KEY_BYTES } from "./limits.ts";
 import { PkiError } from "./types.ts";
 

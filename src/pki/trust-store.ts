@@ -13,6 +13,7 @@
  * failure is thrown (any other code before "unknown-ca").
  */
 import { id_kp_clientAuth, id_kp_serverAuth } from "@peculiar/asn1-x509";
+import { bytesEqual, toHex } from "../bytes/bytes.ts";
 import { defaultCrypto } from "../crypto/select.ts";
 import type { Crypto, VerifyingKey } from "../crypto/types.ts";
 import {
@@ -21,7 +22,6 @@ import {
   parseCertificate,
   verifyCertificateSignature,
 } from "./certificate.ts";
-import { bytesEqual, toHex } from "./der.ts";
 import { matchesServerName } from "./host-name.ts";
 import {
   MAX_PARSED_CERTIFICATE_CACHE_ENTRIES,

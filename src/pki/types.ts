@@ -3,7 +3,9 @@
  * and gets back the key that must verify CertificateVerify; a local identity
  * is a DER chain plus a signing key.
  */
+
 import type { SignatureName, SigningKey, VerifyingKey } from "../crypto/types.ts";
+import { CodedError } from "../errors/coded-error.ts";
 
 /** A certificate chain (leaf first, DER) and the private key of its leaf. */
 export interface CertifiedKey {
@@ -21,13 +23,8 @@ export type PkiErrorCode =
   | "bad-usage" // keyUsage / extendedKeyUsage / basicConstraints / pathLen violated
   | "path-too-long";
 
-export class PkiError extends Error {
-  readonly code: PkiErrorCode;
-  constructor(code: PkiErrorCode, message: string) {
-    super(message);
-    this.name = "PkiError";
-    this.code = code;
-  }
+export class PkiError extends CodedError<PkiErrorCode> {
+  override readonly name = "PkiError";
 }
 
 export interface PeerVerificationRequest {

@@ -9,10 +9,10 @@ import { describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Greeter, HelloReplySchema, type HelloRequest, Mood } from "../gen/helloworld/greeter_pb.ts";
 import { createGreeterClient, type GreeterHandlers } from "../gen/helloworld/greeter_pqrpc.ts";
+import { gzipCompression } from "../node/gzip-compression.ts";
 import { collect, from, rejectsWith } from "./call-test-helpers.ts";
 import { createClient } from "./client.ts";
 import { Code } from "./code.ts";
-import { gzipCompression } from "./compression.ts";
 import type { Interceptor } from "./interceptor.ts";
 import { Metadata } from "./metadata.ts";
 import type { ClientOptions } from "./options.ts";
@@ -421,9 +421,10 @@ describe("limits and compression", () => {
       },
       sendTrailer: (t) => call.sendTrailer(t),
     });
-    const router = createRouter({ sendCompression: gzipCompression }).service(Greeter, greeter);
+    const gzip = { sendCompression: gzipCompression, acceptCompression: [gzipCompression] };
+    const router = createRouter(gzip).service(Greeter, greeter);
     const transport = createRouterTransport((call) => router.handle(seen(call)));
-    const client = createGreeterClient(transport, { sendCompression: gzipCompression });
+    const client = createGreeterClient(transport, gzip);
     const big = "z".repeat(10_000);
     assert.equal((await client.sayHello({ name: big })).message, `hello ${big}`);
     assert.deepEqual(wire, [true, true]);
@@ -432,7 +433,7 @@ describe("limits and compression", () => {
   it("a gzip bomb within the wire limit fails with RESOURCE_EXHAUSTED", async () => {
     const { client } = setup(
       greeter,
-      { maxReceiveMessageBytes: 64 * 1024 },
+      { maxReceiveMessageBytes: 64 * 1024, acceptCompression: [gzipCompression] },
       { sendCompression: gzipCompression },
     );
     // 1 MiB of one letter compresses to ~1 KiB: under the wire limit, far over it inflated.

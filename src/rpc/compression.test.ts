@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { gzipCompression } from "../node/gzip-compression.ts";
 import { Code } from "./code.ts";
-import { gzipCompression } from "./compression.ts";
 import {
   decodeMessage,
   encodeMessage,

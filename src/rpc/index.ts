@@ -4,13 +4,7 @@ export { AsyncQueue } from "./async-queue.ts";
 export { type CallSignal, createCallSignal, MAX_TIMER_DELAY_MS } from "./call-signal.ts";
 export { createClient } from "./client.ts";
 export { Code, type CodeName, codeFromWire, codeName, isCode } from "./code.ts";
-export {
-  BUILTIN_COMPRESSIONS,
-  type Compression,
-  findCompression,
-  gzipCompression,
-  IDENTITY,
-} from "./compression.ts";
+export { type Compression, findCompression, IDENTITY } from "./compression.ts";
 export type { HandlerContext } from "./context.ts";
 export {
   type AnyFn,
@@ -41,7 +35,7 @@ export {
   normalizeName,
   RESERVED_PREFIX,
 } from "./metadata.ts";
-export type { CallPathOptions, ClientOptions } from "./options.ts";
+export { type CallPathOptions, type ClientOptions, withDefaultCompressions } from "./options.ts";
 export type { PeerInfo, TlsPeerInfo } from "./peer.ts";
 export { createRouter, INTERNAL_ERROR_MESSAGE, type Router, type RouterOptions } from "./router.ts";
 export {

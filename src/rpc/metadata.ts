@@ -8,6 +8,7 @@
  * printable ASCII (0x20-0x7E). Names starting with "grpc-" and HTTP/2
  * pseudo-headers belong to the protocols and are refused here.
  */
+import { CodedError } from "../errors/coded-error.ts";
 import { METADATA_ENTRY_OVERHEAD_BYTES } from "./limits.ts";
 
 export type MetadataValue = string | Uint8Array;
@@ -15,13 +16,8 @@ export type MetadataValue = string | Uint8Array;
 export type MetadataErrorCode = "ERR_METADATA_NAME" | "ERR_METADATA_RESERVED" | "ERR_METADATA_VALUE";
 
 /** A metadata name or value that the gRPC rules do not allow. */
-export class MetadataError extends Error {
-  readonly code: MetadataErrorCode;
-  constructor(code: MetadataErrorCode, message: string) {
-    super(message);
-    this.name = "MetadataError";
-    this.code = code;
-  }
+export class MetadataError extends CodedError<MetadataErrorCode> {
+  override readonly name = "MetadataError";
 }
 
 export const BINARY_SUFFIX = "-bin";

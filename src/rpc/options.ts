@@ -1,5 +1,5 @@
 /** Options shared by the rpc client and the router: codec, compression, limits, interceptors. */
-import { BUILTIN_COMPRESSIONS, type Compression } from "./compression.ts";
+import type { Compression } from "./compression.ts";
 import type { Interceptor } from "./interceptor.ts";
 import {
   DEFAULT_MAX_METADATA_BYTES,
@@ -13,7 +13,10 @@ export interface CallPathOptions {
   readonly interceptors?: readonly Interceptor[];
   /** Compression for messages this side sends (e.g. gzipCompression); identity by default. */
   readonly sendCompression?: Compression;
-  /** Compressions this side decodes; default: gzip. */
+  /**
+   * Compressions this side decodes. The core's default is none (identity
+   * only); the Node and browser entries default to their platform's gzip.
+   */
   readonly acceptCompression?: readonly Compression[];
   /** Messages below this size are sent uncompressed. */
   readonly compressMinBytes?: number;
@@ -46,11 +49,20 @@ export function resolveCallPathOptions(o: CallPathOptions | undefined): Resolved
   return {
     interceptors: o?.interceptors ?? [],
     sendCompression: o?.sendCompression,
-    acceptCompression: o?.acceptCompression ?? BUILTIN_COMPRESSIONS,
+    acceptCompression: o?.acceptCompression ?? [],
     compressMinBytes: o?.compressMinBytes ?? DEFAULT_COMPRESS_MIN_BYTES,
     maxSendMessageBytes: o?.maxSendMessageBytes ?? DEFAULT_MAX_SEND_MESSAGE_BYTES,
     maxReceiveMessageBytes: o?.maxReceiveMessageBytes ?? DEFAULT_MAX_RECEIVE_MESSAGE_BYTES,
     maxMetadataBytes: o?.maxMetadataBytes ?? DEFAULT_MAX_METADATA_BYTES,
     serialization: o?.serialization ?? {},
   };
+}
+
+/** `options` with `acceptCompression` defaulting to a platform's `compressions` (an entry's defaults). */
+export function withDefaultCompressions<T extends CallPathOptions>(
+  options: T | undefined,
+  compressions: readonly Compression[],
+): T {
+  if (options?.acceptCompression !== undefined) return options;
+  return { ...options, acceptCompression: compressions } as T;
 }

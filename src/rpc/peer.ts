@@ -23,3 +23,14 @@ export interface PeerInfo {
   /** Absent on a plaintext or in-memory transport. */
   readonly tls?: TlsPeerInfo;
 }
+
+/** "host:port" ("[v6]:port" for IPv6) of a socket-like object, or undefined when it has no remote address. */
+export function peerAddress(
+  socket:
+    | { readonly remoteAddress?: string | undefined; readonly remotePort?: number | undefined }
+    | undefined,
+): string | undefined {
+  if (socket?.remoteAddress === undefined) return undefined;
+  const host = socket.remoteAddress.includes(":") ? `[${socket.remoteAddress}]` : socket.remoteAddress;
+  return socket.remotePort === undefined ? host : `${host}:${socket.remotePort}`;
+}

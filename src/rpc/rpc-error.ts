@@ -3,6 +3,7 @@
  * message, metadata (the trailers on the wire) and details (google.rpc.Status
  * details: typed protobuf messages packed as google.protobuf.Any).
  */
+
 import {
   create,
   type DescMessage,
@@ -11,6 +12,7 @@ import {
   type MessageShape,
   toBinary,
 } from "@bufbuild/protobuf";
+import { CodedError } from "../errors/coded-error.ts";
 import { Code, codeName } from "./code.ts";
 import { Metadata, type MetadataInit } from "./metadata.ts";
 import type { ErrorDetail } from "./status-details.ts";
@@ -21,8 +23,8 @@ export interface RpcErrorOptions {
   readonly cause?: unknown;
 }
 
-export class RpcError extends Error {
-  readonly code: Code;
+export class RpcError extends CodedError<Code> {
+  override readonly name = "RpcError";
   /** The message without the "[CODE]" prefix: what travels as grpc-message. */
   readonly rawMessage: string;
   /** Trailing metadata sent with (server) or received with (client) the status. */
@@ -30,11 +32,9 @@ export class RpcError extends Error {
   readonly details: ErrorDetail[];
 
   constructor(code: Code, message: string, options?: RpcErrorOptions) {
-    super(message === "" ? `[${codeName(code)}]` : `[${codeName(code)}] ${message}`, {
+    super(code, message === "" ? `[${codeName(code)}]` : `[${codeName(code)}] ${message}`, {
       cause: options?.cause,
     });
-    this.name = "RpcError";
-    this.code = code;
     this.rawMessage = message;
     this.metadata =
       options?.metadata instanceof Metadata ? options.metadata : new Metadata(options?.metadata);

@@ -4,6 +4,7 @@
  * RpcError INTERNAL (grpc-js and grpc-go answer a message they cannot
  * decode with INTERNAL).
  */
+
 import {
   type DescMessage,
   fromBinary,
@@ -15,6 +16,7 @@ import {
   toBinary,
   toJsonString,
 } from "@bufbuild/protobuf";
+import { utf8DecodeStrict, utf8Encode } from "../bytes/bytes.ts";
 import { Code } from "./code.ts";
 import { RpcError } from "./rpc-error.ts";
 
@@ -32,9 +34,6 @@ export interface SerializationOptions {
   readonly jsonWrite?: Partial<JsonWriteOptions>;
   readonly jsonRead?: Partial<JsonReadOptions>;
 }
-
-const textEncoder = new TextEncoder();
-const textDecoder = new TextDecoder("utf-8", { fatal: true });
 
 export function createSerializer<Desc extends DescMessage>(
   schema: Desc,
@@ -56,10 +55,10 @@ export function createSerializer<Desc extends DescMessage>(
   const jsonWrite = { ...options.jsonWrite, registry: options.registry ?? options.jsonWrite?.registry };
   const jsonRead = { ...options.jsonRead, registry: options.registry ?? options.jsonRead?.registry };
   return {
-    serialize: (message) => textEncoder.encode(toJsonString(schema, message, jsonWrite)),
+    serialize: (message) => utf8Encode(toJsonString(schema, message, jsonWrite)),
     parse(data) {
       try {
-        return fromJsonString(schema, textDecoder.decode(data), jsonRead);
+        return fromJsonString(schema, utf8DecodeStrict(data), jsonRead);
       } catch (e) {
         throw new RpcError(Code.INTERNAL, `cannot decode ${schema.typeName} JSON: ${(e as Error).message}`);
       }

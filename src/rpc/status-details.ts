@@ -8,7 +8,9 @@
  * Encoded with protobuf-es's wire primitives rather than a generated schema so
  * the rpc core needs no generated code of its own.
  */
+
 import { BinaryReader, BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
+import { CodedError } from "../errors/coded-error.ts";
 import { type Code, codeFromWire } from "./code.ts";
 import { MAX_STATUS_DETAILS } from "./limits.ts";
 
@@ -49,11 +51,10 @@ export function encodeStatus(status: StatusProto): Uint8Array {
 }
 
 /** Error thrown for a malformed google.rpc.Status. */
-export class StatusDecodeError extends Error {
-  readonly code = "ERR_STATUS_DETAILS";
+export class StatusDecodeError extends CodedError<"ERR_STATUS_DETAILS"> {
+  override readonly name = "StatusDecodeError";
   constructor(message: string) {
-    super(message);
-    this.name = "StatusDecodeError";
+    super("ERR_STATUS_DETAILS", message);
   }
 }
 

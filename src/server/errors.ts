@@ -1,16 +1,14 @@
 /** Errors of the server's own life cycle (a call's failures are RpcError, a handshake's TlsError). */
+import { CodedError } from "../errors/coded-error.ts";
 
 export type ServerErrorCode =
   /** listen() on a server that is already listening. */
   | "already-listening"
   /** listen() or service() on a server that has been closed. */
-  | "closed";
+  | "closed"
+  /** createServer or close() got an option outside its range (the message names it). */
+  | "bad-options";
 
-export class ServerError extends Error {
-  readonly code: ServerErrorCode;
-  constructor(code: ServerErrorCode, message: string) {
-    super(message);
-    this.name = "ServerError";
-    this.code = code;
-  }
+export class ServerError extends CodedError<ServerErrorCode> {
+  override readonly name = "ServerError";
 }

@@ -5,6 +5,12 @@
  * WebSocket upgrade ("GET ...").
  */
 import type { Socket } from "node:net";
+import { TLS_HANDSHAKE_CONTENT_TYPE } from "./limits.ts";
+
+/** What a connection carries, by its first byte: a TLS record, or (anything else) HTTP/1.1 for a WebSocket upgrade. */
+export function carrierOf(firstByte: number): "tls" | "http" {
+  return firstByte === TLS_HANDSHAKE_CONTENT_TYPE ? "tls" : "http";
+}
 
 /**
  * Resolves with the first byte, left in the socket's buffer; undefined if the

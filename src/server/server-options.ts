@@ -28,7 +28,11 @@ export interface ServerOptions extends RouterOptions {
   readonly sessionTickets?: boolean;
   /** Connections open at once; more are closed on accept (default DEFAULT_MAX_CONNECTIONS). */
   readonly maxConnections?: number;
-  /** From accept to a finished TLS handshake, ms (default DEFAULT_HANDSHAKE_TIMEOUT_MS). */
+  /**
+   * From accept to a finished TLS handshake (first byte, WebSocket upgrade and
+   * TLS), ms: a peer that connects and stays silent holds a slot at most this
+   * long (default DEFAULT_HANDSHAKE_TIMEOUT_MS, 120 s).
+   */
   readonly handshakeTimeoutMs?: number;
   /** pqrpc/1 session tuning: announced settings and keepalive PINGs. */
   readonly frames?: { readonly settings?: Partial<Settings>; readonly keepalive?: KeepaliveOptions };

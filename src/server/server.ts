@@ -14,18 +14,14 @@
  * protocols), calls in flight finish, and whatever is left after the grace
  * period is destroyed.
  */
-import http2, { type ServerHttp2Session } from "node:http2";
 import { createServer as createTcpServer, type Socket, type Server as TcpServer } from "node:net";
 import type { Duplex } from "node:stream";
 import type { DescService } from "@bufbuild/protobuf";
 import { loadWasmProvider } from "../crypto/index.ts";
 import { defaultCrypto } from "../crypto/select.ts";
-import { ALPN_PQRPC_1 } from "../protocol/frames/constants.ts";
-import { ErrorCode } from "../protocol/frames/error-codes.ts";
-import { type FrameSession, serveFrames } from "../protocol/frames/index.ts";
-import { createGrpcServerHandler, type GrpcServerHandler } from "../protocol/grpc/server-handler.ts";
-import { peerFromSocket } from "../protocol/grpc/server-peer.ts";
-import { createRouter, type Router } from "../rpc/router.ts";
+import { createRouter } from "../node/rpc-defaults.ts";
+import { closeGracefully } from "../protocol/graceful-close.ts";
+import type { Router } from "../rpc/router.ts";
 import type { ServiceHandlers } from "../rpc/service-types.ts";
 import type { CallHandler } from "../rpc/transport.ts";
 import { addHealthService, HealthRegistry } from "../services/health/index.ts";
@@ -33,17 +29,17 @@ import { addReflectionService } from "../services/reflection/index.ts";
 import type { TlsServerConfig } from "../tls/index.ts";
 import { TicketSealer } from "../tls/ticket-sealer.ts";
 import { tlsAccept } from "../transport/tls-connect.ts";
-import type { TlsSocket } from "../transport/tls-socket.ts";
-import { WEBSOCKET_CLOSE_LINGER_MS } from "../transport/websocket-stream.ts";
+import { DEFAULT_HANDSHAKE_TIMEOUT_MS, type TlsSocket } from "../transport/tls-socket.ts";
+import { WEBSOCKET_CLOSE_LINGER_MS } from "../transport/websocket-carrier.ts";
 import { ServerError } from "./errors.ts";
-import { peekFirstByte } from "./first-byte.ts";
+import { carrierOf, peekFirstByte } from "./first-byte.ts";
+import { DEFAULT_CLOSE_GRACE_MS, DEFAULT_MAX_CONNECTIONS, DEFAULT_WEBSOCKET_PATH } from "./limits.ts";
+import { peerOf } from "./peer.ts";
 import {
-  DEFAULT_CLOSE_GRACE_MS,
-  DEFAULT_HANDSHAKE_TIMEOUT_MS,
-  DEFAULT_MAX_CONNECTIONS,
-  DEFAULT_WEBSOCKET_PATH,
-  TLS_HANDSHAKE_CONTENT_TYPE,
-} from "./limits.ts";
+  createServerProtocols,
+  type ServerProtocolSession,
+  type ServerProtocols,
+} from "./protocol-session.ts";
 import type {
   CloseOptions,
   ListenOptions,
@@ -52,10 +48,10 @@ import type {
   ServerProtocol,
   ServerStats,
 } from "./server-options.ts";
+import { validateGraceMs, validateServerOptions } from "./validate-options.ts";
 import { createWebSocketAcceptor, type WebSocketAcceptor } from "./websocket-acceptor.ts";
 
-const ALPN_H2 = "h2";
-const DEFAULT_ALPN: readonly ServerProtocol[] = [ALPN_H2, ALPN_PQRPC_1];
+const DEFAULT_ALPN: readonly ServerProtocol[] = ["h2", "pqrpc/1"];
 
 type ServerState = "idle" | "listening" | "closing" | "closed";
 
@@ -63,8 +59,7 @@ export class Server {
   private readonly options: ServerOptions;
   private readonly router: Router;
   private readonly handle: CallHandler;
-  private readonly grpc: GrpcServerHandler;
-  private readonly h2 = http2.createServer();
+  private readonly protocols: ServerProtocols;
   private readonly webSocket: WebSocketAcceptor | undefined;
   private readonly maxConnections: number;
   private readonly handshakeTimeoutMs: number;
@@ -81,8 +76,8 @@ export class Server {
   private readonly sockets = new Set<Socket>();
   /** Sockets not yet serving (sniffing, upgrading, handshaking). */
   private readonly handshaking = new Set<Socket>();
-  private readonly frameSessions = new Set<FrameSession>();
-  private readonly h2Sessions = new Set<ServerHttp2Session>();
+  /** Serving connections, either protocol. */
+  private readonly sessions = new Set<ServerProtocolSession>();
   /** Accept-to-handshake timers of the sockets in `handshaking`. */
   private readonly deadlines = new Map<Socket, NodeJS.Timeout>();
   private readonly drainWaiters: (() => void)[] = [];
@@ -91,6 +86,7 @@ export class Server {
   private failedHandshakes = 0;
 
   constructor(options: ServerOptions) {
+    validateServerOptions(options);
     this.options = options;
     this.router = createRouter(options);
     const builtIn = {
@@ -113,13 +109,7 @@ export class Server {
         this.calls--;
       }
     };
-    this.grpc = createGrpcServerHandler(this.handle, {
-      ...(options.maxReceiveMessageBytes === undefined
-        ? {}
-        : { maxReceiveMessageBytes: options.maxReceiveMessageBytes }),
-      ...(options.maxMetadataBytes === undefined ? {} : { maxMetadataBytes: options.maxMetadataBytes }),
-    });
-    this.grpc.attach(this.h2);
+    this.protocols = createServerProtocols(this.handle, options);
     this.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
     this.handshakeTimeoutMs = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
     const ws = options.webSocket ?? true;
@@ -190,7 +180,7 @@ export class Server {
     return {
       connections: this.sockets.size,
       handshaking: this.handshaking.size,
-      sessions: this.frameSessions.size + this.h2Sessions.size,
+      sessions: this.sessions.size,
       calls: this.calls,
       rejected: this.rejected,
       failedHandshakes: this.failedHandshakes,
@@ -203,7 +193,13 @@ export class Server {
    * when every connection has closed and the port is released.
    */
   close(options: CloseOptions = {}): Promise<void> {
-    this.closing ??= this.shutDown(options.graceMs ?? DEFAULT_CLOSE_GRACE_MS);
+    const graceMs = options.graceMs ?? DEFAULT_CLOSE_GRACE_MS;
+    try {
+      validateGraceMs(graceMs);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    this.closing ??= this.shutDown(graceMs);
     return this.closing;
   }
 
@@ -216,22 +212,12 @@ export class Server {
       tcp === undefined ? Promise.resolve() : new Promise<void>((resolve) => tcp.close(() => resolve()));
     // Nothing is in flight on a connection that is not serving yet.
     for (const socket of this.handshaking) socket.destroy();
-    for (const session of this.frameSessions) void session.close();
-    for (const session of this.h2Sessions) session.close();
-    let timer: NodeJS.Timeout | undefined;
-    const graceOver = new Promise<"grace-over">((resolve) => {
-      timer = setTimeout(() => resolve("grace-over"), graceMs);
+    await closeGracefully([...this.sessions], graceMs, {
+      until: this.drained(),
+      onGraceOver: () => {
+        for (const socket of this.sockets) socket.destroy();
+      },
     });
-    const outcome = await Promise.race([this.drained(), graceOver]);
-    clearTimeout(timer);
-    if (outcome === "grace-over") {
-      for (const session of this.frameSessions) {
-        session.destroy(ErrorCode.CANCEL, "connection-error", "the server shut down");
-      }
-      for (const session of this.h2Sessions) session.destroy();
-      for (const socket of this.sockets) socket.destroy();
-      await this.drained();
-    }
     this.webSocket?.close();
     await unbound;
     this.state = "closed";
@@ -292,7 +278,7 @@ export class Server {
       socket.destroy();
       return;
     }
-    if (first === TLS_HANDSHAKE_CONTENT_TYPE) this.secure(socket, socket);
+    if (carrierOf(first) === "tls") this.secure(socket, socket);
     else if (this.webSocket !== undefined) this.webSocket.accept(socket);
     else {
       this.failedHandshakes++;
@@ -334,32 +320,15 @@ export class Server {
       // A WebSocket waits for the peer's Close frame; a peer that never sends one must not hold the socket.
       tls.once("close", () => setTimeout(() => socket.destroy(), WEBSOCKET_CLOSE_LINGER_MS).unref());
     }
-    const alpn = tls.info?.alpn;
-    const peer = peerFromSocket(tls);
-    if (alpn === ALPN_PQRPC_1) {
-      const frames = this.options.frames;
-      const session = serveFrames(tls, this.handle, {
-        peer,
-        ...(frames?.settings === undefined ? {} : { settings: frames.settings }),
-        ...(frames?.keepalive === undefined ? {} : { keepalive: frames.keepalive }),
-        ...(this.options.maxReceiveMessageBytes === undefined
-          ? {}
-          : { maxReceiveMessageBytes: this.options.maxReceiveMessageBytes }),
-      });
-      this.frameSessions.add(session);
-      void session.closed.then((error) => {
-        this.frameSessions.delete(session);
-        if (error) this.options.onConnectionError?.(error);
-      });
-    } else if (alpn === ALPN_H2) {
-      const session = this.grpc.acceptConnection(this.h2, tls, peer);
-      this.h2Sessions.add(session);
-      session.once("close", () => this.h2Sessions.delete(session));
-    } else {
+    const session = this.protocols.serve(tls, peerOf(tls));
+    if (session === undefined) {
       // No protocol in common was refused by the handshake; a client that offered none gets here.
       this.failedHandshakes++;
       tls.destroy();
+      return;
     }
+    this.sessions.add(session);
+    void session.closed.then(() => this.sessions.delete(session));
   }
 }
 

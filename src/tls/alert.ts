@@ -4,6 +4,7 @@
  * (local failure) or received (peer failure), so callers and tests can assert
  * the exact code.
  */
+import { CodedError } from "../errors/coded-error.ts";
 
 export const AlertDescription = {
   close_notify: 0,
@@ -48,19 +49,20 @@ export function alertName(code: number): string {
 
 export const AlertLevel = { warning: 1, fatal: 2 } as const;
 
-export class TlsError extends Error {
+/** `code` is the alert's name ("decode_error"); `alert` its number (50). */
+export class TlsError extends CodedError<string> {
+  override readonly name = "TlsError";
   /** The alert description code. */
   readonly alert: number;
   /** "local": we detected the problem and sent the alert; "peer": the peer sent it. */
   readonly origin: "local" | "peer";
   constructor(alert: number, origin: "local" | "peer", detail: string) {
-    super(`${origin === "local" ? "sent" : "received"} ${alertName(alert)}: ${detail}`);
-    this.name = "TlsError";
+    super(alertName(alert), `${origin === "local" ? "sent" : "received"} ${alertName(alert)}: ${detail}`);
     this.alert = alert;
     this.origin = origin;
   }
   get alertName(): string {
-    return alertName(this.alert);
+    return this.code;
   }
 }
 

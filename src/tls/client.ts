@@ -10,6 +10,8 @@
  *   WaitCertificateOrRequest --Cert--> WaitCertificateVerify --CV--> WaitFinished
  *   WaitFinished --Finished--> Connected (NewSessionTicket, handled repeatedly)
  */
+
+import { bytesEqual, copyBytes, wipe } from "../bytes/bytes.ts";
 import {
   type CipherSuiteInfo,
   cipherSuiteByCodepoint,
@@ -23,7 +25,7 @@ import type { Hash } from "../crypto/types.ts";
 import type { VerifiedPeer } from "../pki/types.ts";
 import { fatal } from "./alert.ts";
 import * as ext from "./codec/extensions.ts";
-import { MIN_RECORD_SIZE_LIMIT, RANDOM_BYTES } from "./codec/limits.ts";
+import { RANDOM_BYTES } from "./codec/limits.ts";
 import {
   certificateRequest,
   clientHello,
@@ -44,7 +46,6 @@ import {
 } from "./codec/types.ts";
 import { type ResolvedConfig, resolveCommon, type TlsClientConfig, TlsConfigError } from "./config.ts";
 import {
-  bytesEqual,
   type ClientShare,
   checkCertificateVerify,
   checkFinished,
@@ -60,6 +61,7 @@ import type { HandshakeEngine, HandshakeIo, NegotiatedInfo } from "./handshake-i
 import { finishedMac, KeySchedule, resumptionPsk } from "./key-schedule.ts";
 import { enforceGroup } from "./policy.ts";
 import { clientPskOffers, type PskCandidate } from "./psk.ts";
+import { MIN_RECORD_SIZE_LIMIT_BYTES } from "./record-layer.ts";
 import { MAX_TICKET_LIFETIME_SECONDS } from "./session-ticket.ts";
 import { Transcript } from "./transcript.ts";
 
@@ -237,7 +239,7 @@ export class ClientHandshake implements HandshakeEngine {
       ks.early(o.key);
       const key = ks.binderKey(o.binder);
       const binder = finishedMac(hash, key, t.hashWith(partial));
-      key.fill(0);
+      wipe(key);
       ks.wipe();
       return binder;
     });
@@ -380,7 +382,7 @@ export class ClientHandshake implements HandshakeEngine {
     const schedule = new KeySchedule(hash);
     schedule.early(psk?.key);
     schedule.handshake(sharedSecret);
-    sharedSecret?.fill(0);
+    wipe(sharedSecret);
     const th = transcript.hash();
     const n: Negotiated = {
       suite,
@@ -426,8 +428,8 @@ export class ClientHandshake implements HandshakeEngine {
     const rsl = ee.get(E.record_size_limit);
     if (rsl) {
       const peers = ext.recordSizeLimit.decode(rsl);
-      if (peers < MIN_RECORD_SIZE_LIMIT)
-        throw fatal("illegal_parameter", `record_size_limit ${peers} below ${MIN_RECORD_SIZE_LIMIT}`);
+      if (peers < MIN_RECORD_SIZE_LIMIT_BYTES)
+        throw fatal("illegal_parameter", `record_size_limit ${peers} below ${MIN_RECORD_SIZE_LIMIT_BYTES}`);
       this.io.setRecordSizeLimits(this.cfg.recordSizeLimit!, peers);
     }
     if (ee.has(E.early_data)) throw fatal("unsupported_extension", "early_data accepted but not offered");
@@ -516,10 +518,7 @@ export class ClientHandshake implements HandshakeEngine {
     this.io.setWriteKey(n.suite, clientApp, "application");
     this.resumptionMaster = n.schedule.resumptionMasterSecret(n.transcript.hash());
     n.schedule.wipe();
-    n.clientHandshakeSecret.fill(0);
-    n.serverHandshakeSecret.fill(0);
-    clientApp.fill(0);
-    serverApp.fill(0);
+    wipe(n.clientHandshakeSecret, n.serverHandshakeSecret, clientApp, serverApp);
     this.io.complete({
       version: "TLSv1.3",
       cipherSuite: n.suite.name,
@@ -547,7 +546,7 @@ export class ClientHandshake implements HandshakeEngine {
     if (t.lifetimeSeconds === 0 || !this.config.onSessionTicket || !this.resumptionMaster) return;
     this.config.onSessionTicket({
       cipherSuite: n.suite.name,
-      ticket: t.ticket,
+      ticket: copyBytes(t.ticket), // the caller keeps it: not a view of the record
       psk: resumptionPsk(n.hash, this.resumptionMaster, t.nonce),
       ageAdd: t.ageAdd,
       lifetimeSeconds: t.lifetimeSeconds,

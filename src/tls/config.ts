@@ -5,6 +5,7 @@
  * TlsConfigError thrown to the caller, never a handshake on weaker terms.
  */
 
+import { utf8Length } from "../bytes/bytes.ts";
 import { generation as providerGeneration } from "../crypto/provider-registry.ts";
 import {
   CIPHER_SUITES,
@@ -19,8 +20,9 @@ import {
 } from "../crypto/registry.ts";
 import { defaultCrypto } from "../crypto/select.ts";
 import type { Crypto, HashName, SignatureName } from "../crypto/types.ts";
+import { CodedError } from "../errors/coded-error.ts";
 import type { CertifiedKey, PeerVerifier } from "../pki/types.ts";
-import { MAX_ALPN_PROTOCOLS, MAX_RECORD_SIZE_LIMIT, MIN_RECORD_SIZE_LIMIT } from "./codec/limits.ts";
+import { MAX_ALPN_PROTOCOLS } from "./codec/limits.ts";
 import {
   DEFAULT_POLICY,
   defaultGroups,
@@ -31,6 +33,7 @@ import {
   type PolicyName,
   signatureAllowed,
 } from "./policy.ts";
+import { MAX_RECORD_SIZE_LIMIT_BYTES, MIN_RECORD_SIZE_LIMIT_BYTES } from "./record-layer.ts";
 import type { TicketSealer } from "./ticket-sealer.ts";
 
 export interface TlsCommonConfig {
@@ -102,11 +105,10 @@ export interface TlsServerConfig extends TlsCommonConfig {
   externalPsks?: (identity: Uint8Array) => ExternalPsk | undefined;
 }
 
-export class TlsConfigError extends Error {
-  readonly code = "bad-config";
+export class TlsConfigError extends CodedError<"bad-config"> {
+  override readonly name = "TlsConfigError";
   constructor(message: string) {
-    super(message);
-    this.name = "TlsConfigError";
+    super("bad-config", message);
   }
 }
 
@@ -223,15 +225,17 @@ export function resolveCommon(c: TlsCommonConfig): ResolvedConfig {
   if (alpn.length > MAX_ALPN_PROTOCOLS)
     throw new TlsConfigError(`more than ${MAX_ALPN_PROTOCOLS} ALPN protocols`);
   for (const p of alpn) {
-    const n = new TextEncoder().encode(p).length;
+    const n = utf8Length(p);
     if (n < 1 || n > 255) throw new TlsConfigError(`ALPN protocol "${p}" must be 1..255 bytes`);
   }
   const limit = c.recordSizeLimit;
   if (
     limit !== undefined &&
-    (!Number.isInteger(limit) || limit < MIN_RECORD_SIZE_LIMIT || limit > MAX_RECORD_SIZE_LIMIT)
+    (!Number.isInteger(limit) || limit < MIN_RECORD_SIZE_LIMIT_BYTES || limit > MAX_RECORD_SIZE_LIMIT_BYTES)
   ) {
-    throw new TlsConfigError(`recordSizeLimit must be ${MIN_RECORD_SIZE_LIMIT}..${MAX_RECORD_SIZE_LIMIT}`);
+    throw new TlsConfigError(
+      `recordSizeLimit must be ${MIN_RECORD_SIZE_LIMIT_BYTES}..${MAX_RECORD_SIZE_LIMIT_BYTES}`,
+    );
   }
   const padding = c.padding ?? 0;
   if (!Number.isInteger(padding) || padding < 0 || padding > MAX_PADDING_MULTIPLE_BYTES) {

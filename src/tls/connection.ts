@@ -8,6 +8,7 @@
  * `error` and `closed`. Application data is released only under the peer's
  * application traffic keys, which are installed after its Finished verifies.
  */
+import { concatChunks, copyBytes, wipe } from "../bytes/bytes.ts";
 import type { CipherSuiteInfo } from "../crypto/registry.ts";
 import type { Crypto } from "../crypto/types.ts";
 import { AlertDescription, AlertLevel, fatal, TlsError } from "./alert.ts";
@@ -204,7 +205,8 @@ class Connection implements TlsConnection, HandshakeIo {
   }
 
   private onHandshakeFragment(content: Uint8Array): void {
-    this.joiner.push(content.slice());
+    // A copy the joiner owns: a plaintext record is a view of the carrier's chunk (and a Buffer's slice() would be one too).
+    this.joiner.push(copyBytes(content));
     for (let m = this.joiner.next(); m; m = this.joiner.next()) {
       this.onHandshakeMessage(m);
       if (this._error || this._closed) return;
@@ -265,7 +267,7 @@ class Connection implements TlsConnection, HandshakeIo {
   setWriteKey(suite: CipherSuiteInfo, secret: Uint8Array, epoch: Epoch): void {
     this.flush();
     this.write?.protector.wipe();
-    this.write?.secret.fill(0);
+    wipe(this.write?.secret);
     this.write = {
       protector: new RecordProtector(this.crypto, suite, secret),
       suite,
@@ -278,7 +280,7 @@ class Connection implements TlsConnection, HandshakeIo {
     // §5.1: handshake messages MUST NOT span a key change.
     if (this.joiner.buffered > 0) throw fatal("unexpected_message", "handshake message spans a key change");
     this.read?.protector.wipe();
-    this.read?.secret.fill(0);
+    wipe(this.read?.secret);
     this.read = {
       protector: new RecordProtector(this.crypto, suite, secret),
       suite,
@@ -302,13 +304,7 @@ class Connection implements TlsConnection, HandshakeIo {
   /** Seals queued handshake bytes into as few records as the limits allow (§5.1: several messages per record). */
   private flush(): void {
     if (this.pendingHandshake.length === 0) return;
-    const total = this.pendingHandshake.reduce((n, p) => n + p.length, 0);
-    const all = new Uint8Array(total);
-    let at = 0;
-    for (const p of this.pendingHandshake) {
-      all.set(p, at);
-      at += p.length;
-    }
+    const all = concatChunks(this.pendingHandshake);
     this.pendingHandshake = [];
     const max = this.write ? this.maxFragment() : MAX_PLAINTEXT_BYTES;
     for (let i = 0; i < all.length; i += max)
@@ -426,7 +422,7 @@ class Connection implements TlsConnection, HandshakeIo {
     );
     const next = nextTrafficSecret(this.crypto.hash(write.suite.hash), write.secret);
     this.setWriteKey(write.suite, next, "application");
-    next.fill(0);
+    wipe(next);
   }
 
   /** Ends the connection on a local or peer failure: one fatal alert, nothing after it. */

@@ -3,6 +3,7 @@
  * algorithm, default configurations, and a pump that moves bytes between two
  * in-memory connections with an optional wire mutator.
  */
+import { concatChunks } from "../bytes/bytes.ts";
 import { defaultCrypto } from "../crypto/select.ts";
 import type { SignatureName } from "../crypto/types.ts";
 import { createDevelopmentPki, type DevelopmentPki } from "../pki/development-pki.ts";
@@ -105,12 +106,5 @@ export function connectPair(o: PairOptions = {}): { client: TlsConnection; serve
 export function transfer(a: TlsConnection, b: TlsConnection, data: Uint8Array): Uint8Array {
   a.send(data);
   for (const c of a.takeOutgoing()) b.receive(c);
-  const parts = b.takeApplicationData();
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatChunks(b.takeApplicationData());
 }

@@ -4,6 +4,7 @@
  * directions, and certificate-chain verification under the policy.
  */
 
+import { bytesEqual, copyBytes, utf8Encode } from "../bytes/bytes.ts";
 import { keyExchange } from "../crypto/key-exchange.ts";
 import {
   type GroupInfo,
@@ -95,7 +96,7 @@ export type Side = "client" | "server";
 
 /** 64 spaces, the context string, a zero byte, then the transcript hash. */
 export function certificateVerifyInput(side: Side, transcriptHash: Uint8Array): Uint8Array {
-  const context = new TextEncoder().encode(CONTEXT[side]);
+  const context = utf8Encode(CONTEXT[side]);
   const out = new Uint8Array(CONTEXT_PAD_BYTES + context.length + 1 + transcriptHash.length);
   out.fill(0x20, 0, CONTEXT_PAD_BYTES);
   out.set(context, CONTEXT_PAD_BYTES);
@@ -186,12 +187,13 @@ export function verifyPeerChain(
 /** Reads a peer Certificate message: context check and per-entry extension rules (§4.4.2). */
 export function readCertificateChain(body: Uint8Array, expectedContext: Uint8Array): Uint8Array[] {
   const msg = certificate.decode(body);
-  if (msg.context.length !== expectedContext.length || msg.context.some((b, i) => b !== expectedContext[i])) {
+  if (!bytesEqual(msg.context, expectedContext)) {
     throw fatal("illegal_parameter", "Certificate: certificate_request_context does not match");
   }
   // We request neither OCSP nor SCTs, so any entry extension is unsolicited.
   for (const e of msg.entries) e.extensions.check("CT", new Set());
-  return msg.entries.map((e) => e.data);
+  // Copies: the chain outlives the message (NegotiatedInfo.peerCertificates).
+  return msg.entries.map((e) => copyBytes(e.data));
 }
 
 /** Checks a peer CertificateVerify (§4.4.3) against the verified leaf key. */
@@ -233,18 +235,4 @@ export function peerSignatureSchemes(extensions: Extensions): SignatureSchemeInf
     .decode(data, "signature_algorithms")
     .map((c) => signatureByCodepoint(c))
     .filter((s): s is SignatureSchemeInfo => s !== undefined);
-}
-
-export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
-}
-
-export function concatBytes(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }

@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { ByteWriter } from "../bytes/byte-writer.ts";
 import { groupByName } from "../crypto/registry.ts";
 import { createDevelopmentPki } from "../pki/development-pki.ts";
 import { createVerifier } from "../pki/trust-store.ts";
@@ -25,7 +26,6 @@ import {
   serverHello,
 } from "./codec/messages.ts";
 import { DOWNGRADE_TLS12, ExtensionType as E, HandshakeType as H } from "./codec/types.ts";
-import { ByteWriter } from "./codec/writer.ts";
 import type { PeerHooks, TlsConnection } from "./connection.ts";
 import {
   clientConfig,

@@ -4,7 +4,6 @@ import { describe, test } from "node:test";
 import { defaultCrypto } from "../crypto/select.ts";
 import { TlsError } from "./alert.ts";
 import {
-  constantTimeEqual,
   deriveSecret,
   exportKeyingMaterial,
   finishedMac,
@@ -175,11 +174,5 @@ describe("Finished, KeyUpdate, traffic keys, exporter", () => {
     const contextHash = new Uint8Array(createHash("sha256").update(context).digest());
     const expected = expand("sha256", perLabel, hkdfLabel(20, "exporter", contextHash), 20);
     assert.deepEqual(exportKeyingMaterial(sha256, ems, "EXPORTER-test", context, 20), expected);
-  });
-
-  test("constantTimeEqual", () => {
-    assert.ok(constantTimeEqual(Uint8Array.of(1, 2), Uint8Array.of(1, 2)));
-    assert.equal(constantTimeEqual(Uint8Array.of(1, 2), Uint8Array.of(1, 3)), false);
-    assert.equal(constantTimeEqual(Uint8Array.of(1, 2), Uint8Array.of(1)), false);
   });
 });

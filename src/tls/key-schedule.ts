@@ -6,6 +6,9 @@
  * Every function takes the cipher suite's Hash so the same code serves
  * SHA-256 and SHA-384 suites; HKDF itself comes from the crypto layer.
  */
+
+import { ByteWriter } from "../bytes/byte-writer.ts";
+import { constantTimeEqual, utf8Encode, wipe } from "../bytes/bytes.ts";
 import type { Aead, Hash } from "../crypto/types.ts";
 import { fatal } from "./alert.ts";
 
@@ -17,8 +20,6 @@ const MAX_LABEL_BYTES = 255;
 const MAX_CONTEXT_BYTES = 255;
 /** RFC 8446 §7.1: HkdfLabel.length is a uint16. */
 const MAX_EXPAND_BYTES = 0xffff;
-
-const utf8 = new TextEncoder();
 
 /**
  * HKDF-Expand-Label(Secret, Label, Context, Length) = HKDF-Expand(Secret, HkdfLabel, Length)
@@ -47,13 +48,11 @@ export function hkdfExpandLabel(
   if (!Number.isInteger(length) || length < 0 || length > MAX_EXPAND_BYTES) {
     throw fatal("internal_error", `HKDF-Expand-Label: length ${length} outside 0..${MAX_EXPAND_BYTES}`);
   }
-  const info = new Uint8Array(2 + 1 + fullLabel.length + 1 + context.length);
-  info[0] = length >>> 8;
-  info[1] = length & 0xff;
-  info[2] = fullLabel.length;
-  info.set(fullLabel, 3);
-  info[3 + fullLabel.length] = context.length;
-  info.set(context, 4 + fullLabel.length);
+  const info = new ByteWriter(2 + 1 + fullLabel.length + 1 + context.length)
+    .u16(length)
+    .vector(1, fullLabel)
+    .vector(1, context)
+    .finish();
   return hash.hkdfExpand(secret, info, length);
 }
 
@@ -84,11 +83,11 @@ const PROTOCOL_LABELS = [
   "exporter",
 ] as const;
 const LABEL_BYTES = new Map<string, Uint8Array>(
-  PROTOCOL_LABELS.map((l) => [l, utf8.encode(LABEL_PREFIX + l)]),
+  PROTOCOL_LABELS.map((l) => [l, utf8Encode(LABEL_PREFIX + l)]),
 );
 
 function encodedLabel(label: string): Uint8Array {
-  return LABEL_BYTES.get(label) ?? utf8.encode(LABEL_PREFIX + label);
+  return LABEL_BYTES.get(label) ?? utf8Encode(LABEL_PREFIX + label);
 }
 
 /** Derive-Secret(Secret, Label, Messages) with the transcript hash already computed (RFC 8446 §7.1). */
@@ -111,7 +110,7 @@ export function finishedMac(hash: Hash, baseKey: Uint8Array, transcriptHash: Uin
   try {
     return hash.hmac(finishedKey, transcriptHash);
   } finally {
-    finishedKey.fill(0);
+    wipe(finishedKey);
   }
 }
 
@@ -129,16 +128,8 @@ export function verifyFinished(
   try {
     return constantTimeEqual(expected, received);
   } finally {
-    expected.fill(0);
+    wipe(expected);
   }
-}
-
-/** Constant-time byte comparison; the time depends only on the lengths. */
-export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
-  return diff === 0;
 }
 
 /** RFC 8446 §4.6.1: HKDF-Expand-Label(resumption_master_secret, "resumption", ticket_nonce, Hash.length). */
@@ -179,7 +170,7 @@ export function exportKeyingMaterial(
   try {
     return hkdfExpandLabel(hash, perLabel, "exporter", hash.digest(context), length);
   } finally {
-    perLabel.fill(0);
+    wipe(perLabel);
   }
 }
 
@@ -239,7 +230,7 @@ export class KeySchedule {
   early(psk?: Uint8Array): void {
     if (this.stage !== "early") this.expect("initial", "early()");
     const next = this.hash.hkdfExtract(this.zeros, psk ?? this.zeros);
-    this.secret.fill(0);
+    wipe(this.secret);
     this.secret = next;
     this.stage = "early";
   }
@@ -329,7 +320,7 @@ export class KeySchedule {
 
   /** Wipes the current secret; the schedule cannot be used afterwards. */
   wipe(): void {
-    this.secret.fill(0);
+    wipe(this.secret);
     this.secret = new Uint8Array(0);
     this.stage = "wiped";
   }
@@ -338,8 +329,7 @@ export class KeySchedule {
   private advance(ikm: Uint8Array): void {
     const salt = deriveSecret(this.hash, this.secret, "derived", this.emptyHash);
     const next = this.hash.hkdfExtract(salt, ikm);
-    salt.fill(0);
-    this.secret.fill(0);
+    wipe(salt, this.secret);
     this.secret = next;
   }
 

@@ -5,8 +5,12 @@
  * encoding and its binder uses the "imp binder" label (§5.2, see
  * KeySchedule.binderKey("imp")).
  */
+
+import { ByteWriter } from "../bytes/byte-writer.ts";
+import { wipe } from "../bytes/bytes.ts";
 import type { Hash, HashName } from "../crypto/types.ts";
 import { fatal } from "./alert.ts";
+import { tlsReader } from "./codec/cursor.ts";
 import { hkdfExpandLabel } from "./key-schedule.ts";
 
 /** RFC 9258 §5.1: target_protocol for TLS 1.3. */
@@ -72,7 +76,7 @@ export function importPsk(
     const ipsk = hkdfExpandLabel(hash, epskx, "derived psk", hash.digest(identity), kdf.outputBytes);
     return { identity, ipsk };
   } finally {
-    epskx.fill(0);
+    wipe(epskx);
   }
 }
 
@@ -86,19 +90,34 @@ export function encodeImportedIdentity(
   targetProtocol: number,
   targetKdfId: number,
 ): Uint8Array {
-  const out = new Uint8Array(2 + externalIdentity.length + 2 + context.length + 4);
-  let at = 0;
-  out[at++] = externalIdentity.length >>> 8;
-  out[at++] = externalIdentity.length & 0xff;
-  out.set(externalIdentity, at);
-  at += externalIdentity.length;
-  out[at++] = context.length >>> 8;
-  out[at++] = context.length & 0xff;
-  out.set(context, at);
-  at += context.length;
-  out[at++] = targetProtocol >>> 8;
-  out[at++] = targetProtocol & 0xff;
-  out[at++] = targetKdfId >>> 8;
-  out[at] = targetKdfId & 0xff;
-  return out;
+  return new ByteWriter(2 + externalIdentity.length + 2 + context.length + 4)
+    .vector(2, externalIdentity)
+    .vector(2, context)
+    .u16(targetProtocol)
+    .u16(targetKdfId)
+    .finish();
+}
+
+export interface ImportedIdentity {
+  externalIdentity: Uint8Array;
+  context: Uint8Array;
+  targetProtocol: number;
+  targetKdf: number;
+}
+
+/** The ImportedIdentity in a PSK identity (RFC 9258 §5.1), or undefined if it is not one. */
+export function decodeImportedIdentity(data: Uint8Array): ImportedIdentity | undefined {
+  try {
+    const r = tlsReader(data, "ImportedIdentity");
+    const v = {
+      externalIdentity: r.vector(2, 1, 0xffff, "external_identity"),
+      context: r.vector(2, 0, 0xffff, "context"),
+      targetProtocol: r.u16(),
+      targetKdf: r.u16(),
+    };
+    r.end();
+    return v;
+  } catch {
+    return undefined;
+  }
 }

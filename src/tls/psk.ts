@@ -4,13 +4,13 @@
  * server turns an offered identity back into a key.
  */
 
+import { bytesEqual } from "../bytes/bytes.ts";
 import type { CipherSuiteInfo } from "../crypto/registry.ts";
 import type { Crypto, HashName } from "../crypto/types.ts";
-import { ByteReader } from "./codec/reader.ts";
 import { TLS13 } from "./codec/types.ts";
 import type { ExternalPsk, ResumptionSession } from "./config.ts";
 import type { BinderKind } from "./key-schedule.ts";
-import { importPsk, TARGET_KDFS } from "./psk-importer.ts";
+import { decodeImportedIdentity, importPsk, TARGET_KDFS } from "./psk-importer.ts";
 import {
   decodeTicketState,
   obfuscateTicketAge,
@@ -98,29 +98,6 @@ const KDF_IDS = new Map<number, HashName>(
   (Object.entries(TARGET_KDFS) as [HashName, { id: number }][]).map(([name, kdf]) => [kdf.id, name]),
 );
 
-interface ImportedIdentity {
-  externalIdentity: Uint8Array;
-  context: Uint8Array;
-  targetProtocol: number;
-  targetKdf: number;
-}
-
-function decodeImportedIdentity(data: Uint8Array): ImportedIdentity | undefined {
-  try {
-    const r = new ByteReader(data, "ImportedIdentity");
-    const v = {
-      externalIdentity: r.vector(2, 1, 0xffff, "external_identity"),
-      context: r.vector(2, 0, 0xffff, "context"),
-      targetProtocol: r.u16(),
-      targetKdf: r.u16(),
-    };
-    r.end();
-    return v;
-  } catch {
-    return undefined;
-  }
-}
-
 export interface ServerPskSources {
   readonly crypto: Crypto;
   readonly sealer?: TicketSealer;
@@ -171,7 +148,6 @@ export function resolveServerPsk(
     kdf,
   );
   // The identity must be exactly the one this EPSK and context produce.
-  if (derived.identity.length !== identity.length || derived.identity.some((b, i) => b !== identity[i]))
-    return undefined;
+  if (!bytesEqual(derived.identity, identity)) return undefined;
   return { identity, key: derived.ipsk, hash: kdf, binder: "imp", obfuscatedAge };
 }

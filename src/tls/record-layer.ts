@@ -9,6 +9,9 @@
  * One AEAD key object per protector, imported once.
  */
 
+import { ByteWriter } from "../bytes/byte-writer.ts";
+import { wipe } from "../bytes/bytes.ts";
+import { ChunkQueue } from "../bytes/chunk-queue.ts";
 import type { CipherSuiteInfo } from "../crypto/registry.ts";
 import type { AeadKey, Crypto } from "../crypto/types.ts";
 import { fatal } from "./alert.ts";
@@ -24,14 +27,14 @@ export const MAX_INNER_PLAINTEXT_BYTES = 16384 + 1;
 export const RECORD_HEADER_BYTES = 5;
 /** RFC 8449 §4: the smallest record_size_limit an endpoint may advertise, in bytes. */
 export const MIN_RECORD_SIZE_LIMIT_BYTES = 64;
+/** RFC 8449 §4: the largest useful record_size_limit in TLS 1.3 (2^14 plus the content type byte). */
+export const MAX_RECORD_SIZE_LIMIT_BYTES = MAX_INNER_PLAINTEXT_BYTES;
 /**
  * Bytes a caller may leave in the deframer without draining it before push()
  * refuses more. Draining (next() until undefined) leaves less than one record,
  * so only a caller that never drains can reach it.
  */
 export const MAX_DEFRAMER_BUFFER_BYTES = 1024 * 1024;
-/** Pushed chunks held before they are joined into one buffer (bounds the per-record work). */
-const MAX_PENDING_CHUNKS = 64;
 /**
  * Records per traffic key after which a KeyUpdate is due (RFC 8446 §5.5: AES-GCM
  * may protect at most 2^24.5 full-size records per key; this bound serves every suite).
@@ -77,13 +80,14 @@ export function maxCiphertextForRecordSizeLimit(recordSizeLimit: number): number
  * body arrives. After a failure every later call throws the same error.
  *
  * push() takes ownership of the bytes: a record that lies within one pushed
- * chunk is returned as a view into it, without a copy.
+ * chunk is returned as a view into it, without a copy (the ChunkQueue rule).
  */
 export class RecordDeframer {
-  private chunks: Uint8Array[] = [];
-  /** Read offset into chunks[0]. */
-  private offset = 0;
-  private total = 0;
+  private readonly queue = new ChunkQueue({
+    maxBytes: MAX_DEFRAMER_BUFFER_BYTES,
+    overflow: (held, max) =>
+      fatal("internal_error", `record deframer holds ${held} bytes, more than ${max}: drain it with next()`),
+  });
   private maxCiphertext = MAX_CIPHERTEXT_BYTES;
   /** 0x0301 is accepted until the first 0x0303 record: the peer's first flight (see checkHeader). */
   private sawTls12Version = false;
@@ -91,36 +95,29 @@ export class RecordDeframer {
 
   /** Bytes received and not yet returned as records. */
   get buffered(): number {
-    return this.total;
+    return this.queue.length;
   }
 
   push(data: Uint8Array): void {
     if (this.failure) throw this.failure;
-    if (this.total > MAX_DEFRAMER_BUFFER_BYTES) {
-      throw this.fail(
-        fatal(
-          "internal_error",
-          `record deframer holds ${this.total} bytes, more than ${MAX_DEFRAMER_BUFFER_BYTES}: drain it with next()`,
-        ),
-      );
+    try {
+      this.queue.push(data);
+    } catch (e) {
+      throw this.fail(e as Error);
     }
-    if (data.length === 0) return;
-    this.chunks.push(data);
-    this.total += data.length;
-    // A peer trickling bytes one segment at a time must not cost a growing chunk list.
-    if (this.chunks.length > MAX_PENDING_CHUNKS) this.compact();
   }
 
   /** The next complete record, or undefined until more bytes arrive. Throws TlsError on a bad header. */
   next(): TlsRecord | undefined {
     if (this.failure) throw this.failure;
-    if (this.total < RECORD_HEADER_BYTES) return undefined;
-    const type = this.peek(0);
-    const legacyVersion = (this.peek(1) << 8) | this.peek(2);
-    const length = (this.peek(3) << 8) | this.peek(4);
+    const q = this.queue;
+    if (q.length < RECORD_HEADER_BYTES) return undefined;
+    const type = q.byteAt(0);
+    const legacyVersion = (q.byteAt(1) << 8) | q.byteAt(2);
+    const length = (q.byteAt(3) << 8) | q.byteAt(4);
     this.checkHeader(type, legacyVersion, length);
-    if (this.total < RECORD_HEADER_BYTES + length) return undefined;
-    const bytes = this.take(RECORD_HEADER_BYTES + length);
+    if (q.length < RECORD_HEADER_BYTES + length) return undefined;
+    const bytes = q.take(RECORD_HEADER_BYTES + length);
     if (legacyVersion === RECORD_VERSION_TLS12) this.sawTls12Version = true;
     return { type, legacyVersion, fragment: bytes.subarray(RECORD_HEADER_BYTES) };
   }
@@ -175,62 +172,9 @@ export class RecordDeframer {
     }
   }
 
-  /** Joins the pending chunks into one (at most a record's worth when the caller drains). */
-  private compact(): void {
-    const all = new Uint8Array(this.total);
-    let at = 0;
-    for (const [i, chunk] of this.chunks.entries()) {
-      const part = i === 0 ? chunk.subarray(this.offset) : chunk;
-      all.set(part, at);
-      at += part.length;
-    }
-    this.chunks = [all];
-    this.offset = 0;
-  }
-
   private fail(error: Error): Error {
     this.failure = error;
     return error;
-  }
-
-  /** Byte at `index` past the read position (index < total). */
-  private peek(index: number): number {
-    let i = this.offset + index;
-    for (const chunk of this.chunks) {
-      if (i < chunk.length) return chunk[i]!;
-      i -= chunk.length;
-    }
-    return 0; // unreachable: callers check total first
-  }
-
-  /** Removes `length` bytes (<= total): a view when they lie in one chunk, else a copy. */
-  private take(length: number): Uint8Array {
-    const first = this.chunks[0]!;
-    let out: Uint8Array;
-    if (first.length - this.offset >= length) {
-      out = first.subarray(this.offset, this.offset + length);
-      this.offset += length;
-      if (this.offset === first.length) {
-        this.chunks.shift();
-        this.offset = 0;
-      }
-    } else {
-      out = new Uint8Array(length);
-      let filled = 0;
-      while (filled < length) {
-        const chunk = this.chunks[0]!;
-        const n = Math.min(chunk.length - this.offset, length - filled);
-        out.set(chunk.subarray(this.offset, this.offset + n), filled);
-        filled += n;
-        this.offset += n;
-        if (this.offset === chunk.length) {
-          this.chunks.shift();
-          this.offset = 0;
-        }
-      }
-    }
-    this.total -= length;
-    return out;
   }
 }
 
@@ -266,14 +210,16 @@ export function encodePlainRecord(
   if (fragment.length === 0 && (type === ContentType.handshake || type === ContentType.alert)) {
     throw fatal("internal_error", "encodePlainRecord: zero-length handshake or alert fragment");
   }
-  const out = new Uint8Array(RECORD_HEADER_BYTES + fragment.length);
-  out[0] = type;
-  out[1] = legacyVersion >>> 8;
-  out[2] = legacyVersion & 0xff;
-  out[3] = fragment.length >>> 8;
-  out[4] = fragment.length & 0xff;
-  out.set(fragment, RECORD_HEADER_BYTES);
-  return out;
+  return new ByteWriter(RECORD_HEADER_BYTES + fragment.length)
+    .u8(type)
+    .u16(legacyVersion)
+    .vector(2, fragment)
+    .finish();
+}
+
+/** RFC 8446 §5.1 / §5.2: type ‖ legacy_record_version ‖ length, the header and the AEAD's additional_data. */
+function recordHeader(type: number, legacyVersion: number, length: number): Uint8Array {
+  return new ByteWriter(RECORD_HEADER_BYTES).u8(type).u16(legacyVersion).u16(length).finish();
 }
 
 /** Throws internal_error for content the record layer must never be asked to seal (RFC 8446 §5.2, §5.4). */
@@ -322,7 +268,7 @@ export class RecordProtector {
     try {
       this.key = aead.importKey(keys.key);
     } finally {
-      keys.key.fill(0);
+      wipe(keys.key);
     }
     this.iv = keys.iv;
     this.nonce = new Uint8Array(keys.iv.length);
@@ -380,12 +326,10 @@ export class RecordProtector {
     record[RECORD_HEADER_BYTES + contentLength] = type;
     if (padding > 0)
       record.fill(0, RECORD_HEADER_BYTES + contentLength + 1, RECORD_HEADER_BYTES + innerLength);
-    const length = innerLength + AEAD_TAG_BYTES;
-    record[0] = ContentType.application_data;
-    record[1] = 0x03;
-    record[2] = 0x03;
-    record[3] = length >>> 8;
-    record[4] = length & 0xff;
+    record.set(
+      recordHeader(ContentType.application_data, RECORD_VERSION_TLS12, innerLength + AEAD_TAG_BYTES),
+      0,
+    );
     // RFC 8446 §5.2: additional_data = the record header.
     const header = record.subarray(0, RECORD_HEADER_BYTES);
     const inner = record.subarray(RECORD_HEADER_BYTES, RECORD_HEADER_BYTES + innerLength);
@@ -422,13 +366,7 @@ export class RecordProtector {
         `protected record of ${fragment.length} bytes is shorter than tag + type`,
       );
     }
-    const aad = Uint8Array.of(
-      record.type,
-      record.legacyVersion >>> 8,
-      record.legacyVersion & 0xff,
-      fragment.length >>> 8,
-      fragment.length & 0xff,
-    );
+    const aad = recordHeader(record.type, record.legacyVersion, fragment.length);
     const inner = key.open(this.nextNonce(), fragment, aad);
     if (inner === null) throw fatal("bad_record_mac", "record authentication failed");
     // RFC 8446 §5.4: the content type is the last non-zero byte; all zeros is unexpected_message.
@@ -451,8 +389,7 @@ export class RecordProtector {
 
   /** Wipes the IV and drops the key; later calls throw. */
   wipe(): void {
-    this.iv.fill(0);
-    this.nonce.fill(0);
+    wipe(this.iv, this.nonce);
     this.key = undefined;
   }
 

@@ -9,12 +9,14 @@
  *
  * Connected accepts no handshake message (KeyUpdate is the connection's).
  */
+
+import { bytesEqual, wipe } from "../bytes/bytes.ts";
 import type { CipherSuiteInfo, GroupInfo, SignatureSchemeInfo } from "../crypto/registry.ts";
 import type { Hash } from "../crypto/types.ts";
 import type { CertifiedKey, VerifiedPeer } from "../pki/types.ts";
 import { fatal } from "./alert.ts";
 import * as ext from "./codec/extensions.ts";
-import { MAX_RECORD_SIZE_LIMIT, MIN_RECORD_SIZE_LIMIT, RANDOM_BYTES } from "./codec/limits.ts";
+import { RANDOM_BYTES } from "./codec/limits.ts";
 import {
   type ClientHello,
   certificateRequest,
@@ -34,7 +36,6 @@ import {
 } from "./codec/types.ts";
 import { type ResolvedConfig, resolveCommon, TlsConfigError, type TlsServerConfig } from "./config.ts";
 import {
-  bytesEqual,
   checkCertificateVerify,
   checkFinished,
   expectMessage,
@@ -49,6 +50,7 @@ import type { HandshakeEngine, HandshakeIo, NegotiatedInfo } from "./handshake-i
 import { KeySchedule, resumptionPsk, verifyFinished } from "./key-schedule.ts";
 import { enforceGroup, signatureAllowed } from "./policy.ts";
 import { type PskCandidate, resolveServerPsk } from "./psk.ts";
+import { MAX_RECORD_SIZE_LIMIT_BYTES, MIN_RECORD_SIZE_LIMIT_BYTES } from "./record-layer.ts";
 import { DEFAULT_TICKET_COUNT, encodeTicketState, TICKET_NONCE_BYTES } from "./session-ticket.ts";
 import { Transcript } from "./transcript.ts";
 
@@ -225,10 +227,10 @@ export class ServerHandshake implements HandshakeEngine {
     const rslData = x.get(E.record_size_limit);
     if (rslData) {
       clientRecordLimit = ext.recordSizeLimit.decode(rslData);
-      if (clientRecordLimit < MIN_RECORD_SIZE_LIMIT)
+      if (clientRecordLimit < MIN_RECORD_SIZE_LIMIT_BYTES)
         throw fatal(
           "illegal_parameter",
-          `record_size_limit ${clientRecordLimit} below ${MIN_RECORD_SIZE_LIMIT}`,
+          `record_size_limit ${clientRecordLimit} below ${MIN_RECORD_SIZE_LIMIT_BYTES}`,
         );
     }
 
@@ -258,7 +260,7 @@ export class ServerHandshake implements HandshakeEngine {
     const schedule = new KeySchedule(hash);
     schedule.early(psk?.candidate.key);
     schedule.handshake(sharedSecret);
-    sharedSecret?.fill(0);
+    wipe(sharedSecret);
     const th = transcript.hash();
     const clientHandshakeSecret = schedule.clientHandshakeTrafficSecret(th);
     const serverHandshakeSecret = schedule.serverHandshakeTrafficSecret(th);
@@ -272,7 +274,7 @@ export class ServerHandshake implements HandshakeEngine {
     if (alpn) eeList.push({ type: E.application_layer_protocol_negotiation, data: ext.alpn.encode([alpn]) });
     if (serverName) eeList.push({ type: E.server_name, data: ext.empty.encode() });
     if (clientRecordLimit !== undefined) {
-      const ours = this.cfg.recordSizeLimit ?? MAX_RECORD_SIZE_LIMIT;
+      const ours = this.cfg.recordSizeLimit ?? MAX_RECORD_SIZE_LIMIT_BYTES;
       eeList.push({ type: E.record_size_limit, data: ext.recordSizeLimit.encode(ours) });
       this.io.setRecordSizeLimits(ours, clientRecordLimit);
     }
@@ -299,8 +301,7 @@ export class ServerHandshake implements HandshakeEngine {
     const serverApp = schedule.serverApplicationTrafficSecret(thServerFinished);
     const clientApp = schedule.clientApplicationTrafficSecret(thServerFinished);
     this.io.setWriteKey(suite, serverApp, "application");
-    serverHandshakeSecret.fill(0);
-    serverApp.fill(0);
+    wipe(serverHandshakeSecret, serverApp);
 
     this.n = {
       suite,
@@ -382,7 +383,7 @@ export class ServerHandshake implements HandshakeEngine {
       ks.early(candidate.key);
       const binderKey = ks.binderKey(candidate.binder);
       const ok = verifyFinished(hash, binderKey, t.hashWith(partial), offered.binders[index]!);
-      binderKey.fill(0);
+      wipe(binderKey);
       ks.wipe();
       // §4.2.11.2: a binder that does not verify aborts the handshake.
       if (!ok) throw fatal("decrypt_error", `PSK binder ${index} does not verify`);
@@ -470,13 +471,12 @@ export class ServerHandshake implements HandshakeEngine {
     checkFinished(n.hash, n.clientHandshakeSecret, n.transcript.hash(), m.body);
     n.transcript.add(m.raw);
     this.io.setReadKey(n.suite, n.clientApplicationSecret!, "application");
-    n.clientApplicationSecret!.fill(0);
-    n.clientHandshakeSecret.fill(0);
+    wipe(n.clientApplicationSecret!, n.clientHandshakeSecret);
     const resumptionMaster = n.schedule.resumptionMasterSecret(n.transcript.hash());
     n.schedule.wipe();
     this.io.complete(n.info);
     this.sendTickets(n, resumptionMaster);
-    resumptionMaster.fill(0);
+    wipe(resumptionMaster);
     return { kind: "connected" };
   }
 
@@ -499,9 +499,9 @@ export class ServerHandshake implements HandshakeEngine {
         alpn: n.info.alpn,
         serverName: n.info.serverName,
       });
-      psk.fill(0);
+      wipe(psk);
       const ticket = opts.sealer.seal(state, now);
-      state.fill(0);
+      wipe(state);
       this.io.sendHandshake(
         newSessionTicket.encode({
           lifetimeSeconds: opts.sealer.lifetimeSeconds,

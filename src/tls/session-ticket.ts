@@ -3,9 +3,11 @@
  * ticket state, the client's view of a ticket, and the ticket-age rules
  * (§4.2.11.1).
  */
+
+import { ByteWriter } from "../bytes/byte-writer.ts";
+import { copyBytes, utf8Decode, utf8Encode } from "../bytes/bytes.ts";
 import { type CipherSuiteInfo, cipherSuiteByCodepoint } from "../crypto/registry.ts";
-import { ByteReader } from "./codec/reader.ts";
-import { ByteWriter } from "./codec/writer.ts";
+import { tlsReader } from "./codec/cursor.ts";
 
 export { MAX_TICKET_LIFETIME_SECONDS } from "./ticket-sealer.ts";
 /** Tickets issued after a handshake, unless configured. */
@@ -30,29 +32,29 @@ export interface TicketState {
 
 export function encodeTicketState(s: TicketState): Uint8Array {
   const w = new ByteWriter().u8(TICKET_STATE_VERSION).u16(s.suite.codepoint).vector(1, s.psk);
-  w.u32(Math.floor(s.createdMs / 2 ** 32)).u32(s.createdMs >>> 0);
-  w.u32(s.ageAdd).u32(s.lifetimeSeconds);
-  w.vector(1, new TextEncoder().encode(s.alpn ?? "")).vector(1, new TextEncoder().encode(s.serverName ?? ""));
+  w.u64(s.createdMs).u32(s.ageAdd).u32(s.lifetimeSeconds);
+  w.vector(1, utf8Encode(s.alpn ?? "")).vector(1, utf8Encode(s.serverName ?? ""));
   return w.finish();
 }
 
 /** Undefined for anything malformed: a bad ticket means a full handshake, not an alert. */
 export function decodeTicketState(data: Uint8Array): TicketState | undefined {
   try {
-    const r = new ByteReader(data, "ticket");
+    const r = tlsReader(data, "ticket");
     if (r.u8() !== TICKET_STATE_VERSION) return undefined;
     const suite = cipherSuiteByCodepoint(r.u16());
     const psk = r.vector(1, 1, 255, "psk");
-    const createdMs = r.u32() * 2 ** 32 + r.u32();
+    const createdMs = r.u64("created");
     const ageAdd = r.u32();
     const lifetimeSeconds = r.u32();
-    const alpn = new TextDecoder().decode(r.vector(1, 0, 255, "alpn"));
-    const serverName = new TextDecoder().decode(r.vector(1, 0, 255, "server_name"));
+    const alpn = utf8Decode(r.vector(1, 0, 255, "alpn"));
+    const serverName = utf8Decode(r.vector(1, 0, 255, "server_name"));
     r.end();
     if (!suite) return undefined;
     return {
       suite,
-      psk,
+      // A copy: the PSK outlives the decrypted state, which the caller may wipe.
+      psk: copyBytes(psk),
       createdMs,
       ageAdd,
       lifetimeSeconds,

@@ -3,7 +3,7 @@ import { describe, test } from "node:test";
 import { defaultCrypto } from "../crypto/select.ts";
 import { TlsError } from "./alert.ts";
 import {
-  MAX_TICKET_BYTES,
+  MAX_SEALED_TICKET_BYTES,
   MAX_TICKET_KEYS,
   MAX_TICKET_STATE_BYTES,
   TICKET_OVERHEAD_BYTES,
@@ -49,7 +49,7 @@ describe("TicketSealer", () => {
       assert.equal(sealer.open(ticket.subarray(0, n), T0), null);
     }
     assert.equal(sealer.open(Uint8Array.from([...ticket, 0]), T0), null);
-    assert.equal(sealer.open(new Uint8Array(MAX_TICKET_BYTES + 1), T0), null);
+    assert.equal(sealer.open(new Uint8Array(MAX_SEALED_TICKET_BYTES + 1), T0), null);
     assert.equal(sealer.open(crypto.randomBytes(200), T0), null);
     assert.equal(sealer.open("not bytes" as unknown as Uint8Array, T0), null);
     assert.equal(new TicketSealer(crypto).open(ticket, T0), null);

@@ -10,8 +10,11 @@
  * open() answers null for anything but a genuine, unexpired ticket of a key
  * still held: tickets are attacker input and never make it throw.
  */
+import { ByteWriter } from "../bytes/byte-writer.ts";
+import { bytesEqual, concatBytes, copyBytes, wipe } from "../bytes/bytes.ts";
 import type { AeadKey, Crypto } from "../crypto/types.ts";
 import { fatal } from "./alert.ts";
+import { tlsReader } from "./codec/cursor.ts";
 
 const TICKET_FORMAT_VERSION = 1;
 const KEY_ID_BYTES = 8;
@@ -26,7 +29,7 @@ export const TICKET_OVERHEAD_BYTES = HEADER_BYTES + EXPIRY_BYTES + TAG_BYTES;
 /** Largest state seal() accepts: room for a resumption secret, ALPN, SNI and a client certificate chain. */
 export const MAX_TICKET_STATE_BYTES = 16 * 1024;
 /** Largest ticket open() looks at; anything longer is refused unread. */
-export const MAX_TICKET_BYTES = MAX_TICKET_STATE_BYTES + TICKET_OVERHEAD_BYTES;
+export const MAX_SEALED_TICKET_BYTES = MAX_TICKET_STATE_BYTES + TICKET_OVERHEAD_BYTES;
 /** RFC 8446 §4.6.1: "Servers MUST NOT use any value greater than 604800 seconds (7 days)." */
 export const MAX_TICKET_LIFETIME_SECONDS = 604800;
 export const DEFAULT_TICKET_LIFETIME_SECONDS = 7200;
@@ -77,44 +80,46 @@ export class TicketSealer {
       );
     }
     const current = this.currentKey(nowMs);
-    const plaintext = new Uint8Array(EXPIRY_BYTES + state.length);
-    writeUint64(plaintext, 0, nowMs + this.lifetimeSeconds * 1000);
-    plaintext.set(state, EXPIRY_BYTES);
-    const header = new Uint8Array(HEADER_BYTES);
-    header[0] = TICKET_FORMAT_VERSION;
-    header.set(current.id, 1);
+    const plaintext = new ByteWriter(EXPIRY_BYTES + state.length)
+      .u64(nowMs + this.lifetimeSeconds * 1000)
+      .bytes(state)
+      .finish();
     const nonce = this.crypto.randomBytes(NONCE_BYTES);
-    header.set(nonce, 1 + KEY_ID_BYTES);
+    const header = new ByteWriter(HEADER_BYTES)
+      .u8(TICKET_FORMAT_VERSION)
+      .bytes(current.id)
+      .bytes(nonce)
+      .finish();
     // The header is the AAD: version, key id and nonce are bound to the sealed state.
     const sealed = current.key.seal(nonce, plaintext, header);
-    plaintext.fill(0);
-    const ticket = new Uint8Array(HEADER_BYTES + sealed.length);
-    ticket.set(header);
-    ticket.set(sealed, HEADER_BYTES);
-    return ticket;
+    wipe(plaintext);
+    return concatBytes(header, sealed);
   }
 
   /** The sealed state, or null for a ticket that is malformed, forged, of an unknown key, or expired. */
   open(ticket: Uint8Array, nowMs: number): Uint8Array | null {
     try {
       if (!(ticket instanceof Uint8Array)) return null;
-      if (ticket.length < TICKET_OVERHEAD_BYTES || ticket.length > MAX_TICKET_BYTES) return null;
-      if (ticket[0] !== TICKET_FORMAT_VERSION) return null;
+      if (ticket.length < TICKET_OVERHEAD_BYTES || ticket.length > MAX_SEALED_TICKET_BYTES) return null;
+      const r = tlsReader(ticket, "ticket");
+      if (r.u8("version") !== TICKET_FORMAT_VERSION) return null;
       this.prune(nowMs);
-      const id = ticket.subarray(1, 1 + KEY_ID_BYTES);
-      const entry = this.keys.find((k) => sameBytes(k.id, id));
+      const id = r.bytes(KEY_ID_BYTES, "key id");
+      const entry = this.keys.find((k) => bytesEqual(k.id, id));
       if (entry === undefined) return null;
-      const header = ticket.subarray(0, HEADER_BYTES);
-      const nonce = ticket.subarray(1 + KEY_ID_BYTES, HEADER_BYTES);
-      const plaintext = entry.key.open(nonce, ticket.subarray(HEADER_BYTES), header);
+      const nonce = r.bytes(NONCE_BYTES, "nonce");
+      const header = ticket.subarray(0, r.offset);
+      const plaintext = entry.key.open(nonce, r.rest(), header);
       if (plaintext === null) return null;
-      const expiryMs = readUint64(plaintext, 0);
-      // Expired, or valid for longer than this sealer ever grants (a clock that went back).
-      if (nowMs >= expiryMs || expiryMs - nowMs > this.lifetimeSeconds * 1000) {
-        plaintext.fill(0);
-        return null;
+      try {
+        const p = tlsReader(plaintext, "sealed ticket");
+        const expiryMs = p.u64("expiry");
+        // Expired, or valid for longer than this sealer ever grants (a clock that went back).
+        if (nowMs >= expiryMs || expiryMs - nowMs > this.lifetimeSeconds * 1000) return null;
+        return copyBytes(p.rest());
+      } finally {
+        wipe(plaintext);
       }
-      return plaintext.slice(EXPIRY_BYTES);
     } catch {
       return null;
     }
@@ -133,7 +138,7 @@ export class TicketSealer {
         retiredMs: undefined,
       });
     } finally {
-      raw.fill(0);
+      wipe(raw);
     }
     this.prune(nowMs);
   }
@@ -157,23 +162,4 @@ export class TicketSealer {
     this.keys = this.keys.filter((k) => k.retiredMs === undefined || nowMs < k.retiredMs + lifetimeMs);
     while (this.keys.length > MAX_TICKET_KEYS) this.keys.shift();
   }
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-/** Big-endian uint64 of a non-negative safe integer (milliseconds since the epoch). */
-function writeUint64(out: Uint8Array, at: number, value: number): void {
-  const high = Math.floor(value / 2 ** 32);
-  const low = value % 2 ** 32;
-  new DataView(out.buffer, out.byteOffset, out.byteLength).setUint32(at, high);
-  new DataView(out.buffer, out.byteOffset, out.byteLength).setUint32(at + 4, low);
-}
-
-function readUint64(bytes: Uint8Array, at: number): number {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return view.getUint32(at) * 2 ** 32 + view.getUint32(at + 4);
 }

@@ -2,6 +2,7 @@
  * Errors raised by transport adapters themselves (not by the TLS engine,
  * whose failures are TlsError with an alert code).
  */
+import { CodedError } from "../errors/coded-error.ts";
 
 export type TransportErrorCode =
   /** The handshake did not finish within the configured time. */
@@ -17,11 +18,6 @@ export type TransportErrorCode =
   /** The WebSocket opening handshake failed (HTTP status other than 101, bad upgrade response). */
   | "websocket-upgrade";
 
-export class TransportError extends Error {
-  readonly code: TransportErrorCode;
-  constructor(code: TransportErrorCode, message: string) {
-    super(message);
-    this.name = "TransportError";
-    this.code = code;
-  }
+export class TransportError extends CodedError<TransportErrorCode> {
+  override readonly name = "TransportError";
 }

@@ -122,9 +122,11 @@ describe("TlsSocket._writev", () => {
     s.destroy();
   });
 
-  it("under h2, keeps one record per write (node:http2 reads them), still in one corked carrier flush", async () => {
+  it("with packWrites off, keeps one record per write, still in one corked carrier flush", async () => {
     const { c, s, records, writes } = await pair("h2");
     assert.equal(c.alpnProtocol, "h2");
+    assert.equal(c.packWrites, true, "ALPN alone does not decide: the protocol above does");
+    c.packWrites = false;
     const parts = [pattern(9, 1), pattern(100, 2), pattern(20_000, 3)];
     const got = received(s, 20_109);
     c.cork();

@@ -20,23 +20,22 @@ import { Duplex } from "node:stream";
 import type { NegotiatedInfo, TlsConnection } from "../tls/index.ts";
 import { TransportError } from "./errors.ts";
 
-/** Default time allowed for a handshake before the connection is dropped. */
-export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 30_000;
+/**
+ * Time from a new connection to a finished TLS handshake, ms, unless
+ * configured: on a server it also covers the first byte and a WebSocket
+ * upgrade. 120 s, the server handshake timeout gRPC users already have
+ * (grpc-java's ServerBuilder.handshakeTimeout, grpc-go's ConnectionTimeout,
+ * gRPC core's grpc.server_handshake_timeout_ms) and Node's tls.Server
+ * handshakeTimeout; a client bounds its attempts with its connect timeout.
+ */
+export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 120_000;
 /** Default readable/writable buffer of the application-data stream. */
 export const DEFAULT_TLS_SOCKET_HIGH_WATER_MARK_BYTES = 64 * 1024;
-/**
- * Under this ALPN, written chunks keep one TLS record each. node:http2 over a
- * JS stream (this socket) aborts the process (node_http2.cc
- * OnDataChunkReceived: CHECK(session->is_reading_stopped())) when one
- * incoming chunk holds enough frames that its answers start a write midway;
- * a record per frame keeps each chunk node:http2 reads as small as before.
- */
-const H2_ALPN = "h2";
 /** After a fatal alert, how long the carrier may take to flush it before it is destroyed. */
 const ALERT_FLUSH_GRACE_MS = 1_000;
 
 export interface TlsSocketOptions {
-  /** Default 30 s; 0 disables. */
+  /** Default DEFAULT_HANDSHAKE_TIMEOUT_MS (120 s); 0 disables. */
   handshakeTimeoutMs?: number;
   /** Application-data buffer per direction, bytes (default 64 KiB). */
   highWaterMark?: number;
@@ -52,6 +51,12 @@ export class TlsSocket extends Duplex {
   alpnProtocol: string | false = false;
   /** Set once the handshake has been verified. */
   info: NegotiatedInfo | undefined;
+  /**
+   * Whether writes gathered together are packed into full records (default).
+   * A protocol that needs each write in its own record turns it off before it
+   * writes (protocol/grpc/http2-carrier.ts: node:http2 reading from a JS stream).
+   */
+  packWrites = true;
   /** Resolves when the handshake completes; rejects if the connection fails first. */
   readonly secured: Promise<NegotiatedInfo>;
 
@@ -199,8 +204,8 @@ export class TlsSocket extends Duplex {
   /**
    * Writes buffered while the previous write waited, or corked (node:http2
    * corks its frames), go out in one carrier write (one syscall) rather than
-   * one each, and, except under h2 (see H2_ALPN), packed into records of up
-   * to 2^14 bytes (RFC 8446 §5.1) rather than one record each.
+   * one each, and, unless packWrites is off, packed into records of up to
+   * 2^14 bytes (RFC 8446 §5.1) rather than one record each.
    */
   override _writev(
     chunks: { chunk: Uint8Array; encoding: BufferEncoding }[],
@@ -219,8 +224,8 @@ export class TlsSocket extends Duplex {
       return;
     }
     try {
-      if (this.alpnProtocol === H2_ALPN) {
-        // One record per write for node:http2 peers: see H2_ALPN. Still one carrier write for all.
+      if (!this.packWrites) {
+        // One record per write (see packWrites); still one carrier write for all.
         for (const chunk of chunks) this.connection.send(chunk);
       } else {
         this.connection.sendv(chunks);

@@ -7,14 +7,12 @@
 import type { ClientRequest, IncomingMessage } from "node:http";
 import { WebSocket } from "ws";
 import { TransportError } from "./errors.ts";
+import { DEFAULT_WEBSOCKET_OPEN_TIMEOUT_MS } from "./websocket-carrier.ts";
 import {
   WEBSOCKET_MAX_MESSAGE_BYTES,
   WebSocketStream,
   type WebSocketStreamOptions,
 } from "./websocket-stream.ts";
-
-/** Default time for the TCP connect plus the HTTP upgrade, ms. */
-export const DEFAULT_WEBSOCKET_OPEN_TIMEOUT_MS = 10_000;
 
 export interface WebSocketConnectOptions
   extends Omit<WebSocketStreamOptions, "remoteAddress" | "remotePort"> {

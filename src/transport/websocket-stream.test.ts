@@ -5,19 +5,7 @@ import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { WebSocketServer } from "ws";
 import { connectWebSocket } from "./websocket-connect.ts";
-import { coalesce, WebSocketStream } from "./websocket-stream.ts";
-
-describe("coalesce", () => {
-  it("joins small chunks and splits large ones at the limit, keeping every byte in order", () => {
-    const chunks = [Buffer.from([1, 2]), Buffer.from([3]), Buffer.alloc(9, 4), Buffer.from([5])];
-    const out = coalesce(chunks, 4);
-    assert.deepEqual(
-      out.map((b) => [...b]),
-      [[1, 2, 3, 4], [4, 4, 4, 4], [4, 4, 4, 4], [5]],
-    );
-    assert.deepEqual(coalesce([], 4), []);
-  });
-});
+import { WebSocketStream } from "./websocket-stream.ts";
 
 describe("WebSocketStream over a real WebSocket", () => {
   const http = createServer();

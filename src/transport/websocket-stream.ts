@@ -19,9 +19,16 @@
  * after the WebSocket closed are dropped, as bytes written to a socket the
  * peer has closed are lost (the reader already saw the end).
  */
+
 import { Duplex } from "node:stream";
 import type { RawData, WebSocket } from "ws";
+import { rechunk } from "../bytes/bytes.ts";
 import { TransportError } from "./errors.ts";
+import {
+  WEBSOCKET_CLOSE_LINGER_MS,
+  WS_CLOSE_NORMAL,
+  WS_CLOSE_UNSUPPORTED_DATA,
+} from "./websocket-carrier.ts";
 
 /** Default readable/writable buffer of the stream, bytes. */
 export const DEFAULT_WEBSOCKET_STREAM_HIGH_WATER_MARK_BYTES = 64 * 1024;
@@ -32,11 +39,6 @@ export const WEBSOCKET_COALESCE_BYTES = 256 * 1024;
  * bound on one message's memory; our peers send at most WEBSOCKET_COALESCE_BYTES.
  */
 export const WEBSOCKET_MAX_MESSAGE_BYTES = 1024 * 1024;
-/** After end(), how long the peer may take to end its side before the WebSocket is closed, ms. */
-export const WEBSOCKET_CLOSE_LINGER_MS = 2_000;
-/** RFC 6455 §7.4.1 status codes we send. */
-export const WS_CLOSE_NORMAL = 1000;
-export const WS_CLOSE_UNSUPPORTED_DATA = 1003;
 
 /** readyState values of `ws` (the WHATWG WebSocket constants). */
 const WS_CONNECTING = 0;
@@ -134,7 +136,7 @@ export class WebSocketStream extends Duplex {
       }
       return;
     }
-    const messages = coalesce(chunks, WEBSOCKET_COALESCE_BYTES);
+    const messages = rechunk(chunks, WEBSOCKET_COALESCE_BYTES);
     let acknowledged = false;
     const acknowledge = (error?: Error | null) => {
       if (acknowledged) return;
@@ -186,28 +188,4 @@ export class WebSocketStream extends Duplex {
   setKeepAlive(_enable?: boolean, _initialDelayMs?: number): this {
     return this;
   }
-}
-
-/** Joins small chunks and splits large ones into pieces of at most `limit` bytes. */
-export function coalesce(chunks: readonly Buffer[], limit: number): Buffer[] {
-  const out: Buffer[] = [];
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
-  const flush = () => {
-    if (pendingBytes === 0) return;
-    out.push(pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes));
-    pending = [];
-    pendingBytes = 0;
-  };
-  for (const chunk of chunks) {
-    for (let offset = 0; offset < chunk.length; ) {
-      const take = Math.min(limit - pendingBytes, chunk.length - offset);
-      pending.push(offset === 0 && take === chunk.length ? chunk : chunk.subarray(offset, offset + take));
-      pendingBytes += take;
-      offset += take;
-      if (pendingBytes === limit) flush();
-    }
-  }
-  flush();
-  return out;
 }

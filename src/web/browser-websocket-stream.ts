@@ -19,8 +19,11 @@
  * then 'close': both end the readable side, and the TLS socket above reports
  * the missing close_notify as a truncation.
  */
+
 import { Duplex } from "node:stream";
+import { rechunk } from "../bytes/bytes.ts";
 import { TransportError } from "../transport/errors.ts";
+import { WEBSOCKET_CLOSE_LINGER_MS, WS_CLOSE_NORMAL } from "../transport/websocket-carrier.ts";
 
 /** Default readable/writable buffer of the stream, bytes. */
 export const DEFAULT_BROWSER_WEBSOCKET_HIGH_WATER_MARK_BYTES = 64 * 1024;
@@ -28,10 +31,6 @@ export const DEFAULT_BROWSER_WEBSOCKET_HIGH_WATER_MARK_BYTES = 64 * 1024;
 export const BROWSER_WEBSOCKET_MAX_SEND_BYTES = 256 * 1024;
 /** How often a held-back write checks whether bufferedAmount has drained, ms. */
 export const BUFFERED_AMOUNT_POLL_MS = 5;
-/** After end(), how long the peer may take to end its side before the WebSocket is closed, ms. */
-export const WEBSOCKET_CLOSE_LINGER_MS = 2_000;
-/** RFC 6455 §7.4.1 status code of a normal closure. */
-const WS_CLOSE_NORMAL = 1000;
 
 export interface BrowserWebSocketStreamOptions {
   /** Readable and writable buffer, bytes (default 64 KiB). */
@@ -99,7 +98,7 @@ export class BrowserWebSocketStream extends Duplex {
       return;
     }
     // Our chunks are never views of a SharedArrayBuffer: the cast only narrows the type.
-    for (const m of joinMessages(chunks, BROWSER_WEBSOCKET_MAX_SEND_BYTES))
+    for (const m of rechunk(chunks, BROWSER_WEBSOCKET_MAX_SEND_BYTES))
       this.ws.send(m as Uint8Array<ArrayBuffer>);
     if (this.ws.bufferedAmount <= this.writableHighWaterMark) {
       callback();
@@ -140,38 +139,4 @@ export class BrowserWebSocketStream extends Duplex {
       this.ws.close(WS_CLOSE_NORMAL);
     }
   }
-}
-
-/** Joins small chunks into messages of at most `limit` bytes and splits larger ones. */
-export function joinMessages(chunks: readonly Uint8Array[], limit: number): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  let pieces: Uint8Array[] = [];
-  let pendingBytes = 0;
-  const flush = () => {
-    if (pendingBytes === 0) return;
-    if (pieces.length === 1) {
-      out.push(pieces[0]!);
-    } else {
-      const joined = new Uint8Array(pendingBytes);
-      let at = 0;
-      for (const p of pieces) {
-        joined.set(p, at);
-        at += p.length;
-      }
-      out.push(joined);
-    }
-    pieces = [];
-    pendingBytes = 0;
-  };
-  for (const chunk of chunks) {
-    for (let offset = 0; offset < chunk.length; ) {
-      const take = Math.min(limit - pendingBytes, chunk.length - offset);
-      pieces.push(take === chunk.length ? chunk : chunk.subarray(offset, offset + take));
-      pendingBytes += take;
-      offset += take;
-      if (pendingBytes === limit) flush();
-    }
-  }
-  flush();
-  return out;
 }

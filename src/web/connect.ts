@@ -10,10 +10,10 @@
 import type { KemName, SignatureName } from "../crypto/types.ts";
 import { TrustStore } from "../pki/trust-store.ts";
 import { ALPN_PQRPC_1 } from "../protocol/frames/constants.ts";
-import { createFramesClientTransport } from "../protocol/frames/rpc-client-transport.ts";
 import { FrameSession } from "../protocol/frames/session.ts";
 import type { KeepaliveOptions } from "../protocol/frames/session-options.ts";
 import type { Settings } from "../protocol/frames/settings.ts";
+import { createFramesClientTransport } from "../protocol/frames/transport.ts";
 import type { PolicyName } from "../tls/policy.ts";
 import { tlsConnect } from "../transport/tls-connect.ts";
 import type { TlsSocket } from "../transport/tls-socket.ts";

@@ -1,4 +1,5 @@
 /** Errors of pqrpc/web's own checks (TLS failures stay TlsError, carrier failures TransportError). */
+import { CodedError } from "../errors/coded-error.ts";
 
 export type WebConnectErrorCode =
   /** The address is not a ws:// or wss:// URL. */
@@ -8,11 +9,6 @@ export type WebConnectErrorCode =
   /** The server completed TLS but did not agree to ALPN "pqrpc/1" (browsers cannot speak gRPC over HTTP/2 here). */
   | "no-pqrpc";
 
-export class WebConnectError extends Error {
-  readonly code: WebConnectErrorCode;
-  constructor(code: WebConnectErrorCode, message: string) {
-    super(message);
-    this.name = "WebConnectError";
-    this.code = code;
-  }
+export class WebConnectError extends CodedError<WebConnectErrorCode> {
+  override readonly name = "WebConnectError";
 }

@@ -10,7 +10,6 @@
  */
 
 export { PkiError } from "../pki/types.ts";
-export { createClient } from "../rpc/client.ts";
 export { Code, codeName } from "../rpc/code.ts";
 export { Metadata } from "../rpc/metadata.ts";
 export { RpcError } from "../rpc/rpc-error.ts";
@@ -29,4 +28,6 @@ export {
   DEFAULT_WEB_CONNECT_TIMEOUT_MS,
   type WebConnectOptions,
 } from "./connect.ts";
+export { createClient } from "./create-client.ts";
 export { WebConnectError, type WebConnectErrorCode } from "./errors.ts";
+export { BROWSER_COMPRESSIONS, browserGzipCompression } from "./gzip-compression.ts";

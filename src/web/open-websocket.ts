@@ -4,10 +4,9 @@
  * over https must use wss:// (mixed content), which wraps the browser's own
  * classical TLS around ours and costs nothing in security.
  */
-import { TransportError } from "../transport/errors.ts";
 
-/** Default time for the TCP connect plus the HTTP upgrade, ms. */
-export const DEFAULT_WEBSOCKET_OPEN_TIMEOUT_MS = 10_000;
+import { TransportError } from "../transport/errors.ts";
+import { DEFAULT_WEBSOCKET_OPEN_TIMEOUT_MS } from "../transport/websocket-carrier.ts";
 
 export interface OpenWebSocketOptions {
   timeoutMs?: number;

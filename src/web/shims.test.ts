@@ -1,49 +1,15 @@
 /**
- * The browser-bundle shims and the WebSocket message joiner, run on Node
- * (which has the same Compression Streams and MessageChannel). The browser
- * itself is exercised end to end by test/browser/browser.test.ts.
+ * The browser-bundle shims, run on Node (which has the same MessageChannel).
+ * The browser itself is exercised end to end by test/browser/browser.test.ts.
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { gunzipSync, gzipSync } from "node:zlib";
-import { joinMessages } from "./browser-websocket-stream.ts";
 import { clearImmediate, setImmediate } from "./shims/immediate.ts";
-import { promisify } from "./shims/util.ts";
-import { gunzip, gzip } from "./shims/zlib.ts";
-
-const bytes = (n: number, fill: number) => new Uint8Array(n).fill(fill);
-
-test("joinMessages joins small chunks and cuts at the limit, keeping every byte in order", () => {
-  const chunks = [bytes(3, 1), bytes(4, 2), bytes(10, 3), bytes(1, 4)];
-  const messages = joinMessages(chunks, 8);
-  assert.deepEqual(
-    messages.map((m) => m.length),
-    [8, 8, 2],
-  );
-  assert.deepEqual(Buffer.concat(messages), Buffer.concat(chunks));
-  assert.deepEqual(joinMessages([], 8), []);
-  assert.deepEqual(joinMessages([new Uint8Array(0)], 8), []);
-  const one = bytes(5, 9);
-  assert.equal(joinMessages([one], 8)[0], one, "a lone chunk under the limit is sent as is (no copy)");
-});
-
-test("zlib shim: gzip/gunzip interoperate with node:zlib", async () => {
-  const data = new TextEncoder().encode("pqrpc ".repeat(1000));
-  const gz = promisify<Uint8Array>(gzip);
-  const gunz = promisify<Uint8Array>(gunzip);
-  assert.deepEqual(gunzipSync(await gz(data)), Buffer.from(data));
-  assert.deepEqual(Buffer.from(await gunz(gzipSync(data), {})), Buffer.from(data));
-});
-
-test("zlib shim: gunzip stops at maxOutputLength with ERR_BUFFER_TOO_LARGE; corrupt input fails", async () => {
-  const bomb = gzipSync(new Uint8Array(1024 * 1024));
-  const gunz = promisify<Uint8Array>(gunzip);
-  await assert.rejects(gunz(bomb, { maxOutputLength: 1000 }), { code: "ERR_BUFFER_TOO_LARGE" });
-  await assert.rejects(gunz(new Uint8Array([1, 2, 3, 4]), {}));
-});
 
 test("immediate shim: runs tasks in order, and a cleared one never", async () => {
   const ran: number[] = [];
+  // The shim's port is unref'd (it must not keep a process alive): this timer keeps the test's.
+  const alive = setInterval(() => {}, 1000);
   await new Promise<void>((done) => {
     setImmediate(() => ran.push(1));
     const cleared = setImmediate(() => ran.push(2));
@@ -51,5 +17,6 @@ test("immediate shim: runs tasks in order, and a cleared one never", async () =>
     clearImmediate(cleared);
     setImmediate(() => done());
   });
+  clearInterval(alive);
   assert.deepEqual(ran, [1, 3]);
 });

@@ -26,7 +26,7 @@ import { after, before, describe, it } from "node:test";
 import { loadWasmProvider } from "../../src/crypto/index.ts";
 import { createInteropClients, INTEROP_CASE_NAMES, runInteropCase } from "../../src/interop/client-cases.ts";
 import { loadTrust } from "../../src/pki/load.ts";
-import { createGrpcTransport } from "../../src/protocol/grpc/client-transport.ts";
+import { createGrpcTransport } from "../../src/protocol/grpc/transport.ts";
 import type { NegotiatedInfo } from "../../src/tls/index.ts";
 import { DEFAULT_POLICY } from "../../src/tls/policy.ts";
 import { connectTls } from "../../src/transport/tls-connect.ts";

@@ -25,8 +25,8 @@ import { createInteropClients, INTEROP_CASE_NAMES, runInteropCase } from "../../
 import { createTestServiceHandlers } from "../../src/interop/test-service.ts";
 import { loadIdentity, loadTrust } from "../../src/pki/load.ts";
 import type { TrustStore } from "../../src/pki/trust-store.ts";
-import { createGrpcTransport } from "../../src/protocol/grpc/client-transport.ts";
-import { createGrpcServerHandler } from "../../src/protocol/grpc/server-handler.ts";
+import { createGrpcServerHandler } from "../../src/protocol/grpc/handler.ts";
+import { createGrpcTransport } from "../../src/protocol/grpc/transport.ts";
 import { Code } from "../../src/rpc/code.ts";
 import { createRouter } from "../../src/rpc/router.ts";
 import { RpcError } from "../../src/rpc/rpc-error.ts";

@@ -5,7 +5,8 @@
 import { x25519 } from "@noble/curves/ed25519.js";
 import { p256, p384 } from "@noble/curves/nist.js";
 import { ml_kem512, ml_kem768, ml_kem1024 } from "@noble/post-quantum/ml-kem.js";
-import { expectLength, isAllZero } from "../bytes.ts";
+import { isAllZero, wipe } from "../../bytes/bytes.ts";
+import { expectLength } from "../fixed-length.ts";
 import { KEM_SIZES, UNCOMPRESSED_POINT } from "../kem-params.ts";
 import { CryptoError, type Kem, type KemName } from "../types.ts";
 
@@ -81,7 +82,7 @@ function x25519Kem(): Kem {
       try {
         return { ciphertext, sharedSecret: agree(secretKey, publicKey) };
       } finally {
-        secretKey.fill(0);
+        wipe(secretKey);
       }
     },
     decapsulate: (secretKey, ciphertext) => agree(secretBytes("X25519", secretKey, size), ciphertext),
@@ -119,7 +120,7 @@ function nistKem(name: "p256" | "p384"): Kem {
           sharedSecret: agree(secretKey, publicKey),
         };
       } finally {
-        secretKey.fill(0);
+        wipe(secretKey);
       }
     },
     decapsulate: (secretKey, ciphertext) =>

@@ -9,7 +9,8 @@ import { p256, p384 } from "@noble/curves/nist.js";
 import { falcon512, falcon1024 } from "@noble/post-quantum/falcon.js";
 import { ml_dsa44, ml_dsa65, ml_dsa87 } from "@noble/post-quantum/ml-dsa.js";
 import * as slh from "@noble/post-quantum/slh-dsa.js";
-import { expectLength } from "../bytes.ts";
+import { wipe } from "../../bytes/bytes.ts";
+import { expectLength } from "../fixed-length.ts";
 import { SIGNATURE_SIZES } from "../signature-params.ts";
 import type { Signature, SignatureName, SigningKey, VerifyingKey } from "../types.ts";
 import { asInvalidInput } from "./invalid-input.ts";
@@ -46,7 +47,7 @@ function mlDsaScheme(impl: NobleSigner): Scheme {
     keygen() {
       const seed = globalThis.crypto.getRandomValues(new Uint8Array(impl.lengths.seed!));
       const { publicKey, secretKey } = impl.keygen(seed);
-      secretKey.fill(0);
+      wipe(secretKey);
       return { publicKey, privateKey: seed };
     },
     publicKeyFromPrivate: (seed) => impl.keygen(seed).publicKey,

@@ -4,7 +4,7 @@ import { chacha20poly1305 } from "@noble/ciphers/chacha.js";
 import { hmac } from "@noble/hashes/hmac.js";
 import { sha256, sha384, sha512 } from "@noble/hashes/sha2.js";
 import { AEAD_KEY_BYTES, AEAD_NONCE_BYTES, AEAD_TAG_BYTES } from "../aead-params.ts";
-import { expectLength } from "../bytes.ts";
+import { expectLength } from "../fixed-length.ts";
 import { hkdfExpand, hkdfExtract } from "../hkdf.ts";
 import type { Aead, AeadName, Hash, HashName, HashState } from "../types.ts";
 import { checkRoom } from "./aead-room.ts";

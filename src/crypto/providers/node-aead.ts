@@ -1,7 +1,9 @@
 /** AES-GCM and ChaCha20-Poly1305 (RFC 5116 / RFC 8439) from node:crypto. */
+
 import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject } from "node:crypto";
+import { wipe } from "../../bytes/bytes.ts";
 import { AEAD_KEY_BYTES, AEAD_NONCE_BYTES, AEAD_TAG_BYTES } from "../aead-params.ts";
-import { expectLength } from "../bytes.ts";
+import { expectLength } from "../fixed-length.ts";
 import type { Aead, AeadKey, AeadName } from "../types.ts";
 import { checkRoom } from "./aead-room.ts";
 
@@ -62,7 +64,7 @@ class NodeAeadKey implements AeadKey {
       tail = d.final();
     } catch {
       // A bad tag: the caller maps null to bad_record_mac (RFC 8446 §5.2).
-      body.fill(0);
+      wipe(body);
       return null;
     }
     if (tail.length === 0 && body.length === bodyLength) {

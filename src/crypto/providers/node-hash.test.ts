@@ -1,10 +1,9 @@
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import { test } from "node:test";
+import { toHex as hex } from "../../bytes/bytes.ts";
 import type { HashName } from "../types.ts";
 import { nodeHash } from "./node-hash.ts";
-
-const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 
 test("RFC 2104 HMAC matches node:crypto createHmac for keys around every block size", () => {
   const data = new Uint8Array(300).map((_, i) => (i * 7) & 0xff);

@@ -1,6 +1,8 @@
 /** SHA-2, HMAC and HKDF from node:crypto. */
+
 import * as nodeCrypto from "node:crypto";
 import { createHash, type Hash as NodeHashObject } from "node:crypto";
+import { wipe } from "../../bytes/bytes.ts";
 import { hkdfExpand, hkdfExtract } from "../hkdf.ts";
 import type { Hash, HashName, HashState } from "../types.ts";
 
@@ -51,8 +53,7 @@ function rfc2104Hmac(name: HashName): (key: Uint8Array, data: Uint8Array) => Uin
     for (let i = 0; i < block; i++) buf[i]! ^= IPAD ^ OPAD;
     buf.set(inner, block);
     const mac = new Uint8Array(digestOnce(name, buf.subarray(0, block + output)));
-    buf.fill(0);
-    inner.fill(0);
+    wipe(buf, inner);
     return mac;
   };
 }

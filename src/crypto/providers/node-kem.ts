@@ -5,8 +5,9 @@
  */
 import * as nodeCrypto from "node:crypto";
 import { createECDH, diffieHellman, type ECDH, generateKeyPairSync, KeyObject } from "node:crypto";
-import { expectLength, isAllZero, toBytes } from "../bytes.ts";
+import { copyBytes, isAllZero } from "../../bytes/bytes.ts";
 import { algorithmIdentifier } from "../der.ts";
+import { expectLength } from "../fixed-length.ts";
 import { KEM_SIZES, UNCOMPRESSED_POINT } from "../kem-params.ts";
 import { CryptoError, type Kem, type KemName } from "../types.ts";
 import { exportRawPublic, importRawPublic } from "./node-raw-keys.ts";
@@ -46,7 +47,7 @@ function x25519Kem(): Kem {
   const agree = (privateKey: KeyObject, publicKey: KeyObject): Uint8Array => {
     let secret: Uint8Array;
     try {
-      secret = toBytes(diffieHellman({ privateKey, publicKey }));
+      secret = copyBytes(diffieHellman({ privateKey, publicKey }));
     } catch {
       throw new CryptoError("invalid-input", "X25519 agreement failed (low-order point)");
     }
@@ -82,7 +83,7 @@ function nistCurveKem(name: "p256" | "p384", curve: string): Kem {
       throw new CryptoError("invalid-input", `${name} point is not uncompressed`);
     try {
       // computeSecret checks that the point is on the curve and returns the x-coordinate (RFC 8446 §7.4.2).
-      return toBytes(ecdh.computeSecret(peer));
+      return copyBytes(ecdh.computeSecret(peer));
     } catch {
       throw new CryptoError("invalid-input", `${name} point is not on the curve`);
     }
@@ -91,11 +92,11 @@ function nistCurveKem(name: "p256" | "p384", curve: string): Kem {
     ...kemShape(name),
     generateKeyPair() {
       const ecdh = createECDH(curve);
-      return { publicKey: toBytes(ecdh.generateKeys()), secretKey: ecdh };
+      return { publicKey: copyBytes(ecdh.generateKeys()), secretKey: ecdh };
     },
     encapsulate(publicKey) {
       const ecdh = createECDH(curve);
-      const ciphertext = toBytes(ecdh.generateKeys());
+      const ciphertext = copyBytes(ecdh.generateKeys());
       return { ciphertext, sharedSecret: agree(ecdh, publicKey) };
     },
     decapsulate(secretKey, ciphertext) {
@@ -133,13 +134,13 @@ function mlKem(name: MlKemName): Kem {
         throw new CryptoError("invalid-input", `${name} encapsulation key fails the FIPS 203 checks`);
       }
       const { sharedKey, ciphertext } = encapsulate(key);
-      return { ciphertext: toBytes(ciphertext), sharedSecret: toBytes(sharedKey) };
+      return { ciphertext: copyBytes(ciphertext), sharedSecret: copyBytes(sharedKey) };
     },
     decapsulate(secretKey, ciphertext) {
       expectLength(`${name} ciphertext`, ciphertext, sizes.ciphertext);
       if (!(secretKey instanceof KeyObject))
         throw new CryptoError("invalid-input", `${name} secret key: wrong object`);
-      return toBytes(decapsulate(secretKey, ciphertext));
+      return copyBytes(decapsulate(secretKey, ciphertext));
     },
   };
 }

@@ -8,7 +8,7 @@
  * every default handshake. Other key types go through SubjectPublicKeyInfo DER.
  */
 import { createPublicKey, generateKeyPairSync, type KeyObject } from "node:crypto";
-import { toBytes } from "../bytes.ts";
+import { copyBytes } from "../../bytes/bytes.ts";
 import { spki } from "../der.ts";
 
 type RawFormatOptions = { key: Uint8Array; format: "raw-public"; asymmetricKeyType: string };
@@ -31,12 +31,13 @@ const OKP_CURVES: Readonly<Record<string, string>> = { x25519: "X25519", ed25519
 
 /** Raw public key bytes (the SPKI BIT STRING contents) of a KeyObject of known length. */
 export function exportRawPublic(key: KeyObject, length: number): Uint8Array {
-  if (RAW_FORMAT) return toBytes((key.export as (o: { format: string }) => Buffer)({ format: "raw-public" }));
+  if (RAW_FORMAT)
+    return copyBytes((key.export as (o: { format: string }) => Buffer)({ format: "raw-public" }));
   if (key.asymmetricKeyType && OKP_CURVES[key.asymmetricKeyType]) {
-    return toBytes(Buffer.from(key.export({ format: "jwk" }).x ?? "", "base64url"));
+    return copyBytes(Buffer.from(key.export({ format: "jwk" }).x ?? "", "base64url"));
   }
   const der = key.export({ format: "der", type: "spki" });
-  return toBytes(der.subarray(der.length - length));
+  return copyBytes(der.subarray(der.length - length));
 }
 
 /** A public KeyObject from raw bytes; `algorithm` is the DER AlgorithmIdentifier for the fallback. */

@@ -15,8 +15,9 @@ import {
   sign,
   verify,
 } from "node:crypto";
-import { expectLength, leftPad, toBytes } from "../bytes.ts";
+import { copyBytes, wipe } from "../../bytes/bytes.ts";
 import { algorithmIdentifier, octetString, pkcs8, spki, tlv } from "../der.ts";
+import { expectLength, leftPad } from "../fixed-length.ts";
 import { KEY_OIDS, signatureByName } from "../registry.ts";
 import { isMlDsa, isSlhDsa, SIGNATURE_SIZES } from "../signature-params.ts";
 import {
@@ -46,7 +47,7 @@ interface Codec {
 }
 
 function tail(der: Uint8Array, length: number): Uint8Array {
-  return toBytes(der.subarray(der.length - length));
+  return copyBytes(der.subarray(der.length - length));
 }
 
 function exportSpki(key: KeyObject): Uint8Array {
@@ -62,7 +63,7 @@ function importPkcs8(der: Uint8Array): KeyObject {
   try {
     return createPrivateKey({ key: buf, format: "der", type: "pkcs8" });
   } finally {
-    buf.fill(0);
+    wipe(buf);
   }
 }
 
@@ -162,8 +163,8 @@ function ecdsaCodec(name: "ecdsa-p256-sha256" | "ecdsa-p384-sha384"): Codec {
     options: { dsaEncoding: "der" },
     generate() {
       const ecdh = createECDH(nodeCurve);
-      const publicKey = toBytes(ecdh.generateKeys());
-      return { publicKey, privateKey: leftPad(toBytes(ecdh.getPrivateKey()), sizes.privateKey) };
+      const publicKey = copyBytes(ecdh.generateKeys());
+      return { publicKey, privateKey: leftPad(copyBytes(ecdh.getPrivateKey()), sizes.privateKey) };
     },
     privateKeyObject(d) {
       expectLength(`${name} private key`, d, sizes.privateKey);

@@ -1,5 +1,6 @@
 /** ML-KEM and sntrup761 from liboqs (WebAssembly). */
-import { expectLength, plainView } from "../bytes.ts";
+import { plainView } from "../../bytes/bytes.ts";
+import { expectLength } from "../fixed-length.ts";
 import { KEM_SIZES } from "../kem-params.ts";
 import { CryptoError, type Kem, type KemName } from "../types.ts";
 

@@ -8,7 +8,8 @@
 
 import { falcon512, falcon1024 } from "@noble/post-quantum/falcon.js";
 import { ml_dsa44, ml_dsa65, ml_dsa87 } from "@noble/post-quantum/ml-dsa.js";
-import { expectLength, plainView } from "../bytes.ts";
+import { plainView, wipe } from "../../bytes/bytes.ts";
+import { expectLength } from "../fixed-length.ts";
 import { isMlDsa, isSlhDsa, SIGNATURE_SIZES } from "../signature-params.ts";
 import { CryptoError, type Signature, type SignatureName } from "../types.ts";
 import { asInvalidInput } from "./invalid-input.ts";
@@ -38,7 +39,7 @@ function codecFor(name: SignatureName, impl: OqsSignature): KeyCodec {
       generate() {
         const privateKey = globalThis.crypto.getRandomValues(new Uint8Array(seedBytes));
         const { publicKey, secretKey } = expander.keygen(privateKey);
-        secretKey.fill(0);
+        wipe(secretKey);
         return { publicKey, privateKey };
       },
       // FIPS 204 Algorithm 6 (ML-DSA.KeyGen_internal) from the seed ξ; skEncode matches liboqs.

@@ -1,7 +1,9 @@
 /**
  * Wire constants and limits of pqrpc/1 (docs/SPEC.md "## pqrpc/1 framing").
  * Every number a peer could push against is bounded by one of these.
+ * Integers are QUIC varints of up to 30 bits (src/bytes/varint.ts, MAX_VARINT).
  */
+import { MAX_VARINT } from "../../bytes/varint.ts";
 
 /** The ALPN protocol id that selects this framing (RFC 7301). */
 export const ALPN_PQRPC_1 = "pqrpc/1";
@@ -31,8 +33,6 @@ export const Flag = {
   COMPRESSED: 0x4,
 } as const;
 
-/** Largest value of the 4-byte form of a QUIC variable-length integer (RFC 9000 §16). */
-export const MAX_VARINT = 2 ** 30 - 1;
 /** Largest stream id; a client that has used it opens a new connection. */
 export const MAX_STREAM_ID = MAX_VARINT;
 /** Most bytes of a frame header: 1 type/flags octet + two 4-byte varints. */

@@ -3,6 +3,7 @@
  * the typed errors of the codec and the session. The numbers follow HTTP/2's
  * (RFC 9113 §7) where the meaning is the same, so operators read them alike.
  */
+import { CodedError } from "../../errors/coded-error.ts";
 export const ErrorCode = {
   NO_ERROR: 0,
   PROTOCOL_ERROR: 1,
@@ -37,13 +38,11 @@ export function errorCodeFromWire(code: number): ErrorCode {
  * A malformed or illegal frame. `streamId` is set when the error is confined
  * to one stream (answered with RST); otherwise it ends the connection (GOAWAY).
  */
-export class FrameError extends Error {
-  readonly code: ErrorCode;
+export class FrameError extends CodedError<ErrorCode> {
+  override readonly name = "FrameError";
   readonly streamId: number | undefined;
   constructor(code: ErrorCode, message: string, streamId?: number) {
-    super(`${errorCodeName(code)}: ${message}`);
-    this.name = "FrameError";
-    this.code = code;
+    super(code, `${errorCodeName(code)}: ${message}`);
     this.streamId = streamId;
   }
 }

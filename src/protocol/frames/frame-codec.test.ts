@@ -1,10 +1,12 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { PayloadWriter, readVarint, writeVarint } from "./byte-cursor.ts";
-import { DEFAULT_MAX_FRAME_BYTES, FrameType, MAX_VARINT } from "./constants.ts";
+import { ByteWriter } from "../../bytes/byte-writer.ts";
+import { MAX_VARINT, writeVarint } from "../../bytes/varint.ts";
+import { DEFAULT_MAX_FRAME_BYTES, FrameType } from "./constants.ts";
 import { ErrorCode, FrameError } from "./error-codes.ts";
 import { FrameDecoder } from "./frame-decoder.ts";
 import { encodeFrame, encodeFrameHeader } from "./frame-encoder.ts";
+import { payloadReader } from "./payload-reader.ts";
 import { FRAME_VECTORS } from "./spec-vectors.ts";
 import { fromHex, hex, prng } from "./test-helpers.ts";
 
@@ -30,16 +32,21 @@ test("varints: shortest form at each boundary, and back", () => {
     const out = new Uint8Array(4);
     const end = writeVarint(out, 0, value);
     assert.equal(hex(out.subarray(0, end)), expected);
-    assert.deepEqual(readVarint(out, 0, end, "v"), [value, end]);
-    assert.equal(readVarint(out, 0, end - 1, "v"), undefined, "a cut varint reads as 'need more'");
+    assert.equal(payloadReader(out.subarray(0, end), "t").varint("v"), value);
+    assert.throws(
+      () => payloadReader(out.subarray(0, end - 1), "t").varint("v"),
+      frameError(ErrorCode.FRAME_SIZE_ERROR),
+      "a cut varint in a payload",
+    );
   }
   assert.throws(() => writeVarint(new Uint8Array(8), 0, MAX_VARINT + 1), RangeError);
   // Non-shortest forms are accepted (RFC 9000 §16 allows them).
-  assert.deepEqual(readVarint(fromHex("4005"), 0, 2, "v"), [5, 2]);
+  assert.equal(payloadReader(fromHex("4005"), "t").varint("v"), 5);
   assert.throws(
-    () => readVarint(fromHex("c000000000000001"), 0, 8, "v"),
+    () => payloadReader(fromHex("c000000000000001"), "t").varint("v"),
     frameError(ErrorCode.PROTOCOL_ERROR),
   );
+  assert.throws(() => payloadReader(fromHex("0001"), "t").end(), frameError(ErrorCode.FRAME_SIZE_ERROR));
 });
 
 test("a byte stream of frames cut at random points decodes to the same frames", () => {
@@ -131,15 +138,10 @@ test("frames of unknown types are skipped whole", () => {
   );
 });
 
-test("payload writer grows and keeps what was written", () => {
-  const w = new PayloadWriter(2);
+test("the payload writer grows and keeps what was written", () => {
+  const w = new ByteWriter(2);
   for (let i = 0; i < 100; i++) w.varint(i * 1000);
-  const out = w.finish();
-  let at = 0;
-  for (let i = 0; i < 100; i++) {
-    const r = readVarint(out, at, out.length, "v")!;
-    assert.equal(r[0], i * 1000);
-    at = r[1];
-  }
-  assert.equal(at, out.length);
+  const r = payloadReader(w.finish(), "t");
+  for (let i = 0; i < 100; i++) assert.equal(r.varint("v"), i * 1000);
+  r.end();
 });

@@ -2,11 +2,13 @@
  * Incremental frame decoder (SPEC §Frame layout). Bytes arrive in chunks of
  * any size; frames come out whole. A frame that lies inside one chunk is
  * returned as a view of it (no copy); only a frame split across chunks is
- * gathered into one buffer. Every length is checked against the local
- * maximum frame size before a byte of the payload is kept, so a peer cannot
- * make us buffer more than one frame.
+ * gathered into one buffer (the ChunkQueue rule). Every length is checked
+ * against the local maximum frame size as soon as the header is in, before
+ * the payload is waited for, so a peer cannot make us buffer more than one frame.
  */
-import { PayloadReader, readVarint } from "./byte-cursor.ts";
+import { utf8DecodeStrict } from "../../bytes/bytes.ts";
+import { ChunkQueue } from "../../bytes/chunk-queue.ts";
+import { readVarint, varintSize } from "../../bytes/varint.ts";
 import {
   DEFAULT_MAX_FRAME_BYTES,
   Flag,
@@ -16,8 +18,7 @@ import {
 } from "./constants.ts";
 import { ErrorCode, FrameError } from "./error-codes.ts";
 import type { Frame } from "./frame.ts";
-
-const textDecoder = new TextDecoder("utf-8", { fatal: true });
+import { payloadReader } from "./payload-reader.ts";
 
 interface Header {
   type: number;
@@ -28,75 +29,109 @@ interface Header {
   next: number;
 }
 
+/** Size of the varint at `pos` (1, 2 or 4), or 0 when its bytes stop before `end`. */
+function headerVarintSize(buf: Uint8Array, pos: number, end: number, field: string): number {
+  if (pos >= end) return 0;
+  const size = varintSize(buf[pos]!);
+  if (size === 8)
+    throw new FrameError(ErrorCode.PROTOCOL_ERROR, `${field}: 8-byte varint form is not allowed`);
+  return pos + size <= end ? size : 0;
+}
+
 /** Parses a frame header at `pos`, or returns undefined when the bytes stop early. */
 function parseHeader(buf: Uint8Array, pos: number, end: number): Header | undefined {
   if (pos >= end) return undefined;
   const first = buf[pos]!;
-  const sid = readVarint(buf, pos + 1, end, "stream id");
-  if (sid === undefined) return undefined;
-  const len = readVarint(buf, sid[1], end, "length");
-  if (len === undefined) return undefined;
-  return { type: first & 0x0f, flags: first >>> 4, streamId: sid[0], length: len[0], next: len[1] };
+  const sidAt = pos + 1;
+  const sidSize = headerVarintSize(buf, sidAt, end, "stream id");
+  if (sidSize === 0) return undefined;
+  const lenAt = sidAt + sidSize;
+  const lenSize = headerVarintSize(buf, lenAt, end, "length");
+  if (lenSize === 0) return undefined;
+  return {
+    type: first & 0x0f,
+    flags: first >>> 4,
+    streamId: readVarint(buf, sidAt, sidSize as 1 | 2 | 4),
+    length: readVarint(buf, lenAt, lenSize as 1 | 2 | 4),
+    next: lenAt + lenSize,
+  };
 }
 
 export class FrameDecoder {
-  /** The largest payload accepted: our advertised MAX_FRAME_SIZE. */
-  maxFrameBytes: number;
-  /** Bytes of an incomplete header (at most MAX_FRAME_HEADER_BYTES - 1). */
-  private headerPart: Uint8Array | undefined;
-  /** A frame whose payload is being gathered across chunks. */
-  private gathering: { header: Header; payload: Uint8Array; filled: number } | undefined;
+  private readonly queue = new ChunkQueue({
+    maxBytes: MAX_FRAME_HEADER_BYTES + DEFAULT_MAX_FRAME_BYTES,
+    overflow: (held, max) =>
+      new FrameError(ErrorCode.FRAME_SIZE_ERROR, `frame decoder holds ${held} bytes, more than ${max}`),
+  });
+  /** The header of a frame whose payload is still arriving (its header bytes are consumed). */
+  private pending: Header | undefined;
 
   constructor(maxFrameBytes = DEFAULT_MAX_FRAME_BYTES) {
     this.maxFrameBytes = maxFrameBytes;
   }
 
-  /** Bytes held between calls (a partial header or a partial frame). */
+  /** The largest payload accepted: our advertised MAX_FRAME_SIZE. */
+  get maxFrameBytes(): number {
+    return this.queue.maxBytes - MAX_FRAME_HEADER_BYTES;
+  }
+
+  set maxFrameBytes(bytes: number) {
+    // A draining decoder holds at most one header and one frame.
+    this.queue.maxBytes = MAX_FRAME_HEADER_BYTES + bytes;
+  }
+
+  /** Bytes held between calls (a partial header or a partial frame's payload). */
   get bufferedBytes(): number {
-    return (this.headerPart?.length ?? 0) + (this.gathering?.filled ?? 0);
+    return this.queue.length;
   }
 
   /** Feeds bytes; returns the frames they complete. Throws FrameError on a malformed frame. */
   push(chunk: Uint8Array): Frame[] {
     const frames: Frame[] = [];
-    let pos = 0;
-    const end = chunk.length;
-    if (this.gathering) {
-      const g = this.gathering;
-      const take = Math.min(g.header.length - g.filled, end);
-      g.payload.set(chunk.subarray(0, take), g.filled);
-      g.filled += take;
-      pos = take;
-      if (g.filled < g.header.length) return frames;
-      this.gathering = undefined;
-      frames.push(parseFrame(g.header, g.payload));
-    }
-    if (this.headerPart) {
-      // Join the stored part with just enough new bytes to finish the header.
-      const part = this.headerPart;
-      const joined = new Uint8Array(part.length + Math.min(MAX_FRAME_HEADER_BYTES, end - pos));
-      joined.set(part);
-      joined.set(chunk.subarray(pos, pos + joined.length - part.length), part.length);
-      const header = parseHeader(joined, 0, joined.length);
+    const q = this.queue;
+    q.push(chunk);
+    for (;;) {
+      let header = this.pending;
       if (header === undefined) {
-        this.headerPart = joined;
+        if (q.length === 0) return frames;
+        if (this.takeWholeFrames(frames)) continue;
+        // The header, or the payload after it, runs past the head chunk.
+        const head = q.peek(Math.min(MAX_FRAME_HEADER_BYTES, q.length));
+        header = parseHeader(head, 0, head.length);
+        if (header === undefined) return frames;
+        this.checkLength(header);
+        q.skip(header.next);
+      }
+      if (q.length < header.length) {
+        this.pending = header;
         return frames;
       }
-      this.headerPart = undefined;
-      this.checkLength(header);
-      pos += header.next - part.length;
-      pos = this.takePayload(header, chunk, pos, frames);
+      this.pending = undefined;
+      frames.push(parseFrame(header, q.take(header.length)));
     }
-    while (pos < end) {
-      const header = parseHeader(chunk, pos, end);
-      if (header === undefined) {
-        this.headerPart = chunk.slice(pos, end);
-        return frames;
-      }
+  }
+
+  /**
+   * The fast path: every frame that lies whole in the queue's head chunk is
+   * parsed in place (its payload a view of the chunk) and consumed in one
+   * step. Returns false when the next frame is not whole there.
+   */
+  private takeWholeFrames(frames: Frame[]): boolean {
+    const chunk = this.queue.headChunk;
+    const start = this.queue.headOffset;
+    let at = start;
+    for (;;) {
+      const header = parseHeader(chunk, at, chunk.length);
+      if (header === undefined) break;
       this.checkLength(header);
-      pos = this.takePayload(header, chunk, header.next, frames);
+      const end = header.next + header.length;
+      if (end > chunk.length) break;
+      frames.push(parseFrame(header, chunk.subarray(header.next, end)));
+      at = end;
     }
-    return frames;
+    if (at === start) return false;
+    this.queue.skip(at - start);
+    return true;
   }
 
   private checkLength(header: Header): void {
@@ -106,19 +141,6 @@ export class FrameDecoder {
         `frame of ${header.length} bytes exceeds the maximum frame size ${this.maxFrameBytes}`,
       );
     }
-  }
-
-  /** Takes the payload at `pos` (whole, or starts gathering it); returns the new offset. */
-  private takePayload(header: Header, chunk: Uint8Array, pos: number, frames: Frame[]): number {
-    const available = chunk.length - pos;
-    if (available >= header.length) {
-      frames.push(parseFrame(header, chunk.subarray(pos, pos + header.length)));
-      return pos + header.length;
-    }
-    const payload = new Uint8Array(header.length);
-    payload.set(chunk.subarray(pos));
-    this.gathering = { header, payload, filled: available };
-    return chunk.length;
   }
 }
 
@@ -140,7 +162,7 @@ export function parseFrame(h: Header, payload: Uint8Array): Frame {
       if (ack && payload.length !== 0) {
         throw new FrameError(ErrorCode.FRAME_SIZE_ERROR, "SETTINGS ACK with a payload");
       }
-      const r = new PayloadReader(payload, "SETTINGS");
+      const r = payloadReader(payload, "SETTINGS");
       const entries: [number, number][] = [];
       while (r.remaining > 0) entries.push([r.varint("identifier"), r.varint("value")]);
       return { type: FrameType.SETTINGS, ack, entries };
@@ -165,12 +187,12 @@ export function parseFrame(h: Header, payload: Uint8Array): Frame {
       };
     case FrameType.TRAILERS: {
       requireStream(h, "TRAILERS");
-      const r = new PayloadReader(payload, "TRAILERS");
+      const r = payloadReader(payload, "TRAILERS");
       const status = r.varint("status");
-      const text = r.bytes(r.varint("message length"), "message");
+      const text = r.varintVector("message");
       let message: string;
       try {
-        message = textDecoder.decode(text);
+        message = utf8DecodeStrict(text);
       } catch {
         // A connection error: the header block after the message is never decoded, so the tables would part.
         throw new FrameError(ErrorCode.PROTOCOL_ERROR, "TRAILERS message is not UTF-8");
@@ -179,15 +201,15 @@ export function parseFrame(h: Header, payload: Uint8Array): Frame {
     }
     case FrameType.RST: {
       requireStream(h, "RST");
-      const r = new PayloadReader(payload, "RST");
+      const r = payloadReader(payload, "RST");
       const code = r.varint("error code");
-      r.expectEnd();
+      r.end();
       return { type: FrameType.RST, streamId: h.streamId, code };
     }
     case FrameType.WINDOW_UPDATE: {
-      const r = new PayloadReader(payload, "WINDOW_UPDATE");
+      const r = payloadReader(payload, "WINDOW_UPDATE");
       const increment = r.varint("increment");
-      r.expectEnd();
+      r.end();
       if (increment === 0) {
         throw new FrameError(
           ErrorCode.PROTOCOL_ERROR,
@@ -208,7 +230,7 @@ export function parseFrame(h: Header, payload: Uint8Array): Frame {
       return { type: FrameType.PING, ack: (h.flags & Flag.ACK) !== 0, payload };
     case FrameType.GOAWAY: {
       requireStreamZero(h, "GOAWAY");
-      const r = new PayloadReader(payload, "GOAWAY");
+      const r = payloadReader(payload, "GOAWAY");
       const lastStreamId = r.varint("last stream id");
       const code = r.varint("error code");
       return { type: FrameType.GOAWAY, lastStreamId, code, debug: r.rest() };

@@ -2,11 +2,12 @@
  * Frame encoder (SPEC §Frame layout): octet 0 = flags << 4 | type, then the
  * stream id and the payload length as QUIC varints, then the payload.
  */
-import { PayloadWriter, varintLength, writeVarint } from "./byte-cursor.ts";
-import { Flag, FrameType, MAX_GOAWAY_DEBUG_BYTES, MAX_VARINT, PING_PAYLOAD_BYTES } from "./constants.ts";
-import type { Frame } from "./frame.ts";
 
-const textEncoder = new TextEncoder();
+import { ByteWriter } from "../../bytes/byte-writer.ts";
+import { utf8Encode } from "../../bytes/bytes.ts";
+import { varintLength, writeVarint } from "../../bytes/varint.ts";
+import { Flag, FrameType, MAX_GOAWAY_DEBUG_BYTES, PING_PAYLOAD_BYTES } from "./constants.ts";
+import type { Frame } from "./frame.ts";
 
 /** The header of one frame, alone: the session writes it in front of a payload it does not copy. */
 export function encodeFrameHeader(type: number, flags: number, streamId: number, length: number): Uint8Array {
@@ -41,24 +42,20 @@ function assemble(type: number, flags: number, streamId: number, payload: Uint8A
 
 /** The payload of a TRAILERS frame: status, message length, message, header block. */
 export function encodeTrailersPayload(status: number, message: string, block: Uint8Array): Uint8Array {
-  const text = textEncoder.encode(message);
-  const w = new PayloadWriter(8 + text.length + block.length);
-  w.varint(status);
-  w.varint(text.length);
-  w.bytes(text);
-  w.bytes(block);
-  return w.finish();
+  const text = utf8Encode(message);
+  return new ByteWriter(8 + text.length + block.length)
+    .varint(status)
+    .varintVector(text)
+    .bytes(block)
+    .finish();
 }
 
 /** One complete frame, header and payload in one buffer (one copy of the payload). */
 export function encodeFrame(frame: Frame): Uint8Array {
   switch (frame.type) {
     case FrameType.SETTINGS: {
-      const w = new PayloadWriter();
-      for (const [id, value] of frame.entries) {
-        w.varint(id);
-        w.varint(value);
-      }
+      const w = new ByteWriter(8 * frame.entries.length);
+      for (const [id, value] of frame.entries) w.varint(id).varint(value);
       return assemble(FrameType.SETTINGS, frame.ack ? Flag.ACK : 0, 0, w.finish());
     }
     case FrameType.HEADERS:
@@ -81,10 +78,10 @@ export function encodeFrame(frame: Frame): Uint8Array {
       return assemble(FrameType.PING, frame.ack ? Flag.ACK : 0, 0, frame.payload);
     }
     case FrameType.GOAWAY: {
-      const w = new PayloadWriter();
-      w.varint(frame.lastStreamId);
-      w.varint(frame.code);
-      w.bytes(frame.debug.subarray(0, MAX_GOAWAY_DEBUG_BYTES));
+      const w = new ByteWriter(8 + MAX_GOAWAY_DEBUG_BYTES)
+        .varint(frame.lastStreamId)
+        .varint(frame.code)
+        .bytes(frame.debug.subarray(0, MAX_GOAWAY_DEBUG_BYTES));
       return assemble(FrameType.GOAWAY, 0, 0, w.finish());
     }
     case "unknown":
@@ -102,8 +99,5 @@ export function messageFlags(f: { endStream: boolean; messageEnd: boolean; compr
 }
 
 function varintBytes(value: number): Uint8Array {
-  if (value > MAX_VARINT) throw new RangeError(`varint out of range: ${value}`);
-  const out = new Uint8Array(varintLength(value));
-  writeVarint(out, 0, value);
-  return out;
+  return new ByteWriter(4).varint(value).finish();
 }

@@ -6,7 +6,7 @@
  * Any malformed representation desynchronises the tables for good, so it is
  * a connection error (COMPRESSION_ERROR).
  */
-import { PayloadReader } from "./byte-cursor.ts";
+import { copyBytes, utf8DecodeStrict, utf8Encode } from "../../bytes/bytes.ts";
 import {
   DEFAULT_HEADER_TABLE_BYTES,
   HEADER_ENTRY_OVERHEAD_BYTES,
@@ -17,11 +17,10 @@ import { Repr } from "./header-encoder.ts";
 import { type HeaderField, isBinaryHeaderName, isValidHeaderName } from "./header-field.ts";
 import { STATIC_TABLE } from "./header-static-table.ts";
 import { DynamicTable, latin1 } from "./header-table.ts";
+import { payloadReader } from "./payload-reader.ts";
 import { readPrefixInt } from "./prefix-int.ts";
 
-const textDecoder = new TextDecoder("utf-8", { fatal: true });
-const textEncoder = new TextEncoder();
-const STATIC_VALUES = STATIC_TABLE.map(([, v]) => textEncoder.encode(v));
+const STATIC_VALUES = STATIC_TABLE.map(([, v]) => utf8Encode(v));
 
 export interface DecodedHeaders {
   fields: HeaderField[];
@@ -47,7 +46,7 @@ export class HeaderDecoder {
   }
 
   decode(block: Uint8Array, maxListBytes: number): DecodedHeaders {
-    const r = new PayloadReader(block, "header block", ErrorCode.COMPRESSION_ERROR);
+    const r = payloadReader(block, "header block", ErrorCode.COMPRESSION_ERROR);
     const fields: HeaderField[] = [];
     let listBytes = 0;
     let oversize = false;
@@ -61,25 +60,25 @@ export class HeaderDecoder {
         [name, value] = this.lookup(readPrefixInt(first, 7, next));
       } else if (first & Repr.NAME_REF_INSERT) {
         name = this.lookup(readPrefixInt(first, 6, next))[0];
-        value = r.bytes(r.varint("value length"), "value");
+        value = r.varintVector("value");
         insert = true;
       } else if (first & Repr.NAME_REF_PLAIN) {
         name = this.lookup(readPrefixInt(first, 5, next))[0];
-        value = r.bytes(r.varint("value length"), "value");
+        value = r.varintVector("value");
       } else if (first === Repr.LITERAL_INSERT || first === Repr.LITERAL_PLAIN) {
-        const raw = r.bytes(r.varint("name length"), "name");
+        const raw = r.varintVector("name");
         name = latin1(raw);
         if (!isValidHeaderName(name, MAX_HEADER_NAME_BYTES)) {
           throw new FrameError(ErrorCode.COMPRESSION_ERROR, `invalid header name ${JSON.stringify(name)}`);
         }
-        value = r.bytes(r.varint("value length"), "value");
+        value = r.varintVector("value");
         insert = first === Repr.LITERAL_INSERT;
       } else {
         throw new FrameError(ErrorCode.COMPRESSION_ERROR, `unknown representation 0x${first.toString(16)}`);
       }
       if (insert) {
         // The table keeps its own copy: `value` is a view of a network buffer.
-        this.table.insert(name, value.slice());
+        this.table.insert(name, copyBytes(value));
       }
       listBytes += name.length + value.length + HEADER_ENTRY_OVERHEAD_BYTES;
       if (listBytes > maxListBytes) oversize = true;
@@ -102,10 +101,10 @@ export class HeaderDecoder {
 }
 
 function toValue(name: string, value: Uint8Array): string | Uint8Array {
-  // A plain Uint8Array copy: the bytes may be a view of a (Buffer) network chunk.
-  if (isBinaryHeaderName(name)) return new Uint8Array(value);
+  // A copy: the bytes are a view of a network chunk.
+  if (isBinaryHeaderName(name)) return copyBytes(value);
   try {
-    return textDecoder.decode(value);
+    return utf8DecodeStrict(value);
   } catch {
     throw new FrameError(ErrorCode.PROTOCOL_ERROR, `header ${name} value is not UTF-8`);
   }

@@ -11,7 +11,9 @@
  * inserted (RFC 7541 §7.1.3's reasoning: a guessable secret must not be
  * confirmable through the table).
  */
-import { PayloadWriter } from "./byte-cursor.ts";
+
+import { ByteWriter } from "../../bytes/byte-writer.ts";
+import { utf8Encode } from "../../bytes/bytes.ts";
 import { DEFAULT_HEADER_TABLE_BYTES, MAX_HEADER_NAME_BYTES } from "./constants.ts";
 import { type HeaderField, isValidHeaderName } from "./header-field.ts";
 import { STATIC_NAME_INDEX, STATIC_PAIR_INDEX, STATIC_TABLE } from "./header-static-table.ts";
@@ -42,10 +44,8 @@ export const UNUSED_INSERTS_BEFORE_LITERAL = 3;
 /** Names whose reuse the encoder tracks (bounds its memory). */
 export const MAX_TRACKED_NAMES = 256;
 
-const textEncoder = new TextEncoder();
-
 export function valueBytes(value: string | Uint8Array): Uint8Array {
-  return typeof value === "string" ? textEncoder.encode(value) : value;
+  return typeof value === "string" ? utf8Encode(value) : value;
 }
 
 export class HeaderEncoder {
@@ -77,9 +77,9 @@ export class HeaderEncoder {
 
   /** Encodes a header list into one block. Throws RangeError on an invalid name (a caller bug). */
   encode(fields: Iterable<HeaderField>): Uint8Array {
-    const w = new PayloadWriter(128);
+    const w = new ByteWriter(128);
     for (const [name, value] of fields) this.encodeField(w, name, valueBytes(value));
-    return w.finish().slice();
+    return w.finish();
   }
 
   private dynamicIndex(serial: number | undefined): number {
@@ -88,7 +88,7 @@ export class HeaderEncoder {
     return i < 0 ? -1 : STATIC_TABLE.length + i;
   }
 
-  private encodeField(w: PayloadWriter, name: string, value: Uint8Array): void {
+  private encodeField(w: ByteWriter, name: string, value: Uint8Array): void {
     if (!isValidHeaderName(name, MAX_HEADER_NAME_BYTES)) throw new RangeError(`invalid header name: ${name}`);
     const key = pairKey(name, value);
     const staticPair = STATIC_PAIR_INDEX.get(key);
@@ -110,12 +110,11 @@ export class HeaderEncoder {
       if (insert) writePrefixInt(w, Repr.NAME_REF_INSERT, 6, nameIndex);
       else writePrefixInt(w, Repr.NAME_REF_PLAIN, 5, nameIndex);
     } else {
-      w.u8(insert ? Repr.LITERAL_INSERT : Repr.LITERAL_PLAIN);
-      w.varint(name.length);
+      // Header names are ASCII (checked above): one byte per character.
+      w.u8(insert ? Repr.LITERAL_INSERT : Repr.LITERAL_PLAIN).varint(name.length);
       for (let i = 0; i < name.length; i++) w.u8(name.charCodeAt(i));
     }
-    w.varint(value.length);
-    w.bytes(value);
+    w.varintVector(value);
     if (insert) {
       const entry = this.table.insert(name, value, this.forget);
       if (entry) {

@@ -1,21 +1,17 @@
 /** pqrpc/1 compact framing (ALPN "pqrpc/1"): codec, header compression, session. See docs/SPEC.md. */
+export { MAX_VARINT } from "../../bytes/varint.ts";
 export * from "./constants.ts";
 export * from "./error-codes.ts";
 export type * from "./frame.ts";
 export { FrameDecoder } from "./frame-decoder.ts";
 export { encodeFrame, encodeFrameHeader } from "./frame-encoder.ts";
 export { FrameStream, type SendOptions, type StreamEvent } from "./frame-stream.ts";
+export { type FramesServerOptions, serveFrames } from "./handler.ts";
 export { type DecodedHeaders, HeaderDecoder } from "./header-decoder.ts";
 export { HeaderEncoder } from "./header-encoder.ts";
 export type { HeaderField, HeaderValue } from "./header-field.ts";
 export { STATIC_TABLE } from "./header-static-table.ts";
-export {
-  createFramesClientTransport,
-  type FramesClientTransportOptions,
-  toRpcError,
-} from "./rpc-client-transport.ts";
-export { type FramesServerOptions, serveFrames } from "./rpc-server-transport.ts";
-export { rpcCodeForStreamError } from "./rpc-status.ts";
+export { rpcCodeForStreamError, toRpcError } from "./rpc-errors.ts";
 export {
   FrameSession,
   type FrameSessionOptions,
@@ -25,3 +21,4 @@ export {
 } from "./session.ts";
 export { DEFAULT_SETTINGS, SettingId, type Settings } from "./settings.ts";
 export { StreamError, type StreamFailureReason } from "./stream-error.ts";
+export { createFramesClientTransport, type FramesClientTransportOptions } from "./transport.ts";

@@ -3,12 +3,12 @@
  * the low N bits of the first octet, then 7-bit continuation octets. Bounded
  * to MAX_PREFIX_INT_CONTINUATION_OCTETS continuations (values below 2^21 + prefix).
  */
-import type { PayloadWriter } from "./byte-cursor.ts";
+import type { ByteWriter } from "../../bytes/byte-writer.ts";
 import { MAX_PREFIX_INT_CONTINUATION_OCTETS } from "./constants.ts";
 import { ErrorCode, FrameError } from "./error-codes.ts";
 
 /** Writes `value` with an N-bit prefix; `pattern` holds the representation's high bits. */
-export function writePrefixInt(w: PayloadWriter, pattern: number, prefixBits: number, value: number): void {
+export function writePrefixInt(w: ByteWriter, pattern: number, prefixBits: number, value: number): void {
   const max = (1 << prefixBits) - 1;
   if (value < max) {
     w.u8(pattern | value);

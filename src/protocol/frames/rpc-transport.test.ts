@@ -16,10 +16,10 @@ import type { Metadata } from "../../rpc/metadata.ts";
 import { createRouter } from "../../rpc/router.ts";
 import { RpcError } from "../../rpc/rpc-error.ts";
 import { createMemoryPair } from "../../transport/memory-pair.ts";
-import { createFramesClientTransport } from "./rpc-client-transport.ts";
-import { serveFrames } from "./rpc-server-transport.ts";
+import { serveFrames } from "./handler.ts";
 import { FrameSession } from "./session.ts";
 import { isClean } from "./session-test-helpers.ts";
+import { createFramesClientTransport } from "./transport.ts";
 
 const greeter: GreeterHandlers = {
   sayHello(req, ctx) {

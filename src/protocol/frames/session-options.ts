@@ -16,8 +16,6 @@ export const NODE_SESSION_SETTINGS: Readonly<Partial<Settings>> = {
 export const DEFAULT_WRITE_BUFFER_BYTES = 256 * 1024;
 /** Carrier backlog at which a peer that sends control frames but does not read is cut off, bytes. */
 export const DEFAULT_MAX_CONTROL_BACKLOG_BYTES = 1024 * 1024;
-/** Largest message we gather from MESSAGE frames (gRPC's default receive limit), bytes. */
-export const DEFAULT_MAX_RECEIVE_MESSAGE_BYTES = 4 * 1024 * 1024;
 /** Time the peer has to acknowledge our SETTINGS, ms. */
 export const DEFAULT_SETTINGS_ACK_TIMEOUT_MS = 10_000;
 /** Time a closing connection may linger for the peer's end before it is destroyed, ms. */

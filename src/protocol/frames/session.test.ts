@@ -6,7 +6,7 @@ import { createMemoryPair } from "../../transport/memory-pair.ts";
 import { FrameType } from "./constants.ts";
 import { ErrorCode } from "./error-codes.ts";
 import type { FrameStream } from "./frame-stream.ts";
-import { rpcCodeForStreamError } from "./rpc-status.ts";
+import { rpcCodeForStreamError } from "./rpc-errors.ts";
 import { FrameSession } from "./session.ts";
 import { collect, echoHandler, isClean, RawPeer, sessionPair, tick } from "./session-test-helpers.ts";
 import { StreamError } from "./stream-error.ts";

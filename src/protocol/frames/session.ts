@@ -14,7 +14,10 @@
  * - concurrent stream limit (REFUSED_STREAM), keepalive PING with timeout,
  *   GOAWAY graceful shutdown, and clean-up that leaves no listener or timer.
  */
+
 import type { Duplex } from "node:stream";
+import { concatChunks, toHex, utf8Decode, utf8Encode, utf8Length } from "../../bytes/bytes.ts";
+import { DEFAULT_MAX_RECEIVE_MESSAGE_BYTES } from "../../rpc/limits.ts";
 import {
   Flag,
   FrameType,
@@ -41,7 +44,6 @@ import { RateMeter } from "./rate-meter.ts";
 import {
   CLOSE_LINGER_MS,
   DEFAULT_MAX_CONTROL_BACKLOG_BYTES,
-  DEFAULT_MAX_RECEIVE_MESSAGE_BYTES,
   DEFAULT_SETTINGS_ACK_TIMEOUT_MS,
   DEFAULT_WRITE_BUFFER_BYTES,
   type FrameSessionOptions,
@@ -282,7 +284,7 @@ export class FrameSession implements StreamHost {
   ping(): Promise<number> {
     if (this.isClosed) return Promise.reject(this.closeError ?? new Error("session closed"));
     const payload = this.nextPingPayload();
-    const key = pingKey(payload);
+    const key = toHex(payload);
     return new Promise((resolve, reject) => {
       this.pings.set(key, { resolve, reject, sentAt: performance.now() });
       this.queueControl(encodeFrame({ type: FrameType.PING, ack: false, payload }));
@@ -534,7 +536,7 @@ export class FrameSession implements StreamHost {
     p.bytes += length;
     if (f.messageEnd) {
       s.partial = undefined;
-      const data = p.chunks.length === 1 ? p.chunks[0]! : concat(p.chunks, p.bytes);
+      const data = p.chunks.length === 1 ? p.chunks[0]! : concatChunks(p.chunks, p.bytes);
       s.deliver({ type: "message", data, compressed: p.compressed }, p.heldCredit + length);
     } else if (f.endStream) {
       // A bare END_STREAM (no message) is legal only between messages (SPEC §MESSAGE).
@@ -595,7 +597,7 @@ export class FrameSession implements StreamHost {
       this.queueControl(encodeFrame({ type: FrameType.PING, ack: true, payload }));
       return;
     }
-    const key = pingKey(payload);
+    const key = toHex(payload);
     const waiter = this.pings.get(key);
     if (!waiter) return; // an answer to a PING we gave up on
     this.pings.delete(key);
@@ -614,7 +616,7 @@ export class FrameSession implements StreamHost {
       }
     }
     this.wakeSlotWaiters(); // now not open: the waiters fail as going-away
-    const debug = new TextDecoder().decode(f.debug.subarray(0, MAX_GOAWAY_DEBUG_BYTES));
+    const debug = utf8Decode(f.debug.subarray(0, MAX_GOAWAY_DEBUG_BYTES));
     this.options.onGoaway?.({ lastStreamId: f.lastStreamId, code: f.code, debug });
     if (code !== ErrorCode.NO_ERROR) {
       this.teardown(new StreamError(code, "connection-error", `peer GOAWAY: ${debug}`), false);
@@ -741,7 +743,7 @@ export class FrameSession implements StreamHost {
         return frame.length;
       }
       case "trailers": {
-        const bound = headerBlockBound(item.fields) + Buffer.byteLength(item.message, "utf8") + 8;
+        const bound = headerBlockBound(item.fields) + utf8Length(item.message) + 8;
         if (bound > this.peer.maxFrameBytes) return this.tooLargeToSend(s, item.done);
         const block = this.headerEncoder.encode(item.fields);
         const payload = encodeTrailersPayload(item.status, item.message, block);
@@ -877,7 +879,7 @@ export class FrameSession implements StreamHost {
       type: FrameType.GOAWAY,
       lastStreamId: this.role === "server" ? this.lastPeerStreamId : 0,
       code,
-      debug: new TextEncoder().encode(debug.slice(0, MAX_GOAWAY_DEBUG_BYTES)),
+      debug: utf8Encode(debug.slice(0, MAX_GOAWAY_DEBUG_BYTES)),
     });
     this.out.push(frame);
     this.out.flush();
@@ -961,7 +963,7 @@ export class FrameSession implements StreamHost {
     this.keepaliveTimer = setInterval(() => {
       if (this.keepaliveDeadline !== undefined || this.isClosed) return;
       const payload = this.nextPingPayload();
-      const key = pingKey(payload);
+      const key = toHex(payload);
       this.pings.set(key, {
         resolve: () => {
           clearTimeout(this.keepaliveDeadline);
@@ -999,18 +1001,12 @@ function ignore(): void {}
 function headerBlockBound(fields: readonly HeaderField[]): number {
   let bound = 0;
   for (const [name, value] of fields) {
-    bound += 13 + name.length + (typeof value === "string" ? Buffer.byteLength(value, "utf8") : value.length);
+    bound += 13 + name.length + (typeof value === "string" ? utf8Length(value) : value.length);
   }
   return bound;
 }
 
 const EMPTY = new Uint8Array(0);
-
-function pingKey(payload: Uint8Array): string {
-  let s = "";
-  for (const b of payload) s += b.toString(16).padStart(2, "0");
-  return s;
-}
 
 function rstFrame(streamId: number, code: ErrorCode): Uint8Array {
   return encodeFrame({ type: FrameType.RST, streamId, code });
@@ -1018,14 +1014,4 @@ function rstFrame(streamId: number, code: ErrorCode): Uint8Array {
 
 function windowUpdateFrame(streamId: number, increment: number): Uint8Array {
   return encodeFrame({ type: FrameType.WINDOW_UPDATE, streamId, increment });
-}
-
-function concat(chunks: Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
 }

@@ -4,6 +4,7 @@
  * only raise the defaults (a device keeps the defaults), so no value ever
  * shrinks under bytes already in flight.
  */
+import { MAX_VARINT } from "../../bytes/varint.ts";
 import {
   DEFAULT_HEADER_TABLE_BYTES,
   DEFAULT_INITIAL_CONNECTION_WINDOW_BYTES,
@@ -14,7 +15,6 @@ import {
   MAX_FRAME_BYTES_LIMIT,
   MAX_HEADER_LIST_BYTES_LIMIT,
   MAX_HEADER_TABLE_BYTES,
-  MAX_VARINT,
   MAX_WINDOW_BYTES,
 } from "./constants.ts";
 import { ErrorCode, FrameError } from "./error-codes.ts";

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { test } from "node:test";
+import { fromHex, toHex as hex } from "../../bytes/bytes.ts";
 import { FrameType } from "./constants.ts";
 import type { Frame } from "./frame.ts";
 import { FrameDecoder } from "./frame-decoder.ts";
@@ -8,9 +9,6 @@ import { encodeFrame } from "./frame-encoder.ts";
 import { HeaderDecoder } from "./header-decoder.ts";
 import { HeaderEncoder } from "./header-encoder.ts";
 import { FRAME_VECTORS, HEADER_EXAMPLE_REQUEST, HEADER_VECTOR_NAMES } from "./spec-vectors.ts";
-
-const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
-const fromHex = (s: string) => new Uint8Array(Buffer.from(s, "hex"));
 
 /** `vector NAME HEX` lines of the "## pqrpc/1 framing" chapter of docs/SPEC.md. */
 function specVectors(): Map<string, string> {

@@ -4,13 +4,14 @@
  * produces exactly that HEX and the decoder returns exactly this frame, so
  * the document and the code cannot drift apart.
  */
+import { utf8Encode } from "../../bytes/bytes.ts";
 import { FrameType } from "./constants.ts";
 import { ErrorCode } from "./error-codes.ts";
 import type { Frame } from "./frame.ts";
 import type { HeaderField } from "./header-field.ts";
 import { SettingId } from "./settings.ts";
 
-const text = (s: string) => new TextEncoder().encode(s);
+const text = utf8Encode;
 
 export const FRAME_VECTORS: Record<string, Frame> = {
   "settings-node": {

@@ -4,6 +4,7 @@
  * from, which is what the RPC layer needs to choose a status
  * (see rpc-status.ts).
  */
+import { CodedError } from "../../errors/coded-error.ts";
 import { type ErrorCode, errorCodeName } from "./error-codes.ts";
 
 export type StreamFailureReason =
@@ -28,13 +29,11 @@ export type StreamFailureReason =
   /** The stream was finished by the peer's TRAILERS while we still had data to send. */
   | "finished";
 
-export class StreamError extends Error {
-  readonly code: ErrorCode;
+export class StreamError extends CodedError<ErrorCode> {
+  override readonly name = "StreamError";
   readonly reason: StreamFailureReason;
   constructor(code: ErrorCode, reason: StreamFailureReason, detail?: string) {
-    super(`stream ${reason} (${errorCodeName(code)})${detail ? `: ${detail}` : ""}`);
-    this.name = "StreamError";
-    this.code = code;
+    super(code, `stream ${reason} (${errorCodeName(code)})${detail ? `: ${detail}` : ""}`);
     this.reason = reason;
   }
 }

@@ -19,5 +19,4 @@ export function randomBytes(next: () => number, length: number): Uint8Array {
   return out;
 }
 
-export const hex = (b: Uint8Array): string => Buffer.from(b).toString("hex");
-export const fromHex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, "hex"));
+export { fromHex, toHex as hex } from "../../bytes/bytes.ts";

@@ -7,7 +7,9 @@
  * carrier gets one joined buffer: one copy, still cheaper than a write (or a
  * tiny TLS record) per frame header.
  */
+
 import type { Duplex } from "node:stream";
+import { concatChunks } from "../../bytes/bytes.ts";
 
 /** Write batch size at which frames are handed to the carrier, bytes. */
 export const WRITE_BATCH_BYTES = 64 * 1024;
@@ -41,6 +43,7 @@ export class WriteBatch {
   /** Hands everything queued to the carrier (dropped if the carrier can no longer write). */
   flush(): void {
     const frames = this.frames;
+    const bytes = this.bytes;
     this.frames = [];
     this.bytes = 0;
     if (frames.length === 0 || this.carrier.destroyed || this.carrier.writableEnded) return;
@@ -51,7 +54,7 @@ export class WriteBatch {
       for (const f of frames) this.carrier.write(f);
       this.carrier.uncork();
     } else {
-      this.carrier.write(Buffer.concat(frames));
+      this.carrier.write(concatChunks(frames, bytes));
     }
   }
 }

@@ -10,6 +10,9 @@
  * length against the receive limit as soon as the 5-byte prefix is complete,
  * before buffering the body: a peer cannot make us hold more than the limit.
  */
+import { ByteReader, type ReadErrorFactory } from "../../bytes/byte-reader.ts";
+import { ByteWriter } from "../../bytes/byte-writer.ts";
+import { ChunkQueue } from "../../bytes/chunk-queue.ts";
 import { Code } from "../../rpc/code.ts";
 import { RpcError } from "../../rpc/rpc-error.ts";
 import type { WireMessage } from "../../rpc/transport.ts";
@@ -23,78 +26,89 @@ export const ENVELOPE_COPY_MAX_BYTES = 16 * 1024;
 
 /** The 5-byte prefix of `message`. */
 export function encodeEnvelopePrefix(message: WireMessage): Uint8Array {
-  const prefix = new Uint8Array(ENVELOPE_PREFIX_BYTES);
-  prefix[0] = message.compressed ? FLAG_COMPRESSED : FLAG_UNCOMPRESSED;
-  new DataView(prefix.buffer).setUint32(1, message.data.length, false);
-  return prefix;
+  return new ByteWriter(ENVELOPE_PREFIX_BYTES)
+    .u8(message.compressed ? FLAG_COMPRESSED : FLAG_UNCOMPRESSED)
+    .u32(message.data.length)
+    .finish();
 }
 
 /** The whole envelope in one buffer (prefix + message bytes). */
 export function encodeEnvelope(message: WireMessage): Uint8Array {
-  const out = new Uint8Array(ENVELOPE_PREFIX_BYTES + message.data.length);
-  out.set(encodeEnvelopePrefix(message), 0);
-  out.set(message.data, ENVELOPE_PREFIX_BYTES);
-  return out;
+  return new ByteWriter(ENVELOPE_PREFIX_BYTES + message.data.length)
+    .u8(message.compressed ? FLAG_COMPRESSED : FLAG_UNCOMPRESSED)
+    .u32(message.data.length)
+    .bytes(message.data)
+    .finish();
 }
+
+/** Reader failures inside a prefix: a protocol error of the peer (PROTOCOL-HTTP2 maps them to INTERNAL). */
+const prefixError: ReadErrorFactory = (_failure, message) =>
+  new RpcError(Code.INTERNAL, `protocol error: ${message}`);
 
 /**
  * Incremental decoder of a stream of envelopes. `push` returns the messages
  * completed by a chunk; it throws RESOURCE_EXHAUSTED for a declared length
  * above the limit and INTERNAL for an invalid flag; `end` throws INTERNAL if
- * the stream stopped inside a message (truncation).
+ * the stream stopped inside a message (truncation). A message inside one
+ * chunk is a view of it, one that spans chunks a new array (the ChunkQueue rule).
  */
 export class EnvelopeReader {
   readonly #maxMessageBytes: number;
-  #chunks: Uint8Array[] = [];
-  #buffered = 0;
+  readonly #queue: ChunkQueue;
   /** The parsed prefix of the message being assembled, once its 5 bytes are in. */
   #pending: { compressed: boolean; length: number } | undefined;
 
   constructor(maxMessageBytes: number) {
     this.#maxMessageBytes = maxMessageBytes;
+    this.#queue = new ChunkQueue({
+      // One prefix and one message at the limit: all a draining reader ever holds.
+      maxBytes: ENVELOPE_PREFIX_BYTES + maxMessageBytes,
+      overflow: (held, max) =>
+        new RpcError(Code.RESOURCE_EXHAUSTED, `envelope reader holds ${held} bytes, more than ${max}`),
+    });
   }
 
   /** Bytes held for an incomplete message (never above the limit + prefix). */
   get bufferedBytes(): number {
-    return this.#buffered;
+    return this.#queue.length;
   }
 
   push(chunk: Uint8Array): WireMessage[] {
     const out: WireMessage[] = [];
-    if (chunk.length === 0) return out;
-    this.#chunks.push(chunk);
-    this.#buffered += chunk.length;
+    const q = this.#queue;
+    q.push(chunk);
     for (;;) {
       if (this.#pending === undefined) {
-        if (this.#buffered < ENVELOPE_PREFIX_BYTES) return out;
-        this.#pending = this.#parsePrefix(this.#take(ENVELOPE_PREFIX_BYTES));
+        if (q.length < ENVELOPE_PREFIX_BYTES) return out;
+        this.#pending = this.#parsePrefix(q.take(ENVELOPE_PREFIX_BYTES));
       }
-      if (this.#buffered < this.#pending.length) return out;
-      const data = this.#take(this.#pending.length);
-      out.push({ data, compressed: this.#pending.compressed });
+      if (q.length < this.#pending.length) return out;
+      out.push({ data: q.take(this.#pending.length), compressed: this.#pending.compressed });
       this.#pending = undefined;
     }
   }
 
   end(): void {
-    if (this.#pending !== undefined || this.#buffered > 0) {
+    const held = this.#queue.length;
+    if (this.#pending !== undefined || held > 0) {
       const expected =
         this.#pending === undefined
           ? `a ${ENVELOPE_PREFIX_BYTES}-byte message prefix`
           : `${this.#pending.length} message bytes`;
       throw new RpcError(
         Code.INTERNAL,
-        `protocol error: stream ended inside a message (expected ${expected}, got ${this.#buffered})`,
+        `protocol error: stream ended inside a message (expected ${expected}, got ${held})`,
       );
     }
   }
 
   #parsePrefix(prefix: Uint8Array): { compressed: boolean; length: number } {
-    const flag = prefix[0]!;
+    const r = new ByteReader(prefix, "message prefix", prefixError);
+    const flag = r.u8("Compressed-Flag");
     if (flag !== FLAG_UNCOMPRESSED && flag !== FLAG_COMPRESSED) {
       throw new RpcError(Code.INTERNAL, `protocol error: invalid compressed flag 0x${flag.toString(16)}`);
     }
-    const length = new DataView(prefix.buffer, prefix.byteOffset, prefix.byteLength).getUint32(1, false);
+    const length = r.u32("Message-Length");
     if (length > this.#maxMessageBytes) {
       throw new RpcError(
         Code.RESOURCE_EXHAUSTED,
@@ -102,28 +116,5 @@ export class EnvelopeReader {
       );
     }
     return { compressed: flag === FLAG_COMPRESSED, length };
-  }
-
-  /** Removes the first `n` buffered bytes (n <= buffered), copying only when they span chunks. */
-  #take(n: number): Uint8Array {
-    this.#buffered -= n;
-    const first = this.#chunks[0];
-    if (first !== undefined && first.length >= n) {
-      const taken = first.subarray(0, n);
-      if (first.length === n) this.#chunks.shift();
-      else this.#chunks[0] = first.subarray(n);
-      return taken;
-    }
-    const out = new Uint8Array(n);
-    let filled = 0;
-    while (filled < n) {
-      const chunk = this.#chunks[0]!;
-      const part = Math.min(chunk.length, n - filled);
-      out.set(chunk.subarray(0, part), filled);
-      filled += part;
-      if (part === chunk.length) this.#chunks.shift();
-      else this.#chunks[0] = chunk.subarray(part);
-    }
-    return out;
   }
 }

@@ -17,12 +17,12 @@ import {
   HelloRequestSchema,
 } from "../../gen/helloworld/greeter_pb.ts";
 import { createGreeterClient } from "../../gen/helloworld/greeter_pqrpc.ts";
+import { gzipCompression } from "../../node/gzip-compression.ts";
+import { createRouter } from "../../node/rpc-defaults.ts";
 import { Code } from "../../rpc/code.ts";
-import { gzipCompression } from "../../rpc/compression.ts";
-import { createRouter } from "../../rpc/router.ts";
 import { RpcError } from "../../rpc/rpc-error.ts";
-import { createGrpcTransport } from "./client-transport.ts";
-import { createGrpcServerHandler } from "./server-handler.ts";
+import { createGrpcServerHandler } from "./handler.ts";
+import { createGrpcTransport } from "./transport.ts";
 
 const serializeRequest = (m: HelloRequest) => Buffer.from(toBinary(HelloRequestSchema, m));
 const deserializeRequest = (b: Buffer) => fromBinary(HelloRequestSchema, b);
@@ -223,6 +223,7 @@ describe("our client against a @grpc/grpc-js server (h2c)", () => {
     try {
       const client = createGreeterClient(transport, {
         sendCompression: gzipCompression,
+        acceptCompression: [gzipCompression],
         compressMinBytes: 0,
       });
       let header: import("../../rpc/metadata.ts").Metadata | undefined;

@@ -10,12 +10,12 @@ import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Greeter, HelloReplySchema } from "../../gen/helloworld/greeter_pb.ts";
 import { createGreeterClient, type GreeterHandlers } from "../../gen/helloworld/greeter_pqrpc.ts";
+import { gzipCompression } from "../../node/gzip-compression.ts";
+import { createRouter } from "../../node/rpc-defaults.ts";
 import { collect, from, rejectsWith } from "../../rpc/call-test-helpers.ts";
 import { Code } from "../../rpc/code.ts";
-import { gzipCompression } from "../../rpc/compression.ts";
 import type { HandlerContext } from "../../rpc/context.ts";
 import type { Metadata } from "../../rpc/metadata.ts";
-import { createRouter } from "../../rpc/router.ts";
 import { RpcError } from "../../rpc/rpc-error.ts";
 import { encodeEnvelope } from "./envelope.ts";
 import { grpcFixture, rawClientSession, rawRequest, rawServerFixture } from "./test-helpers.ts";
@@ -140,7 +140,11 @@ describe("gRPC over h2 over PQ TLS: our client and server", () => {
   });
 
   it("compresses with gzip both ways", async () => {
-    const gz = createGreeterClient(fx.transport, { sendCompression: gzipCompression, compressMinBytes: 0 });
+    const gz = createGreeterClient(fx.transport, {
+      sendCompression: gzipCompression,
+      acceptCompression: [gzipCompression],
+      compressMinBytes: 0,
+    });
     const reply = await gz.sayHello({ name: "zip", blob: new Uint8Array(50_000).fill(7) });
     assert.deepEqual(reply.names, ["50000"]);
     const routerGz = createRouter({ sendCompression: gzipCompression, compressMinBytes: 0 }).service(
@@ -149,7 +153,7 @@ describe("gRPC over h2 over PQ TLS: our client and server", () => {
     );
     const fx2 = grpcFixture(routerGz);
     try {
-      const c = createGreeterClient(fx2.transport);
+      const c = createGreeterClient(fx2.transport, { acceptCompression: [gzipCompression] });
       const replies = await collect(c.lotsOfReplies({ name: "g", count: 2n, blob: new Uint8Array(3000) }));
       assert.equal(replies[1]?.names[0]?.length, 3000);
     } finally {
@@ -483,7 +487,7 @@ describe("gRPC: a peer that vanishes", () => {
   });
 
   it("fails with UNAVAILABLE, without hanging, when the connection cannot be made", async () => {
-    const { createGrpcTransport } = await import("./client-transport.ts");
+    const { createGrpcTransport } = await import("./transport.ts");
     const transport = createGrpcTransport({
       connect: () => Promise.reject(new Error("ECONNREFUSED")),
     });

@@ -10,21 +10,19 @@
  * message"): a broken %-sequence is kept as-is, invalid UTF-8 becomes U+FFFD.
  */
 
+import { utf8Decode, utf8Encode } from "../../bytes/bytes.ts";
+
 const PERCENT = 0x25;
 const FIRST_UNENCODED = 0x20;
 const LAST_UNENCODED = 0x7e;
 const HEX = "0123456789ABCDEF";
-
-const utf8Encoder = new TextEncoder();
-// Non-fatal: malformed UTF-8 turns into U+FFFD instead of an exception.
-const utf8Decoder = new TextDecoder("utf-8", { fatal: false });
 
 function isUnencoded(byte: number): boolean {
   return byte >= FIRST_UNENCODED && byte <= LAST_UNENCODED && byte !== PERCENT;
 }
 
 export function percentEncode(text: string): string {
-  const bytes = utf8Encoder.encode(text);
+  const bytes = utf8Encode(text);
   // Fast path: most status messages are plain ASCII.
   if (bytes.every(isUnencoded)) return text;
   let out = "";
@@ -61,8 +59,8 @@ export function percentDecode(value: string): string {
       continue;
     }
     const char = String.fromCodePoint(value.codePointAt(i)!);
-    for (const b of utf8Encoder.encode(char)) bytes.push(b);
+    for (const b of utf8Encode(char)) bytes.push(b);
     i += char.length - 1;
   }
-  return utf8Decoder.decode(new Uint8Array(bytes));
+  return utf8Decode(new Uint8Array(bytes));
 }

@@ -3,24 +3,19 @@
  * (ALPN "h2") on an in-memory pair, a router with the Greeter service, and
  * our client transport.
  */
+
 import http2 from "node:http2";
 import { defaultCrypto } from "../../crypto/select.ts";
 import { createDevelopmentPki } from "../../pki/development-pki.ts";
 import { createVerifier } from "../../pki/trust-store.ts";
 import type { CallHandler } from "../../rpc/transport.ts";
+import { peerOf } from "../../server/peer.ts";
 import { createMemoryPair } from "../../transport/memory-pair.ts";
 import { tlsAccept, tlsConnect } from "../../transport/tls-connect.ts";
 import type { TlsSocket } from "../../transport/tls-socket.ts";
-import {
-  createGrpcTransport,
-  type GrpcClientTransport,
-  type GrpcTransportOptions,
-} from "./client-transport.ts";
-import {
-  createGrpcServerHandler,
-  type GrpcServerHandler,
-  type GrpcServerHandlerOptions,
-} from "./server-handler.ts";
+import { createGrpcServerHandler, type GrpcServerHandler, type GrpcServerHandlerOptions } from "./handler.ts";
+import { connectHttp2, http2Carrier } from "./http2-carrier.ts";
+import { createGrpcTransport, type GrpcClientTransport, type GrpcTransportOptions } from "./transport.ts";
 
 const crypto = defaultCrypto();
 const pki = createDevelopmentPki({ algorithm: "ml-dsa-65", crypto });
@@ -63,7 +58,7 @@ export function grpcFixture(
       const { client, server } = await tlsPair();
       serverSockets.push(server);
       clientSockets.push(client);
-      handler.acceptConnection(h2server, server);
+      handler.acceptConnection(h2server, server, peerOf(server));
       return client;
     },
   });
@@ -100,7 +95,7 @@ export function rawServerFixture(
     async connect() {
       const { client, server } = await tlsPair();
       sockets.push(server);
-      h2server.emit("connection", server);
+      h2server.emit("connection", http2Carrier(server));
       return client;
     },
   });
@@ -121,7 +116,7 @@ export async function rawClientSession(
 ): Promise<http2.ClientHttp2Session> {
   const { client, server } = await tlsPair();
   handler.acceptConnection(h2server, server);
-  const session = http2.connect("https://localhost", { createConnection: () => client });
+  const session = connectHttp2("https://localhost", client);
   session.on("error", () => {});
   return session;
 }

@@ -2,53 +2,30 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { TlsError } from "../alert.ts";
+import { tlsReader } from "./cursor.ts";
 import * as ext from "./extensions.ts";
 import { HandshakeJoiner } from "./handshake-joiner.ts";
 import { MAX_CERTIFICATE_MESSAGE_BYTES, MAX_EXTENSIONS } from "./limits.ts";
 import * as msg from "./messages.ts";
-import { ByteReader } from "./reader.ts";
 import { ExtensionType as E, HandshakeType as H } from "./types.ts";
-import { ByteWriter } from "./writer.ts";
 
 const bytes = (n: number, v = 7) => new Uint8Array(n).fill(v);
 const body = (raw: Uint8Array) => raw.subarray(4);
 const alert = (name: string) => (e: unknown) => e instanceof TlsError && e.alertName === name;
 
-describe("codec: reader and writer", () => {
-  it("writes length prefixes by construction", () => {
-    const w = new ByteWriter()
-      .u8(1)
-      .prefixed(2, (x) => x.u16(0xabcd).vector(1, bytes(3)))
-      .u24(0x010203)
-      .u32(0xffffffff);
-    assert.deepEqual(
-      w.finish(),
-      Uint8Array.of(1, 0, 6, 0xab, 0xcd, 3, 7, 7, 7, 1, 2, 3, 0xff, 0xff, 0xff, 0xff),
-    );
-    const r = new ByteReader(w.finish(), "t");
-    assert.equal(r.u8(), 1);
-    const b = r.block(2, 0, 10, "b");
-    assert.equal(b.u16(), 0xabcd);
-    assert.deepEqual(b.vector(1, 1, 3, "v"), bytes(3));
-    b.end();
-    assert.equal(r.u24(), 0x010203);
-    assert.equal(r.u32(), 0xffffffff);
-    r.end();
-  });
-  it("rejects a field that does not fit its length prefix", () => {
-    assert.throws(() => new ByteWriter().vector(1, bytes(256)), RangeError);
-  });
-  it("a length beyond the data, outside bounds, or trailing bytes are decode_error", () => {
+describe("codec: the TLS cursor", () => {
+  it("a length beyond the data, outside bounds, too many items, or trailing bytes are decode_error", () => {
+    assert.throws(() => tlsReader(Uint8Array.of(0, 5, 1), "t").vector(2, 0, 10, "f"), alert("decode_error"));
     assert.throws(
-      () => new ByteReader(Uint8Array.of(0, 5, 1), "t").vector(2, 0, 10, "f"),
+      () => tlsReader(Uint8Array.of(3, 1, 2, 3), "t").vector(1, 4, 10, "f"),
       alert("decode_error"),
     );
     assert.throws(
-      () => new ByteReader(Uint8Array.of(3, 1, 2, 3), "t").vector(1, 4, 10, "f"),
+      () => tlsReader(Uint8Array.of(2, 1, 2), "t").list(1, 0, 2, "l", (r) => r.u8(), 1),
       alert("decode_error"),
     );
-    assert.throws(() => new ByteReader(Uint8Array.of(1, 2), "t").end(), alert("decode_error"));
-    assert.throws(() => new ByteReader(new Uint8Array(0), "t").u16(), alert("decode_error"));
+    assert.throws(() => tlsReader(Uint8Array.of(1, 2), "t").end(), alert("decode_error"));
+    assert.throws(() => tlsReader(new Uint8Array(0), "t").u16(), alert("decode_error"));
   });
 });
 

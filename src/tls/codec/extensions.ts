@@ -2,11 +2,14 @@
  * Extension blocks (RFC 8446 §4.2): decoding with the duplicate and
  * per-message rules, and one encoder/decoder per extension body.
  */
+
+import type { ByteReader } from "../../bytes/byte-reader.ts";
+import type { ByteWriter } from "../../bytes/byte-writer.ts";
+import { utf8Decode, utf8Encode } from "../../bytes/bytes.ts";
 import { fatal } from "../alert.ts";
+import { decodeAll as decode, encodeWith as encode } from "./cursor.ts";
 import { MAX_ALPN_PROTOCOLS, MAX_EXTENSIONS, MAX_KEY_SHARES, MAX_PSK_IDENTITIES } from "./limits.ts";
-import { ByteReader } from "./reader.ts";
 import { ExtensionType as E } from "./types.ts";
-import { ByteWriter } from "./writer.ts";
 
 export interface Extension {
   readonly type: number;
@@ -96,20 +99,6 @@ export function writeExtensions(w: ByteWriter, list: readonly Extension[]): void
   });
 }
 
-function encode(body: (w: ByteWriter) => void): Uint8Array {
-  const w = new ByteWriter();
-  body(w);
-  return w.finish();
-}
-
-/** Parses an extension body that must be consumed exactly. */
-function decode<T>(data: Uint8Array, what: string, body: (r: ByteReader) => T): T {
-  const r = new ByteReader(data, what);
-  const v = body(r);
-  r.end();
-  return v;
-}
-
 // --- supported_versions (§4.2.1)
 export const supportedVersionsClient = {
   encode: (versions: readonly number[]) =>
@@ -169,8 +158,7 @@ export const keyShareHelloRetry = {
 // --- server_name (RFC 6066 §3); only host_name (0) is defined
 const HOST_NAME = 0;
 export const serverName = {
-  encode: (host: string) =>
-    encode((w) => w.prefixed(2, (x) => x.u8(HOST_NAME).vector(2, new TextEncoder().encode(host)))),
+  encode: (host: string) => encode((w) => w.prefixed(2, (x) => x.u8(HOST_NAME).vector(2, utf8Encode(host)))),
   decode: (d: Uint8Array): string | undefined =>
     decode(d, "server_name", (r) => {
       const names = r.list(
@@ -186,7 +174,7 @@ export const serverName = {
       if (host.length > 1) throw fatal("illegal_parameter", "server_name: two host names");
       const name = host[0]?.name;
       if (!name) return undefined;
-      const text = new TextDecoder("utf-8", { fatal: false }).decode(name);
+      const text = utf8Decode(name);
       if (!/^[A-Za-z0-9_.-]+$/.test(text) || text.length > 253)
         throw fatal("illegal_parameter", "server_name: not a DNS host name");
       return text.toLowerCase();
@@ -198,7 +186,7 @@ export const alpn = {
   encode: (protocols: readonly string[]) =>
     encode((w) =>
       w.prefixed(2, (x) => {
-        for (const p of protocols) x.vector(1, new TextEncoder().encode(p));
+        for (const p of protocols) x.vector(1, utf8Encode(p));
       }),
     ),
   decode: (d: Uint8Array): string[] =>
@@ -208,7 +196,7 @@ export const alpn = {
         2,
         0xffff,
         "protocol_name_list",
-        (x) => new TextDecoder().decode(x.vector(1, 1, 255, "ProtocolName")),
+        (x) => utf8Decode(x.vector(1, 1, 255, "ProtocolName")),
         MAX_ALPN_PROTOCOLS,
       ),
     ),

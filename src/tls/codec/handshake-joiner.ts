@@ -3,9 +3,18 @@
  * message may span records and a record may hold several messages. The
  * declared length is checked against the per-type bound as soon as the
  * header arrives, so at most one bounded message is ever buffered.
+ *
+ * push() takes ownership of the fragment (the connection hands over a copy):
+ * a message inside one fragment is a view of it, one that spans fragments a
+ * new array (the ChunkQueue rule).
  */
+import { ChunkQueue } from "../../bytes/chunk-queue.ts";
 import { fatal } from "../alert.ts";
-import { MAX_CERTIFICATE_MESSAGE_BYTES, MAX_HANDSHAKE_MESSAGE_BYTES } from "./limits.ts";
+import {
+  MAX_CERTIFICATE_MESSAGE_BYTES,
+  MAX_HANDSHAKE_JOINER_BYTES,
+  MAX_HANDSHAKE_MESSAGE_BYTES,
+} from "./limits.ts";
 import { HANDSHAKE_HEADER_BYTES, type HandshakeMessage } from "./messages.ts";
 import { HandshakeType } from "./types.ts";
 
@@ -14,38 +23,28 @@ export function maxMessageBytes(type: number): number {
 }
 
 export class HandshakeJoiner {
-  private chunks: Uint8Array[] = [];
-  private total = 0;
+  private readonly queue = new ChunkQueue({
+    maxBytes: MAX_HANDSHAKE_JOINER_BYTES,
+    overflow: (held, max) =>
+      fatal("internal_error", `handshake joiner holds ${held} bytes, more than ${max}: drain it with next()`),
+  });
 
   /** Bytes held that do not yet form a whole message. */
   get buffered(): number {
-    return this.total;
+    return this.queue.length;
   }
 
   push(fragment: Uint8Array): void {
-    if (fragment.length === 0) return;
-    this.chunks.push(fragment);
-    this.total += fragment.length;
+    this.queue.push(fragment);
     this.peekLength(); // fail early on an oversized header
   }
 
-  private peek(n: number): Uint8Array {
-    const out = new Uint8Array(n);
-    let at = 0;
-    for (const c of this.chunks) {
-      if (at >= n) break;
-      const take = Math.min(c.length, n - at);
-      out.set(c.subarray(0, take), at);
-      at += take;
-    }
-    return out;
-  }
-
+  /** The body length of the next message once its header is in; throws decode_error past the type's bound. */
   private peekLength(): number | undefined {
-    if (this.total < HANDSHAKE_HEADER_BYTES) return undefined;
-    const h = this.peek(HANDSHAKE_HEADER_BYTES);
-    const type = h[0]!;
-    const length = (h[1]! << 16) | (h[2]! << 8) | h[3]!;
+    const q = this.queue;
+    if (q.length < HANDSHAKE_HEADER_BYTES) return undefined;
+    const type = q.byteAt(0);
+    const length = (q.byteAt(1) << 16) | (q.byteAt(2) << 8) | q.byteAt(3);
     const max = maxMessageBytes(type);
     if (length > max)
       throw fatal("decode_error", `handshake message type ${type} of ${length} bytes exceeds ${max}`);
@@ -54,25 +53,8 @@ export class HandshakeJoiner {
 
   next(): HandshakeMessage | undefined {
     const length = this.peekLength();
-    if (length === undefined || this.total < HANDSHAKE_HEADER_BYTES + length) return undefined;
-    const n = HANDSHAKE_HEADER_BYTES + length;
-    const raw = this.peek(n);
-    this.consume(n);
+    if (length === undefined || this.queue.length < HANDSHAKE_HEADER_BYTES + length) return undefined;
+    const raw = this.queue.take(HANDSHAKE_HEADER_BYTES + length);
     return { type: raw[0]!, body: raw.subarray(HANDSHAKE_HEADER_BYTES), raw };
-  }
-
-  private consume(n: number): void {
-    let left = n;
-    while (left > 0) {
-      const c = this.chunks[0]!;
-      if (c.length <= left) {
-        this.chunks.shift();
-        left -= c.length;
-      } else {
-        this.chunks[0] = c.subarray(left);
-        left = 0;
-      }
-    }
-    this.total -= n;
   }
 }

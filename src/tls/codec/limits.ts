@@ -8,6 +8,12 @@
 export const MAX_HANDSHAKE_MESSAGE_BYTES = 64 * 1024;
 /** Certificate messages carry whole chains: SLH-DSA chains reach ~150 KB. */
 export const MAX_CERTIFICATE_MESSAGE_BYTES = 256 * 1024;
+/**
+ * Bytes the handshake joiner may hold when a fragment arrives: one message
+ * of the largest kind with its header (the connection drains it after every
+ * fragment, so it never holds more than one partial message).
+ */
+export const MAX_HANDSHAKE_JOINER_BYTES = 4 + MAX_CERTIFICATE_MESSAGE_BYTES;
 /** Certificates in one Certificate message (leaf plus intermediates). */
 export const MAX_CERTIFICATES = 10;
 /** Extensions in one extension block (§4.2). */
@@ -19,12 +25,8 @@ export const MAX_PSK_IDENTITIES = 16;
 /** ALPN protocol names in one list (RFC 7301). */
 export const MAX_ALPN_PROTOCOLS = 32;
 /** NewSessionTicket ticket bytes we accept: the §4.6.1 maximum (OpenSSL tickets carry client chains of several KB). */
-export const MAX_TICKET_BYTES = 0xffff;
+export const MAX_RECEIVED_TICKET_BYTES = 0xffff;
 /** Length of ClientHello.random / ServerHello.random. */
 export const RANDOM_BYTES = 32;
 /** legacy_session_id is at most 32 bytes (§4.1.2). */
 export const MAX_SESSION_ID_BYTES = 32;
-/** RFC 8449 §4: smallest record_size_limit a peer may advertise (defined with the record layer). */
-export { MIN_RECORD_SIZE_LIMIT_BYTES as MIN_RECORD_SIZE_LIMIT } from "../record-layer.ts";
-/** RFC 8449 §4: largest useful value in TLS 1.3 (2^14 plus the content type byte). */
-export const MAX_RECORD_SIZE_LIMIT = 16385;

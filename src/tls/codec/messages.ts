@@ -4,12 +4,13 @@
  * exactly; extension rules are applied by the state machines, which know what
  * was offered.
  */
+
+import { ByteWriter } from "../../bytes/byte-writer.ts";
 import { fatal } from "../alert.ts";
+import { decodeAll, encodeWith } from "./cursor.ts";
 import { type Extension, type Extensions, readExtensions, writeExtensions } from "./extensions.ts";
-import { MAX_CERTIFICATES, MAX_SESSION_ID_BYTES, MAX_TICKET_BYTES, RANDOM_BYTES } from "./limits.ts";
-import { ByteReader } from "./reader.ts";
+import { MAX_CERTIFICATES, MAX_RECEIVED_TICKET_BYTES, MAX_SESSION_ID_BYTES, RANDOM_BYTES } from "./limits.ts";
 import { HandshakeType } from "./types.ts";
-import { ByteWriter } from "./writer.ts";
 
 /** A whole handshake message as it enters the transcript. */
 export interface HandshakeMessage {
@@ -22,20 +23,7 @@ export interface HandshakeMessage {
 export const HANDSHAKE_HEADER_BYTES = 4;
 
 export function encodeHandshake(type: number, body: Uint8Array): Uint8Array {
-  return new ByteWriter().u8(type).vector(3, body).finish();
-}
-
-function build(body: (w: ByteWriter) => void): Uint8Array {
-  const w = new ByteWriter();
-  body(w);
-  return w.finish();
-}
-
-function parse<T>(body: Uint8Array, what: string, read: (r: ByteReader) => T): T {
-  const r = new ByteReader(body, what);
-  const v = read(r);
-  r.end();
-  return v;
+  return new ByteWriter(HANDSHAKE_HEADER_BYTES + body.length).u8(type).vector(3, body).finish();
 }
 
 // --- ClientHello (§4.1.2)
@@ -51,7 +39,7 @@ export const clientHello = {
   encode: (m: Omit<ClientHello, "extensions"> & { extensions: readonly Extension[] }) =>
     encodeHandshake(
       HandshakeType.client_hello,
-      build((w) => {
+      encodeWith((w) => {
         w.u16(m.legacyVersion).bytes(m.random).vector(1, m.sessionId);
         w.prefixed(2, (x) => {
           for (const s of m.cipherSuites) x.u16(s);
@@ -61,7 +49,7 @@ export const clientHello = {
       }),
     ),
   decode: (body: Uint8Array): ClientHello =>
-    parse(body, "ClientHello", (r) => ({
+    decodeAll(body, "ClientHello", (r) => ({
       legacyVersion: r.u16("legacy_version"),
       random: r.bytes(RANDOM_BYTES, "random"),
       sessionId: r.vector(1, 0, MAX_SESSION_ID_BYTES, "legacy_session_id"),
@@ -85,7 +73,7 @@ export const serverHello = {
   encode: (m: Omit<ServerHello, "extensions"> & { extensions: readonly Extension[] }) =>
     encodeHandshake(
       HandshakeType.server_hello,
-      build((w) => {
+      encodeWith((w) => {
         w.u16(m.legacyVersion)
           .bytes(m.random)
           .vector(1, m.sessionId)
@@ -95,7 +83,7 @@ export const serverHello = {
       }),
     ),
   decode: (body: Uint8Array): ServerHello =>
-    parse(body, "ServerHello", (r) => ({
+    decodeAll(body, "ServerHello", (r) => ({
       legacyVersion: r.u16("legacy_version"),
       random: r.bytes(RANDOM_BYTES, "random"),
       sessionId: r.vector(1, 0, MAX_SESSION_ID_BYTES, "legacy_session_id_echo"),
@@ -110,9 +98,9 @@ export const encryptedExtensions = {
   encode: (extensions: readonly Extension[]) =>
     encodeHandshake(
       HandshakeType.encrypted_extensions,
-      build((w) => writeExtensions(w, extensions)),
+      encodeWith((w) => writeExtensions(w, extensions)),
     ),
-  decode: (body: Uint8Array): Extensions => parse(body, "EncryptedExtensions", (r) => readExtensions(r)),
+  decode: (body: Uint8Array): Extensions => decodeAll(body, "EncryptedExtensions", (r) => readExtensions(r)),
 };
 
 // --- CertificateRequest (§4.3.2)
@@ -124,13 +112,13 @@ export const certificateRequest = {
   encode: (context: Uint8Array, extensions: readonly Extension[]) =>
     encodeHandshake(
       HandshakeType.certificate_request,
-      build((w) => {
+      encodeWith((w) => {
         w.vector(1, context);
         writeExtensions(w, extensions);
       }),
     ),
   decode: (body: Uint8Array): CertificateRequest =>
-    parse(body, "CertificateRequest", (r) => ({
+    decodeAll(body, "CertificateRequest", (r) => ({
       context: r.vector(1, 0, 255, "certificate_request_context"),
       extensions: readExtensions(r, 2),
     })),
@@ -149,7 +137,7 @@ export const certificate = {
   encode: (context: Uint8Array, chain: readonly Uint8Array[]) =>
     encodeHandshake(
       HandshakeType.certificate,
-      build((w) => {
+      encodeWith((w) => {
         w.vector(1, context);
         w.prefixed(3, (x) => {
           for (const c of chain) {
@@ -160,7 +148,7 @@ export const certificate = {
       }),
     ),
   decode: (body: Uint8Array): Certificate =>
-    parse(body, "Certificate", (r) => ({
+    decodeAll(body, "Certificate", (r) => ({
       context: r.vector(1, 0, 255, "certificate_request_context"),
       entries: r.list(
         3,
@@ -182,10 +170,10 @@ export const certificateVerify = {
   encode: (m: CertificateVerify) =>
     encodeHandshake(
       HandshakeType.certificate_verify,
-      build((w) => w.u16(m.scheme).vector(2, m.signature)),
+      encodeWith((w) => w.u16(m.scheme).vector(2, m.signature)),
     ),
   decode: (body: Uint8Array): CertificateVerify =>
-    parse(body, "CertificateVerify", (r) => ({
+    decodeAll(body, "CertificateVerify", (r) => ({
       scheme: r.u16("algorithm"),
       signature: r.vector(2, 1, 0xffff, "signature"),
     })),
@@ -213,17 +201,17 @@ export const newSessionTicket = {
   encode: (m: Omit<NewSessionTicket, "extensions"> & { extensions: readonly Extension[] }) =>
     encodeHandshake(
       HandshakeType.new_session_ticket,
-      build((w) => {
+      encodeWith((w) => {
         w.u32(m.lifetimeSeconds).u32(m.ageAdd).vector(1, m.nonce).vector(2, m.ticket);
         writeExtensions(w, m.extensions);
       }),
     ),
   decode: (body: Uint8Array): NewSessionTicket =>
-    parse(body, "NewSessionTicket", (r) => ({
+    decodeAll(body, "NewSessionTicket", (r) => ({
       lifetimeSeconds: r.u32("ticket_lifetime"),
       ageAdd: r.u32("ticket_age_add"),
       nonce: r.vector(1, 0, 255, "ticket_nonce"),
-      ticket: r.vector(2, 1, MAX_TICKET_BYTES, "ticket"),
+      ticket: r.vector(2, 1, MAX_RECEIVED_TICKET_BYTES, "ticket"),
       extensions: readExtensions(r),
     })),
 };
@@ -231,7 +219,7 @@ export const newSessionTicket = {
 // --- KeyUpdate (§4.6.3)
 export const keyUpdate = {
   encode: (requestUpdate: number) => encodeHandshake(HandshakeType.key_update, Uint8Array.of(requestUpdate)),
-  decode: (body: Uint8Array): number => parse(body, "KeyUpdate", (r) => r.u8("request_update")),
+  decode: (body: Uint8Array): number => decodeAll(body, "KeyUpdate", (r) => r.u8("request_update")),
 };
 
 // --- message_hash (§4.4.1) is built by the transcript, not sent.

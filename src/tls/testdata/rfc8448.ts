@@ -5,8 +5,10 @@
  * (SHA-256) throughout. Handshake messages include their 4-byte headers.
  */
 
+import { fromHex } from "../../bytes/bytes.ts";
+
 function h(...parts: string[]): Uint8Array {
-  return Uint8Array.from(Buffer.from(parts.join(""), "hex"));
+  return fromHex(parts.join(""));
 }
 
 /** RFC 8448 §3, "Simple 1-RTT Handshake". */

@@ -1,33 +1,31 @@
 /**
- * The RPC call parts (src/rpc/transport.ts) as pqrpc/1 header fields
- * (SPEC §HEADERS): the reserved names (`:path`, `content-type`,
- * `grpc-timeout`, `grpc-encoding`, `grpc-accept-encoding`,
- * `grpc-status-details-bin`) are owned here and never reach Metadata.
+ * The request and response heads of a call (src/rpc/transport.ts) as
+ * pqrpc/1 header fields (SPEC §HEADERS): the reserved names (`:path`,
+ * `content-type`, `grpc-timeout`, `grpc-encoding`, `grpc-accept-encoding`)
+ * are owned here and never reach Metadata. The status is trailer-status.ts's.
  */
-import { Code, codeFromWire } from "../../rpc/code.ts";
+import { Code } from "../../rpc/code.ts";
 import { Metadata } from "../../rpc/metadata.ts";
 import { RpcError } from "../../rpc/rpc-error.ts";
 import type { SerializationFormat } from "../../rpc/serialization.ts";
-import { decodeStatus, encodeStatus } from "../../rpc/status-details.ts";
 import { decodeTimeout, encodeTimeout } from "../../rpc/timeout-header.ts";
-import type { CallStatus, RequestHead, ResponseHead, ResponseTrailer } from "../../rpc/transport.ts";
+import type { RequestHead, ResponseHead } from "../../rpc/transport.ts";
 import type { HeaderField } from "./header-field.ts";
 
 const CONTENT_TYPE_PROTO = "application/grpc";
 const CONTENT_TYPE_JSON = "application/grpc+json";
-const STATUS_DETAILS = "grpc-status-details-bin";
 const IDENTITY = "identity";
 
 function isReserved(name: string): boolean {
   return name.startsWith(":") || name.startsWith("grpc-") || name === "content-type";
 }
 
-function appendMetadata(out: HeaderField[], md: Metadata): void {
+export function appendMetadata(out: HeaderField[], md: Metadata): void {
   for (const [name, value] of md) out.push([name, value]);
 }
 
 /** Application metadata from received fields: reserved names dropped, names and values checked. */
-function metadataOf(fields: readonly HeaderField[]): Metadata {
+export function metadataOf(fields: readonly HeaderField[]): Metadata {
   const md = new Metadata();
   for (const [name, value] of fields) if (!isReserved(name)) md.append(name, value);
   return md;
@@ -103,34 +101,4 @@ export function responseHeadFromFields(fields: readonly HeaderField[]): Response
     encoding: textOf(fields, "grpc-encoding") ?? IDENTITY,
     acceptEncoding: acceptOf(fields),
   };
-}
-
-/** Trailing metadata plus grpc-status-details-bin when the status has details. */
-export function trailerToFields(trailer: ResponseTrailer): HeaderField[] {
-  const out: HeaderField[] = [];
-  const { status } = trailer;
-  if (status.details.length > 0) out.push([STATUS_DETAILS, encodeStatus(status)]);
-  appendMetadata(out, trailer.metadata);
-  return out;
-}
-
-export function trailerFromFrame(
-  status: number,
-  message: string,
-  fields: readonly HeaderField[],
-): ResponseTrailer {
-  const code = codeFromWire(status);
-  let details: CallStatus["details"] = [];
-  for (const [name, value] of fields) {
-    if (name === STATUS_DETAILS && value instanceof Uint8Array) {
-      try {
-        const decoded = decodeStatus(value);
-        // Details count only if they describe this status (gRPC's rule for the -bin copy).
-        if (decoded.code === code) details = decoded.details;
-      } catch {
-        // Malformed details: the status itself still stands.
-      }
-    }
-  }
-  return { status: { code, message, details }, metadata: metadataOf(fields) };
 }

@@ -4,6 +4,7 @@
  * `handle`). Requests that are not gRPC, or whose call definition is
  * malformed, are answered here without reaching the handler.
  */
+
 import type {
   Http2SecureServer,
   Http2Server,
@@ -17,7 +18,7 @@ import { Code } from "../../rpc/code.ts";
 import { IDENTITY } from "../../rpc/compression.ts";
 import { DEFAULT_MAX_METADATA_BYTES, DEFAULT_MAX_RECEIVE_MESSAGE_BYTES } from "../../rpc/limits.ts";
 import { Metadata } from "../../rpc/metadata.ts";
-import type { PeerInfo } from "../../rpc/peer.ts";
+import { type PeerInfo, peerAddress } from "../../rpc/peer.ts";
 import { RpcError } from "../../rpc/rpc-error.ts";
 import type { SerializationFormat } from "../../rpc/serialization.ts";
 import { decodeTimeout } from "../../rpc/timeout-header.ts";
@@ -50,13 +51,14 @@ import {
   HTTP_STATUS_OK,
   HTTP_STATUS_UNSUPPORTED_MEDIA_TYPE,
 } from "./http-status.ts";
+import { http2Carrier } from "./http2-carrier.ts";
 import { H2_CANCEL, H2_NO_ERROR, h2ErrorName } from "./http2-errors.ts";
 import {
   DEFAULT_INBOUND_HIGH_WATER_MARK,
   DEFAULT_INBOUND_MAX_BUFFERED_BYTES,
   InboundQueue,
 } from "./inbound-queue.ts";
-import { peerFromSocket, sessionPeer, setSessionPeer } from "./server-peer.ts";
+import { sessionPeer, setSessionPeer } from "./session-peer.ts";
 import { writeMessage } from "./stream-writer.ts";
 import { writeTrailer } from "./trailer-status.ts";
 
@@ -133,11 +135,14 @@ export function createGrpcServerHandler(
       let session: ServerHttp2Session | undefined;
       const onSession = (s: ServerHttp2Session) => {
         session = s;
-        setSessionPeer(s, peer ?? peerFromSocket(socket));
+        setSessionPeer(
+          s,
+          peer ?? { address: peerAddress(socket as Parameters<typeof peerAddress>[0]) ?? "unknown" },
+        );
       };
       // node:http2 creates the session and emits 'session' synchronously inside its 'connection' listener.
       server.once("session", onSession);
-      server.emit("connection", socket);
+      server.emit("connection", http2Carrier(socket));
       server.off("session", onSession);
       if (session === undefined) throw new Error("the HTTP/2 server created no session for the connection");
       // A session error ends its streams (their calls see it); without a listener it would be thrown.

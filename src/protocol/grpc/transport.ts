@@ -4,6 +4,7 @@
  * (from `connect`, e.g. a TlsSocket with ALPN "h2") and again after it is
  * lost; calls in flight on a lost session fail with UNAVAILABLE.
  */
+
 import http2, {
   type ClientHttp2Session,
   type ClientHttp2Stream,
@@ -41,6 +42,7 @@ import {
   writeMetadata,
 } from "./headers.ts";
 import { codeFromHttpStatus, HTTP_STATUS_OK } from "./http-status.ts";
+import { connectHttp2 } from "./http2-carrier.ts";
 import { errorFromRstCode, H2_CANCEL, H2_NO_ERROR } from "./http2-errors.ts";
 import {
   DEFAULT_INBOUND_HIGH_WATER_MARK,
@@ -109,11 +111,11 @@ export function createGrpcTransport(options: GrpcTransportOptions = {}): GrpcCli
 
   const open = async (): Promise<ClientHttp2Session> => {
     const connect = options.connect;
-    const socket = connect === undefined ? undefined : await connect();
-    const session = http2.connect(resolved.authority, {
-      ...(socket === undefined ? {} : { createConnection: () => socket }),
-      ...(options.http2Settings === undefined ? {} : { settings: options.http2Settings }),
-    });
+    const settings = options.http2Settings === undefined ? {} : { settings: options.http2Settings };
+    const session =
+      connect === undefined
+        ? http2.connect(resolved.authority, settings)
+        : connectHttp2(resolved.authority, await connect(), settings);
     // Session errors reach every stream as a close; the listener keeps them from being thrown.
     session.on("error", () => {});
     return session;

@@ -1,6 +1,8 @@
 /**
- * The demo's service: helloworld.Greeter (proto/helloworld/greeter.proto)
- * with one handler per call kind, so a run shows all four.
+ * The demo service of `pqrpc serve --demo` and `npm start` (src/demo, which
+ * imports it from here: demo depends on cli, never the reverse):
+ * helloworld.Greeter (proto/helloworld/greeter.proto) with one handler per
+ * call kind, so a run shows all four.
  */
 import type { GreeterHandlers } from "../gen/helloworld/greeter_pqrpc.ts";
 

@@ -19,21 +19,15 @@ import type {
 import { ErrorCode } from "./error-codes.ts";
 import type { FrameStream } from "./frame-stream.ts";
 import type { HeaderField } from "./header-field.ts";
-import { requestHeadToFields, responseHeadFromFields, trailerFromFrame } from "./rpc-headers.ts";
-import { rpcCodeForStreamError } from "./rpc-status.ts";
+import { requestHeadToFields, responseHeadFromFields } from "./headers.ts";
+import { toRpcError } from "./rpc-errors.ts";
 import type { FrameSession } from "./session.ts";
 import { StreamError } from "./stream-error.ts";
+import { trailerFromFrame } from "./trailer-status.ts";
 
 export interface FramesClientTransportOptions {
   /** Sent as :authority (the server name), if set. */
   authority?: string;
-}
-
-/** Maps whatever the session threw to the RpcError the rpc core expects. */
-export function toRpcError(e: unknown): RpcError {
-  if (e instanceof RpcError) return e;
-  if (e instanceof StreamError) return new RpcError(rpcCodeForStreamError(e), e.message, { cause: e });
-  return RpcError.from(e, Code.UNAVAILABLE);
 }
 
 export function createFramesClientTransport(

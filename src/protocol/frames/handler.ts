@@ -6,7 +6,7 @@
  */
 import type { Duplex } from "node:stream";
 import { Code } from "../../rpc/code.ts";
-import type { PeerInfo } from "../../rpc/peer.ts";
+import { type PeerInfo, peerAddress } from "../../rpc/peer.ts";
 import { RpcError } from "../../rpc/rpc-error.ts";
 import type {
   CallHandler,
@@ -19,10 +19,10 @@ import type {
 } from "../../rpc/transport.ts";
 import { ALPN_PQRPC_1 } from "./constants.ts";
 import type { FrameStream } from "./frame-stream.ts";
-import { toRpcError } from "./rpc-client-transport.ts";
-import { requestHeadFromFields, responseHeadToFields, trailerToFields } from "./rpc-headers.ts";
-import { rpcCodeForStreamError } from "./rpc-status.ts";
+import { requestHeadFromFields, responseHeadToFields } from "./headers.ts";
+import { rpcCodeForStreamError, toRpcError } from "./rpc-errors.ts";
 import { FrameSession, type FrameSessionOptions } from "./session.ts";
+import { trailerToFields } from "./trailer-status.ts";
 
 export interface FramesServerOptions extends Omit<FrameSessionOptions, "role" | "onStream"> {
   /** Who the client is (address, TLS facts); default: the carrier's remote address. */
@@ -35,9 +35,8 @@ export function serveFrames(
   handler: CallHandler,
   options: FramesServerOptions = {},
 ): FrameSession {
-  const socket = carrier as Duplex & { remoteAddress?: string; remotePort?: number };
   const peer: PeerInfo = options.peer ?? {
-    address: socket.remoteAddress ? `${socket.remoteAddress}:${socket.remotePort ?? 0}` : "unknown",
+    address: peerAddress(carrier as Parameters<typeof peerAddress>[0]) ?? "unknown",
     tls: { alpn: ALPN_PQRPC_1 },
   };
   return new FrameSession(carrier, {
