@@ -89,7 +89,9 @@ export const NODE_CHANNEL_DEPS: ChannelDeps = {
         ...(o.identity === undefined ? {} : { certificate: o.identity }),
         ...(a.session === undefined ? {} : { session: a.session }),
         onSessionTicket: a.onSessionTicket,
-        ...(observer === undefined ? {} : { observer }),
+        ...(observer === undefined ? {} : { handshakeObserver: observer }),
+        // The engine's keyLog callback (TLS branch); an engine without it ignores the field.
+        ...(o.keyLog === undefined ? {} : { keyLog: o.keyLog }),
       },
     });
     return startSession(tls, a.authority, o);

@@ -36,4 +36,6 @@ export interface ConnectOptions {
    * Default: the global OpenTelemetry providers (no-op without an SDK); false: none.
    */
   readonly telemetry?: Telemetry | false;
+  /** NSS key log lines of this channel's connections (debugging only; see ServerOptions.keyLog). */
+  readonly keyLog?: (line: string) => void;
 }

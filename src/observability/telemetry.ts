@@ -34,7 +34,7 @@ import {
 } from "./instrumented-crypto.ts";
 import type { Logger } from "./logger.ts";
 import { type ClientCallTarget, OtelCallObserver } from "./rpc-observer.ts";
-import type { SecurityMonitor } from "./security-events.ts";
+import { SecurityMonitor, type SecurityMonitorOptions } from "./security-events.ts";
 import { OtelHandshakeObserver, type TlsInstruments, tlsInstruments } from "./tls-observer.ts";
 
 /** The instrumentation scope (meter and tracer name). */
@@ -44,8 +44,12 @@ export const INSTRUMENTATION_VERSION = "0.1.0";
 export interface TelemetryOptions {
   readonly meterProvider?: MeterProvider;
   readonly tracerProvider?: TracerProvider;
-  /** Receives the server's security events (refusals, downgrades, floods...) and holds its block list. */
-  readonly security?: SecurityMonitor;
+  /**
+   * Receives the server's security events (refusals, downgrades, floods...)
+   * and holds its block list: a monitor, or its options (its counters then
+   * go to this telemetry's meter).
+   */
+  readonly security?: SecurityMonitor | SecurityMonitorOptions;
   /** For messages about the connection life (the security monitor has its own). */
   readonly logger?: Logger;
 }
@@ -68,7 +72,9 @@ export class Telemetry {
       INSTRUMENTATION_SCOPE,
       INSTRUMENTATION_VERSION,
     );
-    this.security = options.security;
+    const s = options.security;
+    this.security =
+      s === undefined || s instanceof SecurityMonitor ? s : new SecurityMonitor({ meter: this.meter, ...s });
     this.logger = options.logger;
   }
 

@@ -54,6 +54,13 @@ export interface ServerOptions extends RouterOptions {
    * and its block list is consulted on accept.
    */
   readonly telemetry?: Telemetry | false;
+  /**
+   * Receives every connection's TLS 1.3 secrets as NSS key log lines (for
+   * Wireshark; see observability/key-log-file.ts for SSLKEYLOGFILE). Anyone
+   * with them can decrypt the traffic: debugging only. Passed to the TLS
+   * engine's `keyLog` config callback.
+   */
+  readonly keyLog?: (line: string) => void;
 }
 
 /** Where listen() binds. */

@@ -255,6 +255,8 @@ export class Server {
       ...(o.policy === undefined ? {} : { policy: o.policy }),
       ...(o.clientAuth === undefined ? {} : { clientAuth: o.clientAuth }),
       ...(trust === undefined ? {} : { clientVerifier: trust }),
+      // The engine's keyLog callback (TLS branch); an engine without it ignores the field.
+      ...(o.keyLog === undefined ? {} : { keyLog: o.keyLog }),
       // One ticket key per server: tickets it issued resume only here (RFC 8446 §4.6.1).
       sessionTickets: o.sessionTickets === false ? false : { sealer: new TicketSealer(crypto) },
     };
@@ -328,7 +330,7 @@ export class Server {
     tlsAccept(carrier, {
       ...tls,
       handshakeTimeoutMs: this.handshakeTimeoutMs,
-      ...(observer === undefined ? {} : { observer }),
+      ...(observer === undefined ? {} : { handshakeObserver: observer }),
     }).then(
       (secured) => {
         clearTimeout(this.deadlines.get(socket));

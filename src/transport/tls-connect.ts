@@ -22,7 +22,7 @@ function socketOptions(o: TlsSocketOptions): TlsSocketOptions {
     highWaterMark: o.highWaterMark,
     allowHalfOpen: o.allowHalfOpen,
     signal: o.signal,
-    observer: o.observer,
+    handshakeObserver: o.handshakeObserver,
   };
 }
 

@@ -45,7 +45,7 @@ export interface TlsSocketOptions {
   /** Aborts the handshake (and the connection) when signalled. */
   signal?: AbortSignal;
   /** Sees handshake bytes, the result and the end of the connection (metrics, traces, security events). */
-  observer?: HandshakeObserver;
+  handshakeObserver?: HandshakeObserver;
 }
 
 export class TlsSocket extends Duplex {
@@ -82,7 +82,7 @@ export class TlsSocket extends Duplex {
   ) {
     const highWaterMark = options.highWaterMark ?? DEFAULT_TLS_SOCKET_HIGH_WATER_MARK_BYTES;
     super({ highWaterMark, allowHalfOpen: options.allowHalfOpen ?? false });
-    this.observer = options.observer;
+    this.observer = options.handshakeObserver;
     this.secured = new Promise((resolve, reject) => {
       this.resolveSecured = resolve;
       this.rejectSecured = reject;
