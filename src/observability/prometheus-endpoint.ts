@@ -6,6 +6,12 @@
  * scrapes from its own HTTP server, off the call path.
  */
 import type { MeterProvider } from "@opentelemetry/api";
+import {
+  PQRPC_CRYPTO_OPERATION_DURATION,
+  PQRPC_TLS_HANDSHAKE_DURATION,
+  RPC_CLIENT_CALL_DURATION,
+  RPC_SERVER_CALL_DURATION,
+} from "./semconv.ts";
 
 export interface MetricsEndpoint {
   /** "http://host:port/metrics". */
@@ -37,6 +43,19 @@ async function load(): Promise<PrometheusModules> {
   }
 }
 
+/**
+ * Prometheus names carry their unit (OpenTelemetry's Prometheus
+ * compatibility spec: "s" -> "_seconds"), so rpc.server.call.duration is
+ * scraped as rpc_server_call_duration_seconds; this exporter version leaves
+ * the suffix out, so views add it. The byte instruments already end in "bytes".
+ */
+const UNIT_SUFFIXED: readonly (readonly [string, "seconds"])[] = [
+  [RPC_SERVER_CALL_DURATION, "seconds"],
+  [RPC_CLIENT_CALL_DURATION, "seconds"],
+  [PQRPC_TLS_HANDSHAKE_DURATION, "seconds"],
+  [PQRPC_CRYPTO_OPERATION_DURATION, "seconds"],
+];
+
 /** Starts the exporter's HTTP server on host:port; rejects when the port cannot be bound. */
 export async function startPrometheusEndpoint(host: string, port: number): Promise<MetricsEndpoint> {
   const { sdk, exporter } = await load();
@@ -54,7 +73,10 @@ export async function startPrometheusEndpoint(host: string, port: number): Promi
     await reader.shutdown().catch(() => {});
     throw new Error(`metrics endpoint ${host}:${port}: ${startError.message}`);
   }
-  const meterProvider = new sdk.MeterProvider({ readers: [reader] });
+  const meterProvider = new sdk.MeterProvider({
+    readers: [reader],
+    views: UNIT_SUFFIXED.map(([name, suffix]) => ({ instrumentName: name, name: `${name}_${suffix}` })),
+  });
   const shownHost = host.includes(":") ? `[${host}]` : host;
   return {
     url: `http://${shownHost}:${port}${exporter.PrometheusExporter.DEFAULT_OPTIONS.endpoint}`,

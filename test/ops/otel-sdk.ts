@@ -50,7 +50,9 @@ export class TestSdk {
   readonly reader = new OnDemandReader();
   readonly meterProvider = new MeterProvider({ readers: [this.reader] });
   readonly spans = new InMemorySpanExporter();
-  readonly tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(this.spans)] });
+  readonly tracerProvider = new BasicTracerProvider({
+    spanProcessors: [new SimpleSpanProcessor(this.spans)],
+  });
 
   constructor() {
     registerContextGlobals();

@@ -6,14 +6,14 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { SpanKind } from "@opentelemetry/api";
+import { greeterHandlers } from "../../src/cli/greeter-service.ts";
+import { connect } from "../../src/client/channel.ts";
 import { Health } from "../../src/gen/grpc/health/v1/health_pb.ts";
 import { Greeter } from "../../src/gen/helloworld/greeter_pb.ts";
-import { connect } from "../../src/client/channel.ts";
-import { greeterHandlers } from "../../src/cli/greeter-service.ts";
 import { createClient } from "../../src/node/rpc-defaults.ts";
 import { createTelemetry } from "../../src/observability/telemetry.ts";
 import { Code } from "../../src/rpc/code.ts";
-import { RpcError } from "../../src/rpc/rpc-error.ts";
+import type { RpcError } from "../../src/rpc/rpc-error.ts";
 import { createServer, type Server } from "../../src/server/index.ts";
 import { SERVER_NAME, testPki } from "../rpc/helpers.ts";
 import { TestSdk } from "./otel-sdk.ts";
@@ -47,7 +47,10 @@ describe("telemetry of calls and handshakes, read from the OpenTelemetry SDK", (
         const reply = await greeter.sayHello({ name: "ada" });
         assert.match(reply.message, /ada/);
         // A service the server does not serve: UNIMPLEMENTED, counted as "_OTHER" by the server.
-        await assert.rejects(createClient(Health, channel).check({}), (e: RpcError) => e.code === Code.UNIMPLEMENTED);
+        await assert.rejects(
+          createClient(Health, channel).check({}),
+          (e: RpcError) => e.code === Code.UNIMPLEMENTED,
+        );
       } finally {
         await channel.close();
       }
@@ -78,10 +81,17 @@ describe("telemetry of calls and handshakes, read from the OpenTelemetry SDK", (
         ["pqrpc.rpc.server.call.messages", "sent"],
         ["pqrpc.rpc.client.call.bytes", "sent"],
       ] as const) {
-        const [p] = await sdk.find(name, { "rpc.method": METHOD, "pqrpc.direction": direction, "rpc.system.name": system });
+        const [p] = await sdk.find(name, {
+          "rpc.method": METHOD,
+          "pqrpc.direction": direction,
+          "rpc.system.name": system,
+        });
         assert.ok(p && p.value >= 1 && (p.sum ?? 0) >= 1, `${name} ${direction}`);
       }
-      const open = await sdk.find("pqrpc.streams.open", { "rpc.system.name": system, "pqrpc.side": "server" });
+      const open = await sdk.find("pqrpc.streams.open", {
+        "rpc.system.name": system,
+        "pqrpc.side": "server",
+      });
       assert.equal(open[0]?.value, 0, "no stream left open");
     });
   }
@@ -94,14 +104,29 @@ describe("telemetry of calls and handshakes, read from the OpenTelemetry SDK", (
       "pqrpc.tls.resumed": false,
     });
     assert.ok(duration.length > 0, "server handshakes labelled X25519MLKEM768");
-    assert.match(String(duration[0]!.attributes["pqrpc.crypto.provider"]), /^(node|wasm|noble)(\+(node|wasm|noble))?$/);
+    assert.match(
+      String(duration[0]!.attributes["pqrpc.crypto.provider"]),
+      /^(node|wasm|noble)(\+(node|wasm|noble))?$/,
+    );
     assert.equal(duration[0]!.attributes["pqrpc.tls.cipher_suite"], "TLS_AES_256_GCM_SHA384");
-    const received = await sdk.find("pqrpc.tls.handshake.bytes", { "pqrpc.side": "server", "pqrpc.direction": "received" });
+    const received = await sdk.find("pqrpc.tls.handshake.bytes", {
+      "pqrpc.side": "server",
+      "pqrpc.direction": "received",
+    });
     // A hybrid ClientHello carries an ML-KEM-768 key share of 1184 bytes.
-    assert.ok(received.some((p) => (p.sum ?? 0) / p.value > 1184), "ClientHello bytes counted");
-    const sent = await sdk.find("pqrpc.tls.handshake.bytes", { "pqrpc.side": "server", "pqrpc.direction": "sent" });
+    assert.ok(
+      received.some((p) => (p.sum ?? 0) / p.value > 1184),
+      "ClientHello bytes counted",
+    );
+    const sent = await sdk.find("pqrpc.tls.handshake.bytes", {
+      "pqrpc.side": "server",
+      "pqrpc.direction": "sent",
+    });
     // ML-DSA-65: a 3309-byte signature and a chain with 1952-byte keys.
-    assert.ok(sent.some((p) => (p.sum ?? 0) / p.value > 3309), "server flight bytes counted");
+    assert.ok(
+      sent.some((p) => (p.sum ?? 0) / p.value > 3309),
+      "server flight bytes counted",
+    );
     const ops = await sdk.points();
     const op = (alg: string, operation: string) =>
       ops.some(
@@ -138,7 +163,12 @@ describe("telemetry of calls and handshakes, read from the OpenTelemetry SDK", (
       assert.equal(server.attributes["network.peer.address"], "127.0.0.1");
     }
     const handshakes = spans.filter((s) => s.name === "pqrpc.tls.handshake");
-    assert.ok(handshakes.some((s) => s.attributes["pqrpc.side"] === "server" && s.attributes["pqrpc.tls.group"] === "X25519MLKEM768"));
+    assert.ok(
+      handshakes.some(
+        (s) =>
+          s.attributes["pqrpc.side"] === "server" && s.attributes["pqrpc.tls.group"] === "X25519MLKEM768",
+      ),
+    );
     assert.ok(handshakes.some((s) => s.attributes["pqrpc.side"] === "client"));
   });
 });
