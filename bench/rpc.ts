@@ -16,6 +16,7 @@
  *   PQRPC_BENCH_PROFILE run every worker under --cpu-prof, writing into this directory
  *   PQRPC_BENCH_ONLY    "unary" or "stream": run only that test (e.g. to profile one path)
  *   PQRPC_BENCH_NODE_ARGS extra Node options for every worker, space-separated (e.g. an --import for an experiment)
+ *   PQRPC_BENCH_TELEMETRY off (default), api or sdk: the pqrpc workers' telemetry (bench/rpc/telemetry.ts)
  *   PQRPC_NODE24        the Node 24 binary (default tools/node24/node_modules/.bin/node)
  */
 import { existsSync } from "node:fs";

@@ -21,6 +21,21 @@ export { loadWasmProvider } from "./crypto/index.ts";
 // The rpc API: clients, handlers, status, metadata, interceptors, compression (gzip by default on Node).
 export { gzipCompression } from "./node/gzip-compression.ts";
 export { createClient, createRouter } from "./node/rpc-defaults.ts";
+// Operations: metrics and traces (OpenTelemetry), security events, block list, logs.
+export {
+  BlockList,
+  createLineLogger,
+  createPinoLogger,
+  createTelemetry,
+  fromPino,
+  type Logger,
+  type SecurityEvent,
+  type SecurityEventKind,
+  SecurityMonitor,
+  type SecurityMonitorOptions,
+  Telemetry,
+  type TelemetryOptions,
+} from "./observability/index.ts";
 export { createDevelopmentPki, loadIdentity, loadTrust, TrustStore } from "./pki/index.ts";
 export type { CertifiedKey, PeerVerifier } from "./pki/types.ts";
 export {

@@ -18,6 +18,7 @@ import {
   STREAM_MESSAGES_PER_CALL,
   UNARY_PAYLOAD_BYTES,
 } from "./messages.ts";
+import { benchTelemetry } from "./telemetry.ts";
 import { fail, readConfig, serveCommands } from "./worker-io.ts";
 
 async function main(): Promise<void> {
@@ -29,6 +30,7 @@ async function main(): Promise<void> {
     trust: await loadTrust(cfg.ca),
     serverName: SERVER_NAME,
     protocol,
+    telemetry: benchTelemetry(),
   });
   const info = await channel.ready();
   if (info.alpn !== protocol) throw new Error(`ALPN ${info.alpn}, expected ${protocol}`);

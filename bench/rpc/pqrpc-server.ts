@@ -11,6 +11,7 @@ import { createTestServiceHandlers } from "../../src/interop/test-service.ts";
 import { loadIdentity } from "../../src/pki/load.ts";
 import { createServer } from "../../src/server/server.ts";
 import { HOST, type ServerConfig } from "./messages.ts";
+import { benchTelemetry } from "./telemetry.ts";
 import { fail, readConfig, serveServer } from "./worker-io.ts";
 
 /** At shutdown, calls in flight get this long to finish. */
@@ -22,7 +23,10 @@ async function main(): Promise<void> {
     throw new Error("pqrpc server: cert and key are required");
   await loadWasmProvider();
   const identity = await loadIdentity(cfg.cert, cfg.key);
-  const server = createServer({ identity }).service(TestService, createTestServiceHandlers());
+  const server = createServer({ identity, telemetry: benchTelemetry() }).service(
+    TestService,
+    createTestServiceHandlers(),
+  );
   const address = await server.listen({ port: 0, host: HOST });
   serveServer(address.port, () => server.close({ graceMs: CLOSE_GRACE_MS }));
 }

@@ -12,6 +12,11 @@
  * .pqrpc/dev-certs, creating them on first use (as `npm start` does).
  * --ca FILE requires client certificates, verified against that CA.
  * --policy pq-strict|hybrid|compat is the TLS policy (default hybrid).
+ * --metrics HOST:PORT serves Prometheus metrics (needs the optional
+ * @opentelemetry/sdk-metrics and @opentelemetry/exporter-prometheus);
+ * --log-format text|json is the form of the security log on stderr (every
+ * refused handshake, one line with its cause); --block refuses sources that
+ * trip a detector for a while. SSLKEYLOGFILE, when set, receives the TLS key log.
  * Prints one line with the address once listening; SIGINT/SIGTERM close it gracefully.
  */
 import { existsSync } from "node:fs";
@@ -32,6 +37,7 @@ import { loadIdentityFiles, loadTrustFile } from "./load-files.ts";
 import { policyWarnings } from "./policy-warnings.ts";
 import { compileSchema } from "./schema.ts";
 import { loadImplementations } from "./serve-impl.ts";
+import { parseLogFormat, setUpServeTelemetry } from "./serve-telemetry.ts";
 import { commandUsage } from "./usage.ts";
 
 const PROTOCOLS: readonly ServerProtocol[] = ["h2", "pqrpc/1"];
@@ -107,6 +113,9 @@ export async function runServe(
       alpn: { type: "string", default: PROTOCOLS.join(",") },
       "grace-ms": { type: "string", default: String(DEFAULT_CLOSE_GRACE_MS) },
       "ws-path": { type: "string", default: DEFAULT_WEBSOCKET_PATH },
+      metrics: { type: "string" },
+      "log-format": { type: "string", default: "text" },
+      block: { type: "boolean", default: false },
     },
     strict: true,
     allowPositionals: false,
@@ -126,6 +135,7 @@ export async function runServe(
       throw new CliError(`serve: unknown --alpn protocol "${p}" (one of: ${PROTOCOLS.join(", ")})`);
     }
   }
+  parseLogFormat(values["log-format"]);
   const policy = values.policy as PolicyName | undefined;
   if (policy !== undefined && !Object.hasOwn(POLICIES, policy)) {
     throw new CliError(`serve: unknown --policy "${policy}" (one of: ${Object.keys(POLICIES).join(", ")})`);
@@ -151,6 +161,10 @@ export async function runServe(
     values.ca === undefined
       ? {}
       : { clientAuth: "require" as const, trust: await loadTrustFile("--ca", values.ca) };
+  const ops = await setUpServeTelemetry(
+    { metrics: values.metrics, logFormat: values["log-format"], block: values.block },
+    io,
+  );
   const server = createServer({
     identity,
     alpn: alpn as ServerProtocol[],
@@ -160,6 +174,8 @@ export async function runServe(
     reflection: true,
     ...(policy === undefined ? {} : { policy }),
     ...clientAuth,
+    telemetry: ops.telemetry,
+    ...(ops.keyLog === undefined ? {} : { keyLog: ops.keyLog.sink }),
   });
   for (const b of bindings) server.service(b.service, b.handlers);
   // Subscribe before listening: a signal that comes while binding must not kill the process uncleanly.
@@ -171,6 +187,8 @@ export async function runServe(
     `ALPN ${alpn.join(", ")}`,
     `policy ${policy ?? DEFAULT_POLICY}`,
     ...(values.ca === undefined ? [] : ["client certificates required"]),
+    ...(ops.metrics === undefined ? [] : [`metrics ${ops.metrics.url}`]),
+    ...(values.block ? ["block list on"] : []),
   ];
   io.stdout(
     `pqrpc serve: ${names} listening on ${host}:${address.port} ` +
@@ -178,4 +196,5 @@ export async function runServe(
   );
   await stop;
   await server.close({ graceMs });
+  await ops.close();
 }

@@ -99,7 +99,7 @@ Exit codes (grpc-health-probe's): 0 SERVING, 1 invalid arguments, 2 connection o
     usage:
       "usage: pqrpc serve (--demo | --interop | --proto FILE --impl MODULE) [--port N] [--host H] " +
       "[--cert FILE --key FILE] [--ca FILE] [--policy pq-strict|hybrid|compat] [--alpn h2,pqrpc/1] " +
-      "[--grace-ms N] [--ws-path P]",
+      "[--grace-ms N] [--ws-path P] [--metrics HOST:PORT] [--log-format text|json] [--block]",
     details: `  --demo                 the demo helloworld.Greeter (all four call kinds)
   --interop              gRPC's grpc.testing.TestService (the interop cases)
   --proto FILE           your service's .proto (repeatable; needs @pqrpc/codegen), with
@@ -113,7 +113,13 @@ Exit codes (grpc-health-probe's): 0 SERVING, 1 invalid arguments, 2 connection o
   --policy NAME          pq-strict | hybrid (default) | compat
   --alpn LIST            protocols to offer (default h2,pqrpc/1)
   --grace-ms N           on SIGINT/SIGTERM, let calls finish for this long (default 5000)
-  --ws-path P            path of the WebSocket endpoint (default /)`,
+  --ws-path P            path of the WebSocket endpoint (default /)
+  --metrics HOST:PORT    Prometheus metrics at http://HOST:PORT/metrics (needs the optional packages
+                         @opentelemetry/sdk-metrics and @opentelemetry/exporter-prometheus)
+  --log-format F         text (default) or json: the security log on stderr, one line per refused
+                         handshake, downgrade attempt, flood or anomaly
+  --block                refuse for 10 minutes the sources that trip a detector
+  SSLKEYLOGFILE=FILE     write the TLS key log (NSS format, for Wireshark) to FILE: debugging only`,
   },
   bench: {
     summary: "load-test a method: concurrency, latency histogram, percentiles",

@@ -15,11 +15,16 @@
  *   until the backoff allows the next attempt; a success resets it.
  */
 import { loadWasmProvider } from "../crypto/index.ts";
+import { defaultCrypto } from "../crypto/select.ts";
+import { RPC_SYSTEM_GRPC, RPC_SYSTEM_PQRPC } from "../observability/semconv.ts";
+import { resolveTelemetry, type Telemetry } from "../observability/telemetry.ts";
 import { closeGracefully } from "../protocol/graceful-close.ts";
+import type { CallObserver, ObservedTransport } from "../rpc/call-observer.ts";
 import { Code } from "../rpc/code.ts";
 import { RpcError } from "../rpc/rpc-error.ts";
 import type { ClientCallStream, ClientTransport, RequestHead } from "../rpc/transport.ts";
 import type { NegotiatedInfo, ResumptionSession } from "../tls/index.ts";
+import { DEFAULT_POLICY } from "../tls/policy.ts";
 import { formatAddress, type HostPort, parseAddress } from "./address.ts";
 import { Backoff } from "./backoff.ts";
 import type { ConnectOptions } from "./connect-options.ts";
@@ -44,6 +49,8 @@ export interface ConnectAttempt {
   /** A ticket from an earlier connection to offer (RFC 8446 §4.6.1). */
   readonly session: ResumptionSession | undefined;
   readonly onSessionTicket: (ticket: ResumptionSession) => void;
+  /** The channel's telemetry, for the handshake's observer and the timed crypto. */
+  readonly telemetry: Telemetry | undefined;
 }
 
 /** The outside world of a channel: tests pass fakes (no sockets, no clock). */
@@ -60,20 +67,31 @@ export const NODE_CHANNEL_DEPS: ChannelDeps = {
     // Fast PQ crypto (liboqs wasm) on runtimes without it natively; idempotent.
     await loadWasmProvider();
     const o = a.options;
+    const t = a.telemetry;
+    const base = o.crypto ?? defaultCrypto();
+    const crypto = t === undefined ? o.crypto : t.crypto(base);
+    const observer = t?.handshake("client", {
+      peer: formatAddress(a.target),
+      policy: o.policy ?? DEFAULT_POLICY,
+      crypto: base,
+    });
     const tls = await dial({
       target: a.target,
       transport: o.transport ?? "tcp",
       webSocketPath: o.webSocketPath ?? DEFAULT_CLIENT_WEBSOCKET_PATH,
       timeoutMs: o.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
       tls: {
-        verifier: o.trust,
+        verifier: t === undefined ? o.trust : t.verifier(o.trust, base),
         serverName: a.serverName,
         alpnProtocols: [o.protocol ?? "pqrpc/1"],
         ...(o.policy === undefined ? {} : { policy: o.policy }),
-        ...(o.crypto === undefined ? {} : { crypto: o.crypto }),
+        ...(crypto === undefined ? {} : { crypto }),
         ...(o.identity === undefined ? {} : { certificate: o.identity }),
         ...(a.session === undefined ? {} : { session: a.session }),
         onSessionTicket: a.onSessionTicket,
+        ...(observer === undefined ? {} : { handshakeObserver: observer }),
+        // The engine's keyLog callback (TLS branch); an engine without it ignores the field.
+        ...(o.keyLog === undefined ? {} : { keyLog: o.keyLog }),
       },
     });
     return startSession(tls, a.authority, o);
@@ -93,8 +111,12 @@ export interface ChannelStats {
   readonly failedAttempts: number;
 }
 
-export class Channel implements ClientTransport {
+export class Channel implements ClientTransport, ObservedTransport {
   readonly target: HostPort;
+  /** Metrics and traces (undefined with `telemetry: false`). */
+  readonly telemetry: Telemetry | undefined;
+  /** What createClient observes this channel's calls with (rpc/call-observer.ts). */
+  readonly callObserver: CallObserver | undefined;
   private readonly options: ConnectOptions;
   private readonly serverName: string;
   private readonly backoff: Backoff;
@@ -115,6 +137,12 @@ export class Channel implements ClientTransport {
     this.target = parseAddress(address);
     this.options = options;
     this.serverName = options.serverName ?? this.target.host;
+    this.telemetry = resolveTelemetry(options.telemetry);
+    this.callObserver = this.telemetry?.clientCalls({
+      system: options.protocol === "h2" ? RPC_SYSTEM_GRPC : RPC_SYSTEM_PQRPC,
+      serverAddress: this.serverName,
+      serverPort: this.target.port,
+    });
     this.backoff = new Backoff(
       options.reconnect?.initialMs ?? DEFAULT_RECONNECT_INITIAL_MS,
       options.reconnect?.maxMs ?? DEFAULT_RECONNECT_MAX_MS,
@@ -193,6 +221,7 @@ export class Channel implements ClientTransport {
         onSessionTicket: (t) => {
           this.ticket = t;
         },
+        telemetry: this.telemetry,
       });
     } catch (e) {
       this.counts.failedAttempts++;

@@ -1,5 +1,6 @@
 /** What connect() takes (DESIGN.md §7). */
 import type { Crypto } from "../crypto/types.ts";
+import type { Telemetry } from "../observability/telemetry.ts";
 import type { CertifiedKey, PeerVerifier } from "../pki/types.ts";
 import type { KeepaliveOptions, Settings } from "../protocol/frames/index.ts";
 import type { PolicyName } from "../tls/index.ts";
@@ -30,4 +31,11 @@ export interface ConnectOptions {
   readonly maxReceiveMessageBytes?: number;
   /** pqrpc/1 session tuning: announced settings and keepalive PINGs. */
   readonly frames?: { readonly settings?: Partial<Settings>; readonly keepalive?: KeepaliveOptions };
+  /**
+   * Metrics and traces of this channel's calls and handshakes (src/observability).
+   * Default: the global OpenTelemetry providers (no-op without an SDK); false: none.
+   */
+  readonly telemetry?: Telemetry | false;
+  /** NSS key log lines of this channel's connections (debugging only; see ServerOptions.keyLog). */
+  readonly keyLog?: (line: string) => void;
 }

@@ -5,6 +5,7 @@
  * (src/rpc) itself accepts only identity and imports no node:* module.
  */
 import type { DescService } from "@bufbuild/protobuf";
+import type { ObservedTransport } from "../rpc/call-observer.ts";
 import { createClient as createCoreClient } from "../rpc/client.ts";
 import { type ClientOptions, withDefaultCompressions } from "../rpc/options.ts";
 import { createRouter as createCoreRouter, type Router, type RouterOptions } from "../rpc/router.ts";
@@ -17,7 +18,10 @@ export function createClient<S extends DescService>(
   transport: ClientTransport,
   options?: ClientOptions,
 ): Client<S> {
-  return createCoreClient(service, transport, withDefaultCompressions(options, NODE_COMPRESSIONS));
+  // A channel brings the observer of its telemetry (metrics and traces of each call).
+  const observer = options?.callObserver ?? (transport as ObservedTransport).callObserver;
+  const withObserver = observer === undefined ? options : { ...options, callObserver: observer };
+  return createCoreClient(service, transport, withDefaultCompressions(withObserver, NODE_COMPRESSIONS));
 }
 
 export function createRouter(options?: RouterOptions): Router {

@@ -5,6 +5,7 @@
  * header, a trailer and, for a non-OK status, an RpcError.
  */
 import type { DescMessage, Message } from "@bufbuild/protobuf";
+import type { ObservedCall } from "./call-observer.ts";
 import { Code } from "./code.ts";
 import { IDENTITY } from "./compression.ts";
 import type { AnyFn, StreamRequest, StreamResponse, UnaryRequest, UnaryResponse } from "./interceptor.ts";
@@ -32,8 +33,23 @@ export function createTransportCall(
     return s;
   };
   const acceptNames = options.acceptCompression.map((c) => c.name);
+  const observer = options.callObserver;
+  if (observer === undefined) return (req) => callOnce(req, undefined);
+  return async (req) => {
+    // Started before the head is built, so the observer can add its trace context headers.
+    const observed = once(observer.start({ path: req.path, header: req.header }));
+    try {
+      return await callOnce(req, observed);
+    } catch (e) {
+      observed.end(RpcError.from(e, Code.UNKNOWN).code, e);
+      throw e;
+    }
+  };
 
-  return async (req: UnaryRequest | StreamRequest): Promise<UnaryResponse | StreamResponse> => {
+  async function callOnce(
+    req: UnaryRequest | StreamRequest,
+    observed: ObservedCall | undefined,
+  ): Promise<UnaryResponse | StreamResponse> {
     req.signal.throwIfAborted();
     const headerBytes = req.header.byteSize();
     if (headerBytes > options.maxMetadataBytes) {
@@ -68,6 +84,7 @@ export function createTransportCall(
       if (!state.finished) {
         state.finished = true;
         call.cancel(err);
+        observed?.end(err.code, err);
       }
       return err;
     };
@@ -82,7 +99,9 @@ export function createTransportCall(
       try {
         for await (const m of messages) {
           if (state.finished) return;
-          await call.send(await encodeMessage(input.serialize(m), codec));
+          const bytes = input.serialize(m);
+          observed?.sent(bytes.length);
+          await call.send(await encodeMessage(bytes, codec));
         }
         if (!state.finished) await call.closeSend();
       } catch (e) {
@@ -131,7 +150,9 @@ export function createTransportCall(
           if (ev.type === "message") {
             let message: Message;
             try {
-              message = output.parse(await decodeMessage(ev.message, codec));
+              const bytes = await decodeMessage(ev.message, codec);
+              observed?.received(bytes.length);
+              message = output.parse(bytes);
             } catch (e) {
               throw fail(e, Code.INTERNAL);
             }
@@ -145,6 +166,7 @@ export function createTransportCall(
           state.finished = true;
           trailer.merge(ev.trailer.metadata);
           const status = ev.trailer.status;
+          observed?.end(status.code);
           if (status.code !== Code.OK) {
             throw new RpcError(status.code, status.message, { metadata: trailer, details: status.details });
           }
@@ -176,5 +198,20 @@ export function createTransportCall(
       });
     }
     return { stream: false, header, message: reply, trailer };
+  }
+}
+
+/** `call` whose end() takes effect once: the first outcome of a call is its outcome. */
+function once(call: ObservedCall): ObservedCall {
+  let ended = false;
+  return {
+    sent: (bytes) => call.sent(bytes),
+    received: (bytes) => call.received(bytes),
+    run: (fn) => call.run(fn),
+    end(code, error) {
+      if (ended) return;
+      ended = true;
+      call.end(code, error);
+    },
   };
 }

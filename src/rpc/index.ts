@@ -1,6 +1,7 @@
 /** The protocol-neutral rpc core: public API. */
 export { abortableIterable, abortReason, raceSignal } from "./abortable.ts";
 export { AsyncQueue } from "./async-queue.ts";
+export type { CallObserver, ObservedCall, ObservedCallStart, ObservedTransport } from "./call-observer.ts";
 export { type CallSignal, createCallSignal, MAX_TIMER_DELAY_MS } from "./call-signal.ts";
 export { createClient } from "./client.ts";
 export { Code, type CodeName, codeFromWire, codeName, isCode } from "./code.ts";

@@ -1,4 +1,5 @@
 /** Options shared by the rpc client and the router: codec, compression, limits, interceptors. */
+import type { CallObserver } from "./call-observer.ts";
 import type { Compression } from "./compression.ts";
 import type { Interceptor } from "./interceptor.ts";
 import {
@@ -25,6 +26,8 @@ export interface CallPathOptions {
   /** Largest request header block a client sends / response header or trailer block a router sends. */
   readonly maxMetadataBytes?: number;
   readonly serialization?: SerializationOptions;
+  /** Sees every call's start, message sizes and status (metrics and traces: src/observability). */
+  readonly callObserver?: CallObserver;
 }
 
 export interface ClientOptions extends CallPathOptions {
@@ -43,6 +46,7 @@ export interface ResolvedCallPathOptions {
   readonly maxReceiveMessageBytes: number;
   readonly maxMetadataBytes: number;
   readonly serialization: SerializationOptions;
+  readonly callObserver: CallObserver | undefined;
 }
 
 export function resolveCallPathOptions(o: CallPathOptions | undefined): ResolvedCallPathOptions {
@@ -55,6 +59,7 @@ export function resolveCallPathOptions(o: CallPathOptions | undefined): Resolved
     maxReceiveMessageBytes: o?.maxReceiveMessageBytes ?? DEFAULT_MAX_RECEIVE_MESSAGE_BYTES,
     maxMetadataBytes: o?.maxMetadataBytes ?? DEFAULT_MAX_METADATA_BYTES,
     serialization: o?.serialization ?? {},
+    callObserver: o?.callObserver,
   };
 }
 

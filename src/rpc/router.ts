@@ -20,6 +20,7 @@ import {
   type Message,
 } from "@bufbuild/protobuf";
 import { racedIterable } from "./abortable.ts";
+import type { ObservedCall } from "./call-observer.ts";
 import { type CallSignal, createCallSignal } from "./call-signal.ts";
 import { Code } from "./code.ts";
 import type { HandlerContext } from "./context.ts";
@@ -89,7 +90,12 @@ export function createRouter(options?: RouterOptions): Router {
       }
       return router;
     },
-    handle: (call) => handleCall(call, routes, resolved, options?.onError),
+    handle: (call) => {
+      const observer = resolved.callObserver;
+      if (observer === undefined) return handleCall(call, routes, resolved, options?.onError, undefined);
+      const observed = observer.start({ path: call.head.path, header: call.head.metadata, peer: call.peer });
+      return observed.run(() => handleCall(call, routes, resolved, options?.onError, observed));
+    },
     paths: () => [...routes.keys()],
   };
   return router;
@@ -100,14 +106,13 @@ async function handleCall(
   routes: ReadonlyMap<string, Route>,
   options: ResolvedCallPathOptions,
   onError: RouterOptions["onError"],
+  observed: ObservedCall | undefined,
 ): Promise<void> {
   const route = routes.get(call.head.path);
   if (route === undefined) {
-    await sendStatus(
-      call,
-      new RpcError(Code.UNIMPLEMENTED, `method ${call.head.path} is not implemented`),
-      new Metadata(),
-    );
+    const err = new RpcError(Code.UNIMPLEMENTED, `method ${call.head.path} is not implemented`);
+    observed?.end(err.code, err);
+    await sendStatus(call, err, new Metadata());
     return;
   }
   const { method } = route;
@@ -154,7 +159,7 @@ async function handleCall(
       receiveCompression: resolveReceiveCompression(call.head.encoding, options.acceptCompression),
     };
     const encoding = codec.sendCompression?.name ?? "identity";
-    const requests = readRequests(call, input, codec, callSignal);
+    const requests = readRequests(call, input, codec, callSignal, observed);
     const common = {
       service: method.parent,
       method,
@@ -169,7 +174,7 @@ async function handleCall(
       const message = await race(readSingle(requests));
       const res = await race(invoke(withSignal({ ...common, stream: false, message }, callSignal)));
       if (res.stream) throw new RpcError(Code.INTERNAL, "interceptor returned a stream for a unary method");
-      const data = await encodeMessage(output.serialize(res.message), codec);
+      const data = await encodeMessage(serialized(output, res.message, observed), codec);
       await sendHeaderOnce(encoding);
       await race(call.send(data));
     } else {
@@ -179,7 +184,7 @@ async function handleCall(
       if (!res.stream)
         throw new RpcError(Code.INTERNAL, "interceptor returned a unary response for a stream method");
       for await (const m of racedIterable(res.message, race)) {
-        const data = await encodeMessage(output.serialize(m), codec);
+        const data = await encodeMessage(serialized(output, m, observed), codec);
         await sendHeaderOnce(encoding);
         await race(call.send(data));
       }
@@ -190,8 +195,13 @@ async function handleCall(
       status: { code: Code.OK, message: "", details: [] },
       metadata: responseTrailer,
     });
+    observed?.end(Code.OK);
   } catch (e) {
-    if (call.signal.aborted) return; // The client is gone: there is nobody to send a status to.
+    if (call.signal.aborted) {
+      // The client is gone: there is nobody to send a status to.
+      observed?.end(Code.CANCELLED, e);
+      return;
+    }
     let err: RpcError;
     if (callSignal.reason !== undefined) err = callSignal.reason;
     else if (e instanceof RpcError) err = e;
@@ -199,6 +209,7 @@ async function handleCall(
       onError?.(e, ctx);
       err = new RpcError(Code.INTERNAL, INTERNAL_ERROR_MESSAGE);
     }
+    observed?.end(err.code, err);
     const trailer = new Metadata().merge(responseTrailer).merge(err.metadata);
     if (!headerSent && responseHeader.size > 0) {
       // Keep headers set before the failure where the client expects them.
@@ -287,6 +298,7 @@ async function* readRequests(
   input: Serializer<DescMessage>,
   codec: MessageCodecConfig,
   callSignal: CallSignal,
+  observed: ObservedCall | undefined,
 ): AsyncGenerator<Message> {
   for (;;) {
     let ev: Awaited<ReturnType<ServerCallStream["read"]>>;
@@ -296,8 +308,16 @@ async function* readRequests(
       throw RpcError.from(e, Code.CANCELLED);
     }
     if (ev.type === "end") return;
-    yield input.parse(await decodeMessage(ev.message, codec));
+    const bytes = await decodeMessage(ev.message, codec);
+    observed?.received(bytes.length);
+    yield input.parse(bytes);
   }
+}
+
+function serialized(output: Serializer<DescMessage>, message: Message, observed: ObservedCall | undefined) {
+  const bytes = output.serialize(message);
+  observed?.sent(bytes.length);
+  return bytes;
 }
 
 /**

@@ -7,6 +7,7 @@
  * finish) and destroy().
  */
 import http2 from "node:http2";
+import type { SecurityMonitor } from "../observability/security-events.ts";
 import { ALPN_PQRPC_1, ErrorCode, serveFrames } from "../protocol/frames/index.ts";
 import { createGrpcServerHandler } from "../protocol/grpc/handler.ts";
 import type { PeerInfo } from "../rpc/peer.ts";
@@ -31,7 +32,10 @@ export interface ServerProtocolSession {
 export type ServerProtocolOptions = Pick<
   ServerOptions,
   "frames" | "maxReceiveMessageBytes" | "maxMetadataBytes" | "onConnectionError"
->;
+> & {
+  /** Where a session closed by a flood limit is reported (the server's telemetry). */
+  readonly security?: Pick<SecurityMonitor, "report">;
+};
 
 /** Both protocols behind one CallHandler; `serve` picks one by the socket's ALPN. */
 export interface ServerProtocols {
@@ -63,7 +67,12 @@ export function createServerProtocols(
         : { maxReceiveMessageBytes: options.maxReceiveMessageBytes }),
     });
     const closed = session.closed.then((error) => {
-      if (error) options.onConnectionError?.(error);
+      if (!error) return;
+      // The session's reset limit (rapid reset, CVE-2023-44487) and control backlog end it with ENHANCE_YOUR_CALM.
+      if (error.code === ErrorCode.ENHANCE_YOUR_CALM) {
+        options.security?.report({ kind: "reset_flood", peer: peer.address, detail: error.message });
+      }
+      options.onConnectionError?.(error);
     });
     return {
       protocol: ALPN_PQRPC_1,

@@ -1,5 +1,6 @@
 /** What createServer takes (DESIGN.md §7). */
 import type { Crypto } from "../crypto/types.ts";
+import type { Telemetry } from "../observability/telemetry.ts";
 import type { CertifiedKey, PeerVerifier } from "../pki/types.ts";
 import type { KeepaliveOptions, Settings } from "../protocol/frames/index.ts";
 import type { RouterOptions } from "../rpc/router.ts";
@@ -46,6 +47,20 @@ export interface ServerOptions extends RouterOptions {
   readonly reflection?: boolean;
   /** Sees connection-level failures (handshake errors, protocol errors) for logging. */
   readonly onConnectionError?: (error: Error) => void;
+  /**
+   * Metrics, traces and security events (src/observability). Default: the
+   * global OpenTelemetry providers (no-op without an SDK); false: none.
+   * Its SecurityMonitor, when it has one, gets the server's security events
+   * and its block list is consulted on accept.
+   */
+  readonly telemetry?: Telemetry | false;
+  /**
+   * Receives every connection's TLS 1.3 secrets as NSS key log lines (for
+   * Wireshark; see observability/key-log-file.ts for SSLKEYLOGFILE). Anyone
+   * with them can decrypt the traffic: debugging only. Passed to the TLS
+   * engine's `keyLog` config callback.
+   */
+  readonly keyLog?: (line: string) => void;
 }
 
 /** Where listen() binds. */

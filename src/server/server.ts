@@ -20,13 +20,17 @@ import type { DescService } from "@bufbuild/protobuf";
 import { loadWasmProvider } from "../crypto/index.ts";
 import { defaultCrypto } from "../crypto/select.ts";
 import { createRouter } from "../node/rpc-defaults.ts";
+import { resolveTelemetry, type Telemetry } from "../observability/telemetry.ts";
+import type { CertifiedKey } from "../pki/types.ts";
 import { closeGracefully } from "../protocol/graceful-close.ts";
+import { peerAddress } from "../rpc/peer.ts";
 import type { Router } from "../rpc/router.ts";
 import type { ServiceHandlers } from "../rpc/service-types.ts";
 import type { CallHandler } from "../rpc/transport.ts";
 import { addHealthService, HealthRegistry } from "../services/health/index.ts";
 import { addReflectionService } from "../services/reflection/index.ts";
 import type { TlsServerConfig } from "../tls/index.ts";
+import { DEFAULT_POLICY } from "../tls/policy.ts";
 import { TicketSealer } from "../tls/ticket-sealer.ts";
 import { tlsAccept } from "../transport/tls-connect.ts";
 import { DEFAULT_HANDSHAKE_TIMEOUT_MS, type TlsSocket } from "../transport/tls-socket.ts";
@@ -67,6 +71,8 @@ export class Server {
   private readonly services: DescService[] = [];
   /** The statuses grpc.health.v1.Health reports; present when created with `health`. */
   readonly health: HealthRegistry | undefined;
+  /** What the server reports to (metrics, traces, security events); undefined with `telemetry: false`. */
+  readonly telemetry: Telemetry | undefined;
 
   private state: ServerState = "idle";
   private tcp: TcpServer | undefined;
@@ -88,7 +94,9 @@ export class Server {
   constructor(options: ServerOptions) {
     validateServerOptions(options);
     this.options = options;
-    this.router = createRouter(options);
+    this.telemetry = resolveTelemetry(options.telemetry);
+    const callObserver = options.callObserver ?? this.telemetry?.serverCalls();
+    this.router = createRouter(callObserver === undefined ? options : { ...options, callObserver });
     const builtIn = {
       service: <S extends DescService>(service: S, handlers: Partial<ServiceHandlers<S>>) => {
         this.router.service(service, handlers);
@@ -109,7 +117,10 @@ export class Server {
         this.calls--;
       }
     };
-    this.protocols = createServerProtocols(this.handle, options);
+    this.protocols = createServerProtocols(this.handle, {
+      ...options,
+      ...(this.telemetry?.security === undefined ? {} : { security: this.telemetry.security }),
+    });
     this.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
     this.handshakeTimeoutMs = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
     const ws = options.webSocket ?? true;
@@ -231,16 +242,21 @@ export class Server {
 
   private tlsConfig(): TlsServerConfig {
     const o = this.options;
-    const crypto = o.crypto ?? defaultCrypto();
+    const t = this.telemetry;
+    const base = o.crypto ?? defaultCrypto();
+    const crypto = t === undefined ? base : t.crypto(base);
+    const identities = (Array.isArray(o.identity) ? o.identity : [o.identity]) as readonly CertifiedKey[];
+    const certificate = t === undefined ? identities : identities.map((id) => t.identity(id, base));
+    const trust = o.trust === undefined || t === undefined ? o.trust : t.verifier(o.trust, base);
     return {
       crypto,
-      certificate: Array.isArray(o.identity)
-        ? [...o.identity]
-        : (o.identity as TlsServerConfig["certificate"]),
+      certificate: Array.isArray(o.identity) ? [...certificate] : certificate[0]!,
       alpnProtocols: [...(o.alpn ?? DEFAULT_ALPN)],
       ...(o.policy === undefined ? {} : { policy: o.policy }),
       ...(o.clientAuth === undefined ? {} : { clientAuth: o.clientAuth }),
-      ...(o.trust === undefined ? {} : { clientVerifier: o.trust }),
+      ...(trust === undefined ? {} : { clientVerifier: trust }),
+      // The engine's keyLog callback (TLS branch); an engine without it ignores the field.
+      ...(o.keyLog === undefined ? {} : { keyLog: o.keyLog }),
       // One ticket key per server: tickets it issued resume only here (RFC 8446 §4.6.1).
       sessionTickets: o.sessionTickets === false ? false : { sealer: new TicketSealer(crypto) },
     };
@@ -252,6 +268,12 @@ export class Server {
       socket.destroy();
       return;
     }
+    const peer = peerAddress(socket) ?? "unknown";
+    if (this.telemetry?.security?.refuseOnAccept(peer)) {
+      this.rejected++;
+      socket.destroy();
+      return;
+    }
     this.sockets.add(socket);
     this.handshaking.add(socket);
     // Errors end in 'close', where the socket is forgotten; the listener keeps them from being thrown.
@@ -259,6 +281,12 @@ export class Server {
     socket.setNoDelay(true);
     const deadline = setTimeout(() => {
       this.failedHandshakes++;
+      this.telemetry?.security?.report({
+        kind: "idle_connection",
+        peer,
+        reason: "handshake-timeout",
+        detail: `no finished handshake after ${this.handshakeTimeoutMs} ms`,
+      });
       socket.destroy();
     }, this.handshakeTimeoutMs);
     this.deadlines.set(socket, deadline);
@@ -294,7 +322,16 @@ export class Server {
       socket.destroy();
       return;
     }
-    tlsAccept(carrier, { ...tls, handshakeTimeoutMs: this.handshakeTimeoutMs }).then(
+    const observer = this.telemetry?.handshake("server", {
+      peer: peerAddress(socket),
+      policy: this.options.policy ?? DEFAULT_POLICY,
+      crypto: tls.crypto ?? defaultCrypto(),
+    });
+    tlsAccept(carrier, {
+      ...tls,
+      handshakeTimeoutMs: this.handshakeTimeoutMs,
+      ...(observer === undefined ? {} : { handshakeObserver: observer }),
+    }).then(
       (secured) => {
         clearTimeout(this.deadlines.get(socket));
         this.deadlines.delete(socket);

@@ -22,6 +22,7 @@ function socketOptions(o: TlsSocketOptions): TlsSocketOptions {
     highWaterMark: o.highWaterMark,
     allowHalfOpen: o.allowHalfOpen,
     signal: o.signal,
+    handshakeObserver: o.handshakeObserver,
   };
 }
 

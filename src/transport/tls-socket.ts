@@ -19,6 +19,7 @@
 import { Duplex } from "node:stream";
 import type { NegotiatedInfo, TlsConnection } from "../tls/index.ts";
 import { TransportError } from "./errors.ts";
+import type { HandshakeObserver } from "./handshake-observer.ts";
 
 /**
  * Time from a new connection to a finished TLS handshake, ms, unless
@@ -43,6 +44,8 @@ export interface TlsSocketOptions {
   allowHalfOpen?: boolean;
   /** Aborts the handshake (and the connection) when signalled. */
   signal?: AbortSignal;
+  /** Sees handshake bytes, the result and the end of the connection (metrics, traces, security events). */
+  handshakeObserver?: HandshakeObserver;
 }
 
 export class TlsSocket extends Duplex {
@@ -68,6 +71,7 @@ export class TlsSocket extends Duplex {
   private pendingWrite: { chunks: Uint8Array[]; callback: (error?: Error | null) => void } | undefined;
   private handshakeTimer: NodeJS.Timeout | undefined;
   private alertPending = false;
+  private readonly observer: HandshakeObserver | undefined;
   private readonly onAbort = () =>
     this.fail(new TransportError("aborted", "TLS connection aborted by the caller"));
 
@@ -78,6 +82,7 @@ export class TlsSocket extends Duplex {
   ) {
     const highWaterMark = options.highWaterMark ?? DEFAULT_TLS_SOCKET_HIGH_WATER_MARK_BYTES;
     super({ highWaterMark, allowHalfOpen: options.allowHalfOpen ?? false });
+    this.observer = options.handshakeObserver;
     this.secured = new Promise((resolve, reject) => {
       this.resolveSecured = resolve;
       this.rejectSecured = reject;
@@ -112,6 +117,7 @@ export class TlsSocket extends Duplex {
 
   private onCarrierData(chunk: Uint8Array): void {
     if (this.destroyed) return;
+    if (this.info === undefined) this.observer?.handshakeBytes("received", chunk);
     this.connection.receive(chunk);
     this.pump();
   }
@@ -149,6 +155,7 @@ export class TlsSocket extends Duplex {
     if (cork) this.carrier.cork();
     for (const bytes of records) {
       if (this.carrier.destroyed || this.carrier.writableEnded) break;
+      if (this.info === undefined) this.observer?.handshakeBytes("sent", bytes);
       ready = this.carrier.write(bytes);
     }
     if (cork) this.carrier.uncork();
@@ -161,6 +168,7 @@ export class TlsSocket extends Duplex {
     this.info = info;
     this.alpnProtocol = info.alpn ?? false;
     if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
+    this.observer?.secure(info);
     this.resolveSecured(info);
     this.emit("secure", info);
     const pending = this.pendingWrite;
@@ -256,6 +264,8 @@ export class TlsSocket extends Duplex {
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
+    if (error) this.observer?.failed(error, this.info === undefined);
+    this.observer?.closed();
     if (error) this.rejectSecured(error);
     else this.rejectSecured(new TransportError("closed-during-handshake", "TLS socket destroyed"));
     const pending = this.pendingWrite;

@@ -242,6 +242,16 @@ describe("the installed package", { skip: isFirstPass ? false : "runs once, in t
       for (const tool of ["tsx", "typescript", "esbuild", "@bufbuild/buf", "@bufbuild/protoplugin"]) {
         assert.ok(!installed.includes(tool), `installing pqrpc alone pulls in ${tool}`);
       }
+      // Telemetry: only the no-op API is a runtime dependency; the SDK, its exporter and pino are optional peers.
+      assert.ok(installed.includes("@opentelemetry/api"), "@opentelemetry/api is installed with pqrpc");
+      for (const optional of [
+        "@opentelemetry/sdk-metrics",
+        "@opentelemetry/exporter-prometheus",
+        "@opentelemetry/sdk-trace-base",
+        "pino",
+      ]) {
+        assert.ok(!installed.includes(optional), `installing pqrpc alone pulls in ${optional}`);
+      }
     } finally {
       await removeAll(bare);
     }
