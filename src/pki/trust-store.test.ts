@@ -64,9 +64,15 @@ describe("TrustStore path validation", () => {
   it("bad-signature: one flipped byte in the leaf signature or TBS", () => {
     expectCode("bad-signature", () => verifier.verify({ chain: [flipByte(leaf.der, -1)], usage: "server" }));
     // A byte inside the validity's seconds digits keeps the DER well-formed but breaks the signature.
+    // Find the notBefore UTCTime by its whole shape (tag, length, twelve digits, "Z"): a lone
+    // 0x5a byte can also occur in the serial number or the key.
     const der = leaf.der.slice();
-    const text = new TextDecoder("latin1").decode(der);
-    const z = text.indexOf("Z");
+    const isDigit = (b: number | undefined) => b !== undefined && b >= 0x30 && b <= 0x39;
+    const at = der.findIndex(
+      (b, i) => b === 0x17 && der[i + 1] === 0x0d && der[i + 14] === 0x5a && der.subarray(i + 2, i + 14).every(isDigit),
+    );
+    assert.ok(at >= 0, "the leaf has a UTCTime");
+    const z = at + 14;
     der[z - 1] = der[z - 1] === 0x30 ? 0x31 : 0x30;
     expectCode("bad-signature", () => verifier.verify({ chain: [der], usage: "server" }));
   });
