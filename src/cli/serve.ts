@@ -1,6 +1,6 @@
 /**
  * `pqrpc serve (--demo | --interop | --proto FILE --impl MODULE) [--port N] [--host H]
- *   [--cert F --key F] [--ca F] [--policy NAME] [--alpn h2,pqrpc/1] [--grace-ms N] [--ws-path P]`
+ *   [--cert F --key F]... [--ca F] [--policy NAME] [--alpn h2,pqrpc/1] [--grace-ms N] [--ws-path P]`
  *
  * Serves, on one port, raw TLS and TLS over WebSocket, ALPN "h2" (gRPC over
  * HTTP/2) and "pqrpc/1":
@@ -8,10 +8,14 @@
  *   --interop   grpc.testing.TestService, gRPC's interop service;
  *   --proto/--impl  the services of a .proto (compiled by buf at start-up)
  *               with handlers from MODULE (see ./serve-impl.ts for its shape).
+ * --cert/--key may repeat: the server holds every chain and each handshake
+ * gets the first whose signature scheme the client accepts and the policy
+ * allows (so under pq-kex an ML-DSA-65 chain first and an ECDSA chain second
+ * serve pqrpc clients and stock gRPC clients on one port).
  * Without --cert/--key it uses the development certificates in
  * .pqrpc/dev-certs, creating them on first use (as `npm start` does).
  * --ca FILE requires client certificates, verified against that CA.
- * --policy pq-strict|hybrid|compat is the TLS policy (default hybrid).
+ * --policy pq-strict|hybrid|pq-kex|compat is the TLS policy (default hybrid).
  * --metrics HOST:PORT serves Prometheus metrics (needs the optional
  * @opentelemetry/sdk-metrics and @opentelemetry/exporter-prometheus);
  * --log-format text|json is the form of the security log on stderr (every
@@ -26,6 +30,7 @@ import type { DescService } from "@bufbuild/protobuf";
 import { TestService } from "../gen/grpc/testing/test_pb.ts";
 import { Greeter } from "../gen/helloworld/greeter_pb.ts";
 import { createTestServiceHandlers } from "../interop/test-service.ts";
+import type { CertifiedKey } from "../pki/types.ts";
 import { DEFAULT_CLOSE_GRACE_MS, DEFAULT_WEBSOCKET_PATH } from "../server/limits.ts";
 import { createServer } from "../server/server.ts";
 import type { ServerProtocol } from "../server/server-options.ts";
@@ -77,18 +82,43 @@ interface ServiceBinding {
   readonly handlers: object;
 }
 
-/** --cert/--key, or the development certificates (created when missing). */
-async function identityFiles(values: { cert?: string; key?: string }, io: CliIo): Promise<[string, string]> {
-  if (values.cert !== undefined || values.key !== undefined) {
-    if (!values.cert || !values.key)
-      throw new CliError(`serve: --cert and --key go together\n${SERVE_USAGE}`);
-    return [values.cert, values.key];
+/** One certificate chain and its key, as named on the command line. */
+export interface IdentityFiles {
+  readonly cert: string;
+  readonly key: string;
+}
+
+/**
+ * The --cert/--key pairs in order (a server may hold several chains, e.g. ML-DSA-65 and ECDSA
+ * P-256 under policy pq-kex: each handshake gets the first whose signature the client accepts),
+ * or the development certificates (created when missing).
+ */
+async function identityFiles(
+  values: { cert?: string[]; key?: string[] },
+  io: CliIo,
+): Promise<IdentityFiles[]> {
+  const certs = values.cert ?? [];
+  const keys = values.key ?? [];
+  if (certs.length > 0 || keys.length > 0) {
+    if (certs.length !== keys.length) {
+      throw new CliError(
+        `serve: --cert and --key go together (${certs.length} --cert, ${keys.length} --key)\n${SERVE_USAGE}`,
+      );
+    }
+    return certs.map((cert, i) => ({ cert, key: keys[i]! }));
   }
   if (!existsSync(join(DEV_CERTS_DIR, "server.pem"))) {
     io.stdout(`pqrpc serve: creating development certificates in ${DEV_CERTS_DIR}\n`);
     await runCerts(["init", "--dir", DEV_CERTS_DIR], io);
   }
-  return [join(DEV_CERTS_DIR, "server.pem"), join(DEV_CERTS_DIR, "server.key")];
+  return [{ cert: join(DEV_CERTS_DIR, "server.pem"), key: join(DEV_CERTS_DIR, "server.key") }];
+}
+
+/** Every identity, loaded in the order given. */
+function loadIdentities(files: readonly IdentityFiles[]): Promise<CertifiedKey[]> {
+  return Promise.all(
+    files.map((f) => loadIdentityFiles({ flag: "--cert", path: f.cert }, { flag: "--key", path: f.key })),
+  );
 }
 
 export async function runServe(
@@ -106,8 +136,8 @@ export async function runServe(
       impl: { type: "string" },
       port: { type: "string", default: String(DEFAULT_SERVE_PORT) },
       host: { type: "string" },
-      cert: { type: "string" },
-      key: { type: "string" },
+      cert: { type: "string", multiple: true },
+      key: { type: "string", multiple: true },
       ca: { type: "string" },
       policy: { type: "string" },
       alpn: { type: "string", default: PROTOCOLS.join(",") },
@@ -149,12 +179,9 @@ export async function runServe(
     bindings = await loadImplementations(values.impl!, schema);
   }
 
-  const [certFile, keyFile] = await identityFiles(values, io);
-  const identity = await loadIdentityFiles(
-    { flag: "--cert", path: certFile },
-    { flag: "--key", path: keyFile },
-  );
-  for (const warning of policyWarnings(identity, policy ?? DEFAULT_POLICY)) {
+  const files = await identityFiles(values, io);
+  const identities = await loadIdentities(files);
+  for (const warning of policyWarnings(identities, policy ?? DEFAULT_POLICY)) {
     io.stderr(`pqrpc serve: warning: ${warning}\n`);
   }
   const clientAuth =
@@ -166,7 +193,7 @@ export async function runServe(
     io,
   );
   const server = createServer({
-    identity,
+    identity: identities.length === 1 ? identities[0]! : identities,
     alpn: alpn as ServerProtocol[],
     webSocket: { path: values["ws-path"] },
     // An operator's server: probes (pqrpc health, grpc-health-probe) and `pqrpc call` without --proto work.

@@ -16,7 +16,7 @@ export interface CommandHelp {
 const TLS_OPTIONS = `  --ca FILE              trust these CA certificates (PEM)
   --insecure             do not verify the server's certificate (testing only)
   --servername NAME      server name for SNI and the certificate check (default: the host)
-  --policy NAME          pq-strict | hybrid (default) | compat`;
+  --policy NAME          pq-strict | hybrid (default) | pq-kex | compat`;
 
 export const COMMAND_HELP = {
   certs: {
@@ -89,7 +89,7 @@ Exit codes (grpc-health-probe's): 0 SERVING, 1 invalid arguments, 2 connection o
     details: `  ADDR                   host:port of any TLS 1.3 server
   --ca FILE              verify the chain against these CAs (without it the chain is shown unverified)
   --servername NAME      SNI and certificate name (default: the host)
-  --policy NAME          pq-strict | hybrid (default) | compat
+  --policy NAME          pq-strict | hybrid (default) | pq-kex | compat
   --alpn LIST|none       protocols to offer, comma-separated (default pqrpc/1,h2)
   --timeout MS           give up after this long
   --json                 one JSON object instead of text`,
@@ -98,7 +98,7 @@ Exit codes (grpc-health-probe's): 0 SERVING, 1 invalid arguments, 2 connection o
     summary: "serve a .proto with your handlers, the demo Greeter or the interop TestService",
     usage:
       "usage: pqrpc serve (--demo | --interop | --proto FILE --impl MODULE) [--port N] [--host H] " +
-      "[--cert FILE --key FILE] [--ca FILE] [--policy pq-strict|hybrid|compat] [--alpn h2,pqrpc/1] " +
+      "[--cert FILE --key FILE] [--ca FILE] [--policy pq-strict|hybrid|pq-kex|compat] [--alpn h2,pqrpc/1] " +
       "[--grace-ms N] [--ws-path P] [--metrics HOST:PORT] [--log-format text|json] [--block]",
     details: `  --demo                 the demo helloworld.Greeter (all four call kinds)
   --interop              gRPC's grpc.testing.TestService (the interop cases)
@@ -110,7 +110,7 @@ Exit codes (grpc-health-probe's): 0 SERVING, 1 invalid arguments, 2 connection o
   --cert FILE --key FILE certificate chain (PEM) and private key (PKCS#8 PEM); without them a
                          development CA and certificate are made in .pqrpc/dev-certs
   --ca FILE              require client certificates issued by these CAs
-  --policy NAME          pq-strict | hybrid (default) | compat
+  --policy NAME          pq-strict | hybrid (default) | pq-kex | compat
   --alpn LIST            protocols to offer (default h2,pqrpc/1)
   --grace-ms N           on SIGINT/SIGTERM, let calls finish for this long (default 5000)
   --ws-path P            path of the WebSocket endpoint (default /)
