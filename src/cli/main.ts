@@ -17,6 +17,7 @@ const COMMANDS: Record<CommandName, () => Promise<Command>> = {
   health: async () => (await import("./health.ts")).runHealth,
   probe: async () => (await import("./probe.ts")).runProbe,
   serve: async () => (await import("./serve.ts")).runServe,
+  tickets: async () => (await import("./tickets.ts")).runTickets,
   bench: async () => (await import("./bench.ts")).runBench,
 };
 

@@ -21,20 +21,28 @@
  * --log-format text|json is the form of the security log on stderr (every
  * refused handshake, one line with its cause); --block refuses sources that
  * trip a detector for a while. SSLKEYLOGFILE, when set, receives the TLS key log.
+ * --ticket-keys FILE shares session-ticket keys with other processes (pqrpc
+ * tickets), reloaded when the file changes. SIGHUP, or a change of a --cert or
+ * --key file, loads the chains again: new handshakes get them, open
+ * connections and their calls go on.
  * Prints one line with the address once listening; SIGINT/SIGTERM close it gracefully.
  */
-import { existsSync } from "node:fs";
+import { existsSync, type Stats, unwatchFile, watchFile } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { DescService } from "@bufbuild/protobuf";
+import { defaultCrypto } from "../crypto/select.ts";
 import { TestService } from "../gen/grpc/testing/test_pb.ts";
 import { Greeter } from "../gen/helloworld/greeter_pb.ts";
 import { createTestServiceHandlers } from "../interop/test-service.ts";
+import { parseCertificate } from "../pki/certificate.ts";
 import type { CertifiedKey } from "../pki/types.ts";
 import { DEFAULT_CLOSE_GRACE_MS, DEFAULT_WEBSOCKET_PATH } from "../server/limits.ts";
 import { createServer } from "../server/server.ts";
 import type { ServerProtocol } from "../server/server-options.ts";
+import { watchTicketKeyFile } from "../server/ticket-key-file.ts";
 import { DEFAULT_POLICY, POLICIES, type PolicyName } from "../tls/policy.ts";
+import { TicketSealer } from "../tls/ticket-sealer.ts";
 import { runCerts } from "./certs.ts";
 import { CliError, type CliIo } from "./cli-error.ts";
 import { greeterHandlers } from "./greeter-service.ts";
@@ -114,6 +122,59 @@ async function identityFiles(
   return [{ cert: join(DEV_CERTS_DIR, "server.pem"), key: join(DEV_CERTS_DIR, "server.key") }];
 }
 
+/** After a change of a certificate or key file, wait this long for its partner to change too, ms. */
+const IDENTITY_RELOAD_SETTLE_MS = 250;
+/** How often the certificate and key files are looked at, ms. */
+const IDENTITY_FILE_POLL_MS = 1000;
+
+/** "2 certificate chains (CN=a until 2027-01-01, ...)" for the reload line. */
+function describeIdentities(identities: readonly CertifiedKey[]): string {
+  const each = identities.map((id) => {
+    const leaf = parseCertificate(id.chain[0]!);
+    return `${leaf.subject}, ${leaf.keyAlgorithm}, until ${leaf.notAfter.toISOString()}`;
+  });
+  return `${identities.length} certificate chain${identities.length === 1 ? "" : "s"} (${each.join("; ")})`;
+}
+
+/**
+ * Reloads on SIGHUP and when any certificate or key file changes (rotation without downtime;
+ * renewal tools such as certbot or `pqrpc certs` rewrite the files in place). SIGHUP also
+ * re-reads the ticket key file. A failed reload keeps what was loaded.
+ */
+function watchIdentityFiles(
+  files: readonly IdentityFiles[],
+  reload: () => Promise<void>,
+  onError: (e: unknown) => void,
+  tickets: { reload(): Promise<void> } | undefined,
+): { close(): void } {
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> = Promise.resolve();
+  const run = () => {
+    running = running.then(() => reload().catch(onError));
+  };
+  const soon = () => {
+    clearTimeout(timer);
+    timer = setTimeout(run, IDENTITY_RELOAD_SETTLE_MS);
+  };
+  const paths = [...new Set(files.flatMap((f) => [f.cert, f.key]))];
+  const onChange = (now: Stats, before: Stats) => {
+    if (now.mtimeMs !== before.mtimeMs || now.size !== before.size || now.ino !== before.ino) soon();
+  };
+  for (const p of paths) watchFile(p, { interval: IDENTITY_FILE_POLL_MS, persistent: false }, onChange);
+  const onHangUp = () => {
+    run();
+    tickets?.reload().catch(onError);
+  };
+  process.on("SIGHUP", onHangUp);
+  return {
+    close() {
+      clearTimeout(timer);
+      process.off("SIGHUP", onHangUp);
+      for (const p of paths) unwatchFile(p, onChange);
+    },
+  };
+}
+
 /** Every identity, loaded in the order given. */
 function loadIdentities(files: readonly IdentityFiles[]): Promise<CertifiedKey[]> {
   return Promise.all(
@@ -146,6 +207,7 @@ export async function runServe(
       metrics: { type: "string" },
       "log-format": { type: "string", default: "text" },
       block: { type: "boolean", default: false },
+      "ticket-keys": { type: "string" },
     },
     strict: true,
     allowPositionals: false,
@@ -188,6 +250,16 @@ export async function runServe(
     values.ca === undefined
       ? {}
       : { clientAuth: "require" as const, trust: await loadTrustFile("--ca", values.ca) };
+  const ticketKeys = values["ticket-keys"];
+  const sealer = ticketKeys === undefined ? undefined : new TicketSealer(defaultCrypto());
+  const ticketWatch =
+    sealer === undefined
+      ? undefined
+      : await watchTicketKeyFile(ticketKeys!, sealer, {
+          onError: (e) => io.stderr(`pqrpc serve: ${e.message}; keeping the ticket keys loaded before\n`),
+        }).catch((e: unknown) => {
+          throw new CliError(`serve: --ticket-keys: ${e instanceof Error ? e.message : String(e)}`);
+        });
   const ops = await setUpServeTelemetry(
     { metrics: values.metrics, logFormat: values["log-format"], block: values.block },
     io,
@@ -203,8 +275,25 @@ export async function runServe(
     ...clientAuth,
     telemetry: ops.telemetry,
     ...(ops.keyLog === undefined ? {} : { keyLog: ops.keyLog.sink }),
+    ...(sealer === undefined ? {} : { sessionTickets: sealer }),
   });
   for (const b of bindings) server.service(b.service, b.handlers);
+  const identityReload = watchIdentityFiles(
+    files,
+    async () => {
+      const next = await loadIdentities(files);
+      for (const warning of policyWarnings(next, policy ?? DEFAULT_POLICY)) {
+        io.stderr(`pqrpc serve: warning: ${warning}\n`);
+      }
+      server.setIdentity(next.length === 1 ? next[0]! : next);
+      io.stdout(`pqrpc serve: loaded ${describeIdentities(next)}; new handshakes get it\n`);
+    },
+    (e) =>
+      io.stderr(
+        `pqrpc serve: reloading the certificates failed, keeping the ones loaded before: ${e instanceof Error ? e.message : String(e)}\n`,
+      ),
+    ticketWatch,
+  );
   // Subscribe before listening: a signal that comes while binding must not kill the process uncleanly.
   const stop = until();
   const address = await server.listen({ port, ...(values.host === undefined ? {} : { host: values.host }) });
@@ -221,7 +310,12 @@ export async function runServe(
     `pqrpc serve: ${names} listening on ${host}:${address.port} ` +
       `(TLS and TLS over WebSocket ${values["ws-path"]}; ${extras.join("; ")})\n`,
   );
-  await stop;
+  try {
+    await stop;
+  } finally {
+    identityReload.close();
+    ticketWatch?.close();
+  }
   await server.close({ graceMs });
   await ops.close();
 }

@@ -99,7 +99,8 @@ Exit codes (grpc-health-probe's): 0 SERVING, 1 invalid arguments, 2 connection o
     usage:
       "usage: pqrpc serve (--demo | --interop | --proto FILE --impl MODULE) [--port N] [--host H] " +
       "[--cert FILE --key FILE] [--ca FILE] [--policy pq-strict|hybrid|pq-kex|compat] [--alpn h2,pqrpc/1] " +
-      "[--grace-ms N] [--ws-path P] [--metrics HOST:PORT] [--log-format text|json] [--block]",
+      "[--grace-ms N] [--ws-path P] [--ticket-keys FILE] [--metrics HOST:PORT] [--log-format text|json] " +
+      "[--block]",
     details: `  --demo                 the demo helloworld.Greeter (all four call kinds)
   --interop              gRPC's grpc.testing.TestService (the interop cases)
   --proto FILE           your service's .proto (repeatable; needs @pqrpc/codegen), with
@@ -108,7 +109,12 @@ Exit codes (grpc-health-probe's): 0 SERVING, 1 invalid arguments, 2 connection o
   --port N               TCP port (default 50051; 0 picks a free one)
   --host H               address to bind (default: all)
   --cert FILE --key FILE certificate chain (PEM) and private key (PKCS#8 PEM); without them a
-                         development CA and certificate are made in .pqrpc/dev-certs
+                         development CA and certificate are made in .pqrpc/dev-certs. Repeat the
+                         pair to hold several chains (each handshake gets the first the client
+                         accepts). SIGHUP, or a change of these files, loads them again: new
+                         handshakes get the new chain, open connections keep going
+  --ticket-keys FILE     session-ticket keys shared with other servers (pqrpc tickets init),
+                         reloaded when the file changes; default: keys of this process only
   --ca FILE              require client certificates issued by these CAs
   --policy NAME          pq-strict | hybrid (default) | pq-kex | compat
   --alpn LIST            protocols to offer (default h2,pqrpc/1)
@@ -120,6 +126,20 @@ Exit codes (grpc-health-probe's): 0 SERVING, 1 invalid arguments, 2 connection o
                          handshake, downgrade attempt, flood or anomaly
   --block                refuse for 10 minutes the sources that trip a detector
   SSLKEYLOGFILE=FILE     write the TLS key log (NSS format, for Wireshark) to FILE: debugging only`,
+  },
+  tickets: {
+    summary: "session-ticket keys shared by several servers (tickets init, rotate, show)",
+    usage:
+      "usage: pqrpc tickets init FILE [--force]\n" +
+      "       pqrpc tickets rotate FILE [--activate-after S] [--lifetime S]\n" +
+      "       pqrpc tickets show FILE",
+    details: `  init FILE              a new ticket key file (mode 600) with one key
+  rotate FILE            add a key that starts sealing after --activate-after seconds (default 60:
+                         time for every server watching FILE to load it), and drop keys whose
+                         tickets have all expired (--lifetime: the servers' ticket lifetime,
+                         default 7200)
+  show FILE              key ids, activation times and which key seals now (no secrets)
+  Servers read it with pqrpc serve --ticket-keys FILE and reload it when it changes.`,
   },
   bench: {
     summary: "load-test a method: concurrency, latency histogram, percentiles",
