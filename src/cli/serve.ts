@@ -256,6 +256,7 @@ export async function runServe(
     sealer === undefined
       ? undefined
       : await watchTicketKeyFile(ticketKeys!, sealer, {
+          onLoad: (n) => io.stdout(`pqrpc serve: loaded ${n} ticket key(s) from ${ticketKeys}\n`),
           onError: (e) => io.stderr(`pqrpc serve: ${e.message}; keeping the ticket keys loaded before\n`),
         }).catch((e: unknown) => {
           throw new CliError(`serve: --ticket-keys: ${e instanceof Error ? e.message : String(e)}`);
