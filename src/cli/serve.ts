@@ -43,6 +43,7 @@ import type { ServerProtocol } from "../server/server-options.ts";
 import { watchTicketKeyFile } from "../server/ticket-key-file.ts";
 import { DEFAULT_POLICY, POLICIES, type PolicyName } from "../tls/policy.ts";
 import { TicketSealer } from "../tls/ticket-sealer.ts";
+import { parseAddress } from "./address.ts";
 import { runCerts } from "./certs.ts";
 import { CliError, type CliIo } from "./cli-error.ts";
 import { greeterHandlers } from "./greeter-service.ts";
@@ -175,6 +176,54 @@ function watchIdentityFiles(
   };
 }
 
+/**
+ * --renew ADDR: keeps the first chain renewed by a pqrpc CA (pqrpc ca serve) at 2/3 of its
+ * lifetime, writing the new key and chain over --cert/--key; the file watch then swaps it in.
+ */
+async function startRenewer(
+  flags: { address: string | undefined; caFile: string | undefined; at: string | undefined },
+  current: CertifiedKey,
+  files: IdentityFiles,
+  io: CliIo,
+): Promise<{ stop(): void } | undefined> {
+  const { address, caFile } = flags;
+  if (address === undefined) {
+    if (caFile !== undefined || flags.at !== undefined) {
+      throw new CliError("serve: --renew-ca and --renew-at go with --renew ADDR");
+    }
+    return undefined;
+  }
+  const at = flags.at === undefined ? undefined : Number(flags.at);
+  if (at !== undefined && !(at > 0 && at < 1)) {
+    throw new CliError(`serve: --renew-at must be a fraction between 0 and 1, got "${flags.at}"`);
+  }
+  if (caFile === undefined)
+    throw new CliError("serve: --renew ADDR needs --renew-ca FILE (the CA service's trust)");
+  const target = parseAddress(address);
+  const { createCertificateRenewer } = await import("../services/ca/renewer.ts");
+  const { writeRenewedFiles } = await import("./ca.ts");
+  const renewer = createCertificateRenewer({
+    address: `${target.host.includes(":") ? `[${target.host}]` : target.host}:${target.port}`,
+    serverName: target.host,
+    trust: await loadTrustFile("--renew-ca", caFile),
+    current,
+    ...(at === undefined ? {} : { renewAtFraction: at }),
+    onIdentity: async (r) => {
+      await writeRenewedFiles(files.cert, files.key, r);
+      io.stdout(
+        `pqrpc serve: renewed the certificate from ${address}, valid until ${r.notAfter.toISOString()}\n`,
+      );
+    },
+    onError: (e) =>
+      io.stderr(
+        `pqrpc serve: renewing from ${address} failed, will retry: ${e instanceof Error ? e.message : String(e)}\n`,
+      ),
+  });
+  await renewer.start();
+  io.stdout(`pqrpc serve: renewing from ${address} at ${new Date(renewer.nextRenewalMs).toISOString()}\n`);
+  return renewer;
+}
+
 /** Every identity, loaded in the order given. */
 function loadIdentities(files: readonly IdentityFiles[]): Promise<CertifiedKey[]> {
   return Promise.all(
@@ -208,6 +257,9 @@ export async function runServe(
       "log-format": { type: "string", default: "text" },
       block: { type: "boolean", default: false },
       "ticket-keys": { type: "string" },
+      renew: { type: "string" },
+      "renew-ca": { type: "string" },
+      "renew-at": { type: "string" },
     },
     strict: true,
     allowPositionals: false,
@@ -311,9 +363,16 @@ export async function runServe(
     `pqrpc serve: ${names} listening on ${host}:${address.port} ` +
       `(TLS and TLS over WebSocket ${values["ws-path"]}; ${extras.join("; ")})\n`,
   );
+  const renewer = await startRenewer(
+    { address: values.renew, caFile: values["renew-ca"], at: values["renew-at"] },
+    identities[0]!,
+    files[0]!,
+    io,
+  );
   try {
     await stop;
   } finally {
+    renewer?.stop();
     identityReload.close();
     ticketWatch?.close();
   }

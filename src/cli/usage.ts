@@ -99,8 +99,8 @@ Exit codes (grpc-health-probe's): 0 SERVING, 1 invalid arguments, 2 connection o
     usage:
       "usage: pqrpc serve (--demo | --interop | --proto FILE --impl MODULE) [--port N] [--host H] " +
       "[--cert FILE --key FILE] [--ca FILE] [--policy pq-strict|hybrid|pq-kex|compat] [--alpn h2,pqrpc/1] " +
-      "[--grace-ms N] [--ws-path P] [--ticket-keys FILE] [--metrics HOST:PORT] [--log-format text|json] " +
-      "[--block]",
+      "[--grace-ms N] [--ws-path P] [--ticket-keys FILE] [--renew ADDR --renew-ca FILE [--renew-at F]] " +
+      "[--metrics HOST:PORT] [--log-format text|json] [--block]",
     details: `  --demo                 the demo helloworld.Greeter (all four call kinds)
   --interop              gRPC's grpc.testing.TestService (the interop cases)
   --proto FILE           your service's .proto (repeatable; needs @pqrpc/codegen), with
@@ -115,6 +115,9 @@ Exit codes (grpc-health-probe's): 0 SERVING, 1 invalid arguments, 2 connection o
                          handshakes get the new chain, open connections keep going
   --ticket-keys FILE     session-ticket keys shared with other servers (pqrpc tickets init),
                          reloaded when the file changes; default: keys of this process only
+  --renew ADDR           keep the first chain renewed by a pqrpc CA (pqrpc ca serve), authenticated
+  --renew-ca FILE        by it, written over --cert/--key; --renew-ca trusts the CA service's TLS;
+  --renew-at F           renew when this fraction of the lifetime left has passed (default 0.667)
   --ca FILE              require client certificates issued by these CAs
   --policy NAME          pq-strict | hybrid (default) | pq-kex | compat
   --alpn LIST            protocols to offer (default h2,pqrpc/1)
@@ -126,6 +129,25 @@ Exit codes (grpc-health-probe's): 0 SERVING, 1 invalid arguments, 2 connection o
                          handshake, downgrade attempt, flood or anomaly
   --block                refuse for 10 minutes the sources that trip a detector
   SSLKEYLOGFILE=FILE     write the TLS key log (NSS format, for Wireshark) to FILE: debugging only`,
+  },
+  ca: {
+    summary: "a certificate authority for short-lived certificates (ca serve, token, enroll)",
+    usage:
+      "usage: pqrpc ca serve --ca-cert FILE --ca-key FILE [--tokens FILE] [--lifetime S] [--port N] [--host H]\n" +
+      "                     [--cert FILE --key FILE | --san a,b] [--policy NAME]\n" +
+      "       pqrpc ca token --tokens FILE --names a,b [--ttl S]\n" +
+      "       pqrpc ca enroll ADDR --ca FILE --token T --out DIR [--names a,b] [--alg NAME]",
+    details: `  serve                  issue certificates from CSRs over RPC (pqrpc.ca.v1.CertificateAuthority):
+                         Enroll with a one-time token, Renew with the current certificate as the
+                         TLS client certificate; --lifetime of issued certificates (default 86400);
+                         its own TLS certificate from --cert/--key, or issued by the CA for --san
+                         (default localhost,127.0.0.1); port 50052 by default
+  token                  a one-time enrollment token for --names (printed once, stored hashed in
+                         --tokens, mode 600), valid for --ttl seconds (default 86400)
+  enroll ADDR            get a first certificate with a token: writes DIR/server.pem and
+                         DIR/server.key (--alg key algorithm, default ml-dsa-65; --ca trusts the CA
+                         service's TLS certificate)
+  Keep a server's certificate renewed with pqrpc serve --renew ADDR --renew-ca FILE.`,
   },
   tickets: {
     summary: "session-ticket keys shared by several servers (tickets init, rotate, show)",

@@ -6,9 +6,8 @@
  * without a restart.
  */
 import { type Stats, unwatchFile, watchFile } from "node:fs";
-import { open, readFile, rename, stat, unlink } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
 import { wipe } from "../bytes/bytes.ts";
+import { readSecretFile, SecretFileError, writeSecretFile } from "../node/secret-file.ts";
 import type { TicketKeyMaterial, TicketSealer } from "../tls/ticket-sealer.ts";
 import {
   formatTicketKeys,
@@ -19,39 +18,20 @@ import {
 
 /** How often a watching process looks at the file (its mtime and size), ms. */
 export const TICKET_KEY_FILE_POLL_MS = 1000;
-/** Permission bits that must be clear: the file holds secrets, for its owner only. */
-const GROUP_OR_OTHER_BITS = 0o077;
 
-function ioError(path: string, what: string, e: unknown): TicketKeyFileError {
-  const why = e instanceof Error ? e.message : String(e);
-  return new TicketKeyFileError("io", `ticket key file ${path}: cannot ${what}: ${why}`, { cause: e });
+function fileError(e: unknown): unknown {
+  if (!(e instanceof SecretFileError)) return e;
+  const code = e.code === "too-large" ? "malformed" : e.code;
+  return new TicketKeyFileError(code, `ticket key file ${e.message}`, { cause: e });
 }
 
 /** The keys in `path`; a TicketKeyFileError says what is wrong (never with a secret in it). */
 export async function readTicketKeyFile(path: string): Promise<TicketKeyMaterial[]> {
-  let info: Stats;
-  try {
-    info = await stat(path);
-  } catch (e) {
-    throw ioError(path, "read it", e);
-  }
-  if (process.platform !== "win32" && (info.mode & GROUP_OR_OTHER_BITS) !== 0) {
-    throw new TicketKeyFileError(
-      "insecure-permissions",
-      `ticket key file ${path} is readable by other users (mode ${(info.mode & 0o777).toString(8)}): chmod 600 it`,
-    );
-  }
-  if (info.size > MAX_TICKET_KEY_FILE_BYTES) {
-    throw new TicketKeyFileError(
-      "malformed",
-      `ticket key file ${path}: ${info.size} bytes, more than ${MAX_TICKET_KEY_FILE_BYTES}`,
-    );
-  }
   let text: string;
   try {
-    text = await readFile(path, "utf8");
+    text = await readSecretFile(path, MAX_TICKET_KEY_FILE_BYTES);
   } catch (e) {
-    throw ioError(path, "read it", e);
+    throw fileError(e);
   }
   try {
     return parseTicketKeys(text);
@@ -63,19 +43,10 @@ export async function readTicketKeyFile(path: string): Promise<TicketKeyMaterial
 
 /** Writes `keys` to `path` (mode 600) by renaming a complete new file over it. */
 export async function writeTicketKeyFile(path: string, keys: readonly TicketKeyMaterial[]): Promise<void> {
-  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
   try {
-    const file = await open(temporary, "wx", 0o600);
-    try {
-      await file.writeFile(formatTicketKeys(keys), "utf8");
-      await file.sync();
-    } finally {
-      await file.close();
-    }
-    await rename(temporary, path);
+    await writeSecretFile(path, formatTicketKeys(keys));
   } catch (e) {
-    await unlink(temporary).catch(() => {});
-    throw ioError(path, "write it", e);
+    throw fileError(e);
   }
 }
 
@@ -121,7 +92,9 @@ export async function watchTicketKeyFile(
   const onChange = (now: Stats, before: Stats) => {
     if (now.mtimeMs === before.mtimeMs && now.size === before.size && now.ino === before.ino) return;
     reload().catch((e: unknown) => {
-      options.onError?.(e instanceof TicketKeyFileError ? e : ioError(path, "reload it", e));
+      options.onError?.(
+        e instanceof TicketKeyFileError ? e : new TicketKeyFileError("io", `${path}: ${String(e)}`, { cause: e }),
+      );
     });
   };
   watchFile(path, { interval: options.pollMs ?? TICKET_KEY_FILE_POLL_MS, persistent: false }, onChange);
