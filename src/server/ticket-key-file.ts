@@ -93,7 +93,9 @@ export async function watchTicketKeyFile(
     if (now.mtimeMs === before.mtimeMs && now.size === before.size && now.ino === before.ino) return;
     reload().catch((e: unknown) => {
       options.onError?.(
-        e instanceof TicketKeyFileError ? e : new TicketKeyFileError("io", `${path}: ${String(e)}`, { cause: e }),
+        e instanceof TicketKeyFileError
+          ? e
+          : new TicketKeyFileError("io", `${path}: ${String(e)}`, { cause: e }),
       );
     });
   };
