@@ -58,6 +58,7 @@ import {
   verifyPeerChain,
 } from "./handshake-common.ts";
 import type { HandshakeEngine, HandshakeIo, NegotiatedInfo } from "./handshake-io.ts";
+import { type KeyLog, keyLogFor } from "./key-log.ts";
 import { finishedMac, KeySchedule, resumptionPsk } from "./key-schedule.ts";
 import { enforceGroup } from "./policy.ts";
 import { clientPskOffers, type PskCandidate } from "./psk.ts";
@@ -95,6 +96,7 @@ export class ClientHandshake implements HandshakeEngine {
   private state: ClientState = { kind: "wait-server-hello" };
   private readonly cfg: ResolvedConfig;
   private readonly random: Uint8Array;
+  private readonly keyLog: KeyLog;
   private readonly sessionId: Uint8Array;
   private readonly serverName: string | undefined;
   private readonly pskModes: number[];
@@ -116,10 +118,12 @@ export class ClientHandshake implements HandshakeEngine {
   constructor(
     private readonly config: TlsClientConfig,
     private readonly io: HandshakeIo,
+    private readonly editExtensions: (list: ext.Extension[]) => ext.Extension[] = (list) => list,
   ) {
     this.cfg = resolveCommon(config);
     if (!config.verifier) throw new TlsConfigError("a client needs a verifier");
     this.random = this.cfg.crypto.randomBytes(RANDOM_BYTES);
+    this.keyLog = keyLogFor(config.keyLog, this.random);
     this.sessionId =
       config.middleboxCompat === false
         ? new Uint8Array(0)
@@ -207,7 +211,7 @@ export class ClientHandshake implements HandshakeEngine {
     if (cookie) add(E.cookie, ext.cookie.encode(cookie));
     // Kept in a second ClientHello even when HRR's suite leaves no PSK to offer: §4.1.2 allows no other change.
     if (this.offersPsk) add(E.psk_key_exchange_modes, ext.pskModes.encode(this.pskModes));
-    return list;
+    return this.editExtensions(list);
   }
 
   /** Encodes the ClientHello; with PSK offers, computes the binders over the truncated message (§4.2.11.2). */
@@ -396,6 +400,7 @@ export class ClientHandshake implements HandshakeEngine {
       pskMode: psk ? (group ? "psk_dhe_ke" : "psk_ke") : undefined,
     };
     this.n = n;
+    this.keyLog.handshake(n.clientHandshakeSecret, n.serverHandshakeSecret);
     this.io.setReadKey(suite, n.serverHandshakeSecret, "handshake");
     // §D.4: the dummy change_cipher_spec goes before our first protected record.
     this.sendChangeCipherSpecOnce();
@@ -495,6 +500,7 @@ export class ClientHandshake implements HandshakeEngine {
     const thServerFinished = n.transcript.hash();
     const clientApp = n.schedule.clientApplicationTrafficSecret(thServerFinished);
     const serverApp = n.schedule.serverApplicationTrafficSecret(thServerFinished);
+    this.keyLog.application(clientApp, serverApp, () => n.schedule.exporterMasterSecret(thServerFinished));
     this.io.setReadKey(n.suite, serverApp, "application");
     const send = (msg: Uint8Array) => this.io.sendHandshake(msg);
     let clientAuthenticated = false;
@@ -566,6 +572,11 @@ function isIpLiteral(host: string): boolean {
   return /^\d{1,3}(\.\d{1,3}){3}$/.test(host) || host.includes(":");
 }
 
-export function createClientHandshake(config: TlsClientConfig, io: HandshakeIo): HandshakeEngine {
-  return new ClientHandshake(config, io);
+/** `editExtensions` is for tests only (PeerHooks.clientHelloExtensions). */
+export function createClientHandshake(
+  config: TlsClientConfig,
+  io: HandshakeIo,
+  editExtensions?: (list: ext.Extension[]) => ext.Extension[],
+): HandshakeEngine {
+  return new ClientHandshake(config, io, editExtensions);
 }

@@ -52,6 +52,11 @@ export interface TlsCommonConfig {
   padding?: number;
   /** Millisecond clock for tickets and certificate validity (sans-IO: injected). */
   now?: () => number;
+  /**
+   * Debugging only: receives one NSS key log line (no newline) per traffic
+   * secret (src/tls/key-log.ts). Whoever holds the lines can decrypt the session.
+   */
+  keyLog?: (line: string) => void;
 }
 
 /** A pre-shared key agreed out of band (DESIGN.md §4 embedded profile). */

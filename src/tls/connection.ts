@@ -13,17 +13,19 @@ import type { CipherSuiteInfo } from "../crypto/registry.ts";
 import type { Crypto } from "../crypto/types.ts";
 import { AlertDescription, AlertLevel, fatal, TlsError } from "./alert.ts";
 import { createClientHandshake } from "./client.ts";
+import type { Extension } from "./codec/extensions.ts";
 import { HandshakeJoiner } from "./codec/handshake-joiner.ts";
 import { type HandshakeMessage, keyUpdate } from "./codec/messages.ts";
 import { HandshakeType, KeyUpdateRequest } from "./codec/types.ts";
 import { resolveCommon, type TlsClientConfig, type TlsServerConfig } from "./config.ts";
-import type { Epoch, HandshakeEngine, HandshakeIo, NegotiatedInfo } from "./handshake-io.ts";
+import type { EarlyDataSkip, Epoch, HandshakeEngine, HandshakeIo, NegotiatedInfo } from "./handshake-io.ts";
 import { nextTrafficSecret } from "./key-schedule.ts";
 import {
   ContentType,
   encodePlainRecord,
   MAX_INNER_PLAINTEXT_BYTES,
   MAX_PLAINTEXT_BYTES,
+  MAX_SKIPPED_EARLY_DATA_BYTES,
   maxCiphertextForRecordSizeLimit,
   RECORD_HEADER_BYTES,
   RecordDeframer,
@@ -62,6 +64,12 @@ export interface TlsConnection {
  * transcript, and may be changed, dropped ([]) or multiplied.
  */
 export interface PeerHooks {
+  /**
+   * A client's ClientHello extensions (pre_shared_key excluded) before it is
+   * encoded, so the change is in the client's own transcript and the
+   * handshake can still complete (unusual but legal hellos).
+   */
+  clientHelloExtensions?: (extensions: Extension[]) => Extension[];
   /** `inject` queues an extra record (any content type) right after the returned messages. */
   outgoingHandshake?: (
     message: Uint8Array,
@@ -89,6 +97,9 @@ class Connection implements TlsConnection, HandshakeIo {
   private read?: Direction;
   private write?: Direction;
   private ccsReceived = false;
+  /** §4.2.10: refused 0-RTT records being skipped, and how many bytes so far (one budget per connection). */
+  private earlyDataSkip: EarlyDataSkip | undefined;
+  private skippedEarlyDataBytes = 0;
   private peerRecordLimit = MAX_INNER_PLAINTEXT_BYTES;
   private readonly padding: number;
   private readonly crypto: Crypto;
@@ -109,7 +120,7 @@ class Connection implements TlsConnection, HandshakeIo {
     const resolved = { ...config, crypto: common.crypto };
     this.engine =
       side === "client"
-        ? createClientHandshake(resolved as TlsClientConfig, this)
+        ? createClientHandshake(resolved as TlsClientConfig, this, hooks.clientHelloExtensions)
         : createServerHandshake(resolved as TlsServerConfig, this);
     this.flush();
   }
@@ -159,14 +170,48 @@ class Connection implements TlsConnection, HandshakeIo {
         this.onAlert(content);
         return;
       }
-      ({ type, content } = this.read.protector.open(record));
+      const opened =
+        this.earlyDataSkip === "until-decryptable"
+          ? this.openOrSkipEarlyData(record)
+          : this.read.protector.open(record);
+      if (opened === undefined) return;
+      ({ type, content } = opened);
     } else if (type === ContentType.application_data) {
+      if (this.earlyDataSkip === "until-plaintext") {
+        this.countSkippedEarlyData(record);
+        return;
+      }
       throw fatal("unexpected_message", "application data before the handshake keys");
+    } else if (type === ContentType.handshake) {
+      // The second ClientHello ends the 0-RTT data of the first (§4.2.10).
+      this.earlyDataSkip = undefined;
     }
     if (type === ContentType.alert) this.onAlert(content);
     else if (type === ContentType.handshake) this.onHandshakeFragment(content);
     else if (type === ContentType.application_data) this.onApplicationData(content);
     else throw fatal("unexpected_message", `record content type ${type}`);
+  }
+
+  /** §4.2.10: a record the handshake key cannot open is 0-RTT data we refused; the first that opens ends the skipping. */
+  private openOrSkipEarlyData(record: TlsRecord): { type: number; content: Uint8Array } | undefined {
+    const opened =
+      record.type === ContentType.application_data ? this.read!.protector.tryOpen(record) : undefined;
+    if (opened === undefined && record.type === ContentType.application_data) {
+      this.countSkippedEarlyData(record);
+      return undefined;
+    }
+    this.earlyDataSkip = undefined;
+    return opened ?? this.read!.protector.open(record);
+  }
+
+  private countSkippedEarlyData(record: TlsRecord): void {
+    this.skippedEarlyDataBytes += record.fragment.length;
+    if (this.skippedEarlyDataBytes > MAX_SKIPPED_EARLY_DATA_BYTES) {
+      throw fatal(
+        "unexpected_message",
+        `more than ${MAX_SKIPPED_EARLY_DATA_BYTES} bytes of refused early data (${this.skippedEarlyDataBytes})`,
+      );
+    }
   }
 
   private onApplicationData(content: Uint8Array): void {
@@ -287,6 +332,10 @@ class Connection implements TlsConnection, HandshakeIo {
       secret: secret.slice(),
       epoch,
     };
+  }
+
+  skipEarlyData(mode: EarlyDataSkip): void {
+    this.earlyDataSkip = mode;
   }
 
   setRecordSizeLimits(ours: number, peers: number): void {

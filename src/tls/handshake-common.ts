@@ -220,9 +220,15 @@ export function checkCertificateVerify(
     );
   }
   enforceSignature(policy, scheme);
-  const ok = peerCrypto("CertificateVerify", () =>
-    peer.key.verify(certificateVerifyInput(side, transcriptHash), cv.signature),
-  );
+  // §4.4.3: a signature that does not verify, whatever its length (empty included), is decrypt_error.
+  let ok = false;
+  try {
+    ok =
+      cv.signature.length > 0 && peer.key.verify(certificateVerifyInput(side, transcriptHash), cv.signature);
+  } catch (e) {
+    if (!(e instanceof CryptoError && e.code === "invalid-input"))
+      throw fatal("internal_error", `CertificateVerify: ${(e as Error).message}`);
+  }
   if (!ok) throw fatal("decrypt_error", "CertificateVerify signature does not verify");
   return scheme;
 }

@@ -31,6 +31,7 @@ import {
   HandshakeType as H,
   HELLO_RETRY_REQUEST_RANDOM,
   PskKeyExchangeMode,
+  SSL30,
   TLS12,
   TLS13,
 } from "./codec/types.ts";
@@ -47,6 +48,7 @@ import {
   verifyPeerChain,
 } from "./handshake-common.ts";
 import type { HandshakeEngine, HandshakeIo, NegotiatedInfo } from "./handshake-io.ts";
+import { keyLogFor } from "./key-log.ts";
 import { KeySchedule, resumptionPsk, verifyFinished } from "./key-schedule.ts";
 import { enforceGroup, signatureAllowed } from "./policy.ts";
 import { type PskCandidate, resolveServerPsk } from "./psk.ts";
@@ -142,6 +144,9 @@ export class ServerHandshake implements HandshakeEngine {
 
   private onClientHello(m: HandshakeMessage, retry: RetryContext | undefined): ServerState {
     const ch = clientHello.decode(m.body);
+    // Appendix D.5: a ClientHello saying SSL 3.0 or older is refused outright.
+    if (ch.legacyVersion <= SSL30)
+      throw fatal("protocol_version", `ClientHello legacy_version 0x${ch.legacyVersion.toString(16)}`);
     const x = ch.extensions;
     x.check("CH");
     // §4.2.11: pre_shared_key MUST be the last extension.
@@ -163,12 +168,14 @@ export class ServerHandshake implements HandshakeEngine {
     if ((clientGroups === undefined) !== (shares === undefined))
       throw fatal("missing_extension", "key_share and supported_groups must both be present");
     if (shares) {
+      // Sets: the shares and groups are bounded by bytes only (codec/limits.ts), so no quadratic scan.
+      const listed = new Set(clientGroups);
       const seen = new Set<number>();
       for (const s of shares) {
         // §4.2.8: one share per group, each for a group listed in supported_groups.
         if (seen.has(s.group))
           throw fatal("illegal_parameter", `two key shares for group 0x${s.group.toString(16)}`);
-        if (!clientGroups!.includes(s.group))
+        if (!listed.has(s.group))
           throw fatal(
             "illegal_parameter",
             `key share for group 0x${s.group.toString(16)} not in supported_groups`,
@@ -199,6 +206,8 @@ export class ServerHandshake implements HandshakeEngine {
       if (!share) {
         if (retry)
           throw fatal("illegal_parameter", "second ClientHello lacks a share for the selected group");
+        // §4.2.10: 0-RTT data sent with this ClientHello is skipped until the second one.
+        if (x.has(E.early_data)) this.io.skipEarlyData("until-plaintext");
         return this.sendHelloRetryRequest(m, ch, suite, group);
       }
     }
@@ -264,10 +273,14 @@ export class ServerHandshake implements HandshakeEngine {
     const th = transcript.hash();
     const clientHandshakeSecret = schedule.clientHandshakeTrafficSecret(th);
     const serverHandshakeSecret = schedule.serverHandshakeTrafficSecret(th);
+    const keyLog = keyLogFor(this.config.keyLog, ch.random);
+    keyLog.handshake(clientHandshakeSecret, serverHandshakeSecret);
     this.io.sendHandshake(sh);
     this.sendChangeCipherSpecOnce(ch);
     this.io.setWriteKey(suite, serverHandshakeSecret, "handshake");
     this.io.setReadKey(suite, clientHandshakeSecret, "handshake");
+    // §4.2.10: we never accept early data; records the handshake key cannot open are skipped.
+    if (x.has(E.early_data) && !retry) this.io.skipEarlyData("until-decryptable");
 
     // --- EncryptedExtensions
     const eeList: ext.Extension[] = [];
@@ -300,6 +313,7 @@ export class ServerHandshake implements HandshakeEngine {
     const thServerFinished = transcript.hash();
     const serverApp = schedule.serverApplicationTrafficSecret(thServerFinished);
     const clientApp = schedule.clientApplicationTrafficSecret(thServerFinished);
+    keyLog.application(clientApp, serverApp, () => schedule.exporterMasterSecret(thServerFinished));
     this.io.setWriteKey(suite, serverApp, "application");
     wipe(serverHandshakeSecret, serverApp);
 
