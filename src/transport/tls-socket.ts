@@ -11,8 +11,9 @@
  *   paused until the consumer reads, so a slow reader holds back the peer.
  * Buffers are thus bounded by the two highWaterMarks plus one carrier chunk.
  *
- * Closing (RFC 8446 §6.1): end() sends close_notify and then ends the
- * carrier; the peer's close_notify ends our readable side. A carrier that
+ * Closing (RFC 8446 §6.1): end(), and destroy() without an error after the
+ * handshake, send close_notify and then end the carrier; the peer's
+ * close_notify ends our readable side. A carrier that
  * ends without close_notify is a truncation and an error. Engine failures
  * (TlsError) send their alert, then destroy this stream with that error.
  */
@@ -271,8 +272,14 @@ export class TlsSocket extends Duplex {
     const pending = this.pendingWrite;
     this.pendingWrite = undefined;
     pending?.callback(error ?? new TransportError("closed-during-handshake", "TLS socket destroyed"));
-    if (this.alertPending && !this.carrier.destroyed && !this.carrier.writableEnded) {
-      // Let the alert reach the peer (§6.2), then make sure the carrier goes away.
+    // §6.1: an orderly close (destroy() without an error) of a live connection says close_notify.
+    const orderly = !error && this.connection.handshakeComplete && !this.connection.closed;
+    if (orderly) {
+      this.connection.close();
+      this.writeOut();
+    }
+    if ((this.alertPending || orderly) && !this.carrier.destroyed && !this.carrier.writableEnded) {
+      // Let the alert (§6.2) or close_notify reach the peer, then make sure the carrier goes away.
       const timer = setTimeout(() => this.carrier.destroy(), ALERT_FLUSH_GRACE_MS);
       timer.unref?.();
       this.carrier.end(() => {
