@@ -121,6 +121,7 @@ export class TrustStore implements PeerVerifier {
         key: this.publicKeyOf(leaf!),
         algorithm: leaf!.keyAlgorithm,
         path: path.map((c) => c.der),
+        pathSignatures: path.slice(0, -1).map((c) => c.signatureAlgorithm),
       };
     }
     throw state.failure ?? new PkiError("unknown-ca", `no path from "${leaf!.subject}" to a trust anchor`);
@@ -201,6 +202,18 @@ export class TrustStore implements PeerVerifier {
           new PkiError("path-too-long", `gave up after ${MAX_PATH_SIGNATURE_CHECKS} signature checks`),
         );
         return undefined;
+      }
+      const accept = state.request.acceptSignature;
+      if (accept !== undefined && !accept(current.signatureAlgorithm)) {
+        // Checked before the (costly) verification, per edge: another issuer may sign acceptably (cross-signing).
+        record(
+          state,
+          new PkiError(
+            "disallowed-signature",
+            `"${current.subject}" is signed with ${current.signatureAlgorithm} by "${candidate.subject}", which the policy refuses`,
+          ),
+        );
+        continue;
       }
       state.signatureChecks++;
       try {
