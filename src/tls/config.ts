@@ -106,7 +106,12 @@ export interface TlsServerConfig extends TlsCommonConfig {
   certificate?: CertifiedKey | CertifiedKey[];
   clientAuth?: "none" | "request" | "require";
   clientVerifier?: PeerVerifier;
-  sessionTickets?: { sealer: TicketSealer; count?: number } | false;
+  /**
+   * Tickets issued after each handshake. `allowPskKe` lets a ticket resume
+   * with psk_ke (no key exchange: no forward secrecy, no PQ part); off by
+   * default, so a psk_ke-only offer gets a full handshake instead.
+   */
+  sessionTickets?: { sealer: TicketSealer; count?: number; allowPskKe?: boolean } | false;
   externalPsks?: (identity: Uint8Array) => ExternalPsk | undefined;
 }
 

@@ -11,7 +11,12 @@
  */
 
 import { bytesEqual, wipe } from "../bytes/bytes.ts";
-import type { CipherSuiteInfo, GroupInfo, SignatureSchemeInfo } from "../crypto/registry.ts";
+import {
+  type CipherSuiteInfo,
+  type GroupInfo,
+  type SignatureSchemeInfo,
+  signatureByName,
+} from "../crypto/registry.ts";
 import type { Hash } from "../crypto/types.ts";
 import type { CertifiedKey, VerifiedPeer } from "../pki/types.ts";
 import { fatal } from "./alert.ts";
@@ -50,11 +55,26 @@ import {
 import type { HandshakeEngine, HandshakeIo, NegotiatedInfo } from "./handshake-io.ts";
 import { keyLogFor } from "./key-log.ts";
 import { KeySchedule, resumptionPsk, verifyFinished } from "./key-schedule.ts";
-import { enforceGroup, signatureAllowed } from "./policy.ts";
+import { enforceGroup, groupAllowed, signatureAllowed } from "./policy.ts";
 import { type PskCandidate, resolveServerPsk } from "./psk.ts";
 import { MAX_RECORD_SIZE_LIMIT_BYTES, MIN_RECORD_SIZE_LIMIT_BYTES } from "./record-layer.ts";
-import { DEFAULT_TICKET_COUNT, encodeTicketState, TICKET_NONCE_BYTES } from "./session-ticket.ts";
+import {
+  DEFAULT_TICKET_COUNT,
+  encodeTicketState,
+  TICKET_NONCE_BYTES,
+  type TicketState,
+  withLineage,
+} from "./session-ticket.ts";
+import { MAX_TICKET_STATE_BYTES } from "./ticket-sealer.ts";
 import { Transcript } from "./transcript.ts";
+
+interface ChosenPsk {
+  candidate: PskCandidate;
+  index: number;
+  mode: "psk_ke" | "psk_dhe_ke";
+  /** For a resumption ticket: the client identity it carries and we verified again (else empty). */
+  clientCertificates: readonly Uint8Array[];
+}
 
 /** Bytes of the HelloRetryRequest cookie (§4.2.2): random, checked for an exact echo. */
 const COOKIE_BYTES = 32;
@@ -76,7 +96,15 @@ interface RetryContext {
   readonly transcript: Transcript;
 }
 
+/** What a ticket issued on this connection binds to (session-ticket.ts TicketState). */
+interface Lineage {
+  groups: readonly GroupInfo[];
+  signatureSchemes: readonly SignatureSchemeInfo[];
+  clientCertificates: readonly Uint8Array[];
+}
+
 interface Negotiated {
+  lineage: Lineage;
   suite: CipherSuiteInfo;
   hash: Hash;
   transcript: Transcript;
@@ -317,7 +345,20 @@ export class ServerHandshake implements HandshakeEngine {
     this.io.setWriteKey(suite, serverApp, "application");
     wipe(serverHandshakeSecret, serverApp);
 
+    const ticket = psk?.candidate.resumption as TicketState | undefined;
+    const resumedClient = ticket ? psk!.clientCertificates : [];
     this.n = {
+      lineage: ticket
+        ? {
+            groups: withLineage(ticket.groups, group),
+            signatureSchemes: ticket.signatureSchemes,
+            clientCertificates: resumedClient,
+          }
+        : {
+            groups: withLineage([], group),
+            signatureSchemes: withLineage([], certified && signatureByName(certified.key.algorithm)),
+            clientCertificates: [],
+          },
       suite,
       hash,
       transcript,
@@ -334,8 +375,9 @@ export class ServerHandshake implements HandshakeEngine {
         resumed: psk?.candidate.binder === "res",
         pskMode: psk?.mode,
         helloRetry: retry !== undefined,
-        peerCertificates: [],
-        clientAuthenticated: false,
+        // §4.6.1: a resumed session keeps the client identity its ticket carries (issue 9 item 5).
+        peerCertificates: [...resumedClient],
+        clientAuthenticated: resumedClient.length > 0,
       },
     };
     return clientAuth ? { kind: "wait-client-certificate" } : { kind: "wait-client-finished" };
@@ -360,7 +402,7 @@ export class ServerHandshake implements HandshakeEngine {
     suites: readonly CipherSuiteInfo[],
     retry: RetryContext | undefined,
     serverName: string | undefined,
-  ): { candidate: PskCandidate; index: number; mode: "psk_ke" | "psk_dhe_ke" } | undefined {
+  ): ChosenPsk | undefined {
     const data = ch.extensions.get(E.pre_shared_key);
     if (!data) return undefined;
     const modesData = ch.extensions.get(E.psk_key_exchange_modes);
@@ -388,6 +430,12 @@ export class ServerHandshake implements HandshakeEngine {
       if (!candidate) continue;
       // §4.2.11: a ticket issued under another SNI is not used (we fall back to a full handshake).
       if (candidate.resumption && candidate.resumption.serverName !== serverName) continue;
+      let clientCertificates: readonly Uint8Array[] = [];
+      if (candidate.binder === "res") {
+        const usable = this.resumable(candidate.resumption as TicketState, mode);
+        if (usable === undefined) continue;
+        clientCertificates = usable;
+      }
       if (!suites.some((s) => s.hash === candidate.hash)) continue;
       if (retry && retry.suite.hash !== candidate.hash) continue;
       const hash = this.cfg.crypto.hash(candidate.hash);
@@ -401,9 +449,37 @@ export class ServerHandshake implements HandshakeEngine {
       ks.wipe();
       // §4.2.11.2: a binder that does not verify aborts the handshake.
       if (!ok) throw fatal("decrypt_error", `PSK binder ${index} does not verify`);
-      return { candidate, index, mode };
+      return { candidate, index, mode, clientCertificates };
     }
     return undefined;
+  }
+
+  /**
+   * Whether a ticket may resume here, and with which client identity; undefined
+   * declines it (§4.2.11: the server then runs a full handshake):
+   * - issue 9 item 6: every group and signature scheme its session descends
+   *   from must be allowed by our policy (a compat ticket does not resume under
+   *   pq-strict), and psk_ke only when sessionTickets.allowPskKe says so;
+   * - issue 9 item 5: under clientAuth "require" only a ticket with a client
+   *   identity resumes, and that identity is verified again (trust, validity,
+   *   policy may have changed since), else the full handshake asks for it.
+   */
+  private resumable(ticket: TicketState, mode: "psk_ke" | "psk_dhe_ke"): readonly Uint8Array[] | undefined {
+    const policy = this.cfg.policy;
+    if (!ticket.groups.every((g) => groupAllowed(policy, g))) return undefined;
+    if (!ticket.signatureSchemes.every((s) => signatureAllowed(policy, s))) return undefined;
+    const allowPskKe = this.config.sessionTickets ? this.config.sessionTickets.allowPskKe === true : false;
+    if (mode === "psk_ke" && !allowPskKe) return undefined;
+    const clientAuth = this.config.clientAuth ?? "none";
+    const chain = ticket.clientCertificates;
+    if (chain.length === 0) return clientAuth === "require" ? undefined : [];
+    if (clientAuth === "none" || !this.config.clientVerifier) return [];
+    try {
+      verifyPeerChain(this.config.clientVerifier, chain, { usage: "client", nowMs: this.cfg.now() }, policy);
+    } catch {
+      return clientAuth === "require" ? undefined : [];
+    }
+    return chain;
   }
 
   private sendHelloRetryRequest(
@@ -446,6 +522,7 @@ export class ServerHandshake implements HandshakeEngine {
   // --- client authentication (§4.4.2, §4.4.3)
 
   private onClientCertificate(m: HandshakeMessage): ServerState {
+    // (Only reached in a full handshake: a PSK handshake sends no CertificateRequest.)
     const n = this.negotiated();
     const chain = readCertificateChain(m.body, new Uint8Array(0));
     n.transcript.add(m.raw);
@@ -477,6 +554,15 @@ export class ServerHandshake implements HandshakeEngine {
     );
     n.transcript.add(m.raw);
     n.info.clientAuthenticated = true;
+    n.lineage = {
+      ...n.lineage,
+      signatureSchemes: withLineage(
+        n.lineage.signatureSchemes,
+        signatureByName(peer.algorithm),
+        ...(peer.pathSignatures ?? []).map((name) => signatureByName(name)),
+      ),
+      clientCertificates: n.info.peerCertificates,
+    };
     return { kind: "wait-client-finished" };
   }
 
@@ -512,8 +598,14 @@ export class ServerHandshake implements HandshakeEngine {
         lifetimeSeconds: opts.sealer.lifetimeSeconds,
         alpn: n.info.alpn,
         serverName: n.info.serverName,
+        ...n.lineage,
       });
       wipe(psk);
+      // A client chain too large to seal: no ticket (resuming without the identity would lose it).
+      if (state.length > MAX_TICKET_STATE_BYTES) {
+        wipe(state);
+        return;
+      }
       const ticket = opts.sealer.seal(state, now);
       wipe(state);
       this.io.sendHandshake(
