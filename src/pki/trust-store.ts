@@ -7,8 +7,8 @@
  * among the peer's extra certificates and the configured intermediates, in any
  * order. Every candidate edge is checked by signature before going further;
  * each complete path is then checked for validity periods, basicConstraints,
- * pathLen, keyUsage, extendedKeyUsage, unknown critical extensions and the
- * server name. The search is depth-first and bounded by MAX_PATH_CERTIFICATES
+ * pathLen, keyUsage, extendedKeyUsage, nameConstraints (critical or not),
+ * unknown critical extensions and the server name. The search is depth-first and bounded by MAX_PATH_CERTIFICATES
  * and MAX_PATH_SIGNATURE_CHECKS. When no path passes, the most specific
  * failure is thrown (any other code before "unknown-ca").
  */
@@ -30,6 +30,7 @@ import {
   MAX_PRESENTED_CERTIFICATES,
   MAX_TRUST_CERTIFICATES,
 } from "./limits.ts";
+import { checkNameConstraints } from "./name-constraints.ts";
 import { decodePem } from "./pem.ts";
 import { type PeerVerificationRequest, type PeerVerifier, PkiError, type VerifiedPeer } from "./types.ts";
 
@@ -266,6 +267,22 @@ function checkPath(path: readonly ParsedCertificate[], now: Date, request: PeerV
     }
     if (i === 0) checkLeaf(cert, request);
     else checkIssuer(cert, path, i);
+  });
+  // RFC 5280 §6.1.4 (g), §6.1.3 (b)-(c): a CA's nameConstraints bind every certificate below it
+  // (self-issued intermediates excepted), critical or not. An anchor's constraints apply too (RFC 5937).
+  path.forEach((ca, i) => {
+    const constraints = ca.extensions.nameConstraints;
+    if (i === 0 || constraints === undefined) return;
+    for (const below of path.slice(0, i)) {
+      // §6.1.3 (b): a self-issued certificate that is not the leaf is not checked.
+      if (below !== path[0] && below.selfIssued) continue;
+      const san = below.extensions.subjectAltName;
+      checkNameConstraints(constraints, ca.subject, below.subject, {
+        dnsNames: san?.dnsNames ?? [],
+        ipAddresses: san?.ipAddresses ?? [],
+        subjectDer: below.subjectDer,
+      });
+    }
   });
   if (
     request.serverName !== undefined &&
