@@ -41,6 +41,15 @@ export interface TlsConnection {
   receive(data: Uint8Array): void;
   /** Bytes to write to the transport, in order (drains the queue). */
   takeOutgoing(): Uint8Array[];
+  /**
+   * True while more than MAX_UNTAKEN_OUTGOING_BYTES wait in takeOutgoing():
+   * received records are then held, not processed (no answers pile up). A
+   * transport whose carrier also pushes back (write() false) stops feeding
+   * receive() until it drains; `receive(new Uint8Array(0))` resumes the held records.
+   */
+  readonly receivePaused: boolean;
+  /** Received records not processed yet (held while receivePaused). */
+  readonly heldRecords: boolean;
   /** Decrypted application data (drains); never before the handshake is verified. */
   takeApplicationData(): Uint8Array[];
   /** Throws TlsError if not yet connected or closed; fragments into records. */
@@ -85,6 +94,12 @@ interface Direction {
 }
 
 const ALERT_BYTES = 2;
+/**
+ * Output the transport has not taken after which receive() holds further
+ * records (bytes): four full records, room for a whole handshake flight
+ * answer or a burst of KeyUpdates, far below the deframer's bound.
+ */
+export const MAX_UNTAKEN_OUTGOING_BYTES = 64 * 1024;
 const CHANGE_CIPHER_SPEC_VALUE = 1;
 
 class Connection implements TlsConnection, HandshakeIo {
@@ -97,6 +112,12 @@ class Connection implements TlsConnection, HandshakeIo {
   private read?: Direction;
   private write?: Direction;
   private ccsReceived = false;
+  /** Bytes in `outgoing` (and `pendingHandshake`) not yet taken by the transport. */
+  private outgoingBytes = 0;
+  /** receive() stopped with input left because receivePaused (see heldRecords). */
+  private held = false;
+  /** Our KeyUpdate answering update_requested is queued and not yet taken (§4.6.3; coalesced). */
+  private keyUpdateReplyQueued = false;
   /** §4.2.10: refused 0-RTT records being skipped, and how many bytes so far (one budget per connection). */
   private earlyDataSkip: EarlyDataSkip | undefined;
   private skippedEarlyDataBytes = 0;
@@ -146,15 +167,28 @@ class Connection implements TlsConnection, HandshakeIo {
   receive(data: Uint8Array): void {
     if (this._error || this._peerClosed) return;
     try {
-      this.deframer.push(data);
-      for (let record = this.deframer.next(); record; record = this.deframer.next()) {
+      if (data.length > 0) this.deframer.push(data);
+      // Backpressure: while the transport has not taken our output, records wait in the deframer
+      // (bounded by MAX_DEFRAMER_BUFFER_BYTES), so a peer cannot make us queue answers without end.
+      while (!this.receivePaused) {
+        const record = this.deframer.next();
+        if (!record) break;
         this.onRecord(record);
         if (this._error || this._peerClosed) break;
       }
+      this.held = this.receivePaused && this.deframer.buffered > 0;
       this.flush();
     } catch (e) {
       this.fail(e);
     }
+  }
+
+  get receivePaused(): boolean {
+    return this.outgoingBytes > MAX_UNTAKEN_OUTGOING_BYTES;
+  }
+
+  get heldRecords(): boolean {
+    return this.held && !this._error && !this._peerClosed;
   }
 
   private onRecord(record: TlsRecord): void {
@@ -282,7 +316,12 @@ class Connection implements TlsConnection, HandshakeIo {
       nextTrafficSecret(this.crypto.hash(read.suite.hash), read.secret),
       "application",
     );
-    if (request === KeyUpdateRequest.update_requested && !this._closed) this.sendKeyUpdate(false);
+    // §4.6.3: answer before our next application data. One answer covers every request that
+    // came before it: while ours has not left (takeOutgoing), further requests add nothing.
+    if (request === KeyUpdateRequest.update_requested && !this._closed && !this.keyUpdateReplyQueued) {
+      this.sendKeyUpdate(false);
+      this.keyUpdateReplyQueued = true;
+    }
   }
 
   // --- HandshakeIo (called by the state machines)
@@ -304,7 +343,7 @@ class Connection implements TlsConnection, HandshakeIo {
 
   sendChangeCipherSpec(): void {
     this.flush();
-    this.outgoing.push(
+    this.queueOutgoing(
       encodePlainRecord(ContentType.change_cipher_spec, Uint8Array.of(CHANGE_CIPHER_SPEC_VALUE)),
     );
   }
@@ -367,10 +406,10 @@ class Connection implements TlsConnection, HandshakeIo {
 
   private pushRecord(type: number, content: Uint8Array): void {
     if (!this.write) {
-      this.outgoing.push(encodePlainRecord(type, content));
+      this.queueOutgoing(encodePlainRecord(type, content));
       return;
     }
-    this.outgoing.push(this.write.protector.seal(type, content, this.paddingFor(content.length)));
+    this.queueOutgoing(this.write.protector.seal(type, content, this.paddingFor(content.length)));
   }
 
   /** Zero bytes to add after `contentLength` content bytes: the configured block, within the peer's limit. */
@@ -380,10 +419,17 @@ class Connection implements TlsConnection, HandshakeIo {
     return Math.min(pad, this.peerRecordLimit - contentLength - 1);
   }
 
+  private queueOutgoing(record: Uint8Array): void {
+    this.outgoing.push(record);
+    this.outgoingBytes += record.length;
+  }
+
   takeOutgoing(): Uint8Array[] {
     this.flush();
     const out = this.outgoing;
     this.outgoing = [];
+    this.outgoingBytes = 0;
+    this.keyUpdateReplyQueued = false;
     return out;
   }
 
@@ -432,7 +478,7 @@ class Connection implements TlsConnection, HandshakeIo {
           offset = 0;
         }
       }
-      this.outgoing.push(protector.sealInPlace(ContentType.application_data, record, n, pad));
+      this.queueOutgoing(protector.sealInPlace(ContentType.application_data, record, n, pad));
       remaining -= n;
     }
   }
