@@ -128,7 +128,13 @@ export class ClientHandshake implements HandshakeEngine {
       config.middleboxCompat === false
         ? new Uint8Array(0)
         : this.cfg.crypto.randomBytes(MIDDLEBOX_SESSION_ID_BYTES);
-    this.serverName = config.serverName;
+    // Issue 9 item 9: a missing serverName used to skip the host-name check silently.
+    if (config.serverName === undefined) {
+      throw new TlsConfigError(
+        "a client needs serverName (the host name or IP the certificate must match), or serverName: false to connect without checking it",
+      );
+    }
+    this.serverName = config.serverName === false ? undefined : config.serverName;
     this.pskModes = (config.pskModes ?? ["psk_dhe_ke"]).map((m) => PskKeyExchangeMode[m]);
     this.offers = clientPskOffers(
       this.cfg.crypto,
@@ -136,7 +142,7 @@ export class ClientHandshake implements HandshakeEngine {
       config.session,
       config.externalPsk,
       this.cfg.now(),
-      config.serverName,
+      this.serverName,
     );
     this.offersPsk = this.offers.length > 0;
     // A client that offers a PSK and allows only psk_ke has no use for a key share when the

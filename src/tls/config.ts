@@ -83,8 +83,14 @@ export interface ResumptionSession {
 }
 
 export interface TlsClientConfig extends TlsCommonConfig {
-  /** SNI and the name the server certificate must match. */
-  serverName?: string;
+  /**
+   * SNI and the name (DNS name or IP literal) the server certificate must
+   * match. Required: a client without it refuses to start (TlsConfigError),
+   * since the certificate would then prove nothing about whom we reached.
+   * `false` opts out explicitly: no SNI, and any name the trust accepts
+   * (for peers identified otherwise, e.g. by a pinned private CA per device).
+   */
+  serverName?: string | false;
   verifier: PeerVerifier;
   /**
    * Groups to send key shares for (default: the first of `groups`; none when a PSK is
