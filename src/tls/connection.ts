@@ -95,6 +95,12 @@ interface Direction {
 
 const ALERT_BYTES = 2;
 /**
+ * Empty application data records in a row before unexpected_message (the
+ * bound OpenSSL applies, MAX_EMPTY_RECORDS 32). Empty handshake and alert
+ * fragments are refused outright (record-layer.ts, §5.1 / §5.4).
+ */
+export const MAX_CONSECUTIVE_EMPTY_RECORDS = 32;
+/**
  * Output the transport has not taken after which receive() holds further
  * records (bytes): four full records, room for a whole handshake flight
  * answer or a burst of KeyUpdates, far below the deframer's bound.
@@ -112,6 +118,9 @@ class Connection implements TlsConnection, HandshakeIo {
   private read?: Direction;
   private write?: Direction;
   private ccsReceived = false;
+  /** A record from the peer opened under its keys: from then on it has keys, and sends no plaintext. */
+  private peerProtected = false;
+  private consecutiveEmptyRecords = 0;
   /** Bytes in `outgoing` (and `pendingHandshake`) not yet taken by the transport. */
   private outgoingBytes = 0;
   /** receive() stopped with input left because receivePaused (see heldRecords). */
@@ -199,8 +208,11 @@ class Connection implements TlsConnection, HandshakeIo {
     let type = record.type;
     let content = record.fragment;
     if (this.read) {
-      // A peer that fails before it has keys answers with a plaintext alert; accept that during the handshake.
-      if (record.type === ContentType.alert && !this._handshakeComplete && content.length === ALERT_BYTES) {
+      // A peer that fails before it has keys (a client refusing our ServerHello) can only answer
+      // with a plaintext alert, so one is taken until the peer's first protected record opens.
+      // After that its records are protected (§5.2: the outer type is application_data), and a
+      // plaintext alert is someone else's: open() refuses it with unexpected_message.
+      if (record.type === ContentType.alert && !this.peerProtected && content.length === ALERT_BYTES) {
         this.onAlert(content);
         return;
       }
@@ -209,6 +221,7 @@ class Connection implements TlsConnection, HandshakeIo {
           ? this.openOrSkipEarlyData(record)
           : this.read.protector.open(record);
       if (opened === undefined) return;
+      this.peerProtected = true;
       ({ type, content } = opened);
     } else if (type === ContentType.application_data) {
       if (this.earlyDataSkip === "until-plaintext") {
@@ -255,8 +268,20 @@ class Connection implements TlsConnection, HandshakeIo {
     if (this.joiner.buffered > 0) {
       throw fatal("unexpected_message", "application data inside a fragmented handshake message");
     }
+    // §5.4 allows zero-length application data (traffic analysis cover), but a peer sending only
+    // those makes us work for nothing: a run of more than MAX_CONSECUTIVE_EMPTY_RECORDS ends it.
+    if (content.length === 0) {
+      if (++this.consecutiveEmptyRecords > MAX_CONSECUTIVE_EMPTY_RECORDS) {
+        throw fatal(
+          "unexpected_message",
+          `more than ${MAX_CONSECUTIVE_EMPTY_RECORDS} consecutive empty application data records`,
+        );
+      }
+      return;
+    }
+    this.consecutiveEmptyRecords = 0;
     // A view, not a copy: open() returns a fresh buffer per record that nothing else holds.
-    if (content.length > 0) this.appData.push(content);
+    this.appData.push(content);
   }
 
   /** §5 / §D.4: one unprotected change_cipher_spec (value 1) is dropped during the handshake; anything else is an error. */

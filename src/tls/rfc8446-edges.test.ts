@@ -6,14 +6,20 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { utf8Decode, utf8Encode } from "../bytes/bytes.ts";
+import { concatChunks, fromHex, utf8Decode, utf8Encode } from "../bytes/bytes.ts";
+import { cipherSuiteByName } from "../crypto/registry.ts";
 import type { AlertName } from "./alert.ts";
 import type { Extension } from "./codec/extensions.ts";
 import { certificateVerify, encodeHandshake } from "./codec/messages.ts";
 import { ExtensionType as E, HandshakeType as H } from "./codec/types.ts";
-import type { PeerHooks, TlsConnection } from "./connection.ts";
+import { MAX_CONSECUTIVE_EMPTY_RECORDS, type PeerHooks, type TlsConnection } from "./connection.ts";
 import { connectPair, crypto, type PairOptions, transfer, type WireMutator } from "./engine-test-helpers.ts";
-import { ContentType, MAX_PLAINTEXT_BYTES, MAX_SKIPPED_EARLY_DATA_BYTES } from "./record-layer.ts";
+import {
+  ContentType,
+  MAX_PLAINTEXT_BYTES,
+  MAX_SKIPPED_EARLY_DATA_BYTES,
+  RecordProtector,
+} from "./record-layer.ts";
 
 function assertWorks(client: TlsConnection, server: TlsConnection): void {
   assert.equal(server.error, undefined, server.error?.message);
@@ -246,5 +252,64 @@ describe("§4.2.10: early data the server does not accept is skipped", () => {
       clientHooks: { clientHelloExtensions: (l) => [...l, { type: E.early_data, data: new Uint8Array(0) }] },
     });
     assertAlert(server, "illegal_parameter");
+  });
+});
+
+describe("§5: records that carry nothing, and plaintext where protection is due", () => {
+  const SUITE = "TLS_AES_128_GCM_SHA256" as const;
+  /** A pair and a protector sealing as the client would under CLIENT_TRAFFIC_SECRET_0 (from its key log). */
+  function withClientProtector() {
+    const lines: string[] = [];
+    const { client, server } = connectPair({
+      client: { cipherSuites: [SUITE], keyLog: (l) => lines.push(l) },
+    });
+    const secret = fromHex(lines.find((l) => l.startsWith("CLIENT_TRAFFIC_SECRET_0 "))!.split(" ")[2]!);
+    return { client, server, seal: new RecordProtector(crypto, cipherSuiteByName(SUITE)!, secret) };
+  }
+  it(`more than MAX_CONSECUTIVE_EMPTY_RECORDS (${MAX_CONSECUTIVE_EMPTY_RECORDS}) empty application data records -> unexpected_message`, () => {
+    const { server, seal } = withClientProtector();
+    for (let i = 0; i < MAX_CONSECUTIVE_EMPTY_RECORDS; i++) {
+      server.receive(seal.seal(ContentType.application_data, new Uint8Array(0)));
+    }
+    assert.equal(server.error, undefined, "the limit itself is allowed");
+    // Data in between starts the count again.
+    server.receive(seal.seal(ContentType.application_data, utf8Encode("x")));
+    for (let i = 0; i < MAX_CONSECUTIVE_EMPTY_RECORDS; i++) {
+      server.receive(seal.seal(ContentType.application_data, new Uint8Array(0)));
+    }
+    assert.equal(server.error, undefined);
+    assert.equal(utf8Decode(concatChunks(server.takeApplicationData())), "x");
+    server.receive(seal.seal(ContentType.application_data, new Uint8Array(0)));
+    assertAlert(server, "unexpected_message");
+  });
+  it("a plaintext alert after the peer's first protected record -> unexpected_message", () => {
+    let injected = false;
+    const { client } = connectPair({
+      wire: (dir, chunk) => {
+        // The server's first protected record (outer type application_data), then a forged plaintext alert.
+        if (dir === "server->client" && chunk[0] === ContentType.application_data && !injected) {
+          injected = true;
+          return [chunk, Uint8Array.of(ContentType.alert, 3, 3, 0, 2, 2, 40)];
+        }
+        return chunk;
+      },
+    });
+    assert.ok(injected);
+    assertAlert(client, "unexpected_message");
+  });
+  it("a plaintext alert from a client that failed on our ServerHello (it has no keys) is still taken", () => {
+    const { server, client } = connectPair({
+      serverHooks: {
+        outgoingHandshake: (raw) => {
+          if (raw[0] !== H.server_hello) return raw;
+          const c = raw.slice();
+          c[4] = 0x02; // legacy_version 0x0203
+          return c;
+        },
+      },
+    });
+    assertAlert(client, "protocol_version");
+    assert.equal(server.error?.alertName, "protocol_version");
+    assert.equal(server.error?.origin, "peer");
   });
 });
