@@ -7,7 +7,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { concatChunks, fromHex, utf8Decode, utf8Encode } from "../bytes/bytes.ts";
-import { cipherSuiteByName } from "../crypto/registry.ts";
+import { keyExchange } from "../crypto/key-exchange.ts";
+import { cipherSuiteByName, groupByName } from "../crypto/registry.ts";
+import type { Crypto } from "../crypto/types.ts";
 import type { AlertName } from "./alert.ts";
 import type { Extension } from "./codec/extensions.ts";
 import { certificateVerify, encodeHandshake } from "./codec/messages.ts";
@@ -148,6 +150,52 @@ describe("the ClientHello is bounded by bytes, not by counts", () => {
       assertWorks(client, server);
     });
   }
+  it("shares for every group it knows: the server computes only the selected one (CPU bounded)", () => {
+    let encapsulations = 0;
+    const counting: Crypto = {
+      randomBytes: (n) => crypto.randomBytes(n),
+      hash: (n) => crypto.hash(n),
+      aead: (n) => crypto.aead(n),
+      signature: (n) => crypto.signature(n),
+      hasKem: (n) => crypto.hasKem(n),
+      hasSignature: (n) => crypto.hasSignature(n),
+      describe: () => crypto.describe(),
+      kem: (n) => {
+        const k = crypto.kem(n);
+        return {
+          name: k.name,
+          provider: k.provider,
+          publicKeyLength: k.publicKeyLength,
+          ciphertextLength: k.ciphertextLength,
+          sharedSecretLength: k.sharedSecretLength,
+          generateKeyPair: () => k.generateKeyPair(),
+          decapsulate: (sk, ct) => k.decapsulate(sk, ct),
+          encapsulate: (pk) => {
+            encapsulations++;
+            return k.encapsulate(pk);
+          },
+        };
+      },
+    };
+    const others = ["MLKEM768", "MLKEM1024", "SecP256r1MLKEM768", "MLKEM512"] as const;
+    const hooks = addToHello((list) =>
+      list.map((e) => {
+        if (e.type !== E.key_share) return e;
+        const extra = others.flatMap((name) => {
+          const code = groupByName(name)!.codepoint;
+          const length = keyExchange(crypto, name).clientShareLength;
+          return [code >> 8, code & 0xff, length >> 8, length & 0xff, ...crypto.randomBytes(length)];
+        });
+        const inner = [...e.data.subarray(2), ...extra];
+        return { type: e.type, data: Uint8Array.of(inner.length >> 8, inner.length & 0xff, ...inner) };
+      }),
+    );
+    const { client, server } = connectPair({ clientHooks: hooks, server: { crypto: counting } });
+    assertWorks(client, server);
+    assert.equal(server.info?.group, "X25519MLKEM768");
+    // X25519MLKEM768 is two components: one ML-KEM encapsulation and one X25519 exchange, nothing for the other shares.
+    assert.equal(encapsulations, 2);
+  });
   it("250 key shares for groups the server does not know: only the selected one is used", () => {
     const fake = Array.from({ length: 250 }, (_, i) => 0x3000 + i);
     const hooks = addToHello((list) =>
