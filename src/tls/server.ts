@@ -8,6 +8,8 @@
  *   WaitClientCertificateVerify --CV--> WaitClientFinished --Finished--> Connected
  *
  * Connected accepts no handshake message (KeyUpdate is the connection's).
+ * States own their data: every state after the ClientHello carries the
+ * Negotiated parameters it needs (rustls's Expect* structs).
  */
 
 import { bytesEqual, wipe } from "../bytes/bytes.ts";
@@ -82,9 +84,9 @@ const COOKIE_BYTES = 32;
 type ServerState =
   | { kind: "wait-client-hello" }
   | { kind: "wait-client-hello-2"; retry: RetryContext }
-  | { kind: "wait-client-certificate" }
-  | { kind: "wait-client-certificate-verify"; peer: VerifiedPeer }
-  | { kind: "wait-client-finished" }
+  | { kind: "wait-client-certificate"; n: Negotiated }
+  | { kind: "wait-client-certificate-verify"; n: Negotiated; peer: VerifiedPeer }
+  | { kind: "wait-client-finished"; n: Negotiated }
   | { kind: "connected" }
   | { kind: "failed" };
 
@@ -118,7 +120,6 @@ export class ServerHandshake implements HandshakeEngine {
   private state: ServerState = { kind: "wait-client-hello" };
   private readonly cfg: ResolvedConfig;
   private readonly certificates: readonly CertifiedKey[];
-  private n?: Negotiated;
   private ccsSent = false;
 
   constructor(
@@ -151,15 +152,15 @@ export class ServerHandshake implements HandshakeEngine {
         return;
       case "wait-client-certificate":
         expectMessage(m, H.certificate);
-        this.state = this.onClientCertificate(m);
+        this.state = this.onClientCertificate(m, s.n);
         return;
       case "wait-client-certificate-verify":
         expectMessage(m, H.certificate_verify);
-        this.state = this.onClientCertificateVerify(m, s.peer);
+        this.state = this.onClientCertificateVerify(m, s.n, s.peer);
         return;
       case "wait-client-finished":
         expectMessage(m, H.finished);
-        this.state = this.onClientFinished(m);
+        this.state = this.onClientFinished(m, s.n);
         return;
       case "connected":
         throw fatal("unexpected_message", `handshake message type ${m.type} after the handshake`);
@@ -347,7 +348,7 @@ export class ServerHandshake implements HandshakeEngine {
 
     const ticket = psk?.candidate.resumption as TicketState | undefined;
     const resumedClient = ticket ? psk!.clientCertificates : [];
-    this.n = {
+    const n: Negotiated = {
       lineage: ticket
         ? {
             groups: withLineage(ticket.groups, group),
@@ -380,7 +381,7 @@ export class ServerHandshake implements HandshakeEngine {
         clientAuthenticated: resumedClient.length > 0,
       },
     };
-    return clientAuth ? { kind: "wait-client-certificate" } : { kind: "wait-client-finished" };
+    return clientAuth ? { kind: "wait-client-certificate", n } : { kind: "wait-client-finished", n };
   }
 
   private schemeUsable(
@@ -521,16 +522,15 @@ export class ServerHandshake implements HandshakeEngine {
 
   // --- client authentication (§4.4.2, §4.4.3)
 
-  private onClientCertificate(m: HandshakeMessage): ServerState {
+  private onClientCertificate(m: HandshakeMessage, n: Negotiated): ServerState {
     // (Only reached in a full handshake: a PSK handshake sends no CertificateRequest.)
-    const n = this.negotiated();
     const chain = readCertificateChain(m.body, new Uint8Array(0));
     n.transcript.add(m.raw);
     if (chain.length === 0) {
       // §4.4.2.4: "require" turns an empty Certificate into certificate_required.
       if (this.config.clientAuth === "require")
         throw fatal("certificate_required", "client sent no certificate");
-      return { kind: "wait-client-finished" };
+      return { kind: "wait-client-finished", n };
     }
     const peer = verifyPeerChain(
       this.config.clientVerifier!,
@@ -539,11 +539,10 @@ export class ServerHandshake implements HandshakeEngine {
       this.cfg.policy,
     );
     n.info.peerCertificates = chain;
-    return { kind: "wait-client-certificate-verify", peer };
+    return { kind: "wait-client-certificate-verify", n, peer };
   }
 
-  private onClientCertificateVerify(m: HandshakeMessage, peer: VerifiedPeer): ServerState {
-    const n = this.negotiated();
+  private onClientCertificateVerify(m: HandshakeMessage, n: Negotiated, peer: VerifiedPeer): ServerState {
     checkCertificateVerify(
       m.body,
       "client",
@@ -563,11 +562,10 @@ export class ServerHandshake implements HandshakeEngine {
       ),
       clientCertificates: n.info.peerCertificates,
     };
-    return { kind: "wait-client-finished" };
+    return { kind: "wait-client-finished", n };
   }
 
-  private onClientFinished(m: HandshakeMessage): ServerState {
-    const n = this.negotiated();
+  private onClientFinished(m: HandshakeMessage, n: Negotiated): ServerState {
     checkFinished(n.hash, n.clientHandshakeSecret, n.transcript.hash(), m.body);
     n.transcript.add(m.raw);
     this.io.setReadKey(n.suite, n.clientApplicationSecret!, "application");
@@ -618,11 +616,6 @@ export class ServerHandshake implements HandshakeEngine {
         }),
       );
     }
-  }
-
-  private negotiated(): Negotiated {
-    if (!this.n) throw fatal("internal_error", "no ClientHello processed");
-    return this.n;
   }
 }
 
