@@ -102,8 +102,9 @@ const ALERT_BYTES = 2;
 export const MAX_CONSECUTIVE_EMPTY_RECORDS = 32;
 /**
  * Output the transport has not taken after which receive() holds further
- * records (bytes): four full records, room for a whole handshake flight
- * answer or a burst of KeyUpdates, far below the deframer's bound.
+ * records (bytes): four full records. A larger single answer (an SLH-DSA
+ * certificate flight) is still produced whole; only the records after it
+ * wait until the transport takes it.
  */
 export const MAX_UNTAKEN_OUTGOING_BYTES = 64 * 1024;
 const CHANGE_CIPHER_SPEC_VALUE = 1;
@@ -121,7 +122,7 @@ class Connection implements TlsConnection, HandshakeIo {
   /** A record from the peer opened under its keys: from then on it has keys, and sends no plaintext. */
   private peerProtected = false;
   private consecutiveEmptyRecords = 0;
-  /** Bytes in `outgoing` (and `pendingHandshake`) not yet taken by the transport. */
+  /** Bytes of sealed records in `outgoing`, not yet taken by the transport. */
   private outgoingBytes = 0;
   /** receive() stopped with input left because receivePaused (see heldRecords). */
   private held = false;
