@@ -365,7 +365,10 @@ export class Server {
       (error: Error) => {
         this.failedHandshakes++;
         this.options.onConnectionError?.(error);
-        socket.destroy();
+        // The TLS socket flushes its alert (RFC 8446 §6.2) and then closes the carrier; a
+        // socket destroyed right away would drop it (a client saw a bare TCP close).
+        if (carrier.destroyed) socket.destroy();
+        else carrier.once("close", () => socket.destroy());
       },
     );
   }
