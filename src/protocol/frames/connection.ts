@@ -795,8 +795,9 @@ export class FrameConnection {
         this.creditStream(s, length);
       }
       if (this.designated === s) {
+        // Announced at once: the window may be used up by the others.
         p.connectionCredited += length;
-        this.creditConnection(length);
+        this.creditConnection(length, true);
       } else if (this.connRecvWindow.remaining === 0) {
         this.designateLargestPartial();
       }
@@ -982,6 +983,16 @@ export class FrameConnection {
     return total;
   }
 
+  /** Bytes still to send of started, unfinished messages of streams other than `except`. */
+  private unsentOfStartedMessages(except: Stream): number {
+    let n = 0;
+    for (const s of this.streams.values()) {
+      const head = s.sendQueue[0];
+      if (s !== except && head?.kind === "message" && head.offset > 0) n += head.data.length - head.offset;
+    }
+    return n;
+  }
+
   private writeNext(s: Stream, out: Uint8Array[]): WriteResult {
     const item = s.sendQueue[0];
     if (!item) return "idle";
@@ -1040,6 +1051,14 @@ export class FrameConnection {
       }
       case "message": {
         const remaining = item.data.length - item.offset;
+        if (item.offset === 0 && remaining > 0) {
+          // A receiver holds connection credit until a message is whole
+          // (SPEC §Flow control), so a new message starts only if it fits
+          // beside those already started: interleaved unfinished messages
+          // could otherwise use up the window together and stall.
+          const others = this.unsentOfStartedMessages(s);
+          if (others > 0 && others + remaining > this.connSendWindow.available) return "blocked";
+        }
         const n = Math.min(
           remaining,
           this.peer.maxFrameBytes,
