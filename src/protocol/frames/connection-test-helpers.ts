@@ -58,11 +58,15 @@ export class Pair {
   run(maxRounds = 10_000): void {
     for (let round = 0; round < maxRounds; round++) {
       const a = this.client.conn.takeOutgoing();
-      if (a)
-        for (const f of a) (this.carried.toServer += f.length), this.server.conn.receive(f, this.clock.now);
+      for (const f of a ?? []) {
+        this.carried.toServer += f.length;
+        this.server.conn.receive(f, this.clock.now);
+      }
       const b = this.server.conn.takeOutgoing();
-      if (b)
-        for (const f of b) (this.carried.toClient += f.length), this.client.conn.receive(f, this.clock.now);
+      for (const f of b ?? []) {
+        this.carried.toClient += f.length;
+        this.client.conn.receive(f, this.clock.now);
+      }
       this.settle(this.client);
       this.settle(this.server);
       if (!a && !b) return;
