@@ -149,6 +149,14 @@ async function handleCall(
       acceptEncoding: options.acceptCompression.map((c) => c.name),
     });
   };
+  /**
+   * The unary handler's own promise: a status goes out as soon as the call
+   * is cancelled or past its deadline, but the call is over for the
+   * transport only once the handler has settled, so a transport that counts
+   * running handlers (pqrpc/1 against CVE-2025-8671) counts one that ignores
+   * its signal too.
+   */
+  let running: Promise<unknown> | undefined;
   try {
     const { input, output } = route.serializers[call.head.format];
     const codec: MessageCodecConfig = {
@@ -172,7 +180,9 @@ async function handleCall(
     const invoke = applyInterceptors(handlerFn(route, ctx), options.interceptors);
     if (method.methodKind === "unary") {
       const message = await race(readSingle(requests));
-      const res = await race(invoke(withSignal({ ...common, stream: false, message }, callSignal)));
+      const pending = invoke(withSignal({ ...common, stream: false, message }, callSignal));
+      running = pending;
+      const res = await race(pending);
       if (res.stream) throw new RpcError(Code.INTERNAL, "interceptor returned a stream for a unary method");
       const data = await encodeMessage(serialized(output, res.message, observed), codec);
       await sendHeaderOnce(encoding);
@@ -221,6 +231,7 @@ async function handleCall(
     await sendStatus(call, err, trailer);
   } finally {
     callSignal.dispose();
+    await running?.catch(() => {});
   }
 }
 

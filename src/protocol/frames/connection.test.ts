@@ -7,6 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { concatBytes } from "../../bytes/bytes.ts";
 import { FrameConnection } from "./connection.ts";
 import {
   DEFAULT_SERVER_IDLE_TIMEOUT_MS,
@@ -18,6 +19,7 @@ import {
 import { Pair, RawPeer } from "./connection-test-helpers.ts";
 import { DEFAULT_INITIAL_STREAM_WINDOW_BYTES, FrameType } from "./constants.ts";
 import { ErrorCode } from "./error-codes.ts";
+import { encodeFrame } from "./frame-encoder.ts";
 import { SettingId } from "./settings.ts";
 
 const PATH: [string, string][] = [[":path", "/a.B/C"]];
@@ -546,4 +548,26 @@ test("a header block that may not fit the peer's frame fails locally before it i
   p.run();
   assert.deepEqual(p.server.of("stream")[0]!.fields, PATH, "the tables are still in step");
   assert.equal(p.server.of("stream")[0]!.streamId, ok);
+});
+
+test("a stream error ends that stream only: frames after it in the same bytes are still processed", () => {
+  const peer = new RawPeer({ role: "server" });
+  peer.handshake();
+  const frames = [
+    peer.headers(1),
+    peer.headers(1), // stream PROTOCOL_ERROR
+    { type: FrameType.WINDOW_UPDATE, streamId: 1, increment: 0 } as const, // on a closed stream: ignored
+    peer.headers(3),
+    { type: FrameType.WINDOW_UPDATE, streamId: 3, increment: 0 } as const, // stream PROTOCOL_ERROR
+    peer.headers(5),
+  ];
+  peer.sendBytes(concatBytes(...frames.map((f) => encodeFrame(f))));
+  assert.deepEqual(
+    peer.side.of("stream").map((e) => e.streamId),
+    [1, 3, 5],
+  );
+  assert.deepEqual(rstCodes(peer, 1), [ErrorCode.PROTOCOL_ERROR]);
+  assert.deepEqual(rstCodes(peer, 3), [ErrorCode.PROTOCOL_ERROR]);
+  assert.equal(peer.conn.streamState(5), "open");
+  assert.ok(peer.conn.isOpen);
 });

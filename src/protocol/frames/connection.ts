@@ -281,10 +281,16 @@ export class FrameConnection {
     if (this.isClosed) return;
     try {
       for (const frame of this.decoder.push(bytes)) {
-        this.handleFrame(frame);
+        // A stream error ends that stream only: the frames after it in the same bytes still count.
+        try {
+          this.handleFrame(frame);
+        } catch (e) {
+          this.onFrameError(e);
+        }
         if (this.isClosed) return;
       }
     } catch (e) {
+      // The decoder failed (its errors are all connection errors): nothing after it can be trusted.
       this.onFrameError(e);
     }
   }
@@ -847,6 +853,8 @@ export class FrameConnection {
     }
     const s = this.knownStream(streamId, "WINDOW_UPDATE");
     if (!s) return;
+    if (increment === 0)
+      throw new FrameError(ErrorCode.PROTOCOL_ERROR, "WINDOW_UPDATE increment of 0", streamId);
     if (!s.sendWindow.grant(increment)) {
       throw new FrameError(ErrorCode.FLOW_CONTROL_ERROR, "stream window past 2^31-1", streamId);
     }
