@@ -779,7 +779,12 @@ export class FrameConnection {
         f.streamId,
       );
     }
-    if (length > 0) p.chunks.push(f.data);
+    if (length > 0) {
+      // The part of a message still being gathered is kept as its own bytes:
+      // a view would pin the whole carrier buffer it came in, so the memory
+      // a peer makes us hold would no longer be what the windows count.
+      p.chunks.push(f.messageEnd || f.data.byteLength === f.data.buffer.byteLength ? f.data : f.data.slice());
+    }
     p.bytes += length;
     if (f.messageEnd) {
       s.partial = undefined;
