@@ -1,11 +1,8 @@
 /**
- * Options of the Node pqrpc/1 session (session.ts): the connection's
- * options (connection-options.ts) plus what only an adapter has — the
- * carrier's write buffer, callbacks, the clock.
+ * Options of the Node pqrpc/1 session (session.ts): the endpoint's options
+ * (frame-endpoint.ts, connection-options.ts) plus the carrier's write buffer.
  */
-import type { ConnectionOptions } from "./connection-options.ts";
-import type { FrameStream } from "./frame-stream.ts";
-import type { StreamError } from "./stream-error.ts";
+import type { FrameEndpointOptions } from "./frame-endpoint.ts";
 
 export {
   CLOSE_LINGER_MS,
@@ -20,22 +17,13 @@ export {
   NODE_SESSION_SETTINGS,
   PEER_RESET_WINDOW_MS,
 } from "./connection-options.ts";
+export { PUMP_BYTES_PER_TURN } from "./frame-endpoint.ts";
 
 /** Carrier buffer under which we keep writing data frames, bytes. */
 export const DEFAULT_WRITE_BUFFER_BYTES = 256 * 1024;
-/** Bytes written in one event-loop turn before yielding (fairness with reads and other connections). */
-export const PUMP_BYTES_PER_TURN = 1024 * 1024;
 
-export interface FrameSessionOptions extends ConnectionOptions {
+export interface FrameSessionOptions extends FrameEndpointOptions {
   writeBufferBytes?: number;
-  /** Milliseconds for the connection's deadlines; default performance.now. */
-  clock?: () => number;
-  /** Server: a new stream with its request headers (read them with stream.read()). */
-  onStream?: (stream: FrameStream) => void;
-  /** The peer sent GOAWAY. */
-  onGoaway?: (info: { lastStreamId: number; code: number; debug: string }) => void;
-  /** The session ended; `error` is set unless it closed cleanly. */
-  onClose?: (error: StreamError | undefined) => void;
 }
 
 export interface SessionStats {
