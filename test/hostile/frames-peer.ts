@@ -56,10 +56,6 @@ export async function startFramesServer(
       JSON.stringify(options),
     ],
     {
-      // glibc keeps freed chunks below its mmap threshold (128 KiB+, adaptive) cached in the
-      // process: the server's RSS would then show the traffic it has processed, not what it
-      // holds. Frame-sized buffers are mmapped and returned on free, so RSS measures holding.
-      env: { ...process.env, MALLOC_MMAP_THRESHOLD_: "65536", MALLOC_TRIM_THRESHOLD_: "65536" },
       what: "frames hostile server",
       portPattern: /listening on 127\.0\.0\.1:(\d+)/,
       startTimeoutMs: START_TIMEOUT_MS,
