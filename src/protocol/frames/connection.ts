@@ -253,13 +253,10 @@ export class FrameConnection {
   }
 
   get stats(): ConnectionStats {
-    let held = this.connRecvWindow.held;
-    // Bytes of closed streams are granted back as they arrive; only stream-held bytes remain.
-    if (held < 0) held = 0;
     return {
       openStreams: this.streams.size,
       heldStreams: this.held.size,
-      receivedBytesHeld: held,
+      receivedBytesHeld: this.connRecvWindow.held,
       controlBacklogBytes: this.controlBytes,
       bufferedReadBytes: this.decoder.bufferedBytes,
       pendingPings: this.pings.size,
