@@ -150,11 +150,11 @@ async function handleCall(
     });
   };
   /**
-   * The unary handler's own promise: a status goes out as soon as the call
-   * is cancelled or past its deadline, but the call is over for the
-   * transport only once the handler has settled, so a transport that counts
-   * running handlers (pqrpc/1 against CVE-2025-8671) counts one that ignores
-   * its signal too.
+   * The handler's own work (its promise, then its response stream's close):
+   * a status goes out as soon as the call is cancelled or past its deadline,
+   * but the call is over for the transport only once the handler has
+   * settled, so a transport that counts running handlers (pqrpc/1 against
+   * CVE-2025-8671) counts one that ignores its signal too.
    */
   let running: Promise<unknown> | undefined;
   try {
@@ -190,10 +190,15 @@ async function handleCall(
     } else {
       const message =
         method.methodKind === "server_streaming" ? single(await race(readSingle(requests))) : requests;
-      const res = await race(invoke(withSignal({ ...common, stream: true, message }, callSignal)));
+      const pending = invoke(withSignal({ ...common, stream: true, message }, callSignal));
+      running = pending;
+      const res = await race(pending);
       if (!res.stream)
         throw new RpcError(Code.INTERNAL, "interceptor returned a unary response for a stream method");
-      for await (const m of racedIterable(res.message, race)) {
+      const closed = (p: Promise<unknown>) => {
+        running = p;
+      };
+      for await (const m of racedIterable(res.message, race, closed)) {
         const data = await encodeMessage(serialized(output, m, observed), codec);
         await sendHeaderOnce(encoding);
         await race(call.send(data));
