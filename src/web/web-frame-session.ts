@@ -34,11 +34,14 @@ export const BROWSER_WRITE_BUFFER_BYTES = 64 * 1024;
 export const BROWSER_WEBSOCKET_MAX_SEND_BYTES = 256 * 1024;
 /** How often held-back writing checks whether bufferedAmount has drained, ms. */
 export const BUFFERED_AMOUNT_POLL_MS = 5;
+/** WebSocket readyState values (WHATWG WebSockets §3), named here so no global is needed to read them. */
+const WS_CONNECTING = 0;
+const WS_OPEN = 1;
 
 /** Sends what the TLS engine has to send. */
 function flushRecords(ws: WebSocket, tls: TlsConnection): void {
   const records = tls.takeOutgoing();
-  if (records.length === 0 || ws.readyState !== WebSocket.OPEN) return;
+  if (records.length === 0 || ws.readyState !== WS_OPEN) return;
   // Our chunks are never views of a SharedArrayBuffer: the cast only narrows the type.
   for (const m of rechunk(records, BROWSER_WEBSOCKET_MAX_SEND_BYTES)) ws.send(m as Uint8Array<ArrayBuffer>);
 }
@@ -69,7 +72,7 @@ export function webTlsConnect(
         resolve({ tls, info: tls.info! });
         return;
       }
-      if (ws.readyState === WebSocket.OPEN) ws.close(WS_CLOSE_NORMAL);
+      if (ws.readyState === WS_OPEN) ws.close(WS_CLOSE_NORMAL);
       reject(error);
     };
     const onMessage = (event: MessageEvent) => {
@@ -125,7 +128,7 @@ export class WebFrameSession extends FrameEndpoint {
         return room;
       },
       write: (frames) => {
-        if (tls.closed || ws.readyState !== WebSocket.OPEN) return;
+        if (tls.closed || ws.readyState !== WS_OPEN) return;
         tls.sendv(frames);
         flushRecords(ws, tls);
       },
@@ -172,7 +175,7 @@ export class WebFrameSession extends FrameEndpoint {
   private pollDrain(): void {
     if (this.drainPoll !== undefined || this.released) return;
     this.drainPoll = setInterval(() => {
-      if (this.ws.readyState !== WebSocket.OPEN || this.ws.bufferedAmount < BROWSER_WRITE_BUFFER_BYTES) {
+      if (this.ws.readyState !== WS_OPEN || this.ws.bufferedAmount < BROWSER_WRITE_BUFFER_BYTES) {
         clearInterval(this.drainPoll);
         this.drainPoll = undefined;
         this.resume();
@@ -190,7 +193,7 @@ export class WebFrameSession extends FrameEndpoint {
   }
 
   private letGo(abrupt: boolean): void {
-    if (!abrupt && !this.tls.closed && this.ws.readyState === WebSocket.OPEN) {
+    if (!abrupt && !this.tls.closed && this.ws.readyState === WS_OPEN) {
       this.closeNotify();
       return;
     }
@@ -201,7 +204,7 @@ export class WebFrameSession extends FrameEndpoint {
     this.drainPoll = this.linger = undefined;
     this.ws.removeEventListener("message", this.onMessage);
     this.ws.removeEventListener("close", this.onClose);
-    if (this.ws.readyState === WebSocket.OPEN || this.ws.readyState === WebSocket.CONNECTING) {
+    if (this.ws.readyState === WS_OPEN || this.ws.readyState === WS_CONNECTING) {
       this.ws.close(WS_CLOSE_NORMAL);
     }
   }
