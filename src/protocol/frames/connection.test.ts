@@ -571,3 +571,16 @@ test("a stream error ends that stream only: frames after it in the same bytes ar
   assert.equal(peer.conn.streamState(5), "open");
   assert.ok(peer.conn.isOpen);
 });
+
+test("time options are checked: a negative or non-finite duration is a RangeError", () => {
+  assert.throws(() => new FrameConnection({ role: "server", idleTimeoutMs: -1 }, 0), RangeError);
+  assert.throws(() => new FrameConnection({ role: "server", settingsTimeoutMs: Number.NaN }, 0), RangeError);
+  assert.throws(
+    () => new FrameConnection({ role: "client", keepalive: { intervalMs: 0, timeoutMs: 10 } }, 0),
+    RangeError,
+  );
+  assert.ok(
+    new FrameConnection({ role: "server", idleTimeoutMs: 0 }, 0).isOpen,
+    "0 disables the idle timeout",
+  );
+});

@@ -191,6 +191,7 @@ export class FrameConnection {
   private readonly pings = new Map<string, { id: number; sentAt: number }>();
 
   constructor(options: ConnectionOptions, nowMs: number) {
+    checkDurations(options);
     this.role = options.role;
     this.now = nowMs;
     this.local = resolveSettings(options.settings);
@@ -1273,6 +1274,23 @@ export class FrameConnection {
     this.goawayDeadline = this.lingerDeadline = this.idleSince = undefined;
     this.events.push({ type: "closed", error });
   }
+}
+
+/** The time options are durations in ms: finite and not negative (a mistake here would close every connection). */
+function checkDurations(o: ConnectionOptions): void {
+  const durations: [string, number | undefined][] = [
+    ["settingsAckTimeoutMs", o.settingsAckTimeoutMs],
+    ["settingsTimeoutMs", o.settingsTimeoutMs],
+    ["idleTimeoutMs", o.idleTimeoutMs],
+    ["goawayGraceMs", o.goawayGraceMs],
+    ["keepalive.intervalMs", o.keepalive?.intervalMs],
+    ["keepalive.timeoutMs", o.keepalive?.timeoutMs],
+  ];
+  for (const [name, v] of durations) {
+    if (v !== undefined && !(Number.isFinite(v) && v >= 0))
+      throw new RangeError(`${name}=${v}: a duration in ms, >= 0`);
+  }
+  if (o.keepalive && o.keepalive.intervalMs <= 0) throw new RangeError("keepalive.intervalMs must be > 0");
 }
 
 /** Our side receives nothing more on the stream: no window to grant back. */
