@@ -124,6 +124,7 @@ test("the pqrpc/1 frame connection is sans-IO: no node:*, Buffer, timers or sche
     "stream-state.ts",
     "flow-control.ts",
     "reset-meter.ts",
+    "scheduler.ts",
     "settings.ts",
     "frame-decoder.ts",
   ]) {

@@ -53,6 +53,7 @@ import { HeaderEncoder } from "./header-encoder.ts";
 import type { HeaderField } from "./header-field.ts";
 import { RateMeter } from "./rate-meter.ts";
 import { ResetMeter } from "./reset-meter.ts";
+import { RoundRobin, type WriteOutcome } from "./scheduler.ts";
 import {
   DEFAULT_SETTINGS,
   resolveSettings,
@@ -130,7 +131,7 @@ class Stream {
 }
 
 /** What writing one stream's next frame did. */
-type WriteResult = { wrote: number } | "idle" | "blocked" | "connection-blocked";
+type WriteResult = WriteOutcome;
 
 export class FrameConnection {
   readonly role: "client" | "server";
@@ -146,7 +147,7 @@ export class FrameConnection {
   private readonly headerDecoder = new HeaderDecoder();
   private readonly streams = new Map<number, Stream>();
   /** Streams with something to send, in round-robin order. */
-  private readonly ready = new Set<Stream>();
+  private readonly ready = new RoundRobin<Stream>();
   /** Server: delivered or unconsumed credit of streams that are no longer open. */
   private readonly owedByRetired = new Map<number, Owed[]>();
   /** Server (holdStreamsUntilReleased): stream ids whose handler has not been released. */
@@ -380,7 +381,7 @@ export class FrameConnection {
       bytes += frame.length;
     }
     while (!this.isClosed && bytes < maxBytes && this.ready.size > 0) {
-      const wrote = this.writeRound(out, maxBytes - bytes);
+      const wrote = this.ready.turn((s) => this.writeNext(s, out), maxBytes - bytes);
       if (wrote === 0) break;
       bytes += wrote;
     }
@@ -975,23 +976,6 @@ export class FrameConnection {
     s.sendQueue.push(make(ticket));
     this.ready.add(s);
     return ticket;
-  }
-
-  /** One frame from each ready stream; returns the bytes written (0: nothing could be). */
-  private writeRound(out: Uint8Array[], budget: number): number {
-    let total = 0;
-    for (const s of this.ready) {
-      const r = this.writeNext(s, out);
-      if (r === "connection-blocked") break;
-      if (r === "idle") {
-        this.ready.delete(s);
-        continue;
-      }
-      if (r === "blocked") continue;
-      total += r.wrote;
-      if (total >= budget) break;
-    }
-    return total;
   }
 
   /** Bytes still to send of started, unfinished messages of streams other than `except`. */
