@@ -7,10 +7,10 @@
 // chunks, minified and gzipped.
 //
 // How Node-only code is kept out (see also src/web/shims):
-// - node:stream -> `readable-stream` (the userland port of Node's streams):
-//   the TLS socket adapter and the pqrpc/1 session run unchanged on it;
-//   node:buffer / node:events -> `buffer` / `events`; Buffer, process and
-//   setImmediate globals are injected;
+// - no Node stream, Buffer or event shim at all: the browser drives the
+//   sans-IO TLS engine and the sans-IO pqrpc/1 connection straight from the
+//   WebSocket (src/web/web-frame-session.ts); the check after the build
+//   refuses a bundle that pulls one in again;
 // - src/crypto/builtin-providers.ts -> builtin-providers.browser.ts (noble
 //   only: node:crypto never reaches the browser);
 // - the wasm provider's import("@oqs/liboqs-js") -> src/web/liboqs-subset.ts,
@@ -35,9 +35,6 @@ const WASM_PROVIDER_MODULES =
   /^(ml-kem-(512|768|1024)|ml-dsa-(44|65|87)|falcon-(512|1024)|slh-dsa-.+|sntrup761)\.min\.js$/;
 
 const ALIASES = {
-  "node:stream": "readable-stream",
-  "node:buffer": "buffer",
-  "node:events": "events",
   "node:net": join(shims, "unavailable.ts"),
   "node:fs/promises": join(shims, "unavailable.ts"),
 };
@@ -115,7 +112,6 @@ const result = await esbuild.build({
   minify: true,
   sourcemap: false,
   legalComments: "none",
-  inject: [join(shims, "buffer-global.ts"), join(shims, "immediate.ts")],
   define: { global: "globalThis" },
   metafile: true,
   logLevel: "warning",
@@ -131,6 +127,16 @@ for (const file of outputs) {
     /(?:^|[;}])\s*import\s*[^("'`]*["']node:[\w/]+["']/.exec(code) ??
     /\bimport\(\s*["']node:[\w/]+["']\s*\)/.exec(code);
   if (bad !== null) throw new Error(`${file}: Node import in the browser bundle: ${bad[0]}`);
+}
+
+// The sans-IO cores need no Node emulation: a shim in the bundle means a Node adapter leaked in.
+const NODE_SHIMS = /(?:^|\/)node_modules\/(readable-stream|buffer|events|process|string_decoder|util)\//;
+for (const input of Object.keys(result.metafile.inputs)) {
+  if (NODE_SHIMS.test(input) || input.startsWith("node:")) {
+    throw new Error(
+      `the browser bundle includes ${input}: a Node adapter reached src/web (see src/web/web-frame-session.ts)`,
+    );
+  }
 }
 
 function sizes(file) {

@@ -40,10 +40,16 @@ export function abortableIterable<T>(source: AsyncIterable<T>, signal: AbortSign
   return racedIterable(source, (p) => raceSignal(p, signal));
 }
 
-/** Iterates `source`, each step raced by `race` (e.g. CallSignal.race); closes the source when stopped early. */
+/**
+ * Iterates `source`, each step raced by `race` (e.g. CallSignal.race); closes
+ * the source when stopped early. `onClose` gets the promise of that close,
+ * which settles when the source has really finished (a generator runs its
+ * pending step and its finally blocks first).
+ */
 export async function* racedIterable<T>(
   source: AsyncIterable<T>,
   race: (step: Promise<IteratorResult<T>>) => Promise<IteratorResult<T>>,
+  onClose?: (closed: Promise<unknown>) => void,
 ): AsyncGenerator<T> {
   const it = source[Symbol.asyncIterator]();
   let done = false;
@@ -59,7 +65,8 @@ export async function* racedIterable<T>(
   } finally {
     if (!done) {
       // Do not await: a generator stuck in an await would hold us here.
-      void Promise.resolve(it.return?.()).catch(() => {});
+      const closed = Promise.resolve(it.return?.()).catch(() => {});
+      onClose?.(closed);
     }
   }
 }

@@ -149,6 +149,14 @@ async function handleCall(
       acceptEncoding: options.acceptCompression.map((c) => c.name),
     });
   };
+  /**
+   * The handler's own work (its promise, then its response stream's close):
+   * a status goes out as soon as the call is cancelled or past its deadline,
+   * but the call is over for the transport only once the handler has
+   * settled, so a transport that counts running handlers (pqrpc/1 against
+   * CVE-2025-8671) counts one that ignores its signal too.
+   */
+  let running: Promise<unknown> | undefined;
   try {
     const { input, output } = route.serializers[call.head.format];
     const codec: MessageCodecConfig = {
@@ -172,7 +180,9 @@ async function handleCall(
     const invoke = applyInterceptors(handlerFn(route, ctx), options.interceptors);
     if (method.methodKind === "unary") {
       const message = await race(readSingle(requests));
-      const res = await race(invoke(withSignal({ ...common, stream: false, message }, callSignal)));
+      const pending = invoke(withSignal({ ...common, stream: false, message }, callSignal));
+      running = pending;
+      const res = await race(pending);
       if (res.stream) throw new RpcError(Code.INTERNAL, "interceptor returned a stream for a unary method");
       const data = await encodeMessage(serialized(output, res.message, observed), codec);
       await sendHeaderOnce(encoding);
@@ -180,10 +190,15 @@ async function handleCall(
     } else {
       const message =
         method.methodKind === "server_streaming" ? single(await race(readSingle(requests))) : requests;
-      const res = await race(invoke(withSignal({ ...common, stream: true, message }, callSignal)));
+      const pending = invoke(withSignal({ ...common, stream: true, message }, callSignal));
+      running = pending;
+      const res = await race(pending);
       if (!res.stream)
         throw new RpcError(Code.INTERNAL, "interceptor returned a unary response for a stream method");
-      for await (const m of racedIterable(res.message, race)) {
+      const closed = (p: Promise<unknown>) => {
+        running = p;
+      };
+      for await (const m of racedIterable(res.message, race, closed)) {
         const data = await encodeMessage(serialized(output, m, observed), codec);
         await sendHeaderOnce(encoding);
         await race(call.send(data));
@@ -221,6 +236,7 @@ async function handleCall(
     await sendStatus(call, err, trailer);
   } finally {
     callSignal.dispose();
+    await running?.catch(() => {});
   }
 }
 

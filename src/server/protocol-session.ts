@@ -62,6 +62,8 @@ export function createServerProtocols(
       peer,
       ...(frames?.settings === undefined ? {} : { settings: frames.settings }),
       ...(frames?.keepalive === undefined ? {} : { keepalive: frames.keepalive }),
+      ...(frames?.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: frames.idleTimeoutMs }),
+      ...(frames?.settingsTimeoutMs === undefined ? {} : { settingsTimeoutMs: frames.settingsTimeoutMs }),
       ...(options.maxReceiveMessageBytes === undefined
         ? {}
         : { maxReceiveMessageBytes: options.maxReceiveMessageBytes }),

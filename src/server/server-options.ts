@@ -41,7 +41,14 @@ export interface ServerOptions extends RouterOptions {
    */
   readonly handshakeTimeoutMs?: number;
   /** pqrpc/1 session tuning: announced settings and keepalive PINGs. */
-  readonly frames?: { readonly settings?: Partial<Settings>; readonly keepalive?: KeepaliveOptions };
+  readonly frames?: {
+    readonly settings?: Partial<Settings>;
+    readonly keepalive?: KeepaliveOptions;
+    /** Close a connection with no open stream after this long, ms (default DEFAULT_SERVER_IDLE_TIMEOUT_MS; 0: never). */
+    readonly idleTimeoutMs?: number;
+    /** Time a client has to send its SETTINGS after the handshake, ms (default DEFAULT_SETTINGS_TIMEOUT_MS). */
+    readonly settingsTimeoutMs?: number;
+  };
   /**
    * Serve grpc.health.v1.Health from `server.health`: "" and every service
    * registered with service() start SERVING, close() turns all NOT_SERVING.

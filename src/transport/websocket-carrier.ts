@@ -1,6 +1,6 @@
 /**
  * Constants of TLS-over-WebSocket carriers that the Node adapter
- * (websocket-stream.ts, over `ws`) and the browser's (web/browser-websocket-stream.ts)
+ * (websocket-stream.ts, over `ws`) and the browser's (web/web-frame-session.ts)
  * share. No imports: the browser bundle takes this file and nothing of Node.
  */
 

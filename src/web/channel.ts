@@ -4,7 +4,7 @@
  */
 import { cipherSuiteByName, groupByName } from "../crypto/registry.ts";
 import type { Crypto, ProviderName } from "../crypto/types.ts";
-import type { FrameSession } from "../protocol/frames/session.ts";
+import type { FrameEndpoint } from "../protocol/frames/frame-endpoint.ts";
 import type { ClientCallStream, ClientTransport, RequestHead } from "../rpc/transport.ts";
 import type { NegotiatedInfo } from "../tls/index.ts";
 
@@ -73,7 +73,7 @@ export function describeChannel(n: NegotiatedInfo, crypto: Crypto, t: ChannelTim
 
 export class WebChannel implements ClientTransport {
   constructor(
-    private readonly session: FrameSession,
+    private readonly session: FrameEndpoint,
     private readonly transport: ClientTransport,
     readonly info: ChannelInfo,
   ) {}

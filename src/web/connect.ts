@@ -9,19 +9,17 @@
  */
 import type { KemName, SignatureName } from "../crypto/types.ts";
 import { TrustStore } from "../pki/trust-store.ts";
+import type { KeepaliveOptions } from "../protocol/frames/connection-options.ts";
 import { ALPN_PQRPC_1 } from "../protocol/frames/constants.ts";
-import { FrameSession } from "../protocol/frames/session.ts";
-import type { KeepaliveOptions } from "../protocol/frames/session-options.ts";
 import type { Settings } from "../protocol/frames/settings.ts";
 import { createFramesClientTransport } from "../protocol/frames/transport.ts";
+import type { NegotiatedInfo, TlsConnection } from "../tls/index.ts";
 import type { PolicyName } from "../tls/policy.ts";
-import { tlsConnect } from "../transport/tls-connect.ts";
-import type { TlsSocket } from "../transport/tls-socket.ts";
 import { loadBrowserCrypto } from "./browser-crypto.ts";
-import { BrowserWebSocketStream } from "./browser-websocket-stream.ts";
 import { type ChannelInfo, describeChannel, WebChannel } from "./channel.ts";
 import { WebConnectError } from "./errors.ts";
 import { openWebSocket } from "./open-websocket.ts";
+import { WebFrameSession, webTlsConnect } from "./web-frame-session.ts";
 
 /**
  * Settings the browser announces. The WebSocket API cannot stop reading, so
@@ -68,41 +66,43 @@ export async function connect(url: string, options: WebConnectOptions): Promise<
   const serverName = options.serverName ?? parsed.hostname;
   const loaded = performance.now();
 
-  // The caller's signal bounds connecting only: the TLS socket keeps listening to the
-  // signal it is given for its whole life, so it gets one that is never aborted later.
+  // The caller's signal bounds connecting only.
   const connecting = new AbortController();
   const timeoutMs = options.connectTimeoutMs ?? DEFAULT_WEB_CONNECT_TIMEOUT_MS;
   const onCallerAbort = () => connecting.abort();
   if (options.signal?.aborted) connecting.abort();
   else options.signal?.addEventListener("abort", onCallerAbort, { once: true });
   let opened: number;
-  let tls: TlsSocket;
+  let ws: WebSocket;
+  let tls: TlsConnection;
+  let negotiated: NegotiatedInfo;
   try {
-    const ws = await openWebSocket(parsed.href, { timeoutMs, signal: connecting.signal });
+    ws = await openWebSocket(parsed.href, { timeoutMs, signal: connecting.signal });
     opened = performance.now();
-    tls = await tlsConnect(new BrowserWebSocketStream(ws), {
-      crypto,
-      verifier,
-      serverName,
-      alpnProtocols: [ALPN_PQRPC_1],
-      ...(options.policy === undefined ? {} : { policy: options.policy }),
+    ({ tls, info: negotiated } = await webTlsConnect(
+      ws,
+      {
+        crypto,
+        verifier,
+        serverName,
+        alpnProtocols: [ALPN_PQRPC_1],
+        ...(options.policy === undefined ? {} : { policy: options.policy }),
+      },
       // What is left of the connect bound (a precise "handshake-timeout" error when it runs out).
-      handshakeTimeoutMs: Math.max(1, timeoutMs - (opened - loaded)),
-      signal: connecting.signal,
-    });
+      { timeoutMs: Math.max(1, timeoutMs - (opened - loaded)), signal: connecting.signal },
+    ));
   } finally {
     options.signal?.removeEventListener("abort", onCallerAbort);
   }
   const secured = performance.now();
-  const negotiated = tls.info!;
   if (negotiated.alpn !== ALPN_PQRPC_1) {
-    tls.destroy();
+    ws.close();
     throw new WebConnectError(
       "no-pqrpc",
       `the server at ${parsed.href} did not agree to ALPN "${ALPN_PQRPC_1}" (got ${negotiated.alpn ?? "none"})`,
     );
   }
-  const session = new FrameSession(tls, {
+  const session = new WebFrameSession(ws, tls, {
     role: "client",
     settings: { ...BROWSER_SESSION_SETTINGS, ...options.frames?.settings },
     ...(options.frames?.keepalive === undefined ? {} : { keepalive: options.frames.keepalive }),

@@ -102,3 +102,43 @@ test("a constant name has one definition", () => {
     }
   }
 });
+
+/**
+ * The sans-IO pqrpc/1 core: the connection and everything it imports run on
+ * a device or in a browser, so none of it may reach for Node, Buffer, timers
+ * or the event loop. The Node adapter (session.ts, write-batch.ts) and the
+ * RPC adapters (transport.ts, handler.ts) are the only I/O in the folder.
+ */
+test("the pqrpc/1 frame connection is sans-IO: no node:*, Buffer, timers or scheduling", () => {
+  const core = new Set<string>();
+  const visit = (path: string) => {
+    if (core.has(path) || !path.startsWith("protocol/frames/")) return;
+    const f = files.find((x) => x.path === path);
+    assert.ok(f, `${path} is imported by the core but was not found`);
+    core.add(path);
+    for (const i of f.imports) if (i.endsWith(".ts")) visit(i);
+  };
+  visit("protocol/frames/connection.ts");
+  visit("protocol/frames/frame-stream.ts");
+  for (const must of [
+    "stream-state.ts",
+    "flow-control.ts",
+    "reset-meter.ts",
+    "scheduler.ts",
+    "settings.ts",
+    "frame-decoder.ts",
+  ]) {
+    assert.ok(core.has(`protocol/frames/${must}`), `the core no longer includes ${must}`);
+  }
+  for (const path of core) {
+    const f = files.find((x) => x.path === path)!;
+    for (const i of f.imports) assert.ok(!i.startsWith("node:"), `${path} imports ${i}`);
+    const code = f.text.replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, "");
+    assert.doesNotMatch(
+      code,
+      /\b(Buffer|setTimeout|setInterval|setImmediate|queueMicrotask|clearTimeout|clearInterval|process)\b/,
+      `${path} uses a Node or event-loop API`,
+    );
+  }
+  assert.ok(!core.has("protocol/frames/session.ts"));
+});

@@ -210,12 +210,10 @@ export function parseFrame(h: Header, payload: Uint8Array): Frame {
       const r = payloadReader(payload, "WINDOW_UPDATE");
       const increment = r.varint("increment");
       r.end();
-      if (increment === 0) {
-        throw new FrameError(
-          ErrorCode.PROTOCOL_ERROR,
-          "WINDOW_UPDATE increment of 0",
-          h.streamId === 0 ? undefined : h.streamId,
-        );
+      // On a stream, 0 is a stream error the connection answers (SPEC §WINDOW_UPDATE); every
+      // error thrown here is a connection error, since the frames after it are lost.
+      if (increment === 0 && h.streamId === 0) {
+        throw new FrameError(ErrorCode.PROTOCOL_ERROR, "WINDOW_UPDATE increment of 0");
       }
       return { type: FrameType.WINDOW_UPDATE, streamId: h.streamId, increment };
     }

@@ -39,13 +39,16 @@ export function serveFrames(
     address: peerAddress(carrier as Parameters<typeof peerAddress>[0]) ?? "unknown",
     tls: { alpn: ALPN_PQRPC_1 },
   };
-  return new FrameSession(carrier, {
+  const session: FrameSession = new FrameSession(carrier, {
     ...options,
     role: "server",
+    // A reset stream whose handler still runs keeps its slot (CVE-2025-8671).
+    holdStreamsUntilReleased: true,
     onStream: (stream) => {
-      void accept(stream, handler, peer);
+      void accept(stream, handler, peer).finally(() => session.release(stream));
     },
   });
+  return session;
 }
 
 async function accept(stream: FrameStream, handler: CallHandler, peer: PeerInfo): Promise<void> {

@@ -1,5 +1,7 @@
-/** pqrpc/1 compact framing (ALPN "pqrpc/1"): codec, header compression, session. See docs/SPEC.md. */
+/** pqrpc/1 compact framing (ALPN "pqrpc/1"): codec, header compression, the sans-IO connection, the Node session. See docs/SPEC.md. */
 export { MAX_VARINT } from "../../bytes/varint.ts";
+export { type ConnectionState, FrameConnection } from "./connection.ts";
+export type { ConnectionEvent, ConnectionOptions, ConnectionStats } from "./connection-options.ts";
 export * from "./constants.ts";
 export * from "./error-codes.ts";
 export type * from "./frame.ts";
@@ -21,4 +23,12 @@ export {
 } from "./session.ts";
 export { DEFAULT_SETTINGS, SettingId, type Settings } from "./settings.ts";
 export { StreamError, type StreamFailureReason } from "./stream-error.ts";
+export {
+  STREAM_INPUTS,
+  STREAM_STATES,
+  STREAM_TRANSITIONS,
+  type StreamInput,
+  type StreamState,
+  transition as streamTransition,
+} from "./stream-state.ts";
 export { createFramesClientTransport, type FramesClientTransportOptions } from "./transport.ts";

@@ -1,6 +1,6 @@
 /**
  * pqrpc/1 client side of the rpc transport contract (src/rpc/transport.ts):
- * one call = one stream of a FrameSession. Session failures become RpcError
+ * one call = one stream of a FrameEndpoint. Session failures become RpcError
  * with the status of SPEC §Error codes (rpc-status.ts). A call past the
  * server's concurrent stream limit waits for a slot, as gRPC's do.
  * Reconnecting is the owner's job (the channel): a session that is shutting
@@ -17,11 +17,11 @@ import type {
   WireMessage,
 } from "../../rpc/transport.ts";
 import { ErrorCode } from "./error-codes.ts";
+import type { FrameEndpoint } from "./frame-endpoint.ts";
 import type { FrameStream } from "./frame-stream.ts";
 import type { HeaderField } from "./header-field.ts";
 import { requestHeadToFields, responseHeadFromFields } from "./headers.ts";
 import { toRpcError } from "./rpc-errors.ts";
-import type { FrameSession } from "./session.ts";
 import { StreamError } from "./stream-error.ts";
 import { trailerFromFrame } from "./trailer-status.ts";
 
@@ -31,7 +31,7 @@ export interface FramesClientTransportOptions {
 }
 
 export function createFramesClientTransport(
-  session: FrameSession,
+  session: FrameEndpoint,
   options: FramesClientTransportOptions = {},
 ): ClientTransport {
   return {
@@ -50,7 +50,7 @@ export function createFramesClientTransport(
   };
 }
 
-async function openWhenAvailable(session: FrameSession, fields: HeaderField[]): Promise<FrameStream> {
+async function openWhenAvailable(session: FrameEndpoint, fields: HeaderField[]): Promise<FrameStream> {
   for (;;) {
     await session.whenStreamAvailable();
     try {
