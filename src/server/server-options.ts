@@ -5,6 +5,7 @@ import type { CertifiedKey, PeerVerifier } from "../pki/types.ts";
 import type { KeepaliveOptions, Settings } from "../protocol/frames/index.ts";
 import type { RouterOptions } from "../rpc/router.ts";
 import type { HealthRegistryOptions } from "../services/health/index.ts";
+import type { ExternalPsk } from "../tls/config.ts";
 import type { PolicyName } from "../tls/index.ts";
 
 /** The application protocols a server offers in ALPN (RFC 7301). */
@@ -27,6 +28,11 @@ export interface ServerOptions extends RouterOptions {
   readonly webSocket?: boolean | { readonly path?: string };
   /** Issue session tickets for resumption (default true; one ticket key per server). */
   readonly sessionTickets?: boolean;
+  /**
+   * External PSKs agreed out of band with devices (DESIGN.md §4 embedded profile), by identity;
+   * an identity imported with RFC 9258 is looked up by its external identity.
+   */
+  readonly externalPsks?: (identity: Uint8Array) => ExternalPsk | undefined;
   /** Connections open at once; more are closed on accept (default DEFAULT_MAX_CONNECTIONS). */
   readonly maxConnections?: number;
   /**

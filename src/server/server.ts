@@ -255,6 +255,7 @@ export class Server {
       ...(o.policy === undefined ? {} : { policy: o.policy }),
       ...(o.clientAuth === undefined ? {} : { clientAuth: o.clientAuth }),
       ...(trust === undefined ? {} : { clientVerifier: trust }),
+      ...(o.externalPsks === undefined ? {} : { externalPsks: o.externalPsks }),
       // The engine's keyLog callback (TLS branch); an engine without it ignores the field.
       ...(o.keyLog === undefined ? {} : { keyLog: o.keyLog }),
       // One ticket key per server: tickets it issued resume only here (RFC 8446 §4.6.1).
