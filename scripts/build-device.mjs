@@ -53,4 +53,6 @@ writeFileSync(join(outdir, "meta.json"), JSON.stringify(result.metafile));
 const bytes = Object.values(result.metafile.outputs)[0].bytes;
 const { readFileSync } = await import("node:fs");
 const gz = gzipSync(readFileSync(DEVICE_BUNDLE), { level: 9 }).length;
-console.log(`dist/device/pqrpc-device.js: ${(bytes / 1024).toFixed(1)} KiB minified, ${(gz / 1024).toFixed(1)} KiB gzipped`);
+console.log(
+  `dist/device/pqrpc-device.js: ${(bytes / 1024).toFixed(1)} KiB minified, ${(gz / 1024).toFixed(1)} KiB gzipped`,
+);

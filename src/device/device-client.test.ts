@@ -38,7 +38,7 @@ class MemoryServer {
       alpnProtocols: ["pqrpc/1"],
       ...(opts.certificate ? { certificate: pki.server.certifiedKey } : {}),
       externalPsks: (id) => (utf8Decode(id) === "device-7" ? PSK : undefined),
-      sessionTickets: { sealer, ...(opts.allowPskKe ? { allowPskKe: true } : {}) } as never,
+      sessionTickets: { sealer, ...(opts.allowPskKe ? { allowPskKe: true } : {}) },
       now: () => clock.now,
     });
   }

@@ -127,7 +127,7 @@ export class DeviceClient {
     this.authority = options.serverName === false ? undefined : options.serverName;
     const config: TlsClientConfig = {
       crypto: options.crypto,
-      ...(options.serverName === false ? {} : { serverName: options.serverName }),
+      serverName: options.serverName,
       verifier: options.verifier ?? refuseCertificates,
       alpnProtocols: [ALPN],
       groups: [...(options.groups ?? ["MLKEM768"])],

@@ -7,6 +7,7 @@ import type { RouterOptions } from "../rpc/router.ts";
 import type { HealthRegistryOptions } from "../services/health/index.ts";
 import type { ExternalPsk } from "../tls/config.ts";
 import type { PolicyName } from "../tls/index.ts";
+import type { TicketSealer } from "../tls/ticket-sealer.ts";
 
 /** The application protocols a server offers in ALPN (RFC 7301). */
 export type ServerProtocol = "h2" | "pqrpc/1";
@@ -26,8 +27,17 @@ export interface ServerOptions extends RouterOptions {
   readonly trust?: PeerVerifier;
   /** Accept TLS over WebSocket upgrades on the same port (default true, on path "/"). */
   readonly webSocket?: boolean | { readonly path?: string };
-  /** Issue session tickets for resumption (default true; one ticket key per server). */
-  readonly sessionTickets?: boolean;
+  /**
+   * Issue session tickets for resumption (default true: keys of this server's own, rotating).
+   * A TicketSealer given here is used as it is: one with shared keys (setKeys, or
+   * watchTicketKeyFile) lets several processes resume each other's tickets.
+   */
+  readonly sessionTickets?: boolean | TicketSealer;
+  /**
+   * Resume tickets with psk_ke too (no key share: no forward secrecy for the resumed session),
+   * for devices that wake on a tight budget (DESIGN.md §4). Default false: tickets need psk_dhe_ke.
+   */
+  readonly allowTicketPskKe?: boolean;
   /**
    * External PSKs agreed out of band with devices (DESIGN.md §4 embedded profile), by identity;
    * an identity imported with RFC 9258 is looked up by its external identity.
