@@ -33,6 +33,11 @@ const devicePlugin = {
 };
 
 mkdirSync(outdir, { recursive: true });
+// Types for the bundle's export ("pqrpc/device/bundle"): a script that sets globalThis.pqrpcDevice.
+writeFileSync(
+  join(outdir, "pqrpc-device.d.ts"),
+  'export {};\ndeclare global {\n  var pqrpcDevice: typeof import("./index.js");\n}\n',
+);
 const { readFileSync } = await import("node:fs");
 const metaAt = process.argv.indexOf("--meta");
 for (const [entry, outfile] of [
