@@ -60,7 +60,11 @@ test("the sans-IO cores import no node:* module: tls, the rpc core, the byte hel
 test("the device API is sans-IO: no node:* module, no timer, in src/device", () => {
   for (const f of under("device")) {
     for (const i of f.imports) assert.ok(!i.startsWith("node:"), `${f.path} imports ${i}`);
-    assert.doesNotMatch(f.text, /\b(setTimeout|setInterval|setImmediate|queueMicrotask)\(/, `${f.path} uses a timer`);
+    assert.doesNotMatch(
+      f.text,
+      /\b(setTimeout|setInterval|setImmediate|queueMicrotask)\(/,
+      `${f.path} uses a timer`,
+    );
   }
 });
 

@@ -165,7 +165,7 @@
           next(nowMs);
         }
       } else if (e.type === "error") {
-        results.error = String(e.error && e.error.message);
+        results.error = String(e.error?.message);
       }
     }
   }

@@ -32,7 +32,7 @@
   }
   class Utf8Decoder {
     constructor(_label, options) {
-      this.fatal = !!(options && options.fatal);
+      this.fatal = !!options?.fatal;
     }
     decode(bytes) {
       const b = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes || []);
