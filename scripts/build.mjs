@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Builds what the packages ship: dist/ of pqrpc (ESM JavaScript, .d.ts,
 // source and declaration maps, by tsc), dist/web (the prebuilt browser
-// bundle, by esbuild), dist/cli-bundle (the command line, by esbuild) and
+// bundle, by esbuild), dist/device/pqrpc-device.js (the one-file device
+// bundle), dist/cli-bundle (the command line, by esbuild) and
 // packages/codegen/dist. Runs on `npm ci` (prepare),
 // before `npm pack`, and at the start of `npm test`.
 import { execFileSync } from "node:child_process";
@@ -27,4 +28,5 @@ for (const dir of ["dist", "packages/codegen/dist"])
 run(tsc, ["-p", "packages/codegen/tsconfig.build.json"]);
 run(tsc, ["-p", "tsconfig.build.json"]);
 run(join(root, "scripts/build-web.mjs"), []);
+run(join(root, "scripts/build-device.mjs"), []);
 run(join(root, "scripts/build-cli.mjs"), []);

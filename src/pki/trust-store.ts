@@ -108,6 +108,14 @@ export class TrustStore implements PeerVerifier {
       );
     }
     const [leaf, ...extra] = request.chain.map((der) => this.parse(der));
+    // The leaf's key signs the handshake: a policy that refuses its algorithm refuses the peer,
+    // whatever its path (checked first, so that is the reason given).
+    if (request.acceptSignature !== undefined && !request.acceptSignature(leaf!.keyAlgorithm)) {
+      throw new PkiError(
+        "disallowed-key",
+        `the key of "${leaf!.subject}" is ${leaf!.keyAlgorithm}, which the policy refuses`,
+      );
+    }
     const state: SearchState = {
       request,
       now: request.now ?? this.clock(),

@@ -23,6 +23,7 @@ export type PkiErrorCode =
   | "bad-usage" // keyUsage / extendedKeyUsage / basicConstraints / pathLen violated
   | "path-too-long"
   | "disallowed-signature" // a signature on the path uses an algorithm the caller's policy refuses
+  | "disallowed-key" // the leaf's key (which signs the handshake) is of an algorithm the caller's policy refuses
   | "name-constraints"; // a name outside a CA's permitted subtrees or inside its excluded ones (RFC 5280 §4.2.1.10)
 
 export class PkiError extends CodedError<PkiErrorCode> {

@@ -5,6 +5,7 @@ import type { CertifiedKey, PeerVerifier } from "../pki/types.ts";
 import type { KeepaliveOptions, Settings } from "../protocol/frames/index.ts";
 import type { RouterOptions } from "../rpc/router.ts";
 import type { HealthRegistryOptions } from "../services/health/index.ts";
+import type { ExternalPsk } from "../tls/config.ts";
 import type { PolicyName } from "../tls/index.ts";
 import type { TicketSealer } from "../tls/ticket-sealer.ts";
 
@@ -32,6 +33,16 @@ export interface ServerOptions extends RouterOptions {
    * watchTicketKeyFile) lets several processes resume each other's tickets.
    */
   readonly sessionTickets?: boolean | TicketSealer;
+  /**
+   * Resume tickets with psk_ke too (no key share: no forward secrecy for the resumed session),
+   * for devices that wake on a tight budget (DESIGN.md §4). Default false: tickets need psk_dhe_ke.
+   */
+  readonly allowTicketPskKe?: boolean;
+  /**
+   * External PSKs agreed out of band with devices (DESIGN.md §4 embedded profile), by identity;
+   * an identity imported with RFC 9258 is looked up by its external identity.
+   */
+  readonly externalPsks?: (identity: Uint8Array) => ExternalPsk | undefined;
   /** Connections open at once; more are closed on accept (default DEFAULT_MAX_CONNECTIONS). */
   readonly maxConnections?: number;
   /**

@@ -280,9 +280,13 @@ export class Server {
       ...(o.policy === undefined ? {} : { policy: o.policy }),
       ...(o.clientAuth === undefined ? {} : { clientAuth: o.clientAuth }),
       ...(trust === undefined ? {} : { clientVerifier: trust }),
+      ...(o.externalPsks === undefined ? {} : { externalPsks: o.externalPsks }),
       // The engine's keyLog callback (TLS branch); an engine without it ignores the field.
       ...(o.keyLog === undefined ? {} : { keyLog: o.keyLog }),
-      sessionTickets: this.ticketSealer === undefined ? false : { sealer: this.ticketSealer },
+      sessionTickets:
+        this.ticketSealer === undefined
+          ? false
+          : { sealer: this.ticketSealer, ...(o.allowTicketPskKe ? { allowPskKe: true } : {}) },
     };
   }
 

@@ -13,7 +13,6 @@ import {
   signatureByName,
 } from "../crypto/registry.ts";
 import { type Crypto, CryptoError, type Hash, type SigningKey } from "../crypto/types.ts";
-import { parseCertificate } from "../pki/certificate.ts";
 import { type PeerVerifier, PkiError, type VerifiedPeer } from "../pki/types.ts";
 import { type AlertName, fatal, TlsError } from "./alert.ts";
 import { type Extensions, type KeyShareEntry, u16List } from "./codec/extensions.ts";
@@ -159,6 +158,8 @@ const PKI_ALERTS: Record<PkiError["code"], AlertName> = {
   "bad-usage": "unsupported_certificate",
   "path-too-long": "unknown_ca",
   "disallowed-signature": "bad_certificate",
+  // A leaf key outside the policy is the negotiated scheme being refused (SPEC.md "Policies").
+  "disallowed-key": "insufficient_security",
   "name-constraints": "bad_certificate",
 };
 
@@ -178,10 +179,6 @@ export function verifyPeerChain(
       acceptSignature: (name) => signatureAllowed(policy, signatureByName(name)),
     });
   } catch (e) {
-    // A leaf whose own key the policy refuses is insufficient_security (SPEC.md "Policies"),
-    // even when the path check saw its (equally refused) signature first.
-    if (e instanceof PkiError && e.code === "disallowed-signature" && chain[0] !== undefined)
-      enforceSignature(policy, signatureByName(parseCertificate(chain[0]).keyAlgorithm));
     if (e instanceof PkiError)
       throw fatal(PKI_ALERTS[e.code] ?? "bad_certificate", `peer certificate: ${e.message}`);
     if (e instanceof TlsError) throw e;
@@ -192,9 +189,12 @@ export function verifyPeerChain(
   // And to every signature on the path (issue 9 item 4): whoever forges a classical CA
   // signature could otherwise certify any PQ leaf. Checked again here, for verifiers
   // other than TrustStore that may ignore acceptSignature.
-  // A verifier written before pathSignatures existed: read them from the path it returned.
-  const pathSignatures =
-    peer.pathSignatures ?? peer.path.slice(0, -1).map((der) => parseCertificate(der).signatureAlgorithm);
+  // The engine parses no certificate (that is the verifier's job, and keeps X.509 out of device
+  // builds): a verifier that reports no path signatures is refused rather than trusted.
+  const pathSignatures = peer.pathSignatures;
+  if (pathSignatures === undefined) {
+    throw fatal("bad_certificate", "the certificate verifier reported no path signatures to check");
+  }
   for (const name of pathSignatures) {
     if (!signatureAllowed(policy, signatureByName(name))) {
       throw fatal(

@@ -57,6 +57,17 @@ test("the sans-IO cores import no node:* module: tls, the rpc core, the byte hel
   }
 });
 
+test("the device API is sans-IO: no node:* module, no timer, in src/device", () => {
+  for (const f of under("device")) {
+    for (const i of f.imports) assert.ok(!i.startsWith("node:"), `${f.path} imports ${i}`);
+    assert.doesNotMatch(
+      f.text,
+      /\b(setTimeout|setInterval|setImmediate|queueMicrotask)\(/,
+      `${f.path} uses a timer`,
+    );
+  }
+});
+
 test("compression is injected: only the platform folders implement it", () => {
   for (const f of files) {
     if (f.imports.includes("node:zlib")) assert.match(f.path, /^(node|cli)\//, `${f.path} imports node:zlib`);

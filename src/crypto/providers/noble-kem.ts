@@ -30,7 +30,8 @@ function secretBytes(name: string, secretKey: unknown, length: number): Uint8Arr
 
 const ML_KEM = { "ml-kem-512": ml_kem512, "ml-kem-768": ml_kem768, "ml-kem-1024": ml_kem1024 } as const;
 
-function mlKem(name: keyof typeof ML_KEM): Kem {
+/** ML-KEM (FIPS 203) over noble; exported for builds that carry only this KEM (the device bundle). */
+export function mlKem(name: keyof typeof ML_KEM): Kem {
   const impl = ML_KEM[name];
   const sizes = KEM_SIZES[name];
   const secretKeyLength = impl.lengths.secretKey!;

@@ -15,7 +15,7 @@ import { SIGNATURE_SIZES } from "../signature-params.ts";
 import type { Signature, SignatureName, SigningKey, VerifyingKey } from "../types.ts";
 import { asInvalidInput } from "./invalid-input.ts";
 
-interface Scheme {
+export interface Scheme {
   keygen(): { publicKey: Uint8Array; privateKey: Uint8Array };
   publicKeyFromPrivate(privateKey: Uint8Array): Uint8Array;
   /** Returns the signing function bound to the (expanded) key. */
@@ -33,7 +33,7 @@ interface Scheme {
   ): boolean;
 }
 
-interface NobleSigner {
+export interface NobleSigner {
   lengths: { seed?: number; publicKey?: number; secretKey?: number };
   keygen(seed?: Uint8Array): { secretKey: Uint8Array; publicKey: Uint8Array };
   getPublicKey(secretKey: Uint8Array): Uint8Array;
@@ -42,7 +42,7 @@ interface NobleSigner {
 }
 
 /** ML-DSA: the raw private key is the 32-byte seed ξ; the expanded key is derived per import. */
-function mlDsaScheme(impl: NobleSigner): Scheme {
+export function mlDsaScheme(impl: NobleSigner): Scheme {
   return {
     keygen() {
       const seed = globalThis.crypto.getRandomValues(new Uint8Array(impl.lengths.seed!));
@@ -146,8 +146,16 @@ function schemeFor(name: SignatureName): Scheme | undefined {
 
 export function nobleSignature(name: SignatureName): Signature | undefined {
   const scheme = schemeFor(name);
+  return scheme === undefined ? undefined : signatureFromScheme(name, scheme);
+}
+
+/**
+ * The Signature of one scheme. Exported so that a build that needs a few algorithms (the device
+ * bundle) imports those schemes alone and leaves the rest of noble out.
+ */
+export function signatureFromScheme(name: SignatureName, scheme: Scheme): Signature | undefined {
   const sizes = SIGNATURE_SIZES[name];
-  if (scheme === undefined || sizes === undefined) return undefined;
+  if (sizes === undefined) return undefined;
   const checkPrivate = (raw: Uint8Array) => expectLength(`${name} private key`, raw, sizes.privateKey);
   const guard = <T>(what: string, f: () => T): T => asInvalidInput(name, what, f);
   return {

@@ -42,8 +42,14 @@ export function nobleHash(name: HashName): Hash {
 }
 
 export function nobleAead(name: AeadName): Aead {
+  return nobleAeadWith(name, name === "chacha20-poly1305" ? chacha20poly1305 : gcm);
+}
+
+type NobleCipher = typeof chacha20poly1305;
+
+/** An AEAD over one noble cipher; exported for builds that carry only ChaCha20-Poly1305 (the device bundle). */
+export function nobleAeadWith(name: AeadName, cipher: NobleCipher): Aead {
   const keyLength = AEAD_KEY_BYTES[name];
-  const cipher = name === "chacha20-poly1305" ? chacha20poly1305 : gcm;
   return {
     name,
     keyLength,
