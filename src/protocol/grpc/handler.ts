@@ -52,12 +52,13 @@ import {
   HTTP_STATUS_UNSUPPORTED_MEDIA_TYPE,
 } from "./http-status.ts";
 import { http2Carrier } from "./http2-carrier.ts";
-import { H2_CANCEL, H2_NO_ERROR, h2ErrorName } from "./http2-errors.ts";
+import { H2_CANCEL, H2_NO_ERROR, H2_REFUSED_STREAM, h2ErrorName } from "./http2-errors.ts";
 import {
   DEFAULT_INBOUND_HIGH_WATER_MARK,
   DEFAULT_INBOUND_MAX_BUFFERED_BYTES,
   InboundQueue,
 } from "./inbound-queue.ts";
+import { guardOf, guardOfAccount, SessionGuard, type SessionGuardOptions } from "./session-guard.ts";
 import { sessionPeer, setSessionPeer } from "./session-peer.ts";
 import { writeMessage } from "./stream-writer.ts";
 import { writeTrailer } from "./trailer-status.ts";
@@ -69,6 +70,8 @@ export interface GrpcServerHandlerOptions {
   readonly maxMetadataBytes?: number;
   /** Received messages buffered per call before the stream is paused. */
   readonly inboundHighWaterMark?: number;
+  /** Limits of each connection acceptConnection() serves: running handlers, receive budget, timeouts. */
+  readonly session?: SessionGuardOptions;
 }
 
 export interface GrpcServerHandler {
@@ -107,16 +110,32 @@ export function createGrpcServerHandler(
   const handleStream = (stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void => {
     // Stream errors end in 'close', where the call sees them; the listener keeps them from being thrown.
     stream.on("error", () => {});
+    const guard = guardOf(stream.session);
+    guard?.streamOpened();
+    stream.once("close", () => guard?.streamClosed());
     const head = parseRequest(stream, headers, resolved);
     if (head === undefined) return;
+    if (guard !== undefined && !guard.startHandler()) {
+      // Over the running-handler cap: the guard sent GOAWAY; this stream was not processed (RFC 9113 §8.7).
+      if (!stream.destroyed) stream.close(H2_REFUSED_STREAM);
+      return;
+    }
     active++;
-    stream.once("close", () => active--);
+    let running = true;
+    stream.once("close", () => {
+      active--;
+      if (running && (stream.rstCode ?? H2_NO_ERROR) !== H2_NO_ERROR) guard?.resetWhileHandlerRuns();
+    });
     const peer = stream.session === undefined ? { address: "unknown" } : sessionPeer(stream.session);
-    const call = new GrpcServerCall(stream, head, peer, resolved);
+    const call = new GrpcServerCall(stream, head, peer, resolved, guard);
     void Promise.resolve()
       .then(() => handle(call))
       .catch(() => {})
-      .finally(() => call.finishUnanswered());
+      .finally(() => {
+        running = false;
+        guard?.handlerDone();
+        call.finishUnanswered();
+      });
   };
 
   return {
@@ -145,6 +164,7 @@ export function createGrpcServerHandler(
       server.emit("connection", http2Carrier(socket));
       server.off("session", onSession);
       if (session === undefined) throw new Error("the HTTP/2 server created no session for the connection");
+      new SessionGuard(session, options.session);
       // A session error ends its streams (their calls see it); without a listener it would be thrown.
       session.on("error", () => {});
       return session;
@@ -269,8 +289,17 @@ class GrpcServerCall implements ServerCallStream {
   #headerSent = false;
   /** sendTrailer was called (or the stream is gone): nothing more is sent. */
   #done = false;
+  /** The connection's receive account, when it has one, and the bytes this call holds of it. */
+  readonly #account: SessionGuard["account"];
+  #heldBytes = 0;
 
-  constructor(stream: ServerHttp2Stream, head: RequestHead, peer: PeerInfo, options: ResolvedOptions) {
+  constructor(
+    stream: ServerHttp2Stream,
+    head: RequestHead,
+    peer: PeerInfo,
+    options: ResolvedOptions,
+    guard: SessionGuard | undefined,
+  ) {
     this.head = head;
     this.peer = peer;
     this.#stream = stream;
@@ -281,7 +310,11 @@ class GrpcServerCall implements ServerCallStream {
       DEFAULT_INBOUND_MAX_BUFFERED_BYTES,
     );
     this.#inbound = inbound;
-    const reader = new EnvelopeReader(options.maxReceiveMessageBytes);
+    this.#account = guard?.account;
+    const reader = new EnvelopeReader(
+      options.maxReceiveMessageBytes,
+      this.#account === undefined ? undefined : (length) => this.#reserve(length),
+    );
     // node:http2 detaches stream.session once the stream is destroyed: keep it to tell a lost connection.
     const session = stream.session;
     stream.on("data", (chunk: Buffer) => {
@@ -292,6 +325,7 @@ class GrpcServerCall implements ServerCallStream {
       } catch (e) {
         // The router answers the call with this status (RESOURCE_EXHAUSTED, INTERNAL).
         inbound.fail(RpcError.from(e, Code.INTERNAL));
+        this.#releaseAll();
       }
     });
     stream.on("end", () => {
@@ -316,6 +350,7 @@ class GrpcServerCall implements ServerCallStream {
             : `the stream was reset with ${h2ErrorName(code ?? H2_NO_ERROR)}`;
       const err = new RpcError(Code.CANCELLED, why);
       inbound.fail(err);
+      this.#releaseAll();
       this.#controller.abort(err);
     });
   }
@@ -324,8 +359,38 @@ class GrpcServerCall implements ServerCallStream {
     return this.#controller.signal;
   }
 
-  read(): Promise<ServerReadEvent> {
-    return this.#inbound.shift();
+  async read(): Promise<ServerReadEvent> {
+    const ev = await this.#inbound.shift();
+    // The handler has the message now: its bytes are the application's, no longer the receive buffer's.
+    if (ev.type === "message") this.#release(ev.message.data.length);
+    return ev;
+  }
+
+  /** The EnvelopeReader's admission: reserve a declared message length, or refuse the message. */
+  #reserve(length: number): void {
+    const account = this.#account!;
+    const refusal = account.reserve(length);
+    if (refusal === undefined) {
+      this.#heldBytes += length;
+      return;
+    }
+    if (refusal.scope === "server")
+      guardOfAccount(refusal.worst)?.evict(refusal.heldBytes, refusal.limitBytes);
+    const whose = refusal.scope === "server" ? "the server" : "this connection";
+    throw new RpcError(
+      Code.RESOURCE_EXHAUSTED,
+      `a message of ${length} bytes would take the request bytes buffered by ${whose} from ${refusal.heldBytes} past the limit of ${refusal.limitBytes}`,
+    );
+  }
+
+  #release(bytes: number): void {
+    const n = Math.min(bytes, this.#heldBytes);
+    this.#heldBytes -= n;
+    this.#account?.release(n);
+  }
+
+  #releaseAll(): void {
+    this.#release(this.#heldBytes);
   }
 
   async sendHeader(head: ResponseHead): Promise<void> {
@@ -352,6 +417,7 @@ class GrpcServerCall implements ServerCallStream {
     this.#done = true;
     // After the status the call reads nothing more (servers may finish before the client half-closes).
     this.#inbound.fail(new RpcError(Code.CANCELLED, "call already finished"));
+    this.#releaseAll();
     const stream = this.#stream;
     if (stream.destroyed) return;
     let trailers: OutgoingHttpHeaders;
