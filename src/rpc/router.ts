@@ -101,6 +101,12 @@ export function createRouter(options?: RouterOptions): Router {
   return router;
 }
 
+/** Tells the transport how long the application's handler runs (ServerCallStream.holdUntil); returns `work`. */
+function held<T>(call: ServerCallStream, work: Promise<T>): Promise<T> {
+  call.holdUntil?.(work);
+  return work;
+}
+
 async function handleCall(
   call: ServerCallStream,
   routes: ReadonlyMap<string, Route>,
@@ -172,7 +178,9 @@ async function handleCall(
     const invoke = applyInterceptors(handlerFn(route, ctx), options.interceptors);
     if (method.methodKind === "unary") {
       const message = await race(readSingle(requests));
-      const res = await race(invoke(withSignal({ ...common, stream: false, message }, callSignal)));
+      const res = await race(
+        held(call, invoke(withSignal({ ...common, stream: false, message }, callSignal))),
+      );
       if (res.stream) throw new RpcError(Code.INTERNAL, "interceptor returned a stream for a unary method");
       const data = await encodeMessage(serialized(output, res.message, observed), codec);
       await sendHeaderOnce(encoding);
@@ -180,7 +188,9 @@ async function handleCall(
     } else {
       const message =
         method.methodKind === "server_streaming" ? single(await race(readSingle(requests))) : requests;
-      const res = await race(invoke(withSignal({ ...common, stream: true, message }, callSignal)));
+      const res = await race(
+        held(call, invoke(withSignal({ ...common, stream: true, message }, callSignal))),
+      );
       if (!res.stream)
         throw new RpcError(Code.INTERNAL, "interceptor returned a unary response for a stream method");
       for await (const m of racedIterable(res.message, race)) {

@@ -110,7 +110,7 @@ export function createGrpcServerHandler(
   const handleStream = (stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void => {
     // Stream errors end in 'close', where the call sees them; the listener keeps them from being thrown.
     stream.on("error", () => {});
-    const guard = guardOf(stream.session);
+    const guard = guardOf(stream);
     guard?.streamOpened();
     stream.once("close", () => guard?.streamClosed());
     const head = parseRequest(stream, headers, resolved);
@@ -126,15 +126,19 @@ export function createGrpcServerHandler(
       active--;
       if (running && (stream.rstCode ?? H2_NO_ERROR) !== H2_NO_ERROR) guard?.resetWhileHandlerRuns();
     });
-    const peer = stream.session === undefined ? { address: "unknown" } : sessionPeer(stream.session);
+    const session = stream.session ?? guard?.session;
+    const peer = session === undefined ? { address: "unknown" } : sessionPeer(session);
     const call = new GrpcServerCall(stream, head, peer, resolved, guard);
     void Promise.resolve()
       .then(() => handle(call))
       .catch(() => {})
       .finally(() => {
-        running = false;
-        guard?.handlerDone();
         call.finishUnanswered();
+        // The router is done; a handler that ignored the call's end may still run: count it until it returns.
+        void Promise.allSettled(call.heldWork).then(() => {
+          running = false;
+          guard?.handlerDone();
+        });
       });
   };
 
@@ -289,6 +293,8 @@ class GrpcServerCall implements ServerCallStream {
   #headerSent = false;
   /** sendTrailer was called (or the stream is gone): nothing more is sent. */
   #done = false;
+  /** The application's handler work (holdUntil), awaited before the call stops counting as running. */
+  readonly heldWork: Promise<unknown>[] = [];
   /** The connection's receive account, when it has one, and the bytes this call holds of it. */
   readonly #account: SessionGuard["account"];
   #heldBytes = 0;
@@ -357,6 +363,10 @@ class GrpcServerCall implements ServerCallStream {
 
   get signal(): AbortSignal {
     return this.#controller.signal;
+  }
+
+  holdUntil(work: Promise<unknown>): void {
+    this.heldWork.push(work);
   }
 
   async read(): Promise<ServerReadEvent> {

@@ -18,7 +18,7 @@
  *   that had no open stream for `idleTimeoutMs`, is closed (GOAWAY NO_ERROR,
  *   then the socket).
  */
-import type { Http2Session, ServerHttp2Session } from "node:http2";
+import type { Http2Session, Http2Stream, ServerHttp2Session } from "node:http2";
 import type { ConnectionBudget, ReceiveBudget } from "../../rpc/receive-budget.ts";
 import { H2_ENHANCE_YOUR_CALM, H2_NO_ERROR } from "./http2-errors.ts";
 
@@ -57,16 +57,24 @@ export interface SessionGuardOptions extends SessionLimits {
 }
 
 const guards = new WeakMap<Http2Session, SessionGuard>();
+/**
+ * Each stream's guard, recorded when its session announces it: a stream
+ * reset in the same read as its HEADERS reaches the 'stream' listener with
+ * `stream.session` already detached, and must be counted all the same.
+ */
+const streamGuards = new WeakMap<Http2Stream, SessionGuard>();
 /** Whose share of the budget is whose, so a refusal for the server's share can close the worst connection. */
 const byAccount = new WeakMap<ConnectionBudget, SessionGuard>();
 
-/** The guard of `session`, when it was accepted with one. */
-export function guardOf(session: Http2Session | undefined): SessionGuard | undefined {
-  return session === undefined ? undefined : guards.get(session);
+/** The guard of the session `stream` belongs to, when it was accepted with one. */
+export function guardOf(stream: Http2Stream): SessionGuard | undefined {
+  const session = stream.session;
+  return streamGuards.get(stream) ?? (session === undefined ? undefined : guards.get(session));
 }
 
 export class SessionGuard {
-  readonly #session: ServerHttp2Session;
+  /** Who the calls of this connection come from (stream.session is gone once a stream is destroyed). */
+  readonly session: ServerHttp2Session;
   readonly #maxRunning: number;
   readonly #idleTimeoutMs: number;
   readonly #onLimit: SessionGuardOptions["onLimit"];
@@ -82,13 +90,15 @@ export class SessionGuard {
   #closing = false;
 
   constructor(session: ServerHttp2Session, options: SessionGuardOptions = {}) {
-    this.#session = session;
+    this.session = session;
     this.#maxRunning = options.maxRunningHandlers ?? DEFAULT_H2_MAX_CONCURRENT_STREAMS;
     this.#idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_H2_IDLE_TIMEOUT_MS;
     this.#onLimit = options.onLimit;
     this.account = options.budget?.open();
     if (this.account !== undefined) byAccount.set(this.account, this);
     guards.set(session, this);
+    // Before node:http2's own listener, which hands the stream to the server's 'stream' listeners.
+    session.prependListener("stream", (stream: Http2Stream) => streamGuards.set(stream, this));
     const prefaceMs = options.prefaceTimeoutMs ?? DEFAULT_H2_PREFACE_TIMEOUT_MS;
     // The client preface ends with its SETTINGS frame (RFC 9113 §3.4): node:http2 reports it as 'remoteSettings'.
     this.#prefaceTimer = setTimeout(
@@ -186,7 +196,7 @@ export class SessionGuard {
     this.#closing = true;
     clearTimeout(this.#idleTimer);
     clearTimeout(this.#prefaceTimer);
-    const session = this.#session;
+    const session = this.session;
     this.#onLimit?.(session, { reason, detail });
     if (session.destroyed) return;
     // Nothing more is buffered for this connection: its account is returned now, not after the linger.
