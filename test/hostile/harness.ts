@@ -170,11 +170,15 @@ export function tlsOverTcp(
 }
 
 /** A node:http2 client session over pqrpc's TLS (ALPN h2) to the hostile server. */
-export async function http2Client(server: HostileServer): Promise<ClientHttp2Session> {
-  const tls = await tlsOverTcp(server.port, server.trust, ["h2"]);
+export async function http2Client(server: HostileServer, localAddress?: string): Promise<ClientHttp2Session> {
+  const tls = await tlsOverTcp(server.port, server.trust, ["h2"], localAddress);
   tls.on("error", () => {});
   const session = connectHttp2("https://localhost", tls);
   session.on("error", () => {});
+  // A PING round trip: the server's SETTINGS and connection WINDOW_UPDATE, sent before its PING ACK, are in.
+  await new Promise<void>((resolve, reject) => {
+    session.ping((e) => (e ? reject(e) : resolve()));
+  });
   return session;
 }
 

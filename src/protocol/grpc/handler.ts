@@ -379,7 +379,13 @@ class GrpcServerCall implements ServerCallStream {
   /** The EnvelopeReader's admission: reserve a declared message length, or refuse the message. */
   #reserve(length: number): void {
     const account = this.#account!;
-    const refusal = account.reserve(length);
+    let refusal = account.reserve(length);
+    if (refusal?.scope === "server" && refusal.worst !== account) {
+      // The server's share is used up: the connection holding the most goes (its bytes return at once), so
+      // one greedy peer cannot keep every other connection's messages out; then this message may fit.
+      guardOfAccount(refusal.worst)?.evict(refusal.heldBytes, refusal.limitBytes);
+      refusal = account.reserve(length);
+    }
     if (refusal === undefined) {
       this.#heldBytes += length;
       return;

@@ -197,10 +197,10 @@ export class SessionGuard {
     clearTimeout(this.#idleTimer);
     clearTimeout(this.#prefaceTimer);
     const session = this.session;
-    this.#onLimit?.(session, { reason, detail });
-    if (session.destroyed) return;
     // Nothing more is buffered for this connection: its account is returned now, not after the linger.
     this.account?.close();
+    this.#onLimit?.(session, { reason, detail });
+    if (session.destroyed) return;
     if (code === H2_NO_ERROR) {
       // Graceful: streams in flight finish (there are none for the timeouts), then node ends the session.
       session.close();
