@@ -266,8 +266,8 @@ export interface RawH2 {
   readonly resets: Map<number, number>;
 }
 
-export async function rawH2(server: HostileServer): Promise<RawH2> {
-  const tls = await tlsOverTcp(server.port, server.trust, ["h2"]);
+export async function rawH2(server: HostileServer, localAddress?: string): Promise<RawH2> {
+  const tls = await tlsOverTcp(server.port, server.trust, ["h2"], localAddress);
   tls.on("error", () => {});
   let buffered = new Uint8Array();
   const resets = new Map<number, number>();
