@@ -149,6 +149,15 @@ export const DEFAULT_DETECTORS: readonly DetectorConfig[] = [
     windowMs: MINUTE_MS,
   },
   {
+    // Evicted by the receive budget again and again: a client that keeps sending unfinished large messages.
+    name: "resource-limits",
+    kinds: ["resource_limit"],
+    scope: "source",
+    threshold: 10,
+    windowMs: MINUTE_MS,
+    block: true,
+  },
+  {
     name: "ticket-misuse",
     kinds: ["ticket_rejected", "ticket_replayed"],
     scope: "source",

@@ -170,7 +170,10 @@ export function tlsOverTcp(
 }
 
 /** A node:http2 client session over pqrpc's TLS (ALPN h2) to the hostile server. */
-export async function http2Client(server: HostileServer, localAddress?: string): Promise<ClientHttp2Session> {
+export async function http2Client(
+  server: Pick<HostileServer, "port" | "trust">,
+  localAddress?: string,
+): Promise<ClientHttp2Session> {
   const tls = await tlsOverTcp(server.port, server.trust, ["h2"], localAddress);
   tls.on("error", () => {});
   const session = connectHttp2("https://localhost", tls);
@@ -266,7 +269,10 @@ export interface RawH2 {
   readonly resets: Map<number, number>;
 }
 
-export async function rawH2(server: HostileServer, localAddress?: string): Promise<RawH2> {
+export async function rawH2(
+  server: Pick<HostileServer, "port" | "trust">,
+  localAddress?: string,
+): Promise<RawH2> {
   const tls = await tlsOverTcp(server.port, server.trust, ["h2"], localAddress);
   tls.on("error", () => {});
   let buffered = new Uint8Array();
