@@ -121,3 +121,40 @@ describe("the cap on concurrent handshakes (in process)", () => {
     }
   });
 });
+
+describe("per-source limit on the WebSocket carrier (in process)", () => {
+  /** An HTTP/1.1 WebSocket upgrade (RFC 6455 §4.1) from `localAddress`; resolves with the first response line, "" if closed first. */
+  const upgrade = (port: number, localAddress: string) =>
+    new Promise<string>((resolve) => {
+      const socket = netConnect({ host: "127.0.0.1", port, localAddress });
+      socket.on("error", () => {});
+      let text = "";
+      socket.on("data", (d: Buffer) => {
+        text += d.toString("latin1");
+        const line = text.split("\r\n")[0];
+        if (text.includes("\r\n")) {
+          socket.destroy();
+          resolve(line ?? "");
+        }
+      });
+      socket.once("close", () => resolve(""));
+      socket.write(
+        "GET / HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+          "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+      );
+    });
+
+  it("a source at its limit is refused on accept, before the upgrade; another source upgrades", async () => {
+    const { server, port } = await startTestServer({ maxConnectionsPerSource: 2 });
+    try {
+      const held = [await silent(port, "127.0.0.6"), await silent(port, "127.0.0.6")];
+      await eventually(() => server.stats.connections === 2, "two held");
+      assert.equal(await upgrade(port, "127.0.0.6"), "", "closed without a response");
+      assert.equal(server.stats.rejected, 1);
+      assert.match(await upgrade(port, "127.0.0.7"), /^HTTP\/1\.1 101 /);
+      for (const c of held) c.socket.destroy();
+    } finally {
+      await server.close({ graceMs: 0 });
+    }
+  });
+});
