@@ -193,7 +193,8 @@ async function handleCall(
       );
       if (!res.stream)
         throw new RpcError(Code.INTERNAL, "interceptor returned a unary response for a stream method");
-      for await (const m of racedIterable(res.message, race)) {
+      // Each step of the handler's stream is its work too: a generator stuck past the call's end still runs.
+      for await (const m of racedIterable(res.message, (step) => race(held(call, step)))) {
         const data = await encodeMessage(serialized(output, m, observed), codec);
         await sendHeaderOnce(encoding);
         await race(call.send(data));

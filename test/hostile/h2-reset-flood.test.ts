@@ -32,12 +32,33 @@ const ATTACK_STREAMS = 3 * MAX_STREAMS;
 const HOLD = [["x-hold", "1"]] as const;
 const PATH = "/helloworld.Greeter/LotsOfGreetings";
 
+/** A HelloRequest { name: "x" } in its gRPC envelope (PROTOCOL-HTTP2 Length-Prefixed-Message). */
+const HELLO_ENVELOPE = Uint8Array.of(0, 0, 0, 0, 3, 0x0a, 0x01, 0x78);
+
 /** HEADERS for stream after stream, each followed by `then(id)`: one write. */
 function flood(then: (id: number) => Uint8Array): Uint8Array {
   const frames: Uint8Array[] = [];
   for (let i = 0; i < ATTACK_STREAMS; i++) {
     const id = 2 * i + 1;
     frames.push(frame(FRAME.HEADERS, FLAG.END_HEADERS, id, grpcRequestHeaders(PATH, HOLD)), then(id));
+  }
+  return concatBytes(...frames);
+}
+
+/** Server-streaming calls on streams `first`, `first + 2`, ...: HEADERS and the request with END_STREAM. */
+function serverStreamingCalls(first: number, count: number): Uint8Array {
+  const frames: Uint8Array[] = [];
+  for (let i = 0; i < count; i++) {
+    const id = first + 2 * i;
+    frames.push(
+      frame(
+        FRAME.HEADERS,
+        FLAG.END_HEADERS,
+        id,
+        grpcRequestHeaders("/helloworld.Greeter/LotsOfReplies", HOLD),
+      ),
+      frame(FRAME.DATA, FLAG.END_STREAM, id, HELLO_ENVELOPE),
+    );
   }
   return concatBytes(...frames);
 }
@@ -95,4 +116,44 @@ describe("HTTP/2 handler floods against a server process", () => {
       );
     });
   }
+
+  it("server-streaming calls whose stream never ends, reset once running: still counted, the next stream trips the cap", async () => {
+    await server.release();
+    await server.resetPeak();
+    const raw = await rawH2(server);
+    // Phase 1: a full set of calls whose handlers returned their stream and whose generators now wait.
+    raw.write(serverStreamingCalls(1, MAX_STREAMS));
+    await until(
+      () => server.stats(),
+      (x) => x.heldHandlers === MAX_STREAMS,
+      "every stream's generator waits",
+    );
+    // Phase 2: reset them all. The router's calls end; the generators do not.
+    const resets: Uint8Array[] = [];
+    for (let i = 0; i < MAX_STREAMS; i++) resets.push(frame(FRAME.RST_STREAM, 0, 1 + 2 * i, u32(H2_CANCEL)));
+    raw.write(concatBytes(...resets));
+    // Phase 3: more calls. Counted only until the router returned, these would start another 100 generators.
+    raw.write(serverStreamingCalls(1 + 2 * MAX_STREAMS, MAX_STREAMS));
+    // Fail fast when the cap does not hold (then no GOAWAY would ever come): more handlers than the cap run.
+    let answered = false;
+    const overrun = until(
+      () => server.stats(),
+      (x) => answered || x.peakHandlers > MAX_STREAMS,
+      "GOAWAY or an overrun",
+    ).then((x) => (answered ? undefined : `${x.peakHandlers} handlers ran at once`));
+    const code = await Promise.race([raw.goaway, overrun]);
+    answered = true;
+    await overrun;
+    assert.equal(code, H2_ENHANCE_YOUR_CALM);
+    await raw.closed;
+    const s = await server.stats();
+    assert.ok(s.peakHandlers <= MAX_STREAMS, `at most ${MAX_STREAMS} ran at once, saw ${s.peakHandlers}`);
+    assert.equal(await server.sayHello("h2"), "hello legit");
+    await server.release();
+    await until(
+      () => server.stats(),
+      (x) => x.runningHandlers === 0 && x.server.calls === 0,
+      "all returned",
+    );
+  });
 });

@@ -8,9 +8,9 @@
  *   { op: "stats" }    -> { op: "stats", ...HostileStats } (after a GC)
  *   { op: "release" }  -> held handlers return; { op: "released", count }
  *
- * A lotsOfGreetings call with request metadata `x-hold: 1` is held: its
- * handler reads nothing, ignores cancellation and returns only on
- * "release", so a reset stream keeps its handler running (what MadeYouReset
+ * A lotsOfGreetings or lotsOfReplies call with request metadata `x-hold: 1`
+ * is held: its handler (or its stream) ignores cancellation and returns only
+ * on "release", so a reset stream keeps its handler running (what MadeYouReset
  * exploits). The first line on stdout is "listening on 127.0.0.1:PORT".
  */
 import { Greeter } from "../../src/gen/helloworld/greeter_pb.ts";
@@ -64,11 +64,14 @@ const count = async <T>(body: () => Promise<T>): Promise<T> => {
 
 const handlers: GreeterHandlers = {
   sayHello: (req) => count(async () => ({ message: `hello ${req.name}`, names: [] })),
-  lotsOfReplies(req) {
+  lotsOfReplies(req, ctx) {
     return (async function* () {
       running++;
       if (running > peak) peak = running;
       try {
+        // Held inside the stream: the router's call has ended long before this generator returns.
+        if (ctx.requestHeader.getString(HOLD_HEADER) === "1")
+          await new Promise<void>((resolve) => held.push(resolve));
         for (let i = 0; i < Number(req.count); i++) yield { message: `${req.name} ${i}`, names: [] };
       } finally {
         running--;

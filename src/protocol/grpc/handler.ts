@@ -135,7 +135,7 @@ export function createGrpcServerHandler(
       .finally(() => {
         call.finishUnanswered();
         // The router is done; a handler that ignored the call's end may still run: count it until it returns.
-        void Promise.allSettled(call.heldWork).then(() => {
+        void Promise.allSettled([...call.heldWork]).then(() => {
           running = false;
           guard?.handlerDone();
         });
@@ -293,8 +293,8 @@ class GrpcServerCall implements ServerCallStream {
   #headerSent = false;
   /** sendTrailer was called (or the stream is gone): nothing more is sent. */
   #done = false;
-  /** The application's handler work (holdUntil), awaited before the call stops counting as running. */
-  readonly heldWork: Promise<unknown>[] = [];
+  /** The application's unsettled handler work (holdUntil), awaited before the call stops counting as running. */
+  readonly heldWork = new Set<Promise<unknown>>();
   /** The connection's receive account, when it has one, and the bytes this call holds of it. */
   readonly #account: SessionGuard["account"];
   #heldBytes = 0;
@@ -366,7 +366,11 @@ class GrpcServerCall implements ServerCallStream {
   }
 
   holdUntil(work: Promise<unknown>): void {
-    this.heldWork.push(work);
+    // Only unsettled work is kept: a long stream holds one step at a time, not one per message.
+    const held = this.heldWork;
+    held.add(work);
+    const forget = () => held.delete(work);
+    work.then(forget, forget);
   }
 
   async read(): Promise<ServerReadEvent> {
