@@ -9,11 +9,12 @@ import { describe, it } from "node:test";
 import { connect } from "../../src/client/channel.ts";
 import { TestService } from "../../src/gen/grpc/testing/test_pb.ts";
 import { createClient } from "../../src/node/rpc-defaults.ts";
+import { H2_NO_ERROR } from "../../src/protocol/grpc/http2-errors.ts";
 import { http2ServerOptions } from "../../src/protocol/grpc/http2-server-settings.ts";
 import { Code } from "../../src/rpc/code.ts";
 import { DEFAULT_MAX_METADATA_BYTES } from "../../src/rpc/limits.ts";
 import { eventually, failureCode, SERVER_NAME, startTestServer, testPki } from "../rpc/helpers.ts";
-import { http2Client, MIB } from "./harness.ts";
+import { FLAG, FRAME, frame, grpcRequestHeaders, http2Client, MIB, rawH2 } from "./harness.ts";
 
 describe("h2 limits seen by a peer", () => {
   it("SETTINGS and the connection window come from ServerOptions.http2", async () => {
@@ -65,6 +66,37 @@ describe("h2 limits seen by a peer", () => {
       await eventually(() => server.stats.bufferedRequestBytes === 0, "budget handed back");
     } finally {
       await channel.close();
+      await server.close({ graceMs: 0 });
+    }
+  });
+
+  it("the idle timeout counts only connections without open streams (ordered by events, not time)", async () => {
+    const { trust } = await testPki();
+    const { server, port } = await startTestServer({ http2: { idleTimeoutMs: 300 } });
+    try {
+      const busy = await rawH2({ port, trust });
+      let busyGoaway: number | undefined;
+      void busy.goaway.then((code) => {
+        busyGoaway = code;
+      });
+      // An open client-streaming call: HEADERS, no END_STREAM.
+      busy.write(
+        frame(
+          FRAME.HEADERS,
+          FLAG.END_HEADERS,
+          1,
+          grpcRequestHeaders("/grpc.testing.TestService/StreamingInputCall"),
+        ),
+      );
+      await eventually(() => server.stats.calls === 1, "the call is running");
+      // A connection opened later, with no stream: its idle timer started after the busy one's would have.
+      const idle = await rawH2({ port, trust });
+      assert.equal(await idle.goaway, H2_NO_ERROR);
+      assert.equal(busyGoaway, undefined, "the connection with an open stream is not idle");
+      // The call ends (empty DATA with END_STREAM); with no stream left, the busy connection goes idle too.
+      busy.write(frame(FRAME.DATA, FLAG.END_STREAM, 1));
+      assert.equal(await busy.goaway, H2_NO_ERROR);
+    } finally {
       await server.close({ graceMs: 0 });
     }
   });
