@@ -92,7 +92,7 @@ const MAX_SERVER_OUTPUT_CHARS = 16_000;
 
 export interface ServerProcess {
   readonly port: number;
-  /** The child's process id (for /proc/<pid>/status). */
+  /** Its process id (for signals such as SIGHUP, and /proc/<pid>/status). */
   readonly pid: number;
   /** Sends a message on the IPC channel (started with `ipc: true`) and resolves with the first reply that `matches`. */
   request<T>(message: object, matches: (reply: unknown) => reply is T): Promise<T>;
@@ -182,7 +182,7 @@ export async function startServerProcess(
         reject(new Error(`${options.what} exited with ${code ?? signal} before listening:\n${out}`));
       });
     });
-    return { port, pid: child.pid ?? -1, request, output: () => out, stop };
+    return { port, pid: child.pid!, request, output: () => out, stop };
   } catch (e) {
     await stop();
     throw e;
