@@ -31,6 +31,8 @@ export type SecurityEventKind =
   | "reset_flood"
   /** A connection closed because it stayed idle (handshake timeout or idle limit). */
   | "idle_connection"
+  /** A connection closed or refused by a resource limit (receive budget, per-source or handshake cap). */
+  | "resource_limit"
   /** A ticket that did not resume (unknown, expired, other server) or was offered again. */
   | "ticket_rejected"
   | "ticket_replayed"
@@ -147,6 +149,15 @@ export const DEFAULT_DETECTORS: readonly DetectorConfig[] = [
     windowMs: MINUTE_MS,
   },
   {
+    // Evicted by the receive budget again and again: a client that keeps sending unfinished large messages.
+    name: "resource-limits",
+    kinds: ["resource_limit"],
+    scope: "source",
+    threshold: 10,
+    windowMs: MINUTE_MS,
+    block: true,
+  },
+  {
     name: "ticket-misuse",
     kinds: ["ticket_rejected", "ticket_replayed"],
     scope: "source",
@@ -186,6 +197,7 @@ const LOG_MESSAGES: Readonly<Record<SecurityEventKind, string>> = {
   bad_finished: "Finished does not verify",
   reset_flood: "connection closed: stream reset flood",
   idle_connection: "connection closed: idle",
+  resource_limit: "connection closed: resource limit",
   ticket_rejected: "session ticket not accepted",
   ticket_replayed: "session ticket offered again",
   blocked_connection: "connection refused: source is blocked",

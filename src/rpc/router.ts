@@ -101,6 +101,12 @@ export function createRouter(options?: RouterOptions): Router {
   return router;
 }
 
+/** Tells the transport how long the application's handler runs (ServerCallStream.holdUntil); returns `work`. */
+function held<T>(call: ServerCallStream, work: Promise<T>): Promise<T> {
+  call.holdUntil?.(work);
+  return work;
+}
+
 async function handleCall(
   call: ServerCallStream,
   routes: ReadonlyMap<string, Route>,
@@ -180,7 +186,7 @@ async function handleCall(
     const invoke = applyInterceptors(handlerFn(route, ctx), options.interceptors);
     if (method.methodKind === "unary") {
       const message = await race(readSingle(requests));
-      const pending = invoke(withSignal({ ...common, stream: false, message }, callSignal));
+      const pending = held(call, invoke(withSignal({ ...common, stream: false, message }, callSignal)));
       running = pending;
       const res = await race(pending);
       if (res.stream) throw new RpcError(Code.INTERNAL, "interceptor returned a stream for a unary method");
@@ -190,7 +196,7 @@ async function handleCall(
     } else {
       const message =
         method.methodKind === "server_streaming" ? single(await race(readSingle(requests))) : requests;
-      const pending = invoke(withSignal({ ...common, stream: true, message }, callSignal));
+      const pending = held(call, invoke(withSignal({ ...common, stream: true, message }, callSignal)));
       running = pending;
       const res = await race(pending);
       if (!res.stream)
@@ -198,7 +204,8 @@ async function handleCall(
       const closed = (p: Promise<unknown>) => {
         running = p;
       };
-      for await (const m of racedIterable(res.message, race, closed)) {
+      // Each step of the handler's stream is its work too: a generator stuck past the call's end still runs.
+      for await (const m of racedIterable(res.message, (step) => race(held(call, step)), closed)) {
         const data = await encodeMessage(serialized(output, m, observed), codec);
         await sendHeaderOnce(encoding);
         await race(call.send(data));

@@ -139,6 +139,16 @@ export interface ServerCallStream {
    * from the client (gRPC servers may finish before the client half-closes).
    */
   sendTrailer(trailer: ResponseTrailer): Promise<void>;
+  /**
+   * The application's handler runs until `work` settles, which may be after
+   * the call ended (a handler can ignore its signal, and the router answers a
+   * cancelled or expired call without waiting for it). A transport that
+   * bounds running handlers per connection counts the call until then:
+   * otherwise every reset stream would leave one more handler running
+   * (CVE-2023-44487, CVE-2025-8671). Optional: transports without the bound
+   * ignore it.
+   */
+  holdUntil?(work: Promise<unknown>): void;
 }
 
 /** What a server protocol calls for each new call: the router's `handle`. */

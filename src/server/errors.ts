@@ -7,7 +7,9 @@ export type ServerErrorCode =
   /** listen() or service() on a server that has been closed. */
   | "closed"
   /** createServer or close() got an option outside its range (the message names it). */
-  | "bad-options";
+  | "bad-options"
+  /** A connection was closed or refused by one of the server's resource limits (the message names it). */
+  | "limit";
 
 export class ServerError extends CodedError<ServerErrorCode> {
   override readonly name = "ServerError";

@@ -10,9 +10,14 @@ import http2 from "node:http2";
 import type { SecurityMonitor } from "../observability/security-events.ts";
 import { ALPN_PQRPC_1, ErrorCode, serveFrames } from "../protocol/frames/index.ts";
 import { createGrpcServerHandler } from "../protocol/grpc/handler.ts";
+import { applyConnectionWindow, http2ServerOptions } from "../protocol/grpc/http2-server-settings.ts";
+import type { SessionLimitEvent } from "../protocol/grpc/session-guard.ts";
+import { sessionPeer } from "../protocol/grpc/session-peer.ts";
 import type { PeerInfo } from "../rpc/peer.ts";
+import type { ReceiveBudget } from "../rpc/receive-budget.ts";
 import type { CallHandler } from "../rpc/transport.ts";
 import type { TlsSocket } from "../transport/tls-socket.ts";
+import { ServerError } from "./errors.ts";
 import type { ServerOptions } from "./server-options.ts";
 
 /** ALPN of gRPC over HTTP/2 (PROTOCOL-HTTP2). */
@@ -31,11 +36,26 @@ export interface ServerProtocolSession {
 
 export type ServerProtocolOptions = Pick<
   ServerOptions,
-  "frames" | "maxReceiveMessageBytes" | "maxMetadataBytes" | "onConnectionError"
+  "frames" | "http2" | "maxReceiveMessageBytes" | "maxMetadataBytes" | "onConnectionError"
 > & {
   /** Where a session closed by a flood limit is reported (the server's telemetry). */
   readonly security?: Pick<SecurityMonitor, "report">;
+  /** Request bytes held across connections (the server's); without one, only per-message limits apply. */
+  readonly receiveBudget?: ReceiveBudget;
 };
+
+/** The security event for a connection an HTTP/2 session limit closed. */
+function limitEventKind(event: SessionLimitEvent): "reset_flood" | "resource_limit" | "idle_connection" {
+  switch (event.reason) {
+    case "handler-flood":
+      return "reset_flood";
+    case "receive-budget":
+      return "resource_limit";
+    case "preface-timeout":
+    case "idle-timeout":
+      return "idle_connection";
+  }
+}
 
 /** Both protocols behind one CallHandler; `serve` picks one by the socket's ALPN. */
 export interface ServerProtocols {
@@ -52,8 +72,30 @@ export function createServerProtocols(
       ? {}
       : { maxReceiveMessageBytes: options.maxReceiveMessageBytes }),
     ...(options.maxMetadataBytes === undefined ? {} : { maxMetadataBytes: options.maxMetadataBytes }),
+    session: {
+      ...(options.http2?.maxConcurrentStreams === undefined
+        ? {}
+        : { maxRunningHandlers: options.http2.maxConcurrentStreams }),
+      ...(options.http2?.prefaceTimeoutMs === undefined
+        ? {}
+        : { prefaceTimeoutMs: options.http2.prefaceTimeoutMs }),
+      ...(options.http2?.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: options.http2.idleTimeoutMs }),
+      ...(options.receiveBudget === undefined ? {} : { budget: options.receiveBudget }),
+      onLimit: (session, event) => {
+        const peer = sessionPeer(session).address;
+        options.security?.report({
+          kind: limitEventKind(event),
+          peer,
+          reason: event.reason,
+          detail: event.detail,
+        });
+        options.onConnectionError?.(
+          new ServerError("limit", `HTTP/2 connection closed (${event.reason}): ${event.detail}`),
+        );
+      },
+    },
   });
-  const h2 = http2.createServer();
+  const h2 = http2.createServer(http2ServerOptions(options.http2, options.maxMetadataBytes));
   grpc.attach(h2);
 
   const framesSession = (tls: TlsSocket, peer: PeerInfo): ServerProtocolSession => {
@@ -86,6 +128,7 @@ export function createServerProtocols(
 
   const http2Session = (tls: TlsSocket, peer: PeerInfo): ServerProtocolSession => {
     const session = grpc.acceptConnection(h2, tls, peer);
+    applyConnectionWindow(session, options.http2);
     const closed = new Promise<void>((resolve) => session.once("close", () => resolve()));
     return {
       protocol: ALPN_H2,

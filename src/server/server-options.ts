@@ -3,6 +3,8 @@ import type { Crypto } from "../crypto/types.ts";
 import type { Telemetry } from "../observability/telemetry.ts";
 import type { CertifiedKey, PeerVerifier } from "../pki/types.ts";
 import type { KeepaliveOptions, Settings } from "../protocol/frames/index.ts";
+import type { Http2ServerLimits } from "../protocol/grpc/http2-server-settings.ts";
+import type { ReceiveBudgetOptions } from "../rpc/receive-budget.ts";
 import type { RouterOptions } from "../rpc/router.ts";
 import type { HealthRegistryOptions } from "../services/health/index.ts";
 import type { ExternalPsk } from "../tls/config.ts";
@@ -45,6 +47,30 @@ export interface ServerOptions extends RouterOptions {
   readonly externalPsks?: (identity: Uint8Array) => ExternalPsk | undefined;
   /** Connections open at once; more are closed on accept (default DEFAULT_MAX_CONNECTIONS). */
   readonly maxConnections?: number;
+  /**
+   * Connections open at once from one source IP address; more from it are
+   * closed on accept (default DEFAULT_MAX_CONNECTIONS_PER_SOURCE), so one
+   * host cannot take every slot of maxConnections.
+   */
+  readonly maxConnectionsPerSource?: number;
+  /**
+   * Connections not yet serving (first byte, WebSocket upgrade, TLS
+   * handshake) at once; more are closed on accept (default
+   * DEFAULT_MAX_CONCURRENT_HANDSHAKES). Bounds the CPU and memory that
+   * handshakes in progress take.
+   */
+  readonly maxConcurrentHandshakes?: number;
+  /** From accept to the connection's first byte, ms (default DEFAULT_FIRST_BYTE_TIMEOUT_MS). */
+  readonly firstByteTimeoutMs?: number;
+  /**
+   * Request message bytes held (being assembled, or waiting for their
+   * handler) per connection and in all; over it a message gets
+   * RESOURCE_EXHAUSTED, and over the server's share the connection holding
+   * the most is closed. Defaults in rpc/receive-budget.ts (8 MiB, 128 MiB).
+   */
+  readonly receiveBudget?: ReceiveBudgetOptions;
+  /** HTTP/2 (ALPN "h2") limits: streams, windows, header list, preface and idle timeouts. */
+  readonly http2?: Http2ServerLimits;
   /**
    * From accept to a finished TLS handshake (first byte, WebSocket upgrade and
    * TLS), ms: a peer that connects and stays silent holds a slot at most this
@@ -116,8 +142,10 @@ export interface ServerStats {
   readonly sessions: number;
   /** Calls whose handler has not finished. */
   readonly calls: number;
-  /** Connections closed on accept because of maxConnections or shutdown (cumulative). */
+  /** Connections closed on accept because of maxConnections, a per-source or handshake cap, or shutdown (cumulative). */
   readonly rejected: number;
+  /** Request message bytes held now across connections (the receive budget's use). */
+  readonly bufferedRequestBytes: number;
   /** Connections that failed before serving: timeout, bad handshake, no ALPN (cumulative). */
   readonly failedHandshakes: number;
 }

@@ -23,6 +23,7 @@ describe("Server life cycle", () => {
       sessions: 0,
       calls: 0,
       rejected: 0,
+      bufferedRequestBytes: 0,
       failedHandshakes: 0,
     });
     assert.equal(server.address, undefined);

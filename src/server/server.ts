@@ -8,8 +8,13 @@
  *     else (HTTP/1.1)      -> WebSocket upgrade -> TLS handshake on its messages
  *   -> by ALPN: node:http2 + the gRPC handler, or a pqrpc/1 FrameSession
  *
- * Every connection is bounded from accept to the end of its handshake
- * (handshakeTimeoutMs), and the number of open connections by maxConnections.
+ * Every connection is bounded from accept to its first byte
+ * (firstByteTimeoutMs) and to the end of its handshake (handshakeTimeoutMs);
+ * open connections by maxConnections, per source address by
+ * maxConnectionsPerSource, and those still handshaking by
+ * maxConcurrentHandshakes, so one host's silent connections cannot lock
+ * the others out (issue 9, item 3). Request bytes held across connections
+ * are bounded by one receive budget (rpc/receive-budget.ts).
  * close() is graceful: the port stops accepting, sessions get GOAWAY (both
  * protocols), calls in flight finish, and whatever is left after the grace
  * period is destroyed.
@@ -24,6 +29,7 @@ import { resolveTelemetry, type Telemetry } from "../observability/telemetry.ts"
 import type { CertifiedKey } from "../pki/types.ts";
 import { closeGracefully } from "../protocol/graceful-close.ts";
 import { peerAddress } from "../rpc/peer.ts";
+import { ReceiveBudget } from "../rpc/receive-budget.ts";
 import type { Router } from "../rpc/router.ts";
 import type { ServiceHandlers } from "../rpc/service-types.ts";
 import type { CallHandler } from "../rpc/transport.ts";
@@ -37,7 +43,14 @@ import { DEFAULT_HANDSHAKE_TIMEOUT_MS, type TlsSocket } from "../transport/tls-s
 import { WEBSOCKET_CLOSE_LINGER_MS } from "../transport/websocket-carrier.ts";
 import { ServerError } from "./errors.ts";
 import { carrierOf, peekFirstByte } from "./first-byte.ts";
-import { DEFAULT_CLOSE_GRACE_MS, DEFAULT_MAX_CONNECTIONS, DEFAULT_WEBSOCKET_PATH } from "./limits.ts";
+import {
+  DEFAULT_CLOSE_GRACE_MS,
+  DEFAULT_FIRST_BYTE_TIMEOUT_MS,
+  DEFAULT_MAX_CONCURRENT_HANDSHAKES,
+  DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_MAX_CONNECTIONS_PER_SOURCE,
+  DEFAULT_WEBSOCKET_PATH,
+} from "./limits.ts";
 import { peerOf } from "./peer.ts";
 import {
   createServerProtocols,
@@ -66,7 +79,12 @@ export class Server {
   private readonly protocols: ServerProtocols;
   private readonly webSocket: WebSocketAcceptor | undefined;
   private readonly maxConnections: number;
+  private readonly maxConnectionsPerSource: number;
+  private readonly maxConcurrentHandshakes: number;
+  private readonly firstByteTimeoutMs: number;
   private readonly handshakeTimeoutMs: number;
+  /** Request message bytes held by every connection's calls. */
+  private readonly receiveBudget: ReceiveBudget;
   /** Every registered service, for reflection. */
   private readonly services: DescService[] = [];
   /** The statuses grpc.health.v1.Health reports; present when created with `health`. */
@@ -90,6 +108,8 @@ export class Server {
   private readonly sessions = new Set<ServerProtocolSession>();
   /** Accept-to-handshake timers of the sockets in `handshaking`. */
   private readonly deadlines = new Map<Socket, NodeJS.Timeout>();
+  /** Open sockets per source IP address (maxConnectionsPerSource). */
+  private readonly perSource = new Map<string, number>();
   private readonly drainWaiters: (() => void)[] = [];
   private calls = 0;
   private rejected = 0;
@@ -122,11 +142,16 @@ export class Server {
         this.calls--;
       }
     };
+    this.receiveBudget = new ReceiveBudget(options.receiveBudget);
     this.protocols = createServerProtocols(this.handle, {
       ...options,
+      receiveBudget: this.receiveBudget,
       ...(this.telemetry?.security === undefined ? {} : { security: this.telemetry.security }),
     });
     this.maxConnections = options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+    this.maxConnectionsPerSource = options.maxConnectionsPerSource ?? DEFAULT_MAX_CONNECTIONS_PER_SOURCE;
+    this.maxConcurrentHandshakes = options.maxConcurrentHandshakes ?? DEFAULT_MAX_CONCURRENT_HANDSHAKES;
+    this.firstByteTimeoutMs = options.firstByteTimeoutMs ?? DEFAULT_FIRST_BYTE_TIMEOUT_MS;
     this.handshakeTimeoutMs = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
     const ws = options.webSocket ?? true;
     this.webSocket =
@@ -213,6 +238,7 @@ export class Server {
       sessions: this.sessions.size,
       calls: this.calls,
       rejected: this.rejected,
+      bufferedRequestBytes: this.receiveBudget.heldBytes,
       failedHandshakes: this.failedHandshakes,
     };
   }
@@ -291,7 +317,15 @@ export class Server {
   }
 
   private onSocket(socket: Socket): void {
-    if (this.state !== "listening" || this.sockets.size >= this.maxConnections) {
+    const source = socket.remoteAddress ?? "unknown";
+    const fromSource = this.perSource.get(source) ?? 0;
+    if (
+      this.state !== "listening" ||
+      this.sockets.size >= this.maxConnections ||
+      fromSource >= this.maxConnectionsPerSource ||
+      this.handshaking.size >= this.maxConcurrentHandshakes
+    ) {
+      // Refused before reading a byte: nothing was spent on it, and no event per connection (a flood would flood the log).
       this.rejected++;
       socket.destroy();
       return;
@@ -302,6 +336,7 @@ export class Server {
       socket.destroy();
       return;
     }
+    this.perSource.set(source, fromSource + 1);
     this.sockets.add(socket);
     this.handshaking.add(socket);
     // Errors end in 'close', where the socket is forgotten; the listener keeps them from being thrown.
@@ -321,15 +356,30 @@ export class Server {
     socket.once("close", () => {
       clearTimeout(deadline);
       this.deadlines.delete(socket);
+      const left = (this.perSource.get(source) ?? 1) - 1;
+      if (left === 0) this.perSource.delete(source);
+      else this.perSource.set(source, left);
       this.sockets.delete(socket);
       this.handshaking.delete(socket);
       if (this.sockets.size === 0) for (const wake of this.drainWaiters.splice(0)) wake();
     });
-    void this.dispatch(socket);
+    void this.dispatch(socket, peer);
   }
 
-  private async dispatch(socket: Socket): Promise<void> {
+  private async dispatch(socket: Socket, peer: string): Promise<void> {
+    // A connection that says nothing is closed well before the handshake deadline.
+    const silent = setTimeout(() => {
+      this.failedHandshakes++;
+      this.telemetry?.security?.report({
+        kind: "idle_connection",
+        peer,
+        reason: "first-byte-timeout",
+        detail: `no byte after ${this.firstByteTimeoutMs} ms`,
+      });
+      socket.destroy();
+    }, this.firstByteTimeoutMs);
     const first = await peekFirstByte(socket);
+    clearTimeout(silent);
     if (first === undefined || socket.destroyed) {
       socket.destroy();
       return;

@@ -20,6 +20,19 @@ test("good options pass", () => {
     { identity, webSocket: { path: undefined } },
     { identity, clientAuth: "require", trust },
     { identity, clientAuth: "none" },
+    {
+      identity,
+      maxConnectionsPerSource: 1,
+      maxConcurrentHandshakes: 1,
+      firstByteTimeoutMs: 1,
+      receiveBudget: { maxConnectionBytes: 0, maxServerBytes: 1 },
+      http2: {
+        maxConcurrentStreams: 1,
+        streamWindowBytes: 2 ** 31 - 1,
+        idleTimeoutMs: 0,
+        prefaceTimeoutMs: 1,
+      },
+    },
   ];
   for (const o of good) validateServerOptions(o);
   validateGraceMs(0);
@@ -32,6 +45,13 @@ test("each bad option is a ServerError bad-options that names it", () => {
     [{ identity: undefined }, /identity/],
     [{ maxConnections: 0 }, /maxConnections/],
     [{ maxConnections: 1.5 }, /maxConnections/],
+    [{ maxConnectionsPerSource: 0 }, /maxConnectionsPerSource/],
+    [{ maxConcurrentHandshakes: Number.NaN }, /maxConcurrentHandshakes/],
+    [{ firstByteTimeoutMs: 0 }, /firstByteTimeoutMs/],
+    [{ receiveBudget: { maxServerBytes: -1 } }, /receiveBudget\.maxServerBytes/],
+    [{ http2: { maxConcurrentStreams: 0 } }, /http2\.maxConcurrentStreams/],
+    [{ http2: { streamWindowBytes: 2 ** 31 } }, /http2\.streamWindowBytes/],
+    [{ http2: { idleTimeoutMs: -1 } }, /http2\.idleTimeoutMs/],
     [{ handshakeTimeoutMs: 0 }, /handshakeTimeoutMs/],
     [{ handshakeTimeoutMs: Number.NaN }, /handshakeTimeoutMs/],
     [{ handshakeTimeoutMs: 2 ** 31 }, /handshakeTimeoutMs/],

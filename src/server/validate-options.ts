@@ -3,6 +3,7 @@
  * a ServerError("bad-options") naming it, not a server that misbehaves later
  * (a timeout of NaN fires at once, a zero connection limit refuses everyone).
  */
+import { H2_MAX_WINDOW_BYTES } from "../protocol/grpc/http2-server-settings.ts";
 import { MAX_TIMER_DELAY_MS } from "../rpc/call-signal.ts";
 import { ServerError } from "./errors.ts";
 import type { ServerOptions, ServerProtocol } from "./server-options.ts";
@@ -31,11 +32,39 @@ export function validateIdentity(identity: ServerOptions["identity"]): void {
 
 export function validateServerOptions(o: ServerOptions): void {
   validateIdentity(o.identity);
-  if (o.maxConnections !== undefined && !(Number.isInteger(o.maxConnections) && o.maxConnections >= 1)) {
-    bad(`maxConnections must be an integer >= 1, got ${o.maxConnections}`);
+  const h2 = o.http2 ?? {};
+  const counts: [string, number | undefined, number][] = [
+    ["maxConnections", o.maxConnections, 1],
+    ["maxConnectionsPerSource", o.maxConnectionsPerSource, 1],
+    ["maxConcurrentHandshakes", o.maxConcurrentHandshakes, 1],
+    ["receiveBudget.maxConnectionBytes", o.receiveBudget?.maxConnectionBytes, 0],
+    ["receiveBudget.maxServerBytes", o.receiveBudget?.maxServerBytes, 0],
+    ["http2.maxConcurrentStreams", h2.maxConcurrentStreams, 1],
+    ["http2.maxHeaderListBytes", h2.maxHeaderListBytes, 1],
+    ["http2.maxSessionMemoryMiB", h2.maxSessionMemoryMiB, 1],
+  ];
+  for (const [name, v, min] of counts) {
+    if (v !== undefined && !(Number.isSafeInteger(v) && v >= min))
+      bad(`${name} must be an integer >= ${min}, got ${v}`);
   }
-  if (o.handshakeTimeoutMs !== undefined && !isDelay(o.handshakeTimeoutMs, 1)) {
-    bad(`handshakeTimeoutMs must be an integer from 1 to ${MAX_TIMER_DELAY_MS}, got ${o.handshakeTimeoutMs}`);
+  // RFC 9113 §6.5.2 / §6.9.1: windows are 31-bit.
+  for (const [name, v] of [
+    ["http2.streamWindowBytes", h2.streamWindowBytes],
+    ["http2.connectionWindowBytes", h2.connectionWindowBytes],
+  ] as const) {
+    if (v !== undefined && !(Number.isInteger(v) && v >= 1 && v <= H2_MAX_WINDOW_BYTES)) {
+      bad(`${name} must be an integer from 1 to ${H2_MAX_WINDOW_BYTES}, got ${v}`);
+    }
+  }
+  const delays: [string, number | undefined, number][] = [
+    ["handshakeTimeoutMs", o.handshakeTimeoutMs, 1],
+    ["firstByteTimeoutMs", o.firstByteTimeoutMs, 1],
+    ["http2.prefaceTimeoutMs", h2.prefaceTimeoutMs, 1],
+    ["http2.idleTimeoutMs", h2.idleTimeoutMs, 0],
+  ];
+  for (const [name, v, min] of delays) {
+    if (v !== undefined && !isDelay(v, min))
+      bad(`${name} must be an integer from ${min} to ${MAX_TIMER_DELAY_MS}, got ${v}`);
   }
   if (o.alpn !== undefined) {
     if (o.alpn.length === 0) bad("alpn: at least one protocol");

@@ -92,8 +92,10 @@ const MAX_SERVER_OUTPUT_CHARS = 16_000;
 
 export interface ServerProcess {
   readonly port: number;
-  /** Its process id (for signals such as SIGHUP). */
+  /** Its process id (for signals such as SIGHUP, and /proc/<pid>/status). */
   readonly pid: number;
+  /** Sends a message on the IPC channel (started with `ipc: true`) and resolves with the first reply that `matches`. */
+  request<T>(message: object, matches: (reply: unknown) => reply is T): Promise<T>;
   /** The tail of its stdout and stderr so far, for failure messages. */
   output(): string;
   /** SIGTERM (graceful), SIGKILL after a grace period; idempotent. Also runs on process exit. */
@@ -112,10 +114,36 @@ export async function startServerProcess(
     readonly portPattern: RegExp;
     readonly startTimeoutMs: number;
     readonly env?: NodeJS.ProcessEnv;
+    /** Open an IPC channel (the child talks back with process.send). */
+    readonly ipc?: boolean;
   },
 ): Promise<ServerProcess> {
-  const child = spawn(file, args, { cwd: REPO_ROOT, env: options.env ?? process.env, stdio: "pipe" });
-  child.stdin.end();
+  const child = spawn(file, args, {
+    cwd: REPO_ROOT,
+    env: options.env ?? process.env,
+    stdio: options.ipc === true ? ["pipe", "pipe", "pipe", "ipc"] : "pipe",
+  });
+  child.stdin?.end();
+  const request = <T>(message: object, matches: (reply: unknown) => reply is T): Promise<T> =>
+    new Promise((resolveReply, reject) => {
+      if (!child.connected) {
+        reject(new Error(`${options.what} has no IPC channel`));
+        return;
+      }
+      const onMessage = (reply: unknown) => {
+        if (!matches(reply)) return;
+        child.off("message", onMessage);
+        child.off("exit", onExit);
+        resolveReply(reply);
+      };
+      const onExit = () => {
+        child.off("message", onMessage);
+        reject(new Error(`${options.what} exited before answering:\n${out}`));
+      };
+      child.on("message", onMessage);
+      child.once("exit", onExit);
+      child.send(message);
+    });
   const kill = () => child.kill("SIGKILL");
   process.once("exit", kill);
   const exited = new Promise<void>((resolve) =>
@@ -147,14 +175,14 @@ export async function startServerProcess(
           resolve(Number(m[1]));
         }
       };
-      child.stdout.setEncoding("utf8").on("data", onData);
-      child.stderr.setEncoding("utf8").on("data", onData);
+      child.stdout?.setEncoding("utf8").on("data", onData);
+      child.stderr?.setEncoding("utf8").on("data", onData);
       child.once("exit", (code, signal) => {
         clearTimeout(timer);
         reject(new Error(`${options.what} exited with ${code ?? signal} before listening:\n${out}`));
       });
     });
-    return { port, pid: child.pid!, output: () => out, stop };
+    return { port, pid: child.pid!, request, output: () => out, stop };
   } catch (e) {
     await stop();
     throw e;

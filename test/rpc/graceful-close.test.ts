@@ -54,7 +54,15 @@ describe("graceful close", () => {
         );
         assert.deepEqual(
           { ...server.stats, rejected: 0, failedHandshakes: 0 },
-          { connections: 0, handshaking: 0, sessions: 0, calls: 0, rejected: 0, failedHandshakes: 0 },
+          {
+            connections: 0,
+            handshaking: 0,
+            sessions: 0,
+            calls: 0,
+            rejected: 0,
+            bufferedRequestBytes: 0,
+            failedHandshakes: 0,
+          },
         );
       } finally {
         await channel.close();

@@ -56,7 +56,15 @@ describe("interop cases through createServer and connect, one port", () => {
       await eventually(() => server.stats.connections === 0, "the server's connections to close");
       assert.deepEqual(
         { ...server.stats, rejected: 0, failedHandshakes: 0 },
-        { connections: 0, handshaking: 0, sessions: 0, calls: 0, rejected: 0, failedHandshakes: 0 },
+        {
+          connections: 0,
+          handshaking: 0,
+          sessions: 0,
+          calls: 0,
+          rejected: 0,
+          bufferedRequestBytes: 0,
+          failedHandshakes: 0,
+        },
       );
     });
   }

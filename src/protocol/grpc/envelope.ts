@@ -54,12 +54,19 @@ const prefixError: ReadErrorFactory = (_failure, message) =>
  */
 export class EnvelopeReader {
   readonly #maxMessageBytes: number;
+  readonly #admit: ((length: number) => void) | undefined;
   readonly #queue: ChunkQueue;
   /** The parsed prefix of the message being assembled, once its 5 bytes are in. */
   #pending: { compressed: boolean; length: number } | undefined;
 
-  constructor(maxMessageBytes: number) {
+  /**
+   * `admit` sees every declared length once it passed the receive limit,
+   * before any of the message is buffered; it throws (an RpcError) to refuse
+   * the message, e.g. when the server's receive budget is used up.
+   */
+  constructor(maxMessageBytes: number, admit?: (length: number) => void) {
     this.#maxMessageBytes = maxMessageBytes;
+    this.#admit = admit;
     this.#queue = new ChunkQueue({
       // One prefix and one message at the limit: all a draining reader ever holds.
       maxBytes: ENVELOPE_PREFIX_BYTES + maxMessageBytes,
@@ -115,6 +122,7 @@ export class EnvelopeReader {
         `message of ${length} bytes exceeds the receive limit of ${this.#maxMessageBytes} bytes`,
       );
     }
+    this.#admit?.(length);
     return { compressed: flag === FLAG_COMPRESSED, length };
   }
 }

@@ -52,12 +52,13 @@ import {
   HTTP_STATUS_UNSUPPORTED_MEDIA_TYPE,
 } from "./http-status.ts";
 import { http2Carrier } from "./http2-carrier.ts";
-import { H2_CANCEL, H2_NO_ERROR, h2ErrorName } from "./http2-errors.ts";
+import { H2_CANCEL, H2_NO_ERROR, H2_REFUSED_STREAM, h2ErrorName } from "./http2-errors.ts";
 import {
   DEFAULT_INBOUND_HIGH_WATER_MARK,
   DEFAULT_INBOUND_MAX_BUFFERED_BYTES,
   InboundQueue,
 } from "./inbound-queue.ts";
+import { guardOf, guardOfAccount, SessionGuard, type SessionGuardOptions } from "./session-guard.ts";
 import { sessionPeer, setSessionPeer } from "./session-peer.ts";
 import { writeMessage } from "./stream-writer.ts";
 import { writeTrailer } from "./trailer-status.ts";
@@ -69,6 +70,8 @@ export interface GrpcServerHandlerOptions {
   readonly maxMetadataBytes?: number;
   /** Received messages buffered per call before the stream is paused. */
   readonly inboundHighWaterMark?: number;
+  /** Limits of each connection acceptConnection() serves: running handlers, receive budget, timeouts. */
+  readonly session?: SessionGuardOptions;
 }
 
 export interface GrpcServerHandler {
@@ -107,16 +110,36 @@ export function createGrpcServerHandler(
   const handleStream = (stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void => {
     // Stream errors end in 'close', where the call sees them; the listener keeps them from being thrown.
     stream.on("error", () => {});
+    const guard = guardOf(stream);
+    guard?.streamOpened();
+    stream.once("close", () => guard?.streamClosed());
     const head = parseRequest(stream, headers, resolved);
     if (head === undefined) return;
+    if (guard !== undefined && !guard.startHandler()) {
+      // Over the running-handler cap: the guard sent GOAWAY; this stream was not processed (RFC 9113 §8.7).
+      if (!stream.destroyed) stream.close(H2_REFUSED_STREAM);
+      return;
+    }
     active++;
-    stream.once("close", () => active--);
-    const peer = stream.session === undefined ? { address: "unknown" } : sessionPeer(stream.session);
-    const call = new GrpcServerCall(stream, head, peer, resolved);
+    let running = true;
+    stream.once("close", () => {
+      active--;
+      if (running && (stream.rstCode ?? H2_NO_ERROR) !== H2_NO_ERROR) guard?.resetWhileHandlerRuns();
+    });
+    const session = stream.session ?? guard?.session;
+    const peer = session === undefined ? { address: "unknown" } : sessionPeer(session);
+    const call = new GrpcServerCall(stream, head, peer, resolved, guard);
     void Promise.resolve()
       .then(() => handle(call))
       .catch(() => {})
-      .finally(() => call.finishUnanswered());
+      .finally(() => {
+        call.finishUnanswered();
+        // The router is done; a handler that ignored the call's end may still run: count it until it returns.
+        void Promise.allSettled([...call.heldWork]).then(() => {
+          running = false;
+          guard?.handlerDone();
+        });
+      });
   };
 
   return {
@@ -145,6 +168,7 @@ export function createGrpcServerHandler(
       server.emit("connection", http2Carrier(socket));
       server.off("session", onSession);
       if (session === undefined) throw new Error("the HTTP/2 server created no session for the connection");
+      new SessionGuard(session, options.session);
       // A session error ends its streams (their calls see it); without a listener it would be thrown.
       session.on("error", () => {});
       return session;
@@ -269,8 +293,19 @@ class GrpcServerCall implements ServerCallStream {
   #headerSent = false;
   /** sendTrailer was called (or the stream is gone): nothing more is sent. */
   #done = false;
+  /** The application's unsettled handler work (holdUntil), awaited before the call stops counting as running. */
+  readonly heldWork = new Set<Promise<unknown>>();
+  /** The connection's receive account, when it has one, and the bytes this call holds of it. */
+  readonly #account: SessionGuard["account"];
+  #heldBytes = 0;
 
-  constructor(stream: ServerHttp2Stream, head: RequestHead, peer: PeerInfo, options: ResolvedOptions) {
+  constructor(
+    stream: ServerHttp2Stream,
+    head: RequestHead,
+    peer: PeerInfo,
+    options: ResolvedOptions,
+    guard: SessionGuard | undefined,
+  ) {
     this.head = head;
     this.peer = peer;
     this.#stream = stream;
@@ -281,7 +316,11 @@ class GrpcServerCall implements ServerCallStream {
       DEFAULT_INBOUND_MAX_BUFFERED_BYTES,
     );
     this.#inbound = inbound;
-    const reader = new EnvelopeReader(options.maxReceiveMessageBytes);
+    this.#account = guard?.account;
+    const reader = new EnvelopeReader(
+      options.maxReceiveMessageBytes,
+      this.#account === undefined ? undefined : (length) => this.#reserve(length),
+    );
     // node:http2 detaches stream.session once the stream is destroyed: keep it to tell a lost connection.
     const session = stream.session;
     stream.on("data", (chunk: Buffer) => {
@@ -292,6 +331,7 @@ class GrpcServerCall implements ServerCallStream {
       } catch (e) {
         // The router answers the call with this status (RESOURCE_EXHAUSTED, INTERNAL).
         inbound.fail(RpcError.from(e, Code.INTERNAL));
+        this.#releaseAll();
       }
     });
     stream.on("end", () => {
@@ -316,6 +356,7 @@ class GrpcServerCall implements ServerCallStream {
             : `the stream was reset with ${h2ErrorName(code ?? H2_NO_ERROR)}`;
       const err = new RpcError(Code.CANCELLED, why);
       inbound.fail(err);
+      this.#releaseAll();
       this.#controller.abort(err);
     });
   }
@@ -324,8 +365,52 @@ class GrpcServerCall implements ServerCallStream {
     return this.#controller.signal;
   }
 
-  read(): Promise<ServerReadEvent> {
-    return this.#inbound.shift();
+  holdUntil(work: Promise<unknown>): void {
+    // Only unsettled work is kept: a long stream holds one step at a time, not one per message.
+    const held = this.heldWork;
+    held.add(work);
+    const forget = () => held.delete(work);
+    work.then(forget, forget);
+  }
+
+  async read(): Promise<ServerReadEvent> {
+    const ev = await this.#inbound.shift();
+    // The handler has the message now: its bytes are the application's, no longer the receive buffer's.
+    if (ev.type === "message") this.#release(ev.message.data.length);
+    return ev;
+  }
+
+  /** The EnvelopeReader's admission: reserve a declared message length, or refuse the message. */
+  #reserve(length: number): void {
+    const account = this.#account!;
+    let refusal = account.reserve(length);
+    if (refusal?.scope === "server" && refusal.worst !== account) {
+      // The server's share is used up: the connection holding the most goes (its bytes return at once), so
+      // one greedy peer cannot keep every other connection's messages out; then this message may fit.
+      guardOfAccount(refusal.worst)?.evict(refusal.heldBytes, refusal.limitBytes);
+      refusal = account.reserve(length);
+    }
+    if (refusal === undefined) {
+      this.#heldBytes += length;
+      return;
+    }
+    if (refusal.scope === "server")
+      guardOfAccount(refusal.worst)?.evict(refusal.heldBytes, refusal.limitBytes);
+    const whose = refusal.scope === "server" ? "the server" : "this connection";
+    throw new RpcError(
+      Code.RESOURCE_EXHAUSTED,
+      `a message of ${length} bytes would take the request bytes buffered by ${whose} from ${refusal.heldBytes} past the limit of ${refusal.limitBytes}`,
+    );
+  }
+
+  #release(bytes: number): void {
+    const n = Math.min(bytes, this.#heldBytes);
+    this.#heldBytes -= n;
+    this.#account?.release(n);
+  }
+
+  #releaseAll(): void {
+    this.#release(this.#heldBytes);
   }
 
   async sendHeader(head: ResponseHead): Promise<void> {
@@ -352,6 +437,7 @@ class GrpcServerCall implements ServerCallStream {
     this.#done = true;
     // After the status the call reads nothing more (servers may finish before the client half-closes).
     this.#inbound.fail(new RpcError(Code.CANCELLED, "call already finished"));
+    this.#releaseAll();
     const stream = this.#stream;
     if (stream.destroyed) return;
     let trailers: OutgoingHttpHeaders;
