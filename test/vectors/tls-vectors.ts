@@ -1,0 +1,601 @@
+/**
+ * TLS 1.3 handshake vectors (vectors/tls/*.json): the inputs of a run, the
+ * run itself (a client and a server over deterministic crypto and a fixed
+ * clock, ./deterministic-crypto.ts) and the transcript it produces: every
+ * record each way, decrypted, with the handshake messages and the secrets of
+ * RFC 8446 §7.1. scripts/make-vectors.ts writes them; vectors.test.ts replays
+ * them both with two engines and with one engine against the recorded peer.
+ */
+import { bytesEqual, fromHex, toHex, utf8Encode } from "../../src/bytes/bytes.ts";
+import { type CipherSuiteName, cipherSuiteByName, type GroupName } from "../../src/crypto/registry.ts";
+import type { HashName, SignatureName } from "../../src/crypto/types.ts";
+import { createDevelopmentPki } from "../../src/pki/development-pki.ts";
+import { importPrivateKey } from "../../src/pki/keys.ts";
+import { createVerifier } from "../../src/pki/trust-store.ts";
+import { type PeerVerifier, PkiError } from "../../src/pki/types.ts";
+import { HandshakeType } from "../../src/tls/codec/types.ts";
+import type {
+  ExternalPsk,
+  ResumptionSession,
+  TlsClientConfig,
+  TlsServerConfig,
+} from "../../src/tls/config.ts";
+import { createTlsClient, createTlsServer, type TlsConnection } from "../../src/tls/connection.ts";
+import { KeyLogLabel } from "../../src/tls/key-log.ts";
+import { deriveSecret, trafficKeys } from "../../src/tls/key-schedule.ts";
+import { importPsk, TARGET_PROTOCOL_TLS13 } from "../../src/tls/psk-importer.ts";
+import { ContentType, RECORD_HEADER_BYTES } from "../../src/tls/record-layer.ts";
+import { TICKET_KEY_ID_BYTES, TicketSealer } from "../../src/tls/ticket-sealer.ts";
+import { deterministicCrypto } from "./deterministic-crypto.ts";
+
+/** Personalization strings of the two DRBGs (one per side, so each side replays alone). */
+export const CLIENT_DRBG_LABEL = "pqrpc vectors client";
+export const SERVER_DRBG_LABEL = "pqrpc vectors server";
+const PKI_DRBG_LABEL = "pqrpc vectors pki";
+/** Bound on the exchange loop: a run that does not settle is a broken engine, not a long vector. */
+const MAX_PUMP_ROUNDS = 50;
+
+type Hex = string;
+
+/** Everything a run depends on, as recorded in the vector (bytes as lowercase hex). */
+export interface TlsVectorInputs {
+  clientSeed: Hex;
+  serverSeed: Hex;
+  /** The fixed clock of both sides (ms since the epoch). */
+  nowMs: number;
+  cipherSuites: CipherSuiteName[];
+  groups: GroupName[];
+  signatureSchemes: SignatureName[];
+  alpnProtocols: string[];
+  /** RFC 8449 record_size_limit both sides advertise. */
+  recordSizeLimit: number;
+  /** SNI and the name the certificate must match; false for PSK-only profiles. */
+  serverName: string | false;
+  /** RFC 8446 §D.4 compatibility mode (dummy change_cipher_spec, session id). */
+  middleboxCompat: boolean;
+  pskModes?: ("psk_ke" | "psk_dhe_ke")[];
+  externalPsk?: { identity: Hex; key: Hex; hash: HashName; importerContext?: Hex };
+  /** A ticket from an earlier connection (the resumption profile). */
+  session?: {
+    cipherSuite: CipherSuiteName;
+    ticket: Hex;
+    psk: Hex;
+    ageAdd: number;
+    lifetimeSeconds: number;
+    receivedAtMs: number;
+    serverName?: string;
+    alpn?: string;
+  };
+  /** Server ticket keys (TicketSealer.setKeys) and how many tickets it issues per handshake. */
+  tickets?: { keys: { id: Hex; secret: Hex; activatesMs: number }[]; count: number };
+  /** Certificate profile: the trust anchor the client holds and the server's chain (DER) and PKCS#8 key. */
+  pki?: { root: Hex; chain: Hex[]; serverKeyPkcs8: Hex };
+  /** Application data after the handshake: the client's request, then the server's answer. */
+  clientData: Hex;
+  serverData: Hex;
+}
+
+/** The steps of a run, in order; each record in the transcript names the step that produced it. */
+export const STEPS = ["handshake", "client-data", "server-data", "client-close", "server-close"] as const;
+export type Step = (typeof STEPS)[number];
+export type Direction = "client->server" | "server->client";
+
+export interface TranscriptMessage {
+  type: string;
+  /** The whole handshake message (4-byte header included). */
+  hex: Hex;
+}
+
+export interface TranscriptRecord {
+  step: Step;
+  direction: Direction;
+  /** The record as on the wire (5-byte header included). */
+  hex: Hex;
+  contentType: string;
+  /** Which traffic secret protects it (RFC 8446 §7.3), or "plaintext". */
+  protection: "plaintext" | "handshake" | "application";
+  /** For protected records: the TLSInnerPlaintext's real content type and content (padding removed). */
+  inner?: { contentType: string; content: Hex };
+  /** Handshake messages that end in this record (a message may start in an earlier one). */
+  handshake?: TranscriptMessage[];
+}
+
+export interface TlsVector {
+  name: string;
+  description: string;
+  inputs: TlsVectorInputs;
+  negotiated: {
+    cipherSuite: string;
+    group?: string;
+    pskMode?: string;
+    resumed: boolean;
+    signatureScheme?: string;
+    alpn?: string;
+  };
+  /**
+   * RFC 8446 §7.1 secrets by name (the binder key names its label: "ext binder",
+   * "imp binder" or "res binder"), and RFC 9258 §5.1's imported_identity and ipsk.
+   */
+  secrets: Record<string, Hex>;
+  records: TranscriptRecord[];
+}
+
+const hex = fromHex;
+
+/** A verifier for PSK-only profiles: no certificate is trusted, so a fallback to one fails closed. */
+const NO_CERTIFICATES: PeerVerifier = {
+  verify() {
+    throw new PkiError("unknown-ca", "PSK profile: no certificate is trusted");
+  },
+};
+
+function externalPskOf(i: TlsVectorInputs): ExternalPsk | undefined {
+  const e = i.externalPsk;
+  if (e === undefined) return undefined;
+  return {
+    identity: hex(e.identity),
+    key: hex(e.key),
+    hash: e.hash,
+    ...(e.importerContext === undefined ? {} : { importer: { context: hex(e.importerContext) } }),
+  };
+}
+
+function sessionOf(i: TlsVectorInputs): ResumptionSession | undefined {
+  const s = i.session;
+  if (s === undefined) return undefined;
+  return { ...s, ticket: hex(s.ticket), psk: hex(s.psk) };
+}
+
+function common(i: TlsVectorInputs) {
+  return {
+    cipherSuites: i.cipherSuites,
+    groups: i.groups,
+    signatureSchemes: i.signatureSchemes,
+    alpnProtocols: i.alpnProtocols,
+    recordSizeLimit: i.recordSizeLimit,
+    now: () => i.nowMs,
+  };
+}
+
+export function clientConfigOf(i: TlsVectorInputs, keyLog?: (line: string) => void): TlsClientConfig {
+  const crypto = deterministicCrypto(hex(i.clientSeed), CLIENT_DRBG_LABEL);
+  const psk = externalPskOf(i);
+  const session = sessionOf(i);
+  return {
+    ...common(i),
+    crypto,
+    serverName: i.serverName,
+    middleboxCompat: i.middleboxCompat,
+    verifier: i.pki === undefined ? NO_CERTIFICATES : createVerifier({ roots: hex(i.pki.root), crypto }),
+    ...(i.pskModes === undefined ? {} : { pskModes: i.pskModes }),
+    ...(psk === undefined ? {} : { externalPsk: psk }),
+    ...(session === undefined ? {} : { session }),
+    ...(keyLog === undefined ? {} : { keyLog }),
+  };
+}
+
+export function serverConfigOf(i: TlsVectorInputs): TlsServerConfig {
+  const crypto = deterministicCrypto(hex(i.serverSeed), SERVER_DRBG_LABEL);
+  const psk = externalPskOf(i);
+  let sessionTickets: TlsServerConfig["sessionTickets"] = false;
+  if (i.tickets !== undefined) {
+    const sealer = new TicketSealer(crypto);
+    sealer.setKeys(
+      i.tickets.keys.map((k) => ({ id: hex(k.id), secret: hex(k.secret), activatesMs: k.activatesMs })),
+    );
+    sessionTickets = { sealer, count: i.tickets.count };
+  }
+  return {
+    ...common(i),
+    crypto,
+    sessionTickets,
+    ...(i.pki === undefined
+      ? {}
+      : {
+          certificate: {
+            chain: i.pki.chain.map(hex),
+            key: importPrivateKey(hex(i.pki.serverKeyPkcs8), crypto).signingKey,
+          },
+        }),
+    ...(psk === undefined
+      ? {}
+      : { externalPsks: (identity: Uint8Array) => (bytesEqual(identity, psk.identity) ? psk : undefined) }),
+  };
+}
+
+/** Splits the bytes of one takeOutgoing() chunk into whole records (the engine never splits one). */
+export function splitRecords(chunk: Uint8Array): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  let at = 0;
+  while (at < chunk.length) {
+    if (chunk.length - at < RECORD_HEADER_BYTES) throw new Error("splitRecords: truncated record header");
+    const length = ((chunk[at + 3] ?? 0) << 8) | (chunk[at + 4] ?? 0);
+    const end = at + RECORD_HEADER_BYTES + length;
+    if (end > chunk.length) throw new Error("splitRecords: truncated record");
+    out.push(chunk.slice(at, end));
+    at = end;
+  }
+  return out;
+}
+
+/** Takes what `from` wrote, as records; releases records it held while its output waited. */
+function drain(from: TlsConnection): Uint8Array[] {
+  const out = from.takeOutgoing().flatMap(splitRecords);
+  if (from.heldRecords) from.receive(new Uint8Array(0));
+  return out;
+}
+
+function act(step: Step, side: "client" | "server", conn: TlsConnection, i: TlsVectorInputs): void {
+  if (step === "client-data" && side === "client") conn.send(hex(i.clientData));
+  if (step === "server-data" && side === "server") conn.send(hex(i.serverData));
+  if (step === "client-close" && side === "client") conn.close();
+  if (step === "server-close" && side === "server") conn.close();
+}
+
+export interface RawRecord {
+  step: Step;
+  direction: Direction;
+  bytes: Uint8Array;
+}
+
+/** Runs both engines through STEPS; returns every record in wire order and the connections. */
+export function runPair(i: TlsVectorInputs): {
+  records: RawRecord[];
+  client: TlsConnection;
+  server: TlsConnection;
+  keyLog: string[];
+} {
+  const keyLog: string[] = [];
+  const client = createTlsClient(clientConfigOf(i, (line) => keyLog.push(line)));
+  const server = createTlsServer(serverConfigOf(i));
+  const records: RawRecord[] = [];
+  for (const step of STEPS) {
+    act(step, "client", client, i);
+    act(step, "server", server, i);
+    let round = 0;
+    for (; round < MAX_PUMP_ROUNDS; round++) {
+      const fromClient = drain(client);
+      for (const r of fromClient) {
+        records.push({ step, direction: "client->server", bytes: r });
+        server.receive(r);
+      }
+      const fromServer = drain(server);
+      for (const r of fromServer) {
+        records.push({ step, direction: "server->client", bytes: r });
+        client.receive(r);
+      }
+      if (fromClient.length === 0 && fromServer.length === 0) break;
+    }
+    if (round === MAX_PUMP_ROUNDS) throw new Error(`vector run: step ${step} did not settle`);
+    for (const [name, c] of [
+      ["client", client],
+      ["server", server],
+    ] as const) {
+      if (c.error !== undefined) throw new Error(`vector run: ${name} failed in ${step}: ${c.error.message}`);
+    }
+  }
+  return { records, client, server, keyLog };
+}
+
+/**
+ * One engine against the recorded peer: `side` is built from the inputs, fed
+ * the other side's recorded records step by step, and what it writes is
+ * returned (to compare with its own recorded records).
+ */
+export function replayOneSide(
+  v: TlsVector,
+  side: "client" | "server",
+): { written: Hex[]; conn: TlsConnection } {
+  const conn =
+    side === "client" ? createTlsClient(clientConfigOf(v.inputs)) : createTlsServer(serverConfigOf(v.inputs));
+  const peerDirection: Direction = side === "client" ? "server->client" : "client->server";
+  const written: Hex[] = [];
+  for (const step of STEPS) {
+    act(step, side, conn, v.inputs);
+    for (const r of drain(conn)) written.push(toHex(r));
+    for (const r of v.records) {
+      if (r.step !== step || r.direction !== peerDirection) continue;
+      conn.receive(hex(r.hex));
+      for (const w of drain(conn)) written.push(toHex(w));
+    }
+  }
+  return { written, conn };
+}
+
+const CONTENT_TYPE_NAMES = new Map<number, string>(Object.entries(ContentType).map(([k, v]) => [v, k]));
+const HANDSHAKE_NAMES = new Map<number, string>(Object.entries(HandshakeType).map(([k, v]) => [v, k]));
+const contentTypeName = (t: number) => CONTENT_TYPE_NAMES.get(t) ?? `unknown(${t})`;
+
+/** The NSS key-log labels (draft-ietf-tls-keylogfile) as the RFC 8446 §7.1 names them. */
+const KEY_LOG_TO_RFC8446: Record<string, string> = {
+  [KeyLogLabel.clientHandshake]: "client_handshake_traffic_secret",
+  [KeyLogLabel.serverHandshake]: "server_handshake_traffic_secret",
+  [KeyLogLabel.clientApplication]: "client_application_traffic_secret_0",
+  [KeyLogLabel.serverApplication]: "server_application_traffic_secret_0",
+  [KeyLogLabel.exporter]: "exporter_master_secret",
+};
+
+/** The secrets a port checks its key schedule against, from the key log and the PSK inputs. */
+function secretsOf(i: TlsVectorInputs, keyLog: readonly string[]): Record<string, Hex> {
+  const out: Record<string, Hex> = {};
+  const suite = cipherSuiteByName(i.cipherSuites[0] ?? "TLS_CHACHA20_POLY1305_SHA256");
+  const crypto = deterministicCrypto(new Uint8Array(0), "secrets (no randomness drawn)");
+  const hash = crypto.hash(suite.hash);
+  let psk: Uint8Array | undefined;
+  let binderLabel: string | undefined;
+  const e = i.externalPsk;
+  if (e !== undefined && e.importerContext !== undefined) {
+    // RFC 9258 §5.1: the imported identity and ipsk for (TLS 1.3, this suite's hash).
+    const imported = importPsk(
+      crypto.hash(e.hash),
+      hex(e.key),
+      { identity: hex(e.identity), context: hex(e.importerContext) },
+      TARGET_PROTOCOL_TLS13,
+      suite.hash,
+    );
+    out.imported_identity = toHex(imported.identity);
+    out.ipsk = toHex(imported.ipsk);
+    psk = imported.ipsk;
+    binderLabel = "imp binder";
+  } else if (e !== undefined) {
+    psk = hex(e.key);
+    binderLabel = "ext binder";
+  } else if (i.session !== undefined) {
+    psk = hex(i.session.psk);
+    binderLabel = "res binder";
+  }
+  if (psk !== undefined && binderLabel !== undefined) {
+    // RFC 8446 §7.1: Early Secret = HKDF-Extract(0, PSK); binder_key = Derive-Secret(., label, "").
+    const early = hash.hkdfExtract(new Uint8Array(hash.outputLength), psk);
+    out.early_secret = toHex(early);
+    out[`binder_key (${binderLabel})`] = toHex(
+      deriveSecret(hash, early, binderLabel, hash.digest(new Uint8Array(0))),
+    );
+  }
+  for (const line of keyLog) {
+    const [label, , secret] = line.split(" ");
+    const name = label === undefined ? undefined : KEY_LOG_TO_RFC8446[label];
+    if (name !== undefined && secret !== undefined) out[name] = secret;
+  }
+  return out;
+}
+
+/** Decrypts each direction with the logged traffic secrets and splits out the handshake messages. */
+export function annotate(
+  i: TlsVectorInputs,
+  raw: readonly RawRecord[],
+  secrets: Record<string, Hex>,
+): TranscriptRecord[] {
+  const suite = cipherSuiteByName(i.cipherSuites[0] ?? "TLS_CHACHA20_POLY1305_SHA256");
+  const crypto = deterministicCrypto(new Uint8Array(0), "annotate (no randomness drawn)");
+  const hash = crypto.hash(suite.hash);
+  const aead = crypto.aead(suite.aead);
+  const perDirection = new Map<Direction, { phase: number; seq: bigint; pending: Uint8Array }>([
+    ["client->server", { phase: 0, seq: 0n, pending: new Uint8Array(0) }],
+    ["server->client", { phase: 0, seq: 0n, pending: new Uint8Array(0) }],
+  ]);
+  const secretName = (d: Direction, phase: number) =>
+    `${d === "client->server" ? "client" : "server"}_${phase === 1 ? "handshake_traffic_secret" : "application_traffic_secret_0"}`;
+  return raw.map((r) => {
+    const state = perDirection.get(r.direction)!;
+    const type = r.bytes[0] ?? 0;
+    const rec: TranscriptRecord = {
+      step: r.step,
+      direction: r.direction,
+      hex: toHex(r.bytes),
+      contentType: contentTypeName(type),
+      protection: "plaintext",
+    };
+    let content: Uint8Array | undefined;
+    let innerType = type;
+    if (type === ContentType.application_data) {
+      if (state.phase === 0) state.phase = 1;
+      const secret = secrets[secretName(r.direction, state.phase)];
+      if (secret === undefined) throw new Error(`annotate: no ${secretName(r.direction, state.phase)}`);
+      const { key, iv } = trafficKeys(hash, aead, hex(secret));
+      // RFC 8446 §5.3: nonce = iv XOR the 64-bit sequence number, left-padded.
+      const nonce = iv.slice();
+      for (let b = 0; b < 8; b++)
+        nonce[nonce.length - 1 - b]! ^= Number((state.seq >> BigInt(8 * b)) & 0xffn);
+      state.seq++;
+      const plain = aead
+        .importKey(key)
+        .open(nonce, r.bytes.subarray(RECORD_HEADER_BYTES), r.bytes.subarray(0, RECORD_HEADER_BYTES));
+      if (plain === null) throw new Error(`annotate: a ${r.direction} record does not decrypt`);
+      // RFC 8446 §5.4: the real content type is the last non-zero byte.
+      let end = plain.length - 1;
+      while (end >= 0 && plain[end] === 0) end--;
+      innerType = plain[end] ?? 0;
+      content = plain.subarray(0, end);
+      rec.protection = state.phase === 1 ? "handshake" : "application";
+      rec.inner = { contentType: contentTypeName(innerType), content: toHex(content) };
+    } else if (type === ContentType.handshake) {
+      content = r.bytes.subarray(RECORD_HEADER_BYTES);
+    }
+    if (innerType === ContentType.handshake && content !== undefined) {
+      let buf = new Uint8Array(state.pending.length + content.length);
+      buf.set(state.pending);
+      buf.set(content, state.pending.length);
+      const messages: TranscriptMessage[] = [];
+      let finished = false;
+      while (buf.length >= 4) {
+        const length = ((buf[1] ?? 0) << 16) | ((buf[2] ?? 0) << 8) | (buf[3] ?? 0);
+        if (buf.length < 4 + length) break;
+        const t = buf[0] ?? 0;
+        messages.push({
+          type: HANDSHAKE_NAMES.get(t) ?? `unknown(${t})`,
+          hex: toHex(buf.subarray(0, 4 + length)),
+        });
+        if (t === HandshakeType.finished) finished = true;
+        buf = buf.subarray(4 + length);
+      }
+      state.pending = buf.slice();
+      if (messages.length > 0) rec.handshake = messages;
+      // The record that carries a side's Finished is the last under its handshake traffic key.
+      if (finished && state.phase === 1) {
+        state.phase = 2;
+        state.seq = 0n;
+      }
+    }
+    return rec;
+  });
+}
+
+/** Runs the inputs and builds the whole vector. */
+export function buildTlsVector(name: string, description: string, inputs: TlsVectorInputs): TlsVector {
+  const { records, client, keyLog } = runPair(inputs);
+  const info = client.info;
+  if (info === undefined) throw new Error(`vector ${name}: the handshake did not complete`);
+  const secrets = secretsOf(inputs, keyLog);
+  return {
+    name,
+    description,
+    inputs,
+    negotiated: {
+      cipherSuite: info.cipherSuite,
+      ...(info.group === undefined ? {} : { group: info.group }),
+      ...(info.pskMode === undefined ? {} : { pskMode: info.pskMode }),
+      resumed: info.resumed,
+      ...(info.signatureScheme === undefined ? {} : { signatureScheme: info.signatureScheme }),
+      ...(info.alpn === undefined ? {} : { alpn: info.alpn }),
+    },
+    secrets,
+    records: annotate(inputs, records, secrets),
+  };
+}
+
+/** Seeds are fixed text, hashed, so a reader sees where each came from. */
+function seed(label: string): Hex {
+  return toHex(deterministicCrypto(new Uint8Array(0), "seed").hash("sha256").digest(utf8Encode(label)));
+}
+
+/** 2026-01-01T00:00:00Z: inside the vector certificates' validity. */
+export const VECTOR_NOW_MS = Date.UTC(2026, 0, 1);
+const DAY_MS = 86_400_000;
+
+const EMBEDDED_BASE = {
+  nowMs: VECTOR_NOW_MS,
+  cipherSuites: ["TLS_CHACHA20_POLY1305_SHA256"] as CipherSuiteName[],
+  groups: ["MLKEM768"] as GroupName[],
+  signatureSchemes: ["ml-dsa-44"] as SignatureName[],
+  alpnProtocols: ["pqrpc/1"],
+  recordSizeLimit: 2048,
+  middleboxCompat: false,
+  clientData: toHex(utf8Encode("ping from the device")),
+  serverData: toHex(utf8Encode("pong from the server")),
+};
+
+const EXTERNAL_PSK = {
+  identity: toHex(utf8Encode("device-0042")),
+  key: seed("pqrpc vectors external psk"),
+  hash: "sha256" as HashName,
+  importerContext: toHex(utf8Encode("pqrpc embedded profile")),
+};
+
+const TICKET_KEYS = [
+  {
+    id: seed("ticket key id").slice(0, 2 * TICKET_KEY_ID_BYTES),
+    secret: seed("ticket key secret"),
+    activatesMs: 0,
+  },
+];
+
+/** The ML-DSA-44 chain of the certificate profile, made once with its own DRBG. */
+function vectorPki(): NonNullable<TlsVectorInputs["pki"]> {
+  const p = createDevelopmentPki({
+    algorithm: "ml-dsa-44",
+    crypto: deterministicCrypto(hex(seed("pki")), PKI_DRBG_LABEL),
+    notBefore: new Date(VECTOR_NOW_MS - DAY_MS),
+    validityDays: 3650,
+    subjectAltNames: ["device.example"],
+  });
+  return {
+    root: toHex(p.ca.certificate),
+    chain: p.server.certifiedKey.chain.map(toHex),
+    serverKeyPkcs8: toHex(p.server.keyPair.pkcs8),
+  };
+}
+
+/** Every profile of issue 8 part 7, built from fixed inputs. */
+export function makeTlsVectors(): TlsVector[] {
+  const pki = vectorPki();
+  const psk = (mode: "psk_dhe_ke" | "psk_ke", tag: string): TlsVectorInputs => ({
+    ...EMBEDDED_BASE,
+    clientSeed: seed(`client ${tag}`),
+    serverSeed: seed(`server ${tag}`),
+    serverName: false,
+    pskModes: [mode],
+    externalPsk: EXTERNAL_PSK,
+  });
+  const certificate: TlsVectorInputs = {
+    ...EMBEDDED_BASE,
+    clientSeed: seed("client certificate"),
+    serverSeed: seed("server certificate"),
+    serverName: "device.example",
+    pki,
+    tickets: { keys: TICKET_KEYS, count: 1 },
+  };
+  const certificateVector = buildTlsVector(
+    "certificate-mlkem768-mldsa44-chacha20",
+    "Full handshake: MLKEM768 key exchange, ML-DSA-44 server chain (leaf, root), ChaCha20-Poly1305, record_size_limit 2048; the server issues one ticket.",
+    certificate,
+  );
+  // The resumption profile resumes from the ticket the certificate run issued, a minute later.
+  const { session } = ticketOf(certificate);
+  const resumption: TlsVectorInputs = {
+    ...EMBEDDED_BASE,
+    nowMs: VECTOR_NOW_MS + 60_000,
+    clientSeed: seed("client resumption"),
+    serverSeed: seed("server resumption"),
+    serverName: "device.example",
+    pskModes: ["psk_dhe_ke"],
+    session,
+    tickets: { keys: TICKET_KEYS, count: 1 },
+  };
+  return [
+    buildTlsVector(
+      "psk-dhe-ke-mlkem768-chacha20",
+      "External PSK through the RFC 9258 importer, psk_dhe_ke over MLKEM768, ChaCha20-Poly1305, record_size_limit 2048.",
+      psk("psk_dhe_ke", "psk_dhe_ke"),
+    ),
+    buildTlsVector(
+      "psk-ke-chacha20",
+      "External PSK through the RFC 9258 importer, psk_ke (no key exchange), ChaCha20-Poly1305, record_size_limit 2048.",
+      psk("psk_ke", "psk_ke"),
+    ),
+    buildTlsVector(
+      "resumption-psk-dhe-ke-mlkem768-chacha20",
+      "Resumption (RFC 8446 §2.2) from the ticket of the certificate vector, psk_dhe_ke over MLKEM768, ChaCha20-Poly1305.",
+      resumption,
+    ),
+    certificateVector,
+  ];
+}
+
+/** The ticket a client keeps from the run of `inputs` (which must issue one). */
+function ticketOf(inputs: TlsVectorInputs): { session: NonNullable<TlsVectorInputs["session"]> } {
+  const sessions: ResumptionSession[] = [];
+  const client = createTlsClient({ ...clientConfigOf(inputs), onSessionTicket: (s) => sessions.push(s) });
+  const server = createTlsServer(serverConfigOf(inputs));
+  for (let round = 0; round < MAX_PUMP_ROUNDS; round++) {
+    const a = drain(client);
+    for (const r of a) server.receive(r);
+    const b = drain(server);
+    for (const r of b) client.receive(r);
+    if (a.length === 0 && b.length === 0) break;
+  }
+  const s = sessions[0];
+  if (s === undefined) throw new Error("vector run: the certificate profile issued no ticket");
+  return {
+    session: {
+      cipherSuite: s.cipherSuite,
+      ticket: toHex(s.ticket),
+      psk: toHex(s.psk),
+      ageAdd: s.ageAdd,
+      lifetimeSeconds: s.lifetimeSeconds,
+      receivedAtMs: s.receivedAtMs,
+      ...(s.serverName === undefined ? {} : { serverName: s.serverName }),
+      ...(s.alpn === undefined ? {} : { alpn: s.alpn }),
+    },
+  };
+}
