@@ -41,8 +41,23 @@ export const MAX_DRBG_REQUEST_BYTES = 65536;
 /** SP 800-90A Rev. 1 Table 2: reseed_interval for HMAC_DRBG; we never reseed, so this bounds a run. */
 export const MAX_DRBG_REQUESTS = 2 ** 48;
 
+/** What a DRBG request was for (recorded in the vectors, so a port can line its draws up). */
+export type DrawPurpose =
+  | "random"
+  | "ml-kem keygen d||z"
+  | "ml-kem encaps m"
+  | "x25519 private key"
+  | "ml-dsa keygen xi";
+
+export interface Draw {
+  purpose: DrawPurpose;
+  bytes: number;
+}
+
 /** HMAC_DRBG over HMAC-SHA-256 (SP 800-90A Rev. 1 §10.1.2), without reseeding or additional input. */
 export class HmacDrbg {
+  /** Every request so far, in order. */
+  readonly draws: Draw[] = [];
   private key: Uint8Array;
   private value: Uint8Array;
   private requests = 0;
@@ -68,7 +83,7 @@ export class HmacDrbg {
   }
 
   /** §10.1.2.5 HMAC_DRBG_Generate. */
-  generate(length: number): Uint8Array {
+  generate(length: number, purpose: DrawPurpose = "random"): Uint8Array {
     if (!Number.isInteger(length) || length < 0 || length > MAX_DRBG_REQUEST_BYTES) {
       throw new CryptoError(
         "invalid-input",
@@ -77,6 +92,7 @@ export class HmacDrbg {
     }
     if (++this.requests > MAX_DRBG_REQUESTS)
       throw new CryptoError("internal", "DRBG reseed interval exhausted");
+    this.draws.push({ purpose, bytes: length });
     const out = new Uint8Array(length);
     for (let filled = 0; filled < length; filled += this.value.length) {
       this.value = this.hash.hmac(this.key, this.value);
@@ -104,11 +120,11 @@ function seededKem(base: Kem, drbg: HmacDrbg): Kem {
     return {
       ...base,
       generateKeyPair() {
-        const secretKey = drbg.generate(X25519_SCALAR_BYTES);
+        const secretKey = drbg.generate(X25519_SCALAR_BYTES, "x25519 private key");
         return { publicKey: x25519.getPublicKey(secretKey), secretKey };
       },
       encapsulate(publicKey) {
-        const secretKey = drbg.generate(X25519_SCALAR_BYTES);
+        const secretKey = drbg.generate(X25519_SCALAR_BYTES, "x25519 private key");
         const ciphertext = x25519.getPublicKey(secretKey);
         // The base KEM's decapsulate is the agreement with its low-order and all-zero checks.
         return { ciphertext, sharedSecret: base.decapsulate(secretKey, publicKey) };
@@ -121,7 +137,9 @@ function seededKem(base: Kem, drbg: HmacDrbg): Kem {
     return {
       ...base,
       generateKeyPair() {
-        const { publicKey, secretKey } = impl.keygen(drbg.generate(ML_KEM_KEYGEN_SEED_BYTES));
+        const { publicKey, secretKey } = impl.keygen(
+          drbg.generate(ML_KEM_KEYGEN_SEED_BYTES, "ml-kem keygen d||z"),
+        );
         return { publicKey, secretKey };
       },
       encapsulate(publicKey) {
@@ -134,7 +152,7 @@ function seededKem(base: Kem, drbg: HmacDrbg): Kem {
         try {
           const { cipherText, sharedSecret } = impl.encapsulate(
             publicKey,
-            drbg.generate(ML_KEM_ENCAPS_RANDOM_BYTES),
+            drbg.generate(ML_KEM_ENCAPS_RANDOM_BYTES, "ml-kem encaps m"),
           );
           return { ciphertext: cipherText, sharedSecret };
         } catch {
@@ -167,7 +185,7 @@ function seededMlDsa(base: Signature, drbg: HmacDrbg): Signature {
     name: base.name,
     provider: base.provider,
     generateKeyPair() {
-      const seed = drbg.generate(ML_DSA_SEED_BYTES);
+      const seed = drbg.generate(ML_DSA_SEED_BYTES, "ml-dsa keygen xi");
       return { publicKey: impl.keygen(seed).publicKey, privateKey: seed };
     },
     publicKeyFromPrivate: (seed) => impl.keygen(seed).publicKey,
@@ -189,7 +207,12 @@ function seededMlDsa(base: Signature, drbg: HmacDrbg): Signature {
  * without a seeded form here (P-256, sntrup761) and signatures other than
  * ML-DSA are unsupported, so a vector can never pick up hidden randomness.
  */
-export function deterministicCrypto(seed: Uint8Array, label: string): Crypto {
+export interface DeterministicCrypto extends Crypto {
+  /** The DRBG requests made so far, in order. */
+  readonly draws: readonly Draw[];
+}
+
+export function deterministicCrypto(seed: Uint8Array, label: string): DeterministicCrypto {
   const base = defaultCrypto();
   const drbg = new HmacDrbg(base.hash("sha256"), seed, utf8Encode(label));
   const kems = new Map<KemName, Kem>();
@@ -215,6 +238,7 @@ export function deterministicCrypto(seed: Uint8Array, label: string): Crypto {
     return s;
   };
   return {
+    draws: drbg.draws,
     randomBytes: (length) => drbg.generate(length),
     hash: (name: HashName) => base.hash(name),
     aead: (name: AeadName) => base.aead(name),

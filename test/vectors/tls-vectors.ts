@@ -26,7 +26,7 @@ import { deriveSecret, trafficKeys } from "../../src/tls/key-schedule.ts";
 import { importPsk, TARGET_PROTOCOL_TLS13 } from "../../src/tls/psk-importer.ts";
 import { ContentType, RECORD_HEADER_BYTES } from "../../src/tls/record-layer.ts";
 import { TICKET_KEY_ID_BYTES, TicketSealer } from "../../src/tls/ticket-sealer.ts";
-import { deterministicCrypto } from "./deterministic-crypto.ts";
+import { type DeterministicCrypto, type Draw, deterministicCrypto } from "./deterministic-crypto.ts";
 
 /** Personalization strings of the two DRBGs (one per side, so each side replays alone). */
 export const CLIENT_DRBG_LABEL = "pqrpc vectors client";
@@ -117,6 +117,11 @@ export interface TlsVector {
    * "imp binder" or "res binder"), and RFC 9258 §5.1's imported_identity and ipsk.
    */
   secrets: Record<string, Hex>;
+  /**
+   * Each side's DRBG requests in order (purpose and length): a port that
+   * draws the same lengths in the same order reproduces the transcript.
+   */
+  draws: { client: readonly Draw[]; server: readonly Draw[] };
   records: TranscriptRecord[];
 }
 
@@ -157,8 +162,11 @@ function common(i: TlsVectorInputs) {
   };
 }
 
-export function clientConfigOf(i: TlsVectorInputs, keyLog?: (line: string) => void): TlsClientConfig {
-  const crypto = deterministicCrypto(hex(i.clientSeed), CLIENT_DRBG_LABEL);
+export function clientConfigOf(
+  i: TlsVectorInputs,
+  keyLog?: (line: string) => void,
+  crypto: DeterministicCrypto = deterministicCrypto(hex(i.clientSeed), CLIENT_DRBG_LABEL),
+): TlsClientConfig {
   const psk = externalPskOf(i);
   const session = sessionOf(i);
   return {
@@ -174,8 +182,10 @@ export function clientConfigOf(i: TlsVectorInputs, keyLog?: (line: string) => vo
   };
 }
 
-export function serverConfigOf(i: TlsVectorInputs): TlsServerConfig {
-  const crypto = deterministicCrypto(hex(i.serverSeed), SERVER_DRBG_LABEL);
+export function serverConfigOf(
+  i: TlsVectorInputs,
+  crypto: DeterministicCrypto = deterministicCrypto(hex(i.serverSeed), SERVER_DRBG_LABEL),
+): TlsServerConfig {
   const psk = externalPskOf(i);
   let sessionTickets: TlsServerConfig["sessionTickets"] = false;
   if (i.tickets !== undefined) {
@@ -244,10 +254,13 @@ export function runPair(i: TlsVectorInputs): {
   client: TlsConnection;
   server: TlsConnection;
   keyLog: string[];
+  draws: { client: readonly Draw[]; server: readonly Draw[] };
 } {
   const keyLog: string[] = [];
-  const client = createTlsClient(clientConfigOf(i, (line) => keyLog.push(line)));
-  const server = createTlsServer(serverConfigOf(i));
+  const clientCrypto = deterministicCrypto(hex(i.clientSeed), CLIENT_DRBG_LABEL);
+  const serverCrypto = deterministicCrypto(hex(i.serverSeed), SERVER_DRBG_LABEL);
+  const client = createTlsClient(clientConfigOf(i, (line) => keyLog.push(line), clientCrypto));
+  const server = createTlsServer(serverConfigOf(i, serverCrypto));
   const records: RawRecord[] = [];
   for (const step of STEPS) {
     act(step, "client", client, i);
@@ -274,7 +287,13 @@ export function runPair(i: TlsVectorInputs): {
       if (c.error !== undefined) throw new Error(`vector run: ${name} failed in ${step}: ${c.error.message}`);
     }
   }
-  return { records, client, server, keyLog };
+  return {
+    records,
+    client,
+    server,
+    keyLog,
+    draws: { client: clientCrypto.draws, server: serverCrypto.draws },
+  };
 }
 
 /**
@@ -443,7 +462,7 @@ export function annotate(
 
 /** Runs the inputs and builds the whole vector. */
 export function buildTlsVector(name: string, description: string, inputs: TlsVectorInputs): TlsVector {
-  const { records, client, keyLog } = runPair(inputs);
+  const { records, client, keyLog, draws } = runPair(inputs);
   const info = client.info;
   if (info === undefined) throw new Error(`vector ${name}: the handshake did not complete`);
   const secrets = secretsOf(inputs, keyLog);
@@ -460,6 +479,7 @@ export function buildTlsVector(name: string, description: string, inputs: TlsVec
       ...(info.alpn === undefined ? {} : { alpn: info.alpn }),
     },
     secrets,
+    draws,
     records: annotate(inputs, records, secrets),
   };
 }
