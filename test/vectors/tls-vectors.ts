@@ -13,7 +13,17 @@ import { createDevelopmentPki } from "../../src/pki/development-pki.ts";
 import { importPrivateKey } from "../../src/pki/keys.ts";
 import { createVerifier } from "../../src/pki/trust-store.ts";
 import { type PeerVerifier, PkiError } from "../../src/pki/types.ts";
-import { HandshakeType } from "../../src/tls/codec/types.ts";
+import { Extensions } from "../../src/tls/codec/extensions.ts";
+import {
+  certificate,
+  certificateVerify,
+  clientHello,
+  encryptedExtensions,
+  finished,
+  newSessionTicket,
+  serverHello,
+} from "../../src/tls/codec/messages.ts";
+import { ExtensionType, HandshakeType } from "../../src/tls/codec/types.ts";
 import type {
   ExternalPsk,
   ResumptionSession,
@@ -84,6 +94,8 @@ export interface TranscriptMessage {
   type: string;
   /** The whole handshake message (4-byte header included). */
   hex: Hex;
+  /** The message's fields (RFC 8446 §4 names, camel-cased; bytes as hex; extensions by type). */
+  fields: Record<string, unknown>;
 }
 
 export interface TranscriptRecord {
@@ -379,6 +391,47 @@ function secretsOf(i: TlsVectorInputs, keyLog: readonly string[]): Record<string
   return out;
 }
 
+const EXTENSION_NAMES = new Map<number, string>(Object.entries(ExtensionType).map(([k, v]) => [v, k]));
+
+/** A decoded value as JSON: bytes as hex, Extensions as a list of { type, name, data }. */
+function jsonOf(value: unknown): unknown {
+  if (value instanceof Uint8Array) return toHex(value);
+  if (value instanceof Extensions) {
+    return value.list.map((e) => ({
+      type: e.type,
+      name: EXTENSION_NAMES.get(e.type) ?? "unknown",
+      data: toHex(e.data),
+    }));
+  }
+  if (Array.isArray(value)) return value.map(jsonOf);
+  if (typeof value === "object" && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, jsonOf(v)]));
+  }
+  return value;
+}
+
+/** The fields of one handshake message body, through the engine's own decoders (src/tls/codec/messages.ts). */
+function messageFields(type: number, body: Uint8Array, hashLength: number): Record<string, unknown> {
+  switch (type) {
+    case HandshakeType.client_hello:
+      return jsonOf(clientHello.decode(body)) as Record<string, unknown>;
+    case HandshakeType.server_hello:
+      return jsonOf(serverHello.decode(body)) as Record<string, unknown>;
+    case HandshakeType.encrypted_extensions:
+      return { extensions: jsonOf(encryptedExtensions.decode(body)) };
+    case HandshakeType.certificate:
+      return jsonOf(certificate.decode(body)) as Record<string, unknown>;
+    case HandshakeType.certificate_verify:
+      return jsonOf(certificateVerify.decode(body)) as Record<string, unknown>;
+    case HandshakeType.finished:
+      return { verifyData: toHex(finished.decode(body, hashLength)) };
+    case HandshakeType.new_session_ticket:
+      return jsonOf(newSessionTicket.decode(body)) as Record<string, unknown>;
+    default:
+      return {};
+  }
+}
+
 /** Decrypts each direction with the logged traffic secrets and splits out the handshake messages. */
 export function annotate(
   i: TlsVectorInputs,
@@ -436,7 +489,7 @@ export function annotate(
       buf.set(state.pending);
       buf.set(content, state.pending.length);
       const messages: TranscriptMessage[] = [];
-      let finished = false;
+      let sawFinished = false;
       while (buf.length >= 4) {
         const length = ((buf[1] ?? 0) << 16) | ((buf[2] ?? 0) << 8) | (buf[3] ?? 0);
         if (buf.length < 4 + length) break;
@@ -444,14 +497,15 @@ export function annotate(
         messages.push({
           type: HANDSHAKE_NAMES.get(t) ?? `unknown(${t})`,
           hex: toHex(buf.subarray(0, 4 + length)),
+          fields: messageFields(t, buf.subarray(4, 4 + length), hash.outputLength),
         });
-        if (t === HandshakeType.finished) finished = true;
+        if (t === HandshakeType.finished) sawFinished = true;
         buf = buf.subarray(4 + length);
       }
       state.pending = buf.slice();
       if (messages.length > 0) rec.handshake = messages;
       // The record that carries a side's Finished is the last under its handshake traffic key.
-      if (finished && state.phase === 1) {
+      if (sawFinished && state.phase === 1) {
         state.phase = 2;
         state.seq = 0n;
       }
