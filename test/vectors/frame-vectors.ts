@@ -13,7 +13,7 @@ import type { Frame, SettingEntry } from "../../src/protocol/frames/frame.ts";
 import { encodeFrame } from "../../src/protocol/frames/frame-encoder.ts";
 import { HeaderEncoder } from "../../src/protocol/frames/header-encoder.ts";
 import type { HeaderField } from "../../src/protocol/frames/header-field.ts";
-import { SettingId, type Settings, settingsToEntries } from "../../src/protocol/frames/settings.ts";
+import { SettingId, settingsFromEntries } from "../../src/protocol/frames/settings.ts";
 
 type Hex = string;
 export type FrameDirection = "client->server" | "server->client";
@@ -102,12 +102,21 @@ function build(name: string, description: string, script: readonly Scripted[]): 
     ["client->server", new HeaderEncoder()],
     ["server->client", new HeaderEncoder()],
   ]);
+  // The peer's announced HEADER_TABLE_SIZE, applied by our encoder after our ACK (SPEC "SETTINGS", point of change).
+  const announced = new Map<FrameDirection, number>();
   const frames = script.map((s): FrameVectorEntry => {
     const encoder = encoders.get(s.dir)!;
     let frame: Frame;
     let headers: HeaderField[] | undefined;
-    if ("frame" in s) frame = s.frame;
-    else if ("headers" in s) {
+    if ("frame" in s) {
+      frame = s.frame;
+      if (frame.type === FrameType.SETTINGS && !frame.ack) {
+        announced.set(s.dir, settingsFromEntries(frame.entries).headerTableBytes);
+      } else if (frame.type === FrameType.SETTINGS) {
+        const peerTable = announced.get(s.dir === C ? S : C);
+        if (peerTable !== undefined) encoder.setCapacity(peerTable);
+      }
+    } else if ("headers" in s) {
       headers = s.headers;
       frame = {
         type: FrameType.HEADERS,
@@ -139,19 +148,23 @@ const C: FrameDirection = "client->server";
 const S: FrameDirection = "server->client";
 const text = utf8Encode;
 
-/** A device's settings: small frames, windows and table (the embedded profile of DESIGN.md §4). */
-const DEVICE_SETTINGS: Settings = {
-  maxFrameBytes: 2048,
-  initialStreamWindowBytes: 8192,
-  initialConnectionWindowBytes: 16384,
-  headerTableBytes: 512,
-  maxConcurrentStreams: 4,
-  maxHeaderListBytes: 2048,
-};
+/**
+ * SPEC "SETTINGS": settings other than MAX_CONCURRENT_STREAMS can only raise
+ * the defaults, so a constrained device announces only its stream limit and
+ * keeps the default (small) frames, windows and table.
+ */
+const DEVICE_SETTINGS: SettingEntry[] = [[SettingId.MAX_CONCURRENT_STREAMS, 4]];
+/** A server's settings: larger windows and a larger header table for its decoder. */
+const SERVER_SETTINGS: SettingEntry[] = [
+  [SettingId.INITIAL_STREAM_WINDOW, 1048576],
+  [SettingId.INITIAL_CONNECTION_WINDOW, 8388608],
+  [SettingId.HEADER_TABLE_SIZE, 8192],
+  [SettingId.MAX_CONCURRENT_STREAMS, 100],
+];
 
-const settings = (dir: FrameDirection, s?: Settings): Scripted => ({
+const settings = (dir: FrameDirection, entries: SettingEntry[]): Scripted => ({
   dir,
-  frame: { type: FrameType.SETTINGS, ack: false, entries: s === undefined ? [] : settingsToEntries(s) },
+  frame: { type: FrameType.SETTINGS, ack: false, entries },
 });
 const settingsAck = (dir: FrameDirection): Scripted => ({
   dir,
@@ -160,17 +173,7 @@ const settingsAck = (dir: FrameDirection): Scripted => ({
 /** Connection start (SPEC "Connection start"): both SETTINGS, then both ACKs. */
 const START: Scripted[] = [
   settings(C, DEVICE_SETTINGS),
-  {
-    dir: S,
-    frame: {
-      type: FrameType.SETTINGS,
-      ack: false,
-      entries: [
-        [SettingId.MAX_FRAME_SIZE, 16384],
-        [SettingId.MAX_CONCURRENT_STREAMS, 100],
-      ],
-    },
-  },
+  settings(S, SERVER_SETTINGS),
   settingsAck(C),
   settingsAck(S),
 ];

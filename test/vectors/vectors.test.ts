@@ -19,10 +19,15 @@ import { hmac } from "@noble/hashes/hmac.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { concatChunks, fromHex, toHex, utf8Encode } from "../../src/bytes/bytes.ts";
 import { defaultCrypto } from "../../src/crypto/select.ts";
-import { DEFAULT_MAX_HEADER_LIST_BYTES, MAX_FRAME_BYTES_LIMIT } from "../../src/protocol/frames/constants.ts";
+import {
+  DEFAULT_MAX_HEADER_LIST_BYTES,
+  FrameType,
+  MAX_FRAME_BYTES_LIMIT,
+} from "../../src/protocol/frames/constants.ts";
 import { FrameDecoder } from "../../src/protocol/frames/frame-decoder.ts";
 import { encodeFrame } from "../../src/protocol/frames/frame-encoder.ts";
 import { HeaderDecoder } from "../../src/protocol/frames/header-decoder.ts";
+import { settingsFromEntries } from "../../src/protocol/frames/settings.ts";
 import { deterministicCrypto, HmacDrbg } from "./deterministic-crypto.ts";
 import {
   type FrameDirection,
@@ -164,10 +169,20 @@ describe("vectors: frame sequences", () => {
         ["client->server", new HeaderDecoder()],
         ["server->client", new HeaderDecoder()],
       ]);
+      const announced = new Map<FrameDirection, number>();
       for (const entry of v.frames) {
         const frames = new FrameDecoder(MAX_FRAME_BYTES_LIMIT).push(fromHex(entry.hex));
         assert.equal(frames.length, 1);
         const frame = frames[0]!;
+        if (frame.type === FrameType.SETTINGS && !frame.ack) {
+          // SPEC "SETTINGS": values outside their ranges (below the defaults) are a PROTOCOL_ERROR.
+          announced.set(entry.direction, settingsFromEntries(frame.entries).headerTableBytes);
+        } else if (frame.type === FrameType.SETTINGS) {
+          // The SETTINGS sender's decoder takes its announced capacity when the ACK arrives.
+          const peer = entry.direction === "client->server" ? "server->client" : "client->server";
+          const capacity = announced.get(peer);
+          if (capacity !== undefined) decoders.get(entry.direction)!.setCapacity(capacity);
+        }
         assert.deepEqual(frameToJson(frame), entry.frame);
         assert.equal(toHex(encodeFrame(frameFromJson(entry.frame))), entry.hex);
         if (entry.headers !== undefined) {
