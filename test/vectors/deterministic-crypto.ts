@@ -21,7 +21,7 @@
 import { x25519 } from "@noble/curves/ed25519.js";
 import { ml_dsa44, ml_dsa65, ml_dsa87 } from "@noble/post-quantum/ml-dsa.js";
 import { ml_kem512, ml_kem768, ml_kem1024 } from "@noble/post-quantum/ml-kem.js";
-import { concatBytes, utf8Encode } from "../../src/bytes/bytes.ts";
+import { concatBytes, toHex, utf8Encode } from "../../src/bytes/bytes.ts";
 import { defaultCrypto } from "../../src/crypto/select.ts";
 import {
   type AeadName,
@@ -52,6 +52,8 @@ export type DrawPurpose =
 export interface Draw {
   purpose: DrawPurpose;
   bytes: number;
+  /** The bytes drawn, lowercase hex (a port may inject these instead of running the DRBG). */
+  hex: string;
 }
 
 /** HMAC_DRBG over HMAC-SHA-256 (SP 800-90A Rev. 1 §10.1.2), without reseeding or additional input. */
@@ -92,13 +94,13 @@ export class HmacDrbg {
     }
     if (++this.requests > MAX_DRBG_REQUESTS)
       throw new CryptoError("internal", "DRBG reseed interval exhausted");
-    this.draws.push({ purpose, bytes: length });
     const out = new Uint8Array(length);
     for (let filled = 0; filled < length; filled += this.value.length) {
       this.value = this.hash.hmac(this.key, this.value);
       out.set(this.value.subarray(0, Math.min(this.value.length, length - filled)), filled);
     }
     this.update(new Uint8Array(0));
+    this.draws.push({ purpose, bytes: length, hex: toHex(out) });
     return out;
   }
 }

@@ -6,6 +6,8 @@
  * RFC 8446 §7.1. scripts/make-vectors.ts writes them; vectors.test.ts replays
  * them both with two engines and with one engine against the recorded peer.
  */
+
+import { ml_kem512, ml_kem768, ml_kem1024 } from "@noble/post-quantum/ml-kem.js";
 import { bytesEqual, fromHex, toHex, utf8Encode } from "../../src/bytes/bytes.ts";
 import { type CipherSuiteName, cipherSuiteByName, type GroupName } from "../../src/crypto/registry.ts";
 import type { HashName, SignatureName } from "../../src/crypto/types.ts";
@@ -514,28 +516,103 @@ export function annotate(
   });
 }
 
+/** ML-KEM groups a vector may use, with the parameter set the client's key share is for. */
+const ML_KEM_GROUPS: Record<string, typeof ml_kem768> = {
+  MLKEM512: ml_kem512,
+  MLKEM768: ml_kem768,
+  MLKEM1024: ml_kem1024,
+};
+
+/**
+ * The rest of the RFC 8446 §7.1 schedule, recomputed here from the PSK, the
+ * KEM shared secret (decapsulated with the client's key from its recorded
+ * draw) and the transcript, and checked against the secrets the engine
+ * logged: the vector's secrets are then two derivations that agree.
+ */
+function completeSchedule(
+  i: TlsVectorInputs,
+  negotiated: TlsVector["negotiated"],
+  secrets: Record<string, Hex>,
+  records: readonly TranscriptRecord[],
+  clientDraws: readonly Draw[],
+): Record<string, Hex> {
+  const suite = cipherSuiteByName(negotiated.cipherSuite as CipherSuiteName);
+  const hash = deterministicCrypto(new Uint8Array(0), "schedule (no randomness drawn)").hash(suite.hash);
+  const zeros = new Uint8Array(hash.outputLength);
+  const empty = hash.digest(new Uint8Array(0));
+  const messages = records.flatMap((r) => r.handshake ?? []).filter((m) => m.type !== "new_session_ticket");
+  const th = (upTo: string, nth = 1): Uint8Array => {
+    const state = hash.create();
+    let seen = 0;
+    for (const m of messages) {
+      state.update(hex(m.hex));
+      if (m.type === upTo && ++seen === nth) return state.digest();
+    }
+    throw new Error(`schedule: no ${upTo} #${nth} in the transcript`);
+  };
+  const out: Record<string, Hex> = {};
+  const pskUsed = negotiated.pskMode !== undefined;
+  const psk = pskUsed ? (secrets.ipsk ?? i.externalPsk?.key ?? i.session?.psk) : undefined;
+  if (pskUsed && psk === undefined) throw new Error("schedule: a PSK mode without a PSK");
+  const early = hash.hkdfExtract(zeros, psk === undefined ? zeros : hex(psk));
+  let shared = zeros;
+  if (negotiated.group !== undefined) {
+    const kem = ML_KEM_GROUPS[negotiated.group];
+    const keygen = clientDraws.find((d) => d.purpose === "ml-kem keygen d||z");
+    if (kem === undefined || keygen === undefined)
+      throw new Error(`schedule: group ${negotiated.group} not recomputed`);
+    const sh = messages.find((m) => m.type === "server_hello")!;
+    const share = (sh.fields.extensions as { name: string; data: Hex }[]).find(
+      (e) => e.name === "key_share",
+    )!;
+    // KeyShareEntry (§4.2.8): group u16 ‖ key_exchange<1..2^16-1>.
+    const ciphertext = hex(share.data).subarray(4);
+    shared = kem.decapsulate(ciphertext, kem.keygen(hex(keygen.hex)).secretKey);
+    out.kem_shared_secret = toHex(shared);
+  }
+  const handshake = hash.hkdfExtract(deriveSecret(hash, early, "derived", empty), shared);
+  const master = hash.hkdfExtract(deriveSecret(hash, handshake, "derived", empty), zeros);
+  const hello = th("server_hello");
+  const serverFinished = th("finished", 1);
+  const clientFinished = th("finished", 2);
+  const recomputed: Record<string, Uint8Array> = {
+    early_secret: early,
+    handshake_secret: handshake,
+    client_handshake_traffic_secret: deriveSecret(hash, handshake, "c hs traffic", hello),
+    server_handshake_traffic_secret: deriveSecret(hash, handshake, "s hs traffic", hello),
+    master_secret: master,
+    client_application_traffic_secret_0: deriveSecret(hash, master, "c ap traffic", serverFinished),
+    server_application_traffic_secret_0: deriveSecret(hash, master, "s ap traffic", serverFinished),
+    exporter_master_secret: deriveSecret(hash, master, "exp master", serverFinished),
+    resumption_master_secret: deriveSecret(hash, master, "res master", clientFinished),
+  };
+  for (const [name, value] of Object.entries(recomputed)) {
+    const logged = secrets[name];
+    if (logged !== undefined && logged !== toHex(value)) {
+      throw new Error(`schedule: ${name} recomputed differs from the engine's`);
+    }
+    out[name] = toHex(value);
+  }
+  return out;
+}
+
 /** Runs the inputs and builds the whole vector. */
 export function buildTlsVector(name: string, description: string, inputs: TlsVectorInputs): TlsVector {
   const { records, client, keyLog, draws } = runPair(inputs);
   const info = client.info;
   if (info === undefined) throw new Error(`vector ${name}: the handshake did not complete`);
-  const secrets = secretsOf(inputs, keyLog);
-  return {
-    name,
-    description,
-    inputs,
-    negotiated: {
-      cipherSuite: info.cipherSuite,
-      ...(info.group === undefined ? {} : { group: info.group }),
-      ...(info.pskMode === undefined ? {} : { pskMode: info.pskMode }),
-      resumed: info.resumed,
-      ...(info.signatureScheme === undefined ? {} : { signatureScheme: info.signatureScheme }),
-      ...(info.alpn === undefined ? {} : { alpn: info.alpn }),
-    },
-    secrets,
-    draws,
-    records: annotate(inputs, records, secrets),
+  const logged = secretsOf(inputs, keyLog);
+  const negotiated: TlsVector["negotiated"] = {
+    cipherSuite: info.cipherSuite,
+    ...(info.group === undefined ? {} : { group: info.group }),
+    ...(info.pskMode === undefined ? {} : { pskMode: info.pskMode }),
+    resumed: info.resumed,
+    ...(info.signatureScheme === undefined ? {} : { signatureScheme: info.signatureScheme }),
+    ...(info.alpn === undefined ? {} : { alpn: info.alpn }),
   };
+  const transcript = annotate(inputs, records, logged);
+  const secrets = { ...logged, ...completeSchedule(inputs, negotiated, logged, transcript, draws.client) };
+  return { name, description, inputs, negotiated, secrets, draws, records: transcript };
 }
 
 /** Seeds are fixed text, hashed, so a reader sees where each came from. */

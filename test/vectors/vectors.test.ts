@@ -28,6 +28,7 @@ import { FrameDecoder } from "../../src/protocol/frames/frame-decoder.ts";
 import { encodeFrame } from "../../src/protocol/frames/frame-encoder.ts";
 import { HeaderDecoder } from "../../src/protocol/frames/header-decoder.ts";
 import { settingsFromEntries } from "../../src/protocol/frames/settings.ts";
+import { hkdfExpandLabel } from "../../src/tls/key-schedule.ts";
 import { deterministicCrypto, HmacDrbg } from "./deterministic-crypto.ts";
 import {
   type FrameDirection,
@@ -139,6 +140,18 @@ describe("vectors: TLS transcripts", () => {
       });
     });
   }
+  it("the resumption vector's ticket and PSK are the certificate vector's NewSessionTicket (RFC 8446 §4.6.1)", () => {
+    const vs = tlsVectors();
+    const cert = vs.find((x) => x.name === "certificate-mlkem768-mldsa44-chacha20")!;
+    const resumed = vs.find((x) => x.name === "resumption-psk-dhe-ke-mlkem768-chacha20")!;
+    const nst = cert.records.flatMap((r) => r.handshake ?? []).find((m) => m.type === "new_session_ticket")!;
+    assert.equal(resumed.inputs.session?.ticket, nst.fields.ticket);
+    const hash = defaultCrypto().hash("sha256");
+    const master = fromHex(cert.secrets.resumption_master_secret!);
+    // PSK = HKDF-Expand-Label(resumption_master_secret, "resumption", ticket_nonce, Hash.length)
+    const psk = hkdfExpandLabel(hash, master, "resumption", fromHex(nst.fields.nonce as string), 32);
+    assert.equal(resumed.inputs.session?.psk, toHex(psk));
+  });
   it("a recorded server record changed by one bit makes the replayed client fail, not match", () => {
     const v = tlsVectors().find((x) => x.name === "psk-dhe-ke-mlkem768-chacha20")!;
     const index = v.records.findIndex(
