@@ -21,7 +21,7 @@
 import { x25519 } from "@noble/curves/ed25519.js";
 import { ml_dsa44, ml_dsa65, ml_dsa87 } from "@noble/post-quantum/ml-dsa.js";
 import { ml_kem512, ml_kem768, ml_kem1024 } from "@noble/post-quantum/ml-kem.js";
-import { concatBytes, toHex, utf8Encode } from "../../src/bytes/bytes.ts";
+import { concatBytes, isAllZero, toHex, utf8Encode } from "../../src/bytes/bytes.ts";
 import { defaultCrypto } from "../../src/crypto/select.ts";
 import {
   type AeadName,
@@ -119,6 +119,24 @@ const X25519_SCALAR_BYTES = 32;
 function seededKem(base: Kem, drbg: HmacDrbg): Kem {
   const name = base.name;
   if (name === "x25519") {
+    // The base KEM's secret keys are its own (node: a KeyObject), so the agreement is noble's on raw bytes.
+    const agree = (secretKey: unknown, publicKey: Uint8Array): Uint8Array => {
+      if (!(secretKey instanceof Uint8Array) || secretKey.length !== X25519_SCALAR_BYTES) {
+        throw new CryptoError("invalid-input", "X25519 secret key: expected 32 bytes");
+      }
+      if (publicKey.length !== base.publicKeyLength) {
+        throw new CryptoError("invalid-input", `X25519 public key: expected ${base.publicKeyLength} bytes`);
+      }
+      let secret: Uint8Array;
+      try {
+        secret = x25519.getSharedSecret(secretKey, publicKey);
+      } catch {
+        throw new CryptoError("invalid-input", "X25519 agreement failed (low-order point)");
+      }
+      // RFC 8446 §7.4.2: abort on an all-zero shared secret.
+      if (isAllZero(secret)) throw new CryptoError("invalid-input", "X25519 shared secret is all zero");
+      return secret;
+    };
     return {
       ...base,
       generateKeyPair() {
@@ -127,11 +145,9 @@ function seededKem(base: Kem, drbg: HmacDrbg): Kem {
       },
       encapsulate(publicKey) {
         const secretKey = drbg.generate(X25519_SCALAR_BYTES, "x25519 private key");
-        const ciphertext = x25519.getPublicKey(secretKey);
-        // The base KEM's decapsulate is the agreement with its low-order and all-zero checks.
-        return { ciphertext, sharedSecret: base.decapsulate(secretKey, publicKey) };
+        return { ciphertext: x25519.getPublicKey(secretKey), sharedSecret: agree(secretKey, publicKey) };
       },
-      decapsulate: (secretKey, ciphertext) => base.decapsulate(secretKey, ciphertext),
+      decapsulate: agree,
     };
   }
   if (name === "ml-kem-512" || name === "ml-kem-768" || name === "ml-kem-1024") {

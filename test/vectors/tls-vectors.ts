@@ -8,9 +8,14 @@
  */
 
 import { ml_kem512, ml_kem768, ml_kem1024 } from "@noble/post-quantum/ml-kem.js";
-import { bytesEqual, fromHex, toHex, utf8Encode } from "../../src/bytes/bytes.ts";
-import { type CipherSuiteName, cipherSuiteByName, type GroupName } from "../../src/crypto/registry.ts";
-import type { HashName, SignatureName } from "../../src/crypto/types.ts";
+import { bytesEqual, concatBytes, fromHex, toHex, utf8Encode } from "../../src/bytes/bytes.ts";
+import {
+  type CipherSuiteName,
+  cipherSuiteByName,
+  type GroupName,
+  groupByName,
+} from "../../src/crypto/registry.ts";
+import type { HashName, KemName, SignatureName } from "../../src/crypto/types.ts";
 import { createDevelopmentPki } from "../../src/pki/development-pki.ts";
 import { importPrivateKey } from "../../src/pki/keys.ts";
 import { createVerifier } from "../../src/pki/trust-store.ts";
@@ -516,12 +521,46 @@ export function annotate(
   });
 }
 
-/** ML-KEM groups a vector may use, with the parameter set the client's key share is for. */
-const ML_KEM_GROUPS: Record<string, typeof ml_kem768> = {
-  MLKEM512: ml_kem512,
-  MLKEM768: ml_kem768,
-  MLKEM1024: ml_kem1024,
+const ML_KEM_IMPLS: Partial<Record<KemName, typeof ml_kem768>> = {
+  "ml-kem-512": ml_kem512,
+  "ml-kem-768": ml_kem768,
+  "ml-kem-1024": ml_kem1024,
 };
+
+/**
+ * The (EC)DHE input of §7.1 from the client's side: each component's secret
+ * key rebuilt from its recorded draw (in the group's component order, the
+ * order the shares are concatenated in), the server's share split into the
+ * components' ciphertexts, and the secrets concatenated (draft-ietf-tls-ecdhe-mlkem).
+ */
+function recomputeKemSecret(
+  group: GroupName,
+  messages: readonly TranscriptMessage[],
+  draws: readonly Draw[],
+): Uint8Array {
+  const crypto = deterministicCrypto(new Uint8Array(0), "schedule (no randomness drawn)");
+  const sh = messages.find((m) => m.type === "server_hello");
+  const extensions = sh?.fields.extensions as { name: string; data: Hex }[] | undefined;
+  const share = extensions?.find((e) => e.name === "key_share");
+  if (share === undefined) throw new Error("schedule: no server key_share");
+  // KeyShareEntry (§4.2.8): group u16 ‖ key_exchange<1..2^16-1>.
+  let ciphertexts = hex(share.data).subarray(4);
+  const keygens = draws.filter(
+    (d) => d.purpose === "ml-kem keygen d||z" || d.purpose === "x25519 private key",
+  );
+  const secrets: Uint8Array[] = [];
+  groupByName(group).components.forEach((name, index) => {
+    const kem = crypto.kem(name);
+    const draw = keygens[index];
+    const impl = ML_KEM_IMPLS[name];
+    if (draw === undefined) throw new Error(`schedule: no key generation draw for ${name}`);
+    const secretKey = impl === undefined ? hex(draw.hex) : impl.keygen(hex(draw.hex)).secretKey;
+    secrets.push(kem.decapsulate(secretKey, ciphertexts.subarray(0, kem.ciphertextLength)));
+    ciphertexts = ciphertexts.subarray(kem.ciphertextLength);
+  });
+  if (ciphertexts.length !== 0) throw new Error("schedule: server key share longer than its components");
+  return concatBytes(...secrets);
+}
 
 /**
  * The rest of the RFC 8446 §7.1 schedule, recomputed here from the PSK, the
@@ -555,19 +594,9 @@ function completeSchedule(
   const psk = pskUsed ? (secrets.ipsk ?? i.externalPsk?.key ?? i.session?.psk) : undefined;
   if (pskUsed && psk === undefined) throw new Error("schedule: a PSK mode without a PSK");
   const early = hash.hkdfExtract(zeros, psk === undefined ? zeros : hex(psk));
-  let shared = zeros;
+  let shared: Uint8Array = zeros;
   if (negotiated.group !== undefined) {
-    const kem = ML_KEM_GROUPS[negotiated.group];
-    const keygen = clientDraws.find((d) => d.purpose === "ml-kem keygen d||z");
-    if (kem === undefined || keygen === undefined)
-      throw new Error(`schedule: group ${negotiated.group} not recomputed`);
-    const sh = messages.find((m) => m.type === "server_hello")!;
-    const share = (sh.fields.extensions as { name: string; data: Hex }[]).find(
-      (e) => e.name === "key_share",
-    )!;
-    // KeyShareEntry (§4.2.8): group u16 ‖ key_exchange<1..2^16-1>.
-    const ciphertext = hex(share.data).subarray(4);
-    shared = kem.decapsulate(ciphertext, kem.keygen(hex(keygen.hex)).secretKey);
+    shared = recomputeKemSecret(negotiated.group as GroupName, messages, clientDraws);
     out.kem_shared_secret = toHex(shared);
   }
   const handshake = hash.hkdfExtract(deriveSecret(hash, early, "derived", empty), shared);
@@ -708,6 +737,11 @@ export function makeTlsVectors(): TlsVector[] {
       "psk-dhe-ke-mlkem768-chacha20",
       "External PSK through the RFC 9258 importer, psk_dhe_ke over MLKEM768, ChaCha20-Poly1305, record_size_limit 2048.",
       psk("psk_dhe_ke", "psk_dhe_ke"),
+    ),
+    buildTlsVector(
+      "psk-dhe-ke-x25519mlkem768-chacha20",
+      "The PSK profile over the hybrid X25519MLKEM768 (0x11EC): shares ML-KEM-768 ‖ X25519, secret ML-KEM ‖ X25519.",
+      { ...psk("psk_dhe_ke", "psk_dhe_ke hybrid"), groups: ["X25519MLKEM768"] },
     ),
     buildTlsVector(
       "psk-ke-chacha20",

@@ -73,6 +73,7 @@ describe("vectors: the files match the code", () => {
     assert.equal(psk?.negotiated.pskMode, "psk_dhe_ke");
     assert.equal(psk?.negotiated.group, "MLKEM768");
     assert.ok(psk?.secrets.ipsk, "RFC 9258 importer in use");
+    assert.equal(byName.get("psk-dhe-ke-x25519mlkem768-chacha20")?.negotiated.group, "X25519MLKEM768");
     const pskKe = byName.get("psk-ke-chacha20");
     assert.equal(pskKe?.negotiated.pskMode, "psk_ke");
     assert.equal(pskKe?.negotiated.group, undefined, "no key exchange with psk_ke");
