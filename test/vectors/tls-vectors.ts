@@ -15,12 +15,15 @@ import {
   type GroupName,
   groupByName,
 } from "../../src/crypto/registry.ts";
+import { defaultCrypto } from "../../src/crypto/select.ts";
 import type { HashName, KemName, SignatureName } from "../../src/crypto/types.ts";
 import { createDevelopmentPki } from "../../src/pki/development-pki.ts";
 import { importPrivateKey } from "../../src/pki/keys.ts";
 import { createVerifier } from "../../src/pki/trust-store.ts";
 import { type PeerVerifier, PkiError } from "../../src/pki/types.ts";
+import { tlsReader } from "../../src/tls/codec/cursor.ts";
 import { Extensions } from "../../src/tls/codec/extensions.ts";
+import { HandshakeJoiner } from "../../src/tls/codec/handshake-joiner.ts";
 import {
   certificate,
   certificateVerify,
@@ -41,7 +44,7 @@ import { createTlsClient, createTlsServer, type TlsConnection } from "../../src/
 import { KeyLogLabel } from "../../src/tls/key-log.ts";
 import { deriveSecret, trafficKeys } from "../../src/tls/key-schedule.ts";
 import { importPsk, TARGET_PROTOCOL_TLS13 } from "../../src/tls/psk-importer.ts";
-import { ContentType, RECORD_HEADER_BYTES } from "../../src/tls/record-layer.ts";
+import { ContentType, MAX_CIPHERTEXT_BYTES, RECORD_HEADER_BYTES } from "../../src/tls/record-layer.ts";
 import { TICKET_KEY_ID_BYTES, TicketSealer } from "../../src/tls/ticket-sealer.ts";
 import { type DeterministicCrypto, type Draw, deterministicCrypto } from "./deterministic-crypto.ts";
 
@@ -235,14 +238,13 @@ export function serverConfigOf(
 /** Splits the bytes of one takeOutgoing() chunk into whole records (the engine never splits one). */
 export function splitRecords(chunk: Uint8Array): Uint8Array[] {
   const out: Uint8Array[] = [];
-  let at = 0;
-  while (at < chunk.length) {
-    if (chunk.length - at < RECORD_HEADER_BYTES) throw new Error("splitRecords: truncated record header");
-    const length = ((chunk[at + 3] ?? 0) << 8) | (chunk[at + 4] ?? 0);
-    const end = at + RECORD_HEADER_BYTES + length;
-    if (end > chunk.length) throw new Error("splitRecords: truncated record");
-    out.push(chunk.slice(at, end));
-    at = end;
+  const r = tlsReader(chunk, "TLSCiphertext");
+  while (r.remaining > 0) {
+    const start = r.offset;
+    r.u8("type");
+    r.u16("legacy_record_version");
+    r.vector(2, 0, MAX_CIPHERTEXT_BYTES, "fragment");
+    out.push(chunk.slice(start, r.offset));
   }
   return out;
 }
@@ -357,7 +359,7 @@ const KEY_LOG_TO_RFC8446: Record<string, string> = {
 function secretsOf(i: TlsVectorInputs, keyLog: readonly string[]): Record<string, Hex> {
   const out: Record<string, Hex> = {};
   const suite = cipherSuiteByName(i.cipherSuites[0] ?? "TLS_CHACHA20_POLY1305_SHA256");
-  const crypto = deterministicCrypto(new Uint8Array(0), "secrets (no randomness drawn)");
+  const crypto = defaultCrypto();
   const hash = crypto.hash(suite.hash);
   let psk: Uint8Array | undefined;
   let binderLabel: string | undefined;
@@ -446,12 +448,12 @@ export function annotate(
   secrets: Record<string, Hex>,
 ): TranscriptRecord[] {
   const suite = cipherSuiteByName(i.cipherSuites[0] ?? "TLS_CHACHA20_POLY1305_SHA256");
-  const crypto = deterministicCrypto(new Uint8Array(0), "annotate (no randomness drawn)");
+  const crypto = defaultCrypto();
   const hash = crypto.hash(suite.hash);
   const aead = crypto.aead(suite.aead);
-  const perDirection = new Map<Direction, { phase: number; seq: bigint; pending: Uint8Array }>([
-    ["client->server", { phase: 0, seq: 0n, pending: new Uint8Array(0) }],
-    ["server->client", { phase: 0, seq: 0n, pending: new Uint8Array(0) }],
+  const perDirection = new Map<Direction, { phase: number; seq: bigint; joiner: HandshakeJoiner }>([
+    ["client->server", { phase: 0, seq: 0n, joiner: new HandshakeJoiner() }],
+    ["server->client", { phase: 0, seq: 0n, joiner: new HandshakeJoiner() }],
   ]);
   const secretName = (d: Direction, phase: number) =>
     `${d === "client->server" ? "client" : "server"}_${phase === 1 ? "handshake_traffic_secret" : "application_traffic_secret_0"}`;
@@ -472,6 +474,8 @@ export function annotate(
       const secret = secrets[secretName(r.direction, state.phase)];
       if (secret === undefined) throw new Error(`annotate: no ${secretName(r.direction, state.phase)}`);
       const { key, iv } = trafficKeys(hash, aead, hex(secret));
+      // Opened here, not through RecordProtector, so the transcript is a second reading of the
+      // engine's records (what a port does), not the engine agreeing with itself.
       // RFC 8446 §5.3: nonce = iv XOR the 64-bit sequence number, left-padded.
       const nonce = iv.slice();
       for (let b = 0; b < 8; b++)
@@ -492,24 +496,17 @@ export function annotate(
       content = r.bytes.subarray(RECORD_HEADER_BYTES);
     }
     if (innerType === ContentType.handshake && content !== undefined) {
-      let buf = new Uint8Array(state.pending.length + content.length);
-      buf.set(state.pending);
-      buf.set(content, state.pending.length);
+      state.joiner.push(content.slice());
       const messages: TranscriptMessage[] = [];
       let sawFinished = false;
-      while (buf.length >= 4) {
-        const length = ((buf[1] ?? 0) << 16) | ((buf[2] ?? 0) << 8) | (buf[3] ?? 0);
-        if (buf.length < 4 + length) break;
-        const t = buf[0] ?? 0;
+      for (let m = state.joiner.next(); m !== undefined; m = state.joiner.next()) {
         messages.push({
-          type: HANDSHAKE_NAMES.get(t) ?? `unknown(${t})`,
-          hex: toHex(buf.subarray(0, 4 + length)),
-          fields: messageFields(t, buf.subarray(4, 4 + length), hash.outputLength),
+          type: HANDSHAKE_NAMES.get(m.type) ?? `unknown(${m.type})`,
+          hex: toHex(m.raw),
+          fields: messageFields(m.type, m.body, hash.outputLength),
         });
-        if (t === HandshakeType.finished) sawFinished = true;
-        buf = buf.subarray(4 + length);
+        if (m.type === HandshakeType.finished) sawFinished = true;
       }
-      state.pending = buf.slice();
       if (messages.length > 0) rec.handshake = messages;
       // The record that carries a side's Finished is the last under its handshake traffic key.
       if (sawFinished && state.phase === 1) {
@@ -538,6 +535,7 @@ function recomputeKemSecret(
   messages: readonly TranscriptMessage[],
   draws: readonly Draw[],
 ): Uint8Array {
+  // Its KEMs take raw secret keys (the process's may hold their own key objects); nothing is drawn.
   const crypto = deterministicCrypto(new Uint8Array(0), "schedule (no randomness drawn)");
   const sh = messages.find((m) => m.type === "server_hello");
   const extensions = sh?.fields.extensions as { name: string; data: Hex }[] | undefined;
@@ -576,7 +574,7 @@ function completeSchedule(
   clientDraws: readonly Draw[],
 ): Record<string, Hex> {
   const suite = cipherSuiteByName(negotiated.cipherSuite as CipherSuiteName);
-  const hash = deterministicCrypto(new Uint8Array(0), "schedule (no randomness drawn)").hash(suite.hash);
+  const hash = defaultCrypto().hash(suite.hash);
   const zeros = new Uint8Array(hash.outputLength);
   const empty = hash.digest(new Uint8Array(0));
   const messages = records.flatMap((r) => r.handshake ?? []).filter((m) => m.type !== "new_session_ticket");
@@ -646,7 +644,7 @@ export function buildTlsVector(name: string, description: string, inputs: TlsVec
 
 /** Seeds are fixed text, hashed, so a reader sees where each came from. */
 function seed(label: string): Hex {
-  return toHex(deterministicCrypto(new Uint8Array(0), "seed").hash("sha256").digest(utf8Encode(label)));
+  return toHex(defaultCrypto().hash("sha256").digest(utf8Encode(label)));
 }
 
 /** 2026-01-01T00:00:00Z: inside the vector certificates' validity. */
