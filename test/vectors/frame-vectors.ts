@@ -214,7 +214,7 @@ export function makeFrameVectors(): FrameVector[] {
   return [
     build(
       "connection-start",
-      "Connection start: each side's SETTINGS (the client's are a device's small limits), then each side's ACK.",
+      "Connection start: pqrpc/1 has no preface but SETTINGS (ALPN already chose the protocol): each side's SETTINGS without waiting (a device announces only its stream limit, the server larger windows and header table), then each side's ACK.",
       START,
     ),
     build(

@@ -87,6 +87,19 @@ describe("vectors: the files match the code", () => {
       assert.equal(v.negotiated.cipherSuite, "TLS_CHACHA20_POLY1305_SHA256");
       assert.equal(v.inputs.recordSizeLimit, 2048);
     }
+    const frameTypes = new Set(frameVectors().flatMap((v) => v.frames.map((f) => f.frame.type)));
+    for (const t of [
+      "SETTINGS",
+      "HEADERS",
+      "MESSAGE",
+      "TRAILERS",
+      "RST",
+      "WINDOW_UPDATE",
+      "PING",
+      "GOAWAY",
+    ]) {
+      assert.ok(frameTypes.has(t), `some frame vector has a ${t} frame`);
+    }
     const frameNames = frameVectors().map((v) => v.name);
     for (const n of [
       "connection-start",
