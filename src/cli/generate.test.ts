@@ -65,6 +65,8 @@ describe("pqrpc generate", () => {
       "grpc/testing/test_pqrpc.ts",
       "helloworld/greeter_pb.ts",
       "helloworld/greeter_pqrpc.ts",
+      "pqrpc/ca/v1/ca_pb.ts",
+      "pqrpc/ca/v1/ca_pqrpc.ts",
     ]);
     for (const f of files) {
       assert.equal(await readFile(join(out, f), "utf8"), await readFile(join(committed, f), "utf8"), f);
