@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
-# Usage: ensure-apt-tool.sh BINARY DEBIAN_PACKAGE
+# Usage: ensure-apt-tool.sh BINARY DEBIAN_PACKAGE [CHECK_FLAG]
 # Makes sure BINARY (an absolute path) from Debian's DEBIAN_PACKAGE is
 # installed, and prints its path. Quick and silent when it is already there;
 # otherwise installs the package with apt-get, without recommends and without
 # starting its services (CI runs as root on Debian). Exits non-zero with a
 # one-line reason when it cannot: the test that needs it then fails with that
-# reason instead of skipping.
+# reason instead of skipping. CHECK_FLAG (default --version) is the flag
+# with which BINARY exits 0 when it works (spin has no --version: -V).
 set -euo pipefail
 bin="$1"
 pkg="$2"
+check="${3:---version}"
 
-works() { [ -x "$bin" ] && "$bin" --version >/dev/null 2>&1; }
+works() { [ -x "$bin" ] && "$bin" "$check" >/dev/null 2>&1; }
 
 if ! works; then
   if ! command -v apt-get >/dev/null 2>&1; then
