@@ -52,6 +52,7 @@ import { enforceGroup, signatureAllowed } from "./policy.ts";
 import { type PskCandidate, resolveServerPsk } from "./psk.ts";
 import { MAX_RECORD_SIZE_LIMIT_BYTES, MIN_RECORD_SIZE_LIMIT_BYTES } from "./record-layer.ts";
 import { DEFAULT_TICKET_COUNT, encodeTicketState, TICKET_NONCE_BYTES } from "./session-ticket.ts";
+import { checkTransition, SERVER_TRANSITIONS } from "./state-table.ts";
 import { Transcript } from "./transcript.ts";
 
 /** Bytes of the HelloRetryRequest cookie (§4.2.2): random, checked for an exact echo. */
@@ -108,6 +109,12 @@ export class ServerHandshake implements HandshakeEngine {
   }
 
   handle(m: HandshakeMessage): void {
+    const from = this.state.kind;
+    this.step(m);
+    checkTransition(SERVER_TRANSITIONS, from, m.type, this.state.kind);
+  }
+
+  private step(m: HandshakeMessage): void {
     const s = this.state;
     this.state = { kind: "failed" };
     switch (s.kind) {
