@@ -19,7 +19,8 @@
  * not from the table (CLIENT_ORDER / SERVER_ORDER).
  */
 
-#define ATTACKS 2 /* drops, delays and injections, all together */
+#define TAMPERS 1 /* messages dropped or delayed (reordered) */
+#define INJECTS 1 /* messages injected */
 
 /* messages: HandshakeType codepoints; HRR and application data are ours */
 #define M_CLIENT_HELLO          1
@@ -73,7 +74,7 @@ chan n2c = [8] of { byte, byte };
 
 bool client_verified_finished = false; /* the client verified the server's Finished */
 bool server_verified_finished = false; /* the server verified the client's Finished */
-byte attacks = 0;
+byte tampers = 0, injects = 0;
 
 #define FORGED ((a & A_FORGED) != 0)
 #define EMPTY ((a & A_EMPTY) != 0)
@@ -255,8 +256,8 @@ end:
   od
 }
 
-/* The network: delivers in order, or (ATTACKS times in all) drops a
- * message, holds one back to deliver it later (reordering), or injects a
+/* The network: delivers in order, but TAMPERS times drops a message or
+ * holds one back to deliver it later (reordering), and INJECTS times sends a
  * forged message of any type to either peer. */
 proctype Network() {
   byte m, a, hm, ha, hdir = 0; /* the held message; hdir 1: to the server, 2: to the client */
@@ -265,27 +266,37 @@ end:
   :: atomic { c2n?m, a ->
      if
      :: n2s!m, a
-     :: attacks < ATTACKS -> attacks++ /* dropped */
-     :: attacks < ATTACKS && hdir == 0 -> attacks++; hm = m; ha = a; hdir = 1
+     :: tampers < TAMPERS -> tampers++ /* dropped */
+     :: tampers < TAMPERS && hdir == 0 -> tampers++; hm = m; ha = a; hdir = 1
      fi;
      m = 0; a = 0 }
   :: atomic { s2n?m, a ->
      if
      :: n2c!m, a
-     :: attacks < ATTACKS -> attacks++
-     :: attacks < ATTACKS && hdir == 0 -> attacks++; hm = m; ha = a; hdir = 2
+     :: tampers < TAMPERS -> tampers++
+     :: tampers < TAMPERS && hdir == 0 -> tampers++; hm = m; ha = a; hdir = 2
      fi;
      m = 0; a = 0 }
   :: atomic { hdir == 1 -> n2s!hm, ha; hdir = 0; hm = 0; ha = 0 }
   :: atomic { hdir == 2 -> n2c!hm, ha; hdir = 0; hm = 0; ha = 0 }
-  :: atomic { attacks < ATTACKS -> attacks++;
+  :: atomic { injects < INJECTS -> injects++;
+     /* every type, with the attributes its receiver looks at */
      if
-     :: m = M_CLIENT_HELLO :: m = M_SERVER_HELLO :: m = M_HELLO_RETRY_REQUEST
-     :: m = M_NEW_SESSION_TICKET :: m = M_ENCRYPTED_EXTENSIONS :: m = M_CERTIFICATE
-     :: m = M_CERTIFICATE_REQUEST :: m = M_CERTIFICATE_VERIFY :: m = M_FINISHED
-     :: m = M_APPLICATION_DATA
+     :: m = M_CLIENT_HELLO; a = A_FORGED
+     :: m = M_CLIENT_HELLO; a = A_FORGED | A_SHARE
+     :: m = M_CLIENT_HELLO; a = A_FORGED | A_SHARE | A_PSK | A_DHE
+     :: m = M_SERVER_HELLO; a = A_FORGED
+     :: m = M_SERVER_HELLO; a = A_FORGED | A_PSK
+     :: m = M_HELLO_RETRY_REQUEST; a = A_FORGED
+     :: m = M_NEW_SESSION_TICKET; a = A_FORGED
+     :: m = M_ENCRYPTED_EXTENSIONS; a = A_FORGED
+     :: m = M_CERTIFICATE; a = A_FORGED
+     :: m = M_CERTIFICATE; a = A_FORGED | A_EMPTY
+     :: m = M_CERTIFICATE_REQUEST; a = A_FORGED
+     :: m = M_CERTIFICATE_VERIFY; a = A_FORGED
+     :: m = M_FINISHED; a = A_FORGED
+     :: m = M_APPLICATION_DATA; a = A_FORGED
      fi;
-     if :: a = A_FORGED :: a = A_FORGED | A_EMPTY :: a = A_FORGED | A_PSK | A_SHARE | A_DHE fi;
      if :: n2s!m, a :: n2c!m, a fi;
      m = 0; a = 0 }
   od
