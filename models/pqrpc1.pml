@@ -223,7 +223,11 @@ proctype Client() {
         goaway = true; last = num;
         for (i : 0 .. N - 1) {
           if
+#ifdef MUTANT_GOAWAY_REFUSES_IN_FLIGHT
+          :: i + 1 >= last && st[i] != S_IDLE && st[i] != S_CLOSED -> st[i] = S_CLOSED; result[i] = R_REFUSED
+#else
           :: i >= last && st[i] != S_IDLE && st[i] != S_CLOSED -> st[i] = S_CLOSED; result[i] = R_REFUSED
+#endif
           :: else -> skip
           fi
         }

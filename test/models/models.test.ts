@@ -203,6 +203,12 @@ test("pqrpc1.pml: a receiver that returns twice the credit it consumed overflows
   assert.match(r.output, /assertion violated \(\(s?c?w.*\+num\)<=2\)/);
 });
 
+test("pqrpc1.pml: a client that fails an in-flight call up to GOAWAY's last is caught", async () => {
+  const r = await verify(PQRPC1, "pqrpc1-goaway", ["MUTANT_GOAWAY_REFUSES_IN_FLIGHT"]);
+  assert.ok(r.errors >= 1, r.output.slice(0, 2000));
+  assert.match(r.output, /assertion violated .*goaway&&\(i>=last\)/);
+});
+
 // --- TLS 1.3
 
 test("tls13.pml: its states are CLIENT_STATES and SERVER_STATES, in order", () => {
