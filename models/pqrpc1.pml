@@ -6,6 +6,9 @@
  * STREAM_TRANSITIONS: test/models/models.test.ts parses every T(...) and
  * V(...) line and fails if it differs from the exported table.
  *
+ * Every execution is finite (spin -DNP, ./pan -l finds no cycle), so with
+ * the assertions at the end of Client every stream ends on every path.
+ *
  * Bounds (all scaled): N streams, REQ_BYTES / RESP_BYTES bytes per direction
  * per stream, sent in 1-byte MESSAGE frames; windows start at W_STREAM and
  * W_CONN and MAXW stands for 2^31-1 (RFC 9113 §6.9.1): every WINDOW_UPDATE
@@ -245,6 +248,10 @@ proctype Client() {
         APPLY(st, i, ev)
      fi;
      i = 0; ev = 0; num = 0 }
+#ifdef MUTANT_IDLE_WINDOW_UPDATES
+  /* a client that keeps sending empty WINDOW_UPDATEs while a call is open: no progress, forever */
+  :: atomic { st[0] != S_IDLE && st[0] != S_CLOSED -> c2s!F_WINDOW_UPDATE, CONN, 0 }
+#endif
   /* done: every call it started has ended */
   :: (next == N || goaway) && (next < 1 || st[0] == S_CLOSED) && (next < 2 || st[1] == S_CLOSED) -> break
   od;

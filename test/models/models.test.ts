@@ -134,13 +134,23 @@ async function run(cmd: string, args: string[], cwd: string): Promise<string> {
   return out;
 }
 
-/** spin -a, gcc, ./pan: an exhaustive safety search (assertions and invalid end states). */
-async function verify(model: string, name: string, defs: string[] = []): Promise<SpinResult> {
+/**
+ * spin -a, gcc, ./pan: an exhaustive search. "safety": assertions and invalid
+ * end states; "cycles": assertions and non-progress cycles (the models have no
+ * progress labels, so any cycle is one: none means every execution is finite).
+ */
+async function verify(
+  model: string,
+  name: string,
+  defs: string[] = [],
+  mode: "safety" | "cycles" = "safety",
+): Promise<SpinResult> {
   const dir = mkdtempSync(join(work, `${name}-`));
   await run(spin, ["-a", ...defs.map((d) => `-D${d}`), model], dir);
   // COLLAPSE compresses states losslessly: still exhaustive, unlike BITSTATE or HC.
-  await run("gcc", ["-O2", "-DSAFETY", "-DCOLLAPSE", "-o", "pan", "pan.c"], dir);
-  const r = await runProcess("./pan", [`-m${MAX_DEPTH_STEPS}`], { timeoutMs: VERIFY_TIMEOUT_MS, cwd: dir });
+  await run("gcc", ["-O2", mode === "safety" ? "-DSAFETY" : "-DNP", "-DCOLLAPSE", "-o", "pan", "pan.c"], dir);
+  const panArgs = [`-m${MAX_DEPTH_STEPS}`, ...(mode === "cycles" ? ["-l"] : [])];
+  const r = await runProcess("./pan", panArgs, { timeoutMs: VERIFY_TIMEOUT_MS, cwd: dir });
   const output = r.stdout + r.stderr;
   assert.ok(!r.timedOut, `pan timed out after ${VERIFY_TIMEOUT_MS} ms`);
   const num = (re: RegExp) => {
@@ -152,7 +162,7 @@ async function verify(model: string, name: string, defs: string[] = []): Promise
   return {
     errors: num(/errors: (\d+)/),
     statesStored: num(/^\s*(\d+) states, stored/m),
-    transitions: num(/^\s*(\d+) transitions \(= stored\+matched\)/m),
+    transitions: num(/^\s*(\d+) transitions \(= \w+\+matched\)/m),
     depth: num(/depth reached (\d+)/),
     output,
   };
@@ -195,6 +205,19 @@ test("pqrpc1.pml: a changed table entry is caught by the comparison", () => {
 
 test("pqrpc1.pml: spin finds no deadlock, window overflow, stream error, unended stream or GOAWAY loss", async (t) => {
   assertVerified(t, await verify(PQRPC1, "pqrpc1"), ["Client", "Server"]);
+});
+
+test("pqrpc1.pml: every execution is finite (no cycle), so every stream ends on every path", async (t) => {
+  const r = await verify(PQRPC1, "pqrpc1-cycles", [], "cycles");
+  assert.equal(r.errors, 0, `spin found a cycle or an error:\n${r.output.slice(0, 4000)}`);
+  assert.match(r.output, /non-progress cycles\s+\+/);
+  t.diagnostic(`states stored ${r.statesStored}, transitions ${r.transitions}, depth ${r.depth}`);
+});
+
+test("pqrpc1.pml: a client that sends empty WINDOW_UPDATEs forever is caught as a cycle", async () => {
+  const r = await verify(PQRPC1, "pqrpc1-idle-updates", ["MUTANT_IDLE_WINDOW_UPDATES"], "cycles");
+  assert.ok(r.errors >= 1, r.output.slice(0, 2000));
+  assert.match(r.output, /non-progress cycle/);
 });
 
 test("pqrpc1.pml: a receiver that returns twice the credit it consumed overflows a window, and spin says so", async () => {
