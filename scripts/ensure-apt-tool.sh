@@ -5,7 +5,8 @@
 # otherwise installs the package with apt-get, without recommends and without
 # starting its services (CI runs as root on Debian). Exits non-zero with a
 # one-line reason when it cannot: the test that needs it then fails with that
-# reason instead of skipping.
+# reason instead of skipping. CHECK_FLAG (default --version) is the flag
+# with which BINARY exits 0 when it works (spin has no --version: -V).
 set -euo pipefail
 bin="$1"
 pkg="$2"

@@ -69,6 +69,7 @@ import { enforceGroup } from "./policy.ts";
 import { clientPskOffers, type PskCandidate } from "./psk.ts";
 import { MIN_RECORD_SIZE_LIMIT_BYTES } from "./record-layer.ts";
 import { MAX_TICKET_LIFETIME_SECONDS } from "./session-ticket.ts";
+import { CLIENT_TRANSITIONS, checkTransition } from "./state-table.ts";
 import { Transcript } from "./transcript.ts";
 
 const MIDDLEBOX_SESSION_ID_BYTES = 32;
@@ -193,6 +194,12 @@ export class ClientHandshake implements HandshakeEngine {
   }
 
   handle(m: HandshakeMessage): void {
+    const from = this.state.kind;
+    this.step(m);
+    checkTransition(CLIENT_TRANSITIONS, from, m.type, this.state.kind);
+  }
+
+  private step(m: HandshakeMessage): void {
     const s = this.state;
     this.state = { kind: "failed" };
     switch (s.kind) {

@@ -67,6 +67,7 @@ import {
   type TicketState,
   withLineage,
 } from "./session-ticket.ts";
+import { checkTransition, SERVER_TRANSITIONS } from "./state-table.ts";
 import { MAX_TICKET_STATE_BYTES } from "./ticket-sealer.ts";
 import { Transcript } from "./transcript.ts";
 
@@ -139,6 +140,12 @@ export class ServerHandshake implements HandshakeEngine {
   }
 
   handle(m: HandshakeMessage): void {
+    const from = this.state.kind;
+    this.step(m);
+    checkTransition(SERVER_TRANSITIONS, from, m.type, this.state.kind);
+  }
+
+  private step(m: HandshakeMessage): void {
     const s = this.state;
     this.state = { kind: "failed" };
     switch (s.kind) {
