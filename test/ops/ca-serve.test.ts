@@ -17,7 +17,7 @@ import { loadTrust } from "../../src/pki/load.ts";
 import { decodePem } from "../../src/pki/pem.ts";
 import { connectTls } from "../../src/transport/tls-connect.ts";
 import { runProcess, type ServerProcess, startServerProcess } from "../interop/child-process.ts";
-import { PQRPC_BIN, SERVE_START_TIMEOUT_MS } from "./serve-process.ts";
+import { PQRPC_BIN, SERVE_START_TIMEOUT_MS, startServeProcess } from "./serve-process.ts";
 
 const RENEW_WAIT_MS = 90_000;
 
@@ -105,34 +105,15 @@ describe("pqrpc ca serve, ca enroll and serve --renew", () => {
     const enrolledLeaf = decodePem(await readFile(join(out, "server.pem"), "utf8"), "CERTIFICATE")[0]!;
     assert.ok(parseCertificate(enrolledLeaf).notAfter.getTime() <= Date.now() + 3600_000);
 
-    app = await startServerProcess(
-      process.execPath,
-      [
-        PQRPC_BIN,
-        "serve",
-        "--demo",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        "0",
-        "--cert",
-        join(out, "server.pem"),
-        "--key",
-        join(out, "server.key"),
-        "--renew",
-        caAddr,
-        "--renew-ca",
-        join(dir, "ca.pem"),
-        // A thousandth of the hour left: a few seconds.
-        "--renew-at",
-        "0.001",
-      ],
-      {
-        what: "pqrpc serve --renew",
-        portPattern: /listening on 127\.0\.0\.1:(\d+)/,
-        startTimeoutMs: SERVE_START_TIMEOUT_MS,
-      },
-    );
+    // A thousandth of the hour left: a few seconds.
+    app = await startServeProcess({ cert: join(out, "server.pem"), key: join(out, "server.key") }, [
+      "--renew",
+      caAddr,
+      "--renew-ca",
+      join(dir, "ca.pem"),
+      "--renew-at",
+      "0.001",
+    ]);
     const trust = await loadTrust(join(dir, "ca.pem"));
     const leafServed = async () => {
       const tls = await connectTls("127.0.0.1", app!.port, {

@@ -36,13 +36,17 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-export async function startDemoServe(args: readonly string[], env?: NodeJS.ProcessEnv): Promise<DemoServe> {
-  const dir = await mkdtemp(join(tmpdir(), "pqrpc-ops-"));
-  const certs = await runProcess(process.execPath, [PQRPC_BIN, "certs", "init", "--dir", dir], {
-    timeoutMs: 60_000,
-  });
-  if (certs.code !== 0) throw new Error(`pqrpc certs init failed: ${certs.stderr}`);
-  const serve = await startServerProcess(
+/**
+ * `pqrpc serve --demo` on 127.0.0.1 with a chain and key (files), plus `args`; resolves once it
+ * listens (port 0 unless `args` names one).
+ */
+export function startServeProcess(
+  identity: { readonly cert: string; readonly key: string },
+  args: readonly string[] = [],
+  env?: NodeJS.ProcessEnv,
+): Promise<ServerProcess> {
+  const port = args.includes("--port") ? [] : ["--port", "0"];
+  return startServerProcess(
     process.execPath,
     [
       PQRPC_BIN,
@@ -50,12 +54,11 @@ export async function startDemoServe(args: readonly string[], env?: NodeJS.Proce
       "--demo",
       "--host",
       "127.0.0.1",
-      "--port",
-      "0",
+      ...port,
       "--cert",
-      join(dir, "server.pem"),
+      identity.cert,
       "--key",
-      join(dir, "server.key"),
+      identity.key,
       ...args,
     ],
     {
@@ -64,6 +67,19 @@ export async function startDemoServe(args: readonly string[], env?: NodeJS.Proce
       startTimeoutMs: SERVE_START_TIMEOUT_MS,
       ...(env === undefined ? {} : { env }),
     },
+  );
+}
+
+export async function startDemoServe(args: readonly string[], env?: NodeJS.ProcessEnv): Promise<DemoServe> {
+  const dir = await mkdtemp(join(tmpdir(), "pqrpc-ops-"));
+  const certs = await runProcess(process.execPath, [PQRPC_BIN, "certs", "init", "--dir", dir], {
+    timeoutMs: 60_000,
+  });
+  if (certs.code !== 0) throw new Error(`pqrpc certs init failed: ${certs.stderr}`);
+  const serve = await startServeProcess(
+    { cert: join(dir, "server.pem"), key: join(dir, "server.key") },
+    args,
+    env,
   );
   const address = `127.0.0.1:${serve.port}`;
   return {

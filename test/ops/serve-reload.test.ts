@@ -16,8 +16,8 @@ import { generateKeyPair, publicKeyInfo } from "../../src/pki/keys.ts";
 import { encodePem } from "../../src/pki/pem.ts";
 import { createVerifier } from "../../src/pki/trust-store.ts";
 import { connectTls } from "../../src/transport/tls-connect.ts";
-import { type ServerProcess, startServerProcess } from "../interop/child-process.ts";
-import { PQRPC_BIN, SERVE_START_TIMEOUT_MS } from "./serve-process.ts";
+import type { ServerProcess } from "../interop/child-process.ts";
+import { startServeProcess } from "./serve-process.ts";
 
 const RELOAD_WAIT_MS = 60_000;
 
@@ -69,27 +69,7 @@ describe("pqrpc serve reloads its certificate chain", () => {
     dir = await mkdtemp(join(tmpdir(), "pqrpc-reload-"));
     pki = createDevelopmentPki();
     await renew("localhost (first)");
-    serve = await startServerProcess(
-      process.execPath,
-      [
-        PQRPC_BIN,
-        "serve",
-        "--demo",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        "0",
-        "--cert",
-        certFile(),
-        "--key",
-        keyFile(),
-      ],
-      {
-        what: "pqrpc serve --demo",
-        portPattern: /listening on 127\.0\.0\.1:(\d+)/,
-        startTimeoutMs: SERVE_START_TIMEOUT_MS,
-      },
-    );
+    serve = await startServeProcess({ cert: certFile(), key: keyFile() });
   });
   after(async () => {
     await serve?.stop();
