@@ -69,7 +69,11 @@ describe("TrustStore path validation", () => {
     const der = leaf.der.slice();
     const isDigit = (b: number | undefined) => b !== undefined && b >= 0x30 && b <= 0x39;
     const at = der.findIndex(
-      (b, i) => b === 0x17 && der[i + 1] === 0x0d && der[i + 14] === 0x5a && der.subarray(i + 2, i + 14).every(isDigit),
+      (b, i) =>
+        b === 0x17 &&
+        der[i + 1] === 0x0d &&
+        der[i + 14] === 0x5a &&
+        der.subarray(i + 2, i + 14).every(isDigit),
     );
     assert.ok(at >= 0, "the leaf has a UTCTime");
     const z = at + 14;
