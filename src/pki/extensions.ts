@@ -29,7 +29,7 @@ import {
   SubjectKeyIdentifier,
 } from "@peculiar/asn1-x509";
 import type { Schema } from "./der.ts";
-import { parseIpAddress } from "./ip-address.ts";
+import { canonicalIpText, parseIpAddress } from "./ip-address.ts";
 import { MAX_CERTIFICATE_EXTENSIONS, MAX_DNS_NAME_CHARS, MAX_SUBJECT_ALT_NAMES } from "./limits.ts";
 import { PkiError } from "./types.ts";
 
@@ -97,7 +97,7 @@ export function buildExtensions(input: ExtensionsInput): Extensions {
 export function subjectAltNameExtension(names: readonly string[]): Extension {
   const general = names.map((n) => {
     const ip = parseIpAddress(n);
-    if (ip) return new GeneralName({ iPAddress: n.replace(/^\[|\]$/g, "") });
+    if (ip) return new GeneralName({ iPAddress: canonicalIpText(ip) });
     if (!isDnsNamePattern(n))
       throw new PkiError("bad-encoding", `"${n}" is neither a DNS name nor an IP address`);
     return new GeneralName({ dNSName: n.toLowerCase() });

@@ -65,3 +65,18 @@ export function parseIpAddress(text: string): Uint8Array | undefined {
   const bare = text.startsWith("[") && text.endsWith("]") ? text.slice(1, -1) : text;
   return bare.includes(":") ? parseIpv6(bare) : parseIpv4(bare);
 }
+
+/**
+ * The address as text every IP parser reads the same way: dotted quad, or
+ * all eight IPv6 groups in hex (no "::", no dotted IPv4 tail). The ASN.1
+ * library turns iPAddress text into bytes with its own parser, which gets
+ * "::ffff:1.2.3.4" wrong (it encodes ::ffff:0.1) and throws a plain Error
+ * on "1:2:3:4:5:6:1.2.3.4"; handing it this form keeps its bytes ours.
+ */
+export function canonicalIpText(address: Uint8Array): string {
+  if (address.length === 4) return address.join(".");
+  const groups: string[] = [];
+  for (let i = 0; i < address.length; i += 2)
+    groups.push(((address[i]! << 8) | address[i + 1]!).toString(16));
+  return groups.join(":");
+}
