@@ -1,14 +1,22 @@
 /**
- * The bounded run of every fuzz target in the test command: its seed corpus,
- * then a fixed number of mutants from a fixed seed (so a failure replays),
- * without coverage feedback. Long, coverage-guided runs are `npm run fuzz`.
- * A finding fails with the input in hex; paste it into a regression test.
+ * The bounded run of every fuzz target in the test command, twice: its seed
+ * corpus and a fixed number of mutants from a fixed seed (so a failure
+ * replays) in this process, without coverage feedback; then a fixed number
+ * of coverage-guided executions under jazzer.js (libFuzzer), where its addon
+ * can be made to load (scripts/ensure-jazzer-runtime.sh; skipped with the
+ * reason otherwise). Long runs are `npm run fuzz`. A finding fails with the
+ * input (in hex, or libFuzzer's crash file); add it to a regression test.
  */
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { cpSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { test } from "node:test";
 import { toHex } from "../../src/bytes/bytes.ts";
 import { Mutator, prng } from "./driver/mutator.ts";
 import { readCorpus } from "./harness/corpus.ts";
+import { jazzerArgs, jazzerLauncher } from "./harness/jazzer.ts";
 import { corpusDir, loadTarget, TARGET_NAMES } from "./harness/registry.ts";
 import { execute, type FuzzTarget } from "./harness/target.ts";
 
@@ -38,6 +46,44 @@ for (const name of TARGET_NAMES) {
       } catch (e) {
         assert.fail(`${name} failed on input ${toHex(input)}: ${(e as Error).stack ?? e}`);
       }
+    }
+  });
+}
+
+/** libFuzzer executions per target under jazzer.js (its start-up, ~3 s, dominates the fast targets). */
+const JAZZER_RUNS = 5000;
+const JAZZER_COSTLY_RUNS = 40;
+const JAZZER_ASYNC_RUNS = 500;
+const HANG_SECONDS = 60;
+
+const launcher = jazzerLauncher();
+for (const name of TARGET_NAMES) {
+  test(`jazzer.js run of ${name} finds nothing`, {
+    skip: typeof launcher === "string" ? `jazzer.js cannot run here: ${launcher}` : false,
+  }, async () => {
+    if (typeof launcher === "string") return;
+    const target = await loadTarget(name);
+    const corpus = mkdtempSync(join(tmpdir(), `fuzz-${name}-`));
+    try {
+      cpSync(corpusDir(name), corpus, { recursive: true });
+      const runs = target.costly ? JAZZER_COSTLY_RUNS : target.asynchronous ? JAZZER_ASYNC_RUNS : JAZZER_RUNS;
+      const run = spawnSync(
+        launcher.command,
+        [
+          ...launcher.prefix,
+          ...jazzerArgs(target, corpus, { runs, seed: SEED, timeoutSeconds: HANG_SECONDS }),
+        ],
+        { encoding: "utf8", cwd: corpus, maxBuffer: 64 * 1024 * 1024 },
+      );
+      const log = `${run.stdout}${run.stderr}`;
+      assert.equal(run.status, 0, `jazzer.js found something in ${name}:\n${log.slice(-4000)}`);
+      assert.match(
+        log,
+        /Done \d+ runs/,
+        `jazzer.js did not finish its runs of ${name}:\n${log.slice(-2000)}`,
+      );
+    } finally {
+      rmSync(corpus, { recursive: true, force: true });
     }
   });
 }

@@ -3,25 +3,28 @@
  *
  * Runs each target (default: all) for N seconds (default 60), one at a time,
  * from its corpus in test/fuzz/corpus/<target>/, and prints executions,
- * executions per second and coverage. With jazzer.js's native libFuzzer
- * addon loadable (it needs glibc >= 2.38 and libstdc++ >= GCC 13 on Linux),
- * the target runs under jazzer.js; otherwise under the built-in
- * coverage-guided driver (driver/worker.ts), which reports coverage as
- * src/ blocks run out of blocks seen. --save adds inputs that found new
+ * executions per second and coverage. Targets run under jazzer.js
+ * (libFuzzer; its addon needs glibc >= 2.38, which
+ * scripts/ensure-jazzer-runtime.sh supplies on older systems), or, where it
+ * cannot run or with --engine builtin, under the built-in coverage-guided
+ * driver (driver/worker.ts), which reports coverage as src/ blocks run out
+ * of blocks seen. --save adds inputs that found new
  * coverage to the corpus. A crash or hang writes the input to
  * test/fuzz/findings/ and exits 1.
  */
 import { spawnSync } from "node:child_process";
-import { createRequire } from "node:module";
+import { cpSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { WorkerConfig, WorkerMessage } from "./driver/worker.ts";
 import { readCorpus, writeInput } from "./harness/corpus.ts";
-import { corpusDir, loadTarget, TARGET_NAMES, targetFile } from "./harness/registry.ts";
+import { type JazzerLauncher, jazzerArgs, jazzerLauncher, MAX_INPUT_BYTES } from "./harness/jazzer.ts";
+import { corpusDir, loadTarget, TARGET_NAMES } from "./harness/registry.ts";
+import type { FuzzTarget } from "./harness/target.ts";
 
 const FINDINGS_DIR = fileURLToPath(new URL("./findings/", import.meta.url));
-/** No input the targets need is larger (a Certificate message with a PQ chain is ~20 KB). */
-const MAX_INPUT_BYTES = 64 * 1024;
 /** One execution longer than this is a hang, seconds. */
 const HANG_SECONDS = 20;
 
@@ -63,26 +66,26 @@ function parseArgs(argv: string[]): Args | "list" {
   return args;
 }
 
-/** Why jazzer.js cannot run here, or undefined when its addon loads. */
-export function jazzerUnavailable(): string | undefined {
-  try {
-    createRequire(import.meta.url)("@jazzer.js/fuzzer");
-    return undefined;
-  } catch (e) {
-    return (e as Error).message.split("\n")[0];
-  }
-}
-
-function runJazzer(name: string, args: Args): number {
-  const cli = createRequire(import.meta.url).resolve("@jazzer.js/core/dist/cli.js");
-  const libFuzzerArgs = [`-max_total_time=${args.seconds}`, `-seed=${args.seed}`, `-timeout=${HANG_SECONDS}`];
-  if (args.runs !== Number.MAX_SAFE_INTEGER) libFuzzerArgs.push(`-runs=${args.runs}`);
-  const corpus = args.save ? [corpusDir(name)] : [];
+function runJazzer(target: FuzzTarget, args: Args, launcher: JazzerLauncher): number {
+  // Without --save, jazzer.js works on a scratch copy: it writes every new input into its corpus directory.
+  const corpus = args.save ? corpusDir(target.name) : mkdtempSync(join(tmpdir(), `fuzz-${target.name}-`));
+  if (!args.save) cpSync(corpusDir(target.name), corpus, { recursive: true });
+  mkdirSync(FINDINGS_DIR, { recursive: true });
   const run = spawnSync(
-    process.execPath,
-    ["--import", "tsx", cli, targetFile(name), ...corpus, "--sync", "--", ...libFuzzerArgs],
-    { stdio: "inherit" },
+    launcher.command,
+    [
+      ...launcher.prefix,
+      ...jazzerArgs(target, corpus, {
+        seconds: args.seconds,
+        ...(args.runs === Number.MAX_SAFE_INTEGER ? {} : { runs: args.runs }),
+        seed: args.seed,
+        timeoutSeconds: HANG_SECONDS,
+      }),
+    ],
+    // libFuzzer writes crash-* and timeout-* files into the working directory.
+    { stdio: "inherit", cwd: FINDINGS_DIR },
   );
+  if (!args.save) rmSync(corpus, { recursive: true, force: true });
   return run.status ?? 1;
 }
 
@@ -146,15 +149,16 @@ async function main(): Promise<number> {
     for (const name of TARGET_NAMES) console.log(`${name}: ${(await loadTarget(name)).description}`);
     return 0;
   }
-  const why = jazzerUnavailable();
-  const engine = args.engine === "auto" ? (why ? "builtin" : "jazzer") : args.engine;
-  if (engine === "builtin" && args.engine === "auto") {
-    console.log(`jazzer.js's libFuzzer addon does not load here (${why}); using the built-in driver`);
+  const launcher = args.engine === "builtin" ? "not asked for (--engine builtin)" : jazzerLauncher();
+  if (typeof launcher === "string") {
+    if (args.engine === "jazzer") throw new Error(`jazzer.js cannot run here: ${launcher}`);
+    console.log(`jazzer.js is not available (${launcher}); using the built-in driver`);
   }
   let failed = 0;
   for (const name of args.targets) {
-    await loadTarget(name); // an unknown name fails before any run
-    const status = engine === "jazzer" ? runJazzer(name, args) : await runBuiltin(name, args);
+    const target = await loadTarget(name); // an unknown name fails before any run
+    const status =
+      typeof launcher === "string" ? await runBuiltin(name, args) : runJazzer(target, args, launcher);
     if (status !== 0) failed++;
   }
   return failed === 0 ? 0 : 1;

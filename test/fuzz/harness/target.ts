@@ -24,6 +24,8 @@ export interface FuzzTarget {
    * check): the bounded test then runs fewer mutants of it.
    */
   readonly costly?: boolean;
+  /** True when run() returns a promise (jazzer.js then runs the target in its async mode). */
+  readonly asynchronous?: boolean;
   /** One execution. */
   run(data: Uint8Array): void | Promise<void>;
 }

@@ -19,6 +19,7 @@ export const target: FuzzTarget = {
   name: "frame-session",
   description: "bytes to a session after SETTINGS: [role, chunk size] then the byte stream",
   typed: [StreamError],
+  asynchronous: true,
   async run(data) {
     const input = new FuzzInput(data);
     const role = input.bool() ? "client" : "server";
