@@ -30,19 +30,22 @@ export class FuzzInput {
     return (this.u8() & 1) === 1;
   }
 
-  /** Up to `max` bytes, the length read first (one byte when max < 256, else two). */
-  bytes(max: number): Uint8Array {
-    const want = (max < 256 ? this.u8() : this.u16()) % (max + 1);
-    const n = Math.min(want, this.remaining);
-    const out = this.data.subarray(this.at, this.at + n);
-    this.at += n;
-    return out;
-  }
-
   /** Everything not read yet. */
   rest(): Uint8Array {
     const out = this.data.subarray(this.at);
     this.at = this.data.length;
     return out;
   }
+}
+
+/** Splits bytes into items, each a 2-byte big-endian length and its bytes (a short last item is cut). */
+export function lengthPrefixedItems(data: Uint8Array, maxItems: number): Uint8Array[] {
+  const items: Uint8Array[] = [];
+  let at = 0;
+  while (at + 2 <= data.length && items.length < maxItems) {
+    const n = (data[at]! << 8) | data[at + 1]!;
+    items.push(data.subarray(at + 2, at + 2 + n));
+    at += 2 + n;
+  }
+  return items;
 }

@@ -14,15 +14,3 @@ export function fuzzPki(): DevelopmentPki {
   cached ??= createDevelopmentPki({ algorithm: "ed25519", crypto });
   return cached;
 }
-
-/** Splits bytes into DER-sized items: each item is a 2-byte big-endian length and its bytes. */
-export function lengthPrefixedItems(data: Uint8Array, maxItems: number): Uint8Array[] {
-  const items: Uint8Array[] = [];
-  let at = 0;
-  while (at + 2 <= data.length && items.length < maxItems) {
-    const n = (data[at]! << 8) | data[at + 1]!;
-    items.push(data.subarray(at + 2, at + 2 + n));
-    at += 2 + n;
-  }
-  return items;
-}

@@ -8,8 +8,7 @@ import { MAX_HEADER_NAME_BYTES } from "../../../src/protocol/frames/constants.ts
 import { FrameError } from "../../../src/protocol/frames/error-codes.ts";
 import { HeaderDecoder } from "../../../src/protocol/frames/header-decoder.ts";
 import { isValidHeaderName } from "../../../src/protocol/frames/header-field.ts";
-import { FuzzInput } from "../harness/input.ts";
-import { lengthPrefixedItems } from "../harness/pki-fixture.ts";
+import { FuzzInput, lengthPrefixedItems } from "../harness/input.ts";
 import { check, type FuzzTarget, jazzerEntry } from "../harness/target.ts";
 
 export const target: FuzzTarget = {

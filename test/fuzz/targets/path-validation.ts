@@ -10,8 +10,8 @@ import { CryptoError } from "../../../src/crypto/types.ts";
 import { MAX_PRESENTED_CERTIFICATES } from "../../../src/pki/limits.ts";
 import { createVerifier, type TrustStore } from "../../../src/pki/trust-store.ts";
 import { PkiError } from "../../../src/pki/types.ts";
-import { FuzzInput } from "../harness/input.ts";
-import { crypto, fuzzPki, lengthPrefixedItems } from "../harness/pki-fixture.ts";
+import { FuzzInput, lengthPrefixedItems } from "../harness/input.ts";
+import { crypto, fuzzPki } from "../harness/pki-fixture.ts";
 import { check, type FuzzTarget, jazzerEntry } from "../harness/target.ts";
 
 /** The validation time: inside the development certificates' validity. */

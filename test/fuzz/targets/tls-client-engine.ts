@@ -9,7 +9,7 @@
  */
 import { TlsError } from "../../../src/tls/alert.ts";
 import { createHostilePeer, createTlsClient } from "../../../src/tls/connection.ts";
-import { clientConfig, serverConfig } from "../../../src/tls/engine-test-helpers.ts";
+import { clientConfig, pki, serverConfig } from "../../../src/tls/engine-test-helpers.ts";
 import { FuzzInput } from "../harness/input.ts";
 import { type FuzzTarget, jazzerEntry } from "../harness/target.ts";
 import { checkConnection, feed, handshakeMutator, pumpChecked } from "../harness/tls-engine.ts";
@@ -29,14 +29,19 @@ export const target: FuzzTarget = {
       checkConnection("client", client, client.takeOutgoing());
       return;
     }
-    const requireClientAuth = input.bool();
+    // Bit 0: the server requires a client certificate; bit 1: the client then has none to give.
+    const auth = input.u8();
+    const requireClientAuth = (auth & 1) === 1;
+    const withCertificate = requireClientAuth && (auth & 2) === 0;
     const mutate = handshakeMutator(input);
     const server = createHostilePeer(
       "server",
       serverConfig(requireClientAuth ? { clientAuth: "require" } : {}),
       { outgoingHandshake: mutate },
     );
-    const client = createTlsClient(clientConfig());
+    const client = createTlsClient(
+      clientConfig(withCertificate ? { certificate: pki().client.certifiedKey } : {}),
+    );
     pumpChecked(client, server);
   },
 };
