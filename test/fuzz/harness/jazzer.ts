@@ -39,11 +39,7 @@ export function jazzerArgs(
   const cli = createRequire(import.meta.url).resolve("@jazzer.js/core/dist/cli.js");
   // jazzer.js appends ".js" to the module name; tsx then resolves it to the .ts file.
   const module = targetFile(target.name).replace(/\.ts$/, "");
-  const libFuzzer = [
-    `-seed=${options.seed}`,
-    `-timeout=${options.timeoutSeconds}`,
-    `-max_len=${MAX_INPUT_BYTES}`,
-  ];
+  const libFuzzer = [`-seed=${options.seed}`, `-max_len=${MAX_INPUT_BYTES}`];
   if (options.seconds !== undefined) libFuzzer.push(`-max_total_time=${options.seconds}`);
   if (options.runs !== undefined) libFuzzer.push(`-runs=${options.runs}`);
   return [
@@ -57,6 +53,10 @@ export function jazzerArgs(
     "--includes",
     "/src/",
     ...(target.asynchronous ? [] : ["--sync"]),
+    // jazzer.js's own per-execution timeout (ms; default 5 s) decides, not libFuzzer's -timeout. The first
+    // execution of a crypto target loads its providers lazily, which takes seconds on a loaded machine.
+    "--timeout",
+    String(options.timeoutSeconds * 1000),
     "--",
     ...libFuzzer,
   ];
