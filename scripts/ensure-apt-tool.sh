@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Usage: ensure-apt-tool.sh BINARY DEBIAN_PACKAGE
+# Usage: ensure-apt-tool.sh BINARY DEBIAN_PACKAGE [VERSION_FLAG]
 # Makes sure BINARY (an absolute path) from Debian's DEBIAN_PACKAGE is
-# installed, and prints its path. Quick and silent when it is already there;
+# installed (it runs with VERSION_FLAG, default --version, and exits 0), and prints its path. Quick and silent when it is already there;
 # otherwise installs the package with apt-get, without recommends and without
 # starting its services (CI runs as root on Debian). Exits non-zero with a
 # one-line reason when it cannot: the test that needs it then fails with that
@@ -9,8 +9,9 @@
 set -euo pipefail
 bin="$1"
 pkg="$2"
+version_flag="${3:---version}"
 
-works() { [ -x "$bin" ] && "$bin" --version >/dev/null 2>&1; }
+works() { [ -x "$bin" ] && "$bin" "$version_flag" >/dev/null 2>&1; }
 
 if ! works; then
   if ! command -v apt-get >/dev/null 2>&1; then

@@ -63,6 +63,8 @@ export {
   DEFAULT_CLOSE_GRACE_MS,
   DEFAULT_MAX_CONNECTIONS,
   type ListenOptions,
+  readTicketKeyFile,
+  rotateTicketKeys,
   Server,
   type ServerAddress,
   ServerError,
@@ -70,11 +72,19 @@ export {
   type ServerOptions,
   type ServerProtocol,
   type ServerStats,
+  TicketKeyFileError,
+  watchTicketKeyFile,
+  writeTicketKeyFile,
 } from "./server/index.ts";
 // Built-in services: grpc.health.v1 (createServer({ health: true }) -> server.health) and reflection.
 export {
+  addCertificateAuthorityService,
   addHealthService,
   addReflectionService,
+  CertificateAuthority,
+  CertificateRenewer,
+  createCertificateRenewer,
+  EnrollmentTokens,
   Health,
   HealthCheckResponse_ServingStatus,
   HealthRegistry,
@@ -83,4 +93,5 @@ export {
   type ServingStatusName,
 } from "./services/index.ts";
 export type { NegotiatedInfo, PolicyName } from "./tls/index.ts";
+export { TicketSealer } from "./tls/ticket-sealer.ts";
 export { DEFAULT_HANDSHAKE_TIMEOUT_MS } from "./transport/tls-socket.ts";

@@ -121,7 +121,7 @@ describe("CLI error lines", () => {
     assert.notEqual(keys[0], keys[1]);
   });
 
-  it("serve warns at start when its policy refuses its own chain (ECDSA under hybrid), and not otherwise", async () => {
+  it("serve warns at start when its policy refuses its own chain (ECDSA under hybrid) or no chain is post-quantum, and not otherwise", async () => {
     const banner = async (args: string[]) => {
       let stderr = "";
       let stdout = "";
@@ -151,7 +151,14 @@ describe("CLI error lines", () => {
       warned,
       /^pqrpc serve: warning: policy hybrid refuses this server's own certificate chain: the leaf key is ecdsa-p256-sha256 \(classical\)/,
     );
-    assert.equal(await banner([...ec, "--policy", "compat"]), "");
-    assert.equal(await banner(["--demo", "--cert", certs.chain, "--key", certs.key]), "");
+    // Served under compat or pq-kex, but pqrpc's own clients at their default policy would refuse it.
+    assert.match(
+      await banner([...ec, "--policy", "compat"]),
+      /^pqrpc serve: warning: no certificate chain is post-quantum: clients at the default policy hybrid will refuse/,
+    );
+    const pq = ["--cert", certs.chain, "--key", certs.key];
+    assert.equal(await banner(["--demo", ...pq]), "");
+    // The migration set-up: ML-DSA-65 for pqrpc clients, ECDSA for stock ones.
+    assert.equal(await banner([...ec, ...pq, "--policy", "pq-kex"]), "");
   });
 });

@@ -17,6 +17,8 @@ const COMMANDS: Record<CommandName, () => Promise<Command>> = {
   health: async () => (await import("./health.ts")).runHealth,
   probe: async () => (await import("./probe.ts")).runProbe,
   serve: async () => (await import("./serve.ts")).runServe,
+  ca: async () => (await import("./ca.ts")).runCa,
+  tickets: async () => (await import("./tickets.ts")).runTickets,
   bench: async () => (await import("./bench.ts")).runBench,
 };
 
@@ -87,7 +89,9 @@ function fail(io: CliIo, e: unknown): number {
   io.stderr(`pqrpc: ${message.split("\n")[0]}\n`);
   // A command with exit codes of its own (health: grpc-health-probe's) says which one.
   if (e instanceof ExitStatus) return e.exitCode;
-  return e instanceof CliError || (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")
+  // Node's parseArgs errors carry a string code; others (RpcError's status) may be numbers.
+  const code = (e as { code?: unknown } | null)?.code;
+  return e instanceof CliError || (typeof code === "string" && code.startsWith("ERR_PARSE_ARGS"))
     ? EXIT_USAGE
     : EXIT_FAILURE;
 }

@@ -79,6 +79,8 @@ export class RecordingVerifier implements PeerVerifier {
       key: certificatePublicKey(leaf, this.crypto),
       algorithm: leaf.keyAlgorithm,
       path: request.chain,
+      // Nothing verified: the signatures as presented (each certificate's, by whoever issued it).
+      pathSignatures: request.chain.map((der) => parseCertificate(der).signatureAlgorithm),
     };
   }
 }

@@ -201,6 +201,6 @@ describe("pqrpc serve", () => {
     assert.equal(mixed.code, 2);
     assert.match(mixed.stderr, /choose one of --demo, --interop or --proto with --impl/);
     const policy = await runInProcess(["serve", "--demo", "--policy", "weak", ...tls()]);
-    assert.match(policy.stderr, /unknown --policy "weak" \(one of: pq-strict, hybrid, compat\)/);
+    assert.match(policy.stderr, /unknown --policy "weak" \(one of: pq-strict, hybrid, pq-kex, compat\)/);
   });
 });

@@ -16,7 +16,7 @@ export interface CommandHelp {
 const TLS_OPTIONS = `  --ca FILE              trust these CA certificates (PEM)
   --insecure             do not verify the server's certificate (testing only)
   --servername NAME      server name for SNI and the certificate check (default: the host)
-  --policy NAME          pq-strict | hybrid (default) | compat`;
+  --policy NAME          pq-strict | hybrid (default) | pq-kex | compat`;
 
 export const COMMAND_HELP = {
   certs: {
@@ -89,7 +89,7 @@ Exit codes (grpc-health-probe's): 0 SERVING, 1 invalid arguments, 2 connection o
     details: `  ADDR                   host:port of any TLS 1.3 server
   --ca FILE              verify the chain against these CAs (without it the chain is shown unverified)
   --servername NAME      SNI and certificate name (default: the host)
-  --policy NAME          pq-strict | hybrid (default) | compat
+  --policy NAME          pq-strict | hybrid (default) | pq-kex | compat
   --alpn LIST|none       protocols to offer, comma-separated (default pqrpc/1,h2)
   --timeout MS           give up after this long
   --json                 one JSON object instead of text`,
@@ -98,8 +98,9 @@ Exit codes (grpc-health-probe's): 0 SERVING, 1 invalid arguments, 2 connection o
     summary: "serve a .proto with your handlers, the demo Greeter or the interop TestService",
     usage:
       "usage: pqrpc serve (--demo | --interop | --proto FILE --impl MODULE) [--port N] [--host H] " +
-      "[--cert FILE --key FILE] [--ca FILE] [--policy pq-strict|hybrid|compat] [--alpn h2,pqrpc/1] " +
-      "[--grace-ms N] [--ws-path P] [--metrics HOST:PORT] [--log-format text|json] [--block]",
+      "[--cert FILE --key FILE] [--ca FILE] [--policy pq-strict|hybrid|pq-kex|compat] [--alpn h2,pqrpc/1] " +
+      "[--grace-ms N] [--ws-path P] [--ticket-keys FILE] [--renew ADDR --renew-ca FILE [--renew-at F]] " +
+      "[--metrics HOST:PORT] [--log-format text|json] [--block]",
     details: `  --demo                 the demo helloworld.Greeter (all four call kinds)
   --interop              gRPC's grpc.testing.TestService (the interop cases)
   --proto FILE           your service's .proto (repeatable; needs @pqrpc/codegen), with
@@ -108,9 +109,17 @@ Exit codes (grpc-health-probe's): 0 SERVING, 1 invalid arguments, 2 connection o
   --port N               TCP port (default 50051; 0 picks a free one)
   --host H               address to bind (default: all)
   --cert FILE --key FILE certificate chain (PEM) and private key (PKCS#8 PEM); without them a
-                         development CA and certificate are made in .pqrpc/dev-certs
+                         development CA and certificate are made in .pqrpc/dev-certs. Repeat the
+                         pair to hold several chains (each handshake gets the first the client
+                         accepts). SIGHUP, or a change of these files, loads them again: new
+                         handshakes get the new chain, open connections keep going
+  --ticket-keys FILE     session-ticket keys shared with other servers (pqrpc tickets init),
+                         reloaded when the file changes; default: keys of this process only
+  --renew ADDR           keep the first chain renewed by a pqrpc CA (pqrpc ca serve), authenticated
+  --renew-ca FILE        by it, written over --cert/--key; --renew-ca trusts the CA service's TLS;
+  --renew-at F           renew when this fraction of the lifetime left has passed (default 0.667)
   --ca FILE              require client certificates issued by these CAs
-  --policy NAME          pq-strict | hybrid (default) | compat
+  --policy NAME          pq-strict | hybrid (default) | pq-kex | compat
   --alpn LIST            protocols to offer (default h2,pqrpc/1)
   --grace-ms N           on SIGINT/SIGTERM, let calls finish for this long (default 5000)
   --ws-path P            path of the WebSocket endpoint (default /)
@@ -120,6 +129,39 @@ Exit codes (grpc-health-probe's): 0 SERVING, 1 invalid arguments, 2 connection o
                          handshake, downgrade attempt, flood or anomaly
   --block                refuse for 10 minutes the sources that trip a detector
   SSLKEYLOGFILE=FILE     write the TLS key log (NSS format, for Wireshark) to FILE: debugging only`,
+  },
+  ca: {
+    summary: "a certificate authority for short-lived certificates (ca serve, token, enroll)",
+    usage:
+      "usage: pqrpc ca serve --ca-cert FILE --ca-key FILE [--tokens FILE] [--lifetime S] [--port N] [--host H]\n" +
+      "                     [--cert FILE --key FILE | --san a,b] [--policy NAME]\n" +
+      "       pqrpc ca token --tokens FILE --names a,b [--ttl S]\n" +
+      "       pqrpc ca enroll ADDR --ca FILE --token T --out DIR [--names a,b] [--alg NAME]",
+    details: `  serve                  issue certificates from CSRs over RPC (pqrpc.ca.v1.CertificateAuthority):
+                         Enroll with a one-time token, Renew with the current certificate as the
+                         TLS client certificate; --lifetime of issued certificates (default 86400);
+                         its own TLS certificate from --cert/--key, or issued by the CA for --san
+                         (default localhost,127.0.0.1); port 50052 by default
+  token                  a one-time enrollment token for --names (printed once, stored hashed in
+                         --tokens, mode 600), valid for --ttl seconds (default 86400)
+  enroll ADDR            get a first certificate with a token: writes DIR/server.pem and
+                         DIR/server.key (--alg key algorithm, default ml-dsa-65; --ca trusts the CA
+                         service's TLS certificate)
+  Keep a server's certificate renewed with pqrpc serve --renew ADDR --renew-ca FILE.`,
+  },
+  tickets: {
+    summary: "session-ticket keys shared by several servers (tickets init, rotate, show)",
+    usage:
+      "usage: pqrpc tickets init FILE [--force]\n" +
+      "       pqrpc tickets rotate FILE [--activate-after S] [--lifetime S]\n" +
+      "       pqrpc tickets show FILE",
+    details: `  init FILE              a new ticket key file (mode 600) with one key
+  rotate FILE            add a key that starts sealing after --activate-after seconds (default 60:
+                         time for every server watching FILE to load it), and drop keys whose
+                         tickets have all expired (--lifetime: the servers' ticket lifetime,
+                         default 7200)
+  show FILE              key ids, activation times and which key seals now (no secrets)
+  Servers read it with pqrpc serve --ticket-keys FILE and reload it when it changes.`,
   },
   bench: {
     summary: "load-test a method: concurrency, latency histogram, percentiles",

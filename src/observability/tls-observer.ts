@@ -19,7 +19,7 @@ import { groupByName } from "../crypto/registry.ts";
 import type { Crypto } from "../crypto/types.ts";
 import { TlsError } from "../tls/alert.ts";
 import type { NegotiatedInfo } from "../tls/index.ts";
-import type { PolicyName } from "../tls/policy.ts";
+import { POLICIES, type PolicyName, requiresPqKeyExchange } from "../tls/policy.ts";
 import type { HandshakeObserver } from "../transport/handshake-observer.ts";
 import { ClientHelloCapture } from "./client-hello-summary.ts";
 import { classicalOnly, POLICY_REASONS, type RefusalReason, refusalReason } from "./refusal-reason.ts";
@@ -204,7 +204,7 @@ export class OtelHandshakeObserver implements HandshakeObserver {
       policy: this.ctx.policy,
       detail: error.message,
     });
-    if (offer !== undefined && this.ctx.policy !== "compat" && classicalOnly(offer)) {
+    if (offer !== undefined && requiresPqKeyExchange(POLICIES[this.ctx.policy]) && classicalOnly(offer)) {
       security.report({
         kind: "downgrade_attempt",
         ...peer,

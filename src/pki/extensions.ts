@@ -1,7 +1,7 @@
 /**
  * The certificate extensions pqrpc issues and checks (RFC 5280 §4.2):
  * basicConstraints, keyUsage, extendedKeyUsage, subjectAltName (DNS, IP),
- * subjectKeyIdentifier, authorityKeyIdentifier. Parsing yields a typed
+ * subjectKeyIdentifier, authorityKeyIdentifier, nameConstraints. Parsing yields a typed
  * summary; duplicate extensions (forbidden by §4.2) and malformed values are
  * PkiError("bad-encoding"); unknown critical extensions are listed so path
  * validation can refuse them (§4.2: "MUST reject").
@@ -18,6 +18,7 @@ import {
   id_ce_basicConstraints,
   id_ce_extKeyUsage,
   id_ce_keyUsage,
+  id_ce_nameConstraints,
   id_ce_subjectAltName,
   id_ce_subjectKeyIdentifier,
   id_kp_clientAuth,
@@ -25,12 +26,14 @@ import {
   KeyIdentifier,
   KeyUsage,
   KeyUsageFlags,
+  NameConstraints,
   SubjectAlternativeName,
   SubjectKeyIdentifier,
 } from "@peculiar/asn1-x509";
 import type { Schema } from "./der.ts";
 import { canonicalIpText, parseIpAddress } from "./ip-address.ts";
 import { MAX_CERTIFICATE_EXTENSIONS, MAX_DNS_NAME_CHARS, MAX_SUBJECT_ALT_NAMES } from "./limits.ts";
+import { type ParsedNameConstraints, parseNameConstraints } from "./name-constraints.ts";
 import { PkiError } from "./types.ts";
 
 export type KeyUsageName = keyof typeof KeyUsageFlags;
@@ -125,6 +128,8 @@ export interface ParsedExtensions {
   };
   readonly subjectKeyIdentifier?: Uint8Array;
   readonly authorityKeyIdentifier?: Uint8Array;
+  /** §4.2.1.10, processed whether critical or not (name-constraints.ts). */
+  readonly nameConstraints?: ParsedNameConstraints;
   /** OIDs of critical extensions this module does not process. */
   readonly unhandledCritical: readonly string[];
 }
@@ -186,6 +191,9 @@ export function parseExtensions(extensions: readonly Extension[] | undefined): P
           result = { ...result, authorityKeyIdentifier: new Uint8Array(aki.keyIdentifier.buffer) };
         break;
       }
+      case id_ce_nameConstraints:
+        result = { ...result, nameConstraints: parseNameConstraints(parseValue(ext, NameConstraints)) };
+        break;
       default:
         if (ext.critical) unhandledCritical.push(ext.extnID);
     }

@@ -34,6 +34,8 @@ export const MAX_CERTIFICATE_EXTENSIONS = 64;
 
 /** Most subjectAltName entries in one certificate. */
 export const MAX_SUBJECT_ALT_NAMES = 256;
+/** Permitted plus excluded subtrees in one nameConstraints extension (RFC 5280 §4.2.1.10); each is checked against every name below the CA. */
+export const MAX_NAME_CONSTRAINT_SUBTREES = 256;
 
 /** Longest DNS name (RFC 1035 §2.3.4: 255 octets on the wire, 253 characters as text). */
 export const MAX_DNS_NAME_CHARS = 253;

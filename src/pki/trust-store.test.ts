@@ -3,6 +3,8 @@ import { describe, it } from "node:test";
 import { AsnConvert, OctetString } from "@peculiar/asn1-schema";
 import { Certificate, Extension, Extensions } from "@peculiar/asn1-x509";
 import { createDevelopmentPki } from "./development-pki.ts";
+import { issueCertificate } from "./issue.ts";
+import { publicKeyInfo } from "./keys.ts";
 import { MAX_PATH_CERTIFICATES, MAX_PRESENTED_CERTIFICATES } from "./limits.ts";
 import { encodePem } from "./pem.ts";
 import { flipByte, makeChild, makeRoot, makeServerLeaf } from "./test-helpers.ts";
@@ -202,4 +204,46 @@ it("a reconnecting peer's chain is validated again on every call, cache or not",
     () => store.verify({ chain, serverName: "localhost", usage: "server", now: new Date(Date.UTC(2100, 0)) }),
     (e: unknown) => e instanceof PkiError && e.code === "expired",
   );
+});
+
+describe("TrustStore: acceptSignature (the caller's policy over every signature on the path)", () => {
+  const pq = (a: string) => a.startsWith("ml-dsa");
+  it("reports the algorithm of each signature that links the path", () => {
+    const root = makeRoot("ed25519");
+    const mid = makeChild(root, "mid", { ca: {} }, "ml-dsa-44");
+    const leaf = makeChild(mid, "server", { extendedKeyUsage: ["serverAuth"] }, "ml-dsa-65");
+    const peer = createVerifier({ roots: root.der }).verify({ chain: [leaf.der, mid.der], usage: "server" });
+    assert.deepEqual(peer.pathSignatures, ["ml-dsa-44", "ed25519"]);
+  });
+  it("refuses an edge signed with a refused algorithm, before verifying it", () => {
+    const root = makeRoot("ed25519");
+    const leaf = makeChild(root, "server", { extendedKeyUsage: ["serverAuth"] }, "ml-dsa-65");
+    const store = createVerifier({ roots: root.der });
+    expectCode("disallowed-signature", () =>
+      store.verify({ chain: [leaf.der], usage: "server", acceptSignature: pq }),
+    );
+    assert.equal(store.verify({ chain: [leaf.der], usage: "server" }).algorithm, "ml-dsa-65");
+  });
+  it("finds the acceptable path through a cross-signed CA", () => {
+    const classical = makeRoot("ed25519", { subject: "classical root" });
+    const pqRoot = makeRoot("ml-dsa-65", { subject: "pq root" });
+    const midKey = makeChild(pqRoot, "mid", { ca: {} }, "ml-dsa-65");
+    // The same CA (subject and key) certified by both roots.
+    const midByClassical = issueCertificate({
+      subject: "mid",
+      ca: {},
+      publicKey: publicKeyInfo(midKey.key),
+      signingKey: classical.key.signingKey,
+      issuerCertificate: classical.der,
+    });
+    const leaf = makeChild(midKey, "server", { extendedKeyUsage: ["serverAuth"] }, "ml-dsa-65");
+    const store = createVerifier({ roots: [classical.der, pqRoot.der] });
+    const peer = store.verify({
+      chain: [leaf.der, midByClassical, midKey.der],
+      usage: "server",
+      acceptSignature: pq,
+    });
+    assert.deepEqual(peer.pathSignatures, ["ml-dsa-65", "ml-dsa-65"]);
+    assert.deepEqual(peer.path.at(-1), pqRoot.der);
+  });
 });

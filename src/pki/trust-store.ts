@@ -7,8 +7,8 @@
  * among the peer's extra certificates and the configured intermediates, in any
  * order. Every candidate edge is checked by signature before going further;
  * each complete path is then checked for validity periods, basicConstraints,
- * pathLen, keyUsage, extendedKeyUsage, unknown critical extensions and the
- * server name. The search is depth-first and bounded by MAX_PATH_CERTIFICATES
+ * pathLen, keyUsage, extendedKeyUsage, nameConstraints (critical or not),
+ * unknown critical extensions and the server name. The search is depth-first and bounded by MAX_PATH_CERTIFICATES
  * and MAX_PATH_SIGNATURE_CHECKS. When no path passes, the most specific
  * failure is thrown (any other code before "unknown-ca").
  */
@@ -30,6 +30,7 @@ import {
   MAX_PRESENTED_CERTIFICATES,
   MAX_TRUST_CERTIFICATES,
 } from "./limits.ts";
+import { checkNameConstraints } from "./name-constraints.ts";
 import { decodePem } from "./pem.ts";
 import { type PeerVerificationRequest, type PeerVerifier, PkiError, type VerifiedPeer } from "./types.ts";
 
@@ -121,6 +122,7 @@ export class TrustStore implements PeerVerifier {
         key: this.publicKeyOf(leaf!),
         algorithm: leaf!.keyAlgorithm,
         path: path.map((c) => c.der),
+        pathSignatures: path.slice(0, -1).map((c) => c.signatureAlgorithm),
       };
     }
     throw state.failure ?? new PkiError("unknown-ca", `no path from "${leaf!.subject}" to a trust anchor`);
@@ -202,6 +204,18 @@ export class TrustStore implements PeerVerifier {
         );
         return undefined;
       }
+      const accept = state.request.acceptSignature;
+      if (accept !== undefined && !accept(current.signatureAlgorithm)) {
+        // Checked before the (costly) verification, per edge: another issuer may sign acceptably (cross-signing).
+        record(
+          state,
+          new PkiError(
+            "disallowed-signature",
+            `"${current.subject}" is signed with ${current.signatureAlgorithm} by "${candidate.subject}", which the policy refuses`,
+          ),
+        );
+        continue;
+      }
       state.signatureChecks++;
       try {
         const issuerKey = this.publicKeyOf(candidate);
@@ -253,6 +267,22 @@ function checkPath(path: readonly ParsedCertificate[], now: Date, request: PeerV
     }
     if (i === 0) checkLeaf(cert, request);
     else checkIssuer(cert, path, i);
+  });
+  // RFC 5280 §6.1.4 (g), §6.1.3 (b)-(c): a CA's nameConstraints bind every certificate below it
+  // (self-issued intermediates excepted), critical or not. An anchor's constraints apply too (RFC 5937).
+  path.forEach((ca, i) => {
+    const constraints = ca.extensions.nameConstraints;
+    if (i === 0 || constraints === undefined) return;
+    for (const below of path.slice(0, i)) {
+      // §6.1.3 (b): a self-issued certificate that is not the leaf is not checked.
+      if (below !== path[0] && below.selfIssued) continue;
+      const san = below.extensions.subjectAltName;
+      checkNameConstraints(constraints, ca.subject, below.subject, {
+        dnsNames: san?.dnsNames ?? [],
+        ipAddresses: san?.ipAddresses ?? [],
+        subjectDer: below.subjectDer,
+      });
+    }
   });
   if (
     request.serverName !== undefined &&

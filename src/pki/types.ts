@@ -21,7 +21,9 @@ export type PkiErrorCode =
   | "expired" // outside notBefore..notAfter
   | "name-mismatch" // SAN does not match the expected host name or IP
   | "bad-usage" // keyUsage / extendedKeyUsage / basicConstraints / pathLen violated
-  | "path-too-long";
+  | "path-too-long"
+  | "disallowed-signature" // a signature on the path uses an algorithm the caller's policy refuses
+  | "name-constraints"; // a name outside a CA's permitted subtrees or inside its excluded ones (RFC 5280 §4.2.1.10)
 
 export class PkiError extends CodedError<PkiErrorCode> {
   override readonly name = "PkiError";
@@ -35,6 +37,13 @@ export interface PeerVerificationRequest {
   /** "server" requires id-kp-serverAuth, "client" id-kp-clientAuth (when the EKU extension is present). */
   readonly usage: "server" | "client";
   readonly now?: Date;
+  /**
+   * The signature algorithms the caller's policy accepts for the signatures
+   * on the path: each certificate's, from the leaf's up to the one the trust
+   * anchor made (the anchor's own self-signature is not checked: it is
+   * trusted by configuration). Absent: any algorithm the runtime verifies.
+   */
+  readonly acceptSignature?: (algorithm: SignatureName) => boolean;
 }
 
 export interface VerifiedPeer {
@@ -43,6 +52,8 @@ export interface VerifiedPeer {
   readonly algorithm: SignatureName;
   /** The validated path, leaf first, ending at the trust anchor. */
   readonly path: readonly Uint8Array[];
+  /** The algorithm of each signature that links the path: path[i] was signed with pathSignatures[i] by path[i + 1]. */
+  readonly pathSignatures: readonly SignatureName[];
 }
 
 /** Validates peer chains; throws PkiError with the code that decides the TLS alert. */

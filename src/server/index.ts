@@ -10,3 +10,18 @@ export type {
   ServerProtocol,
   ServerStats,
 } from "./server-options.ts";
+export {
+  readTicketKeyFile,
+  TICKET_KEY_FILE_POLL_MS,
+  type TicketKeyFileWatch,
+  watchTicketKeyFile,
+  writeTicketKeyFile,
+} from "./ticket-key-file.ts";
+export {
+  formatTicketKeys,
+  newTicketKeys,
+  parseTicketKeys,
+  rotateTicketKeys,
+  TicketKeyFileError,
+  type TicketKeyFileErrorCode,
+} from "./ticket-key-set.ts";

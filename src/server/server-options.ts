@@ -6,6 +6,7 @@ import type { KeepaliveOptions, Settings } from "../protocol/frames/index.ts";
 import type { RouterOptions } from "../rpc/router.ts";
 import type { HealthRegistryOptions } from "../services/health/index.ts";
 import type { PolicyName } from "../tls/index.ts";
+import type { TicketSealer } from "../tls/ticket-sealer.ts";
 
 /** The application protocols a server offers in ALPN (RFC 7301). */
 export type ServerProtocol = "h2" | "pqrpc/1";
@@ -25,8 +26,12 @@ export interface ServerOptions extends RouterOptions {
   readonly trust?: PeerVerifier;
   /** Accept TLS over WebSocket upgrades on the same port (default true, on path "/"). */
   readonly webSocket?: boolean | { readonly path?: string };
-  /** Issue session tickets for resumption (default true; one ticket key per server). */
-  readonly sessionTickets?: boolean;
+  /**
+   * Issue session tickets for resumption (default true: keys of this server's own, rotating).
+   * A TicketSealer given here is used as it is: one with shared keys (setKeys, or
+   * watchTicketKeyFile) lets several processes resume each other's tickets.
+   */
+  readonly sessionTickets?: boolean | TicketSealer;
   /** Connections open at once; more are closed on accept (default DEFAULT_MAX_CONNECTIONS). */
   readonly maxConnections?: number;
   /**

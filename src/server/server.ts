@@ -52,7 +52,7 @@ import type {
   ServerProtocol,
   ServerStats,
 } from "./server-options.ts";
-import { validateGraceMs, validateServerOptions } from "./validate-options.ts";
+import { validateGraceMs, validateIdentity, validateServerOptions } from "./validate-options.ts";
 import { createWebSocketAcceptor, type WebSocketAcceptor } from "./websocket-acceptor.ts";
 
 const DEFAULT_ALPN: readonly ServerProtocol[] = ["h2", "pqrpc/1"];
@@ -77,6 +77,10 @@ export class Server {
   private state: ServerState = "idle";
   private tcp: TcpServer | undefined;
   private tls: TlsServerConfig | undefined;
+  /** The chains handshakes choose from; setIdentity() replaces them. */
+  private identity: ServerOptions["identity"];
+  /** One per server, kept across setIdentity(): tickets issued before a rotation still resume. */
+  private ticketSealer: TicketSealer | undefined;
   private closing: Promise<void> | undefined;
   /** Every accepted TCP socket until it closes. */
   private readonly sockets = new Set<Socket>();
@@ -94,6 +98,7 @@ export class Server {
   constructor(options: ServerOptions) {
     validateServerOptions(options);
     this.options = options;
+    this.identity = options.identity;
     this.telemetry = resolveTelemetry(options.telemetry);
     const callObserver = options.callObserver ?? this.telemetry?.serverCalls();
     this.router = createRouter(callObserver === undefined ? options : { ...options, callObserver });
@@ -143,6 +148,20 @@ export class Server {
     this.services.push(service);
     this.health?.addService(service.typeName);
     return this;
+  }
+
+  /**
+   * Replaces the certificate chains (rotation without downtime): handshakes from now on get the
+   * new ones; connections already up keep theirs and their calls go on; tickets issued before
+   * still resume.
+   */
+  setIdentity(identity: ServerOptions["identity"]): void {
+    if (this.state === "closing" || this.state === "closed") {
+      throw new ServerError("closed", "setIdentity() on a closed server");
+    }
+    validateIdentity(identity);
+    this.identity = identity;
+    if (this.tls !== undefined) this.tls = this.tlsConfig();
   }
 
   /** Registered method paths ("/pkg.Service/Method"). */
@@ -245,20 +264,25 @@ export class Server {
     const t = this.telemetry;
     const base = o.crypto ?? defaultCrypto();
     const crypto = t === undefined ? base : t.crypto(base);
-    const identities = (Array.isArray(o.identity) ? o.identity : [o.identity]) as readonly CertifiedKey[];
+    const identity = this.identity;
+    const identities = (Array.isArray(identity) ? identity : [identity]) as readonly CertifiedKey[];
     const certificate = t === undefined ? identities : identities.map((id) => t.identity(id, base));
     const trust = o.trust === undefined || t === undefined ? o.trust : t.verifier(o.trust, base);
+    if (o.sessionTickets !== false) {
+      // One ticket key per server unless the caller shares one: tickets resume only where their key is.
+      this.ticketSealer ??=
+        o.sessionTickets instanceof TicketSealer ? o.sessionTickets : new TicketSealer(crypto);
+    }
     return {
       crypto,
-      certificate: Array.isArray(o.identity) ? [...certificate] : certificate[0]!,
+      certificate: Array.isArray(identity) ? [...certificate] : certificate[0]!,
       alpnProtocols: [...(o.alpn ?? DEFAULT_ALPN)],
       ...(o.policy === undefined ? {} : { policy: o.policy }),
       ...(o.clientAuth === undefined ? {} : { clientAuth: o.clientAuth }),
       ...(trust === undefined ? {} : { clientVerifier: trust }),
       // The engine's keyLog callback (TLS branch); an engine without it ignores the field.
       ...(o.keyLog === undefined ? {} : { keyLog: o.keyLog }),
-      // One ticket key per server: tickets it issued resume only here (RFC 8446 §4.6.1).
-      sessionTickets: o.sessionTickets === false ? false : { sealer: new TicketSealer(crypto) },
+      sessionTickets: this.ticketSealer === undefined ? false : { sealer: this.ticketSealer },
     };
   }
 
@@ -341,7 +365,10 @@ export class Server {
       (error: Error) => {
         this.failedHandshakes++;
         this.options.onConnectionError?.(error);
-        socket.destroy();
+        // The TLS socket flushes its alert (RFC 8446 §6.2) and then closes the carrier; a
+        // socket destroyed right away would drop it (a client saw a bare TCP close).
+        if (carrier.destroyed) socket.destroy();
+        else carrier.once("close", () => socket.destroy());
       },
     );
   }

@@ -21,11 +21,16 @@ function isDelay(ms: unknown, min: number): boolean {
   return Number.isInteger(ms) && (ms as number) >= min && (ms as number) <= MAX_TIMER_DELAY_MS;
 }
 
-export function validateServerOptions(o: ServerOptions): void {
-  const identities = Array.isArray(o.identity) ? o.identity : [o.identity];
+/** At least one identity, none missing (createServer and setIdentity). */
+export function validateIdentity(identity: ServerOptions["identity"]): void {
+  const identities = Array.isArray(identity) ? identity : [identity];
   if (identities.length === 0 || identities.some((i) => i === undefined || i === null)) {
     bad("identity: a certificate chain and its private key (or several) are required");
   }
+}
+
+export function validateServerOptions(o: ServerOptions): void {
+  validateIdentity(o.identity);
   if (o.maxConnections !== undefined && !(Number.isInteger(o.maxConnections) && o.maxConnections >= 1)) {
     bad(`maxConnections must be an integer >= 1, got ${o.maxConnections}`);
   }

@@ -9,6 +9,11 @@
  *   WaitCertificateOrRequest --CR--> WaitCertificate --Cert--> WaitCertificateVerify
  *   WaitCertificateOrRequest --Cert--> WaitCertificateVerify --CV--> WaitFinished
  *   WaitFinished --Finished--> Connected (NewSessionTicket, handled repeatedly)
+ *
+ * States own their data (rustls's Expect* structs): each variant carries
+ * what the ServerHello fixed (Negotiated) and what later messages added (the
+ * CertificateRequest, the server's chain and key, the ALPN choice), so no
+ * step can read a value before the message that sets it was processed.
  */
 
 import { bytesEqual, copyBytes, wipe } from "../bytes/bytes.ts";
@@ -57,7 +62,8 @@ import {
   sendFinished,
   verifyPeerChain,
 } from "./handshake-common.ts";
-import type { HandshakeEngine, HandshakeIo, NegotiatedInfo } from "./handshake-io.ts";
+import type { HandshakeEngine, HandshakeIo } from "./handshake-io.ts";
+import { type KeyLog, keyLogFor } from "./key-log.ts";
 import { finishedMac, KeySchedule, resumptionPsk } from "./key-schedule.ts";
 import { enforceGroup } from "./policy.ts";
 import { clientPskOffers, type PskCandidate } from "./psk.ts";
@@ -67,14 +73,46 @@ import { Transcript } from "./transcript.ts";
 
 const MIDDLEBOX_SESSION_ID_BYTES = 32;
 
+/** What EncryptedExtensions added to the Negotiated parameters. */
+interface AfterEncryptedExtensions {
+  readonly n: Negotiated;
+  readonly alpn: string | undefined;
+}
+
+/** The server asked for our certificate with these schemes (§4.3.2). */
+interface CertificateRequested {
+  readonly schemes: readonly SignatureSchemeInfo[];
+}
+
+/** Everything the client Finished and NegotiatedInfo need, once the server is authenticated (or PSK). */
+interface ServerAuthenticated extends AfterEncryptedExtensions {
+  readonly request: CertificateRequested | undefined;
+  readonly serverCertificates: Uint8Array[];
+  readonly signatureScheme: SignatureSchemeInfo | undefined;
+}
+
+/** After our Finished: what NewSessionTicket needs (§4.6.1). */
+interface Resumable {
+  readonly suite: CipherSuiteInfo;
+  readonly hash: Hash;
+  readonly resumptionMaster: Uint8Array;
+  readonly alpn: string | undefined;
+}
+
 type ClientState =
   | { kind: "wait-server-hello" }
-  | { kind: "wait-encrypted-extensions" }
-  | { kind: "wait-certificate-or-request" }
-  | { kind: "wait-certificate" }
-  | { kind: "wait-certificate-verify"; peer: VerifiedPeer }
-  | { kind: "wait-finished" }
-  | { kind: "connected" }
+  | { kind: "wait-encrypted-extensions"; n: Negotiated }
+  | { kind: "wait-certificate-or-request"; ee: AfterEncryptedExtensions }
+  | { kind: "wait-certificate"; ee: AfterEncryptedExtensions; request: CertificateRequested }
+  | {
+      kind: "wait-certificate-verify";
+      ee: AfterEncryptedExtensions;
+      request: CertificateRequested | undefined;
+      serverCertificates: Uint8Array[];
+      peer: VerifiedPeer;
+    }
+  | { kind: "wait-finished"; auth: ServerAuthenticated }
+  | { kind: "connected"; session: Resumable }
   | { kind: "failed" };
 
 /** Secrets and choices fixed by the ServerHello. */
@@ -95,6 +133,7 @@ export class ClientHandshake implements HandshakeEngine {
   private state: ClientState = { kind: "wait-server-hello" };
   private readonly cfg: ResolvedConfig;
   private readonly random: Uint8Array;
+  private readonly keyLog: KeyLog;
   private readonly sessionId: Uint8Array;
   private readonly serverName: string | undefined;
   private readonly pskModes: number[];
@@ -107,24 +146,27 @@ export class ClientHandshake implements HandshakeEngine {
   private offeredExtensions = new Set<number>();
   private retry?: { suite: CipherSuiteInfo; transcript: Transcript };
   private ccsSent = false;
-  private n?: Negotiated;
-  private info: Partial<NegotiatedInfo> = {};
-  private certificateRequest?: { schemes: SignatureSchemeInfo[] };
-  private serverCertificates: Uint8Array[] = [];
-  private resumptionMaster?: Uint8Array;
 
   constructor(
     private readonly config: TlsClientConfig,
     private readonly io: HandshakeIo,
+    private readonly editExtensions: (list: ext.Extension[]) => ext.Extension[] = (list) => list,
   ) {
     this.cfg = resolveCommon(config);
     if (!config.verifier) throw new TlsConfigError("a client needs a verifier");
     this.random = this.cfg.crypto.randomBytes(RANDOM_BYTES);
+    this.keyLog = keyLogFor(config.keyLog, this.random);
     this.sessionId =
       config.middleboxCompat === false
         ? new Uint8Array(0)
         : this.cfg.crypto.randomBytes(MIDDLEBOX_SESSION_ID_BYTES);
-    this.serverName = config.serverName;
+    // Issue 9 item 9: a missing serverName used to skip the host-name check silently.
+    if (config.serverName === undefined) {
+      throw new TlsConfigError(
+        "a client needs serverName (the host name or IP the certificate must match), or serverName: false to connect without checking it",
+      );
+    }
+    this.serverName = config.serverName === false ? undefined : config.serverName;
     this.pskModes = (config.pskModes ?? ["psk_dhe_ke"]).map((m) => PskKeyExchangeMode[m]);
     this.offers = clientPskOffers(
       this.cfg.crypto,
@@ -132,7 +174,7 @@ export class ClientHandshake implements HandshakeEngine {
       config.session,
       config.externalPsk,
       this.cfg.now(),
-      config.serverName,
+      this.serverName,
     );
     this.offersPsk = this.offers.length > 0;
     // A client that offers a PSK and allows only psk_ke has no use for a key share when the
@@ -160,27 +202,30 @@ export class ClientHandshake implements HandshakeEngine {
         return;
       case "wait-encrypted-extensions":
         expectMessage(m, H.encrypted_extensions);
-        this.state = this.onEncryptedExtensions(m);
+        this.state = this.onEncryptedExtensions(m, s.n);
         return;
       case "wait-certificate-or-request":
         expectMessage(m, H.certificate_request, H.certificate);
-        this.state = m.type === H.certificate_request ? this.onCertificateRequest(m) : this.onCertificate(m);
+        this.state =
+          m.type === H.certificate_request
+            ? this.onCertificateRequest(m, s.ee)
+            : this.onCertificate(m, s.ee, undefined);
         return;
       case "wait-certificate":
         expectMessage(m, H.certificate);
-        this.state = this.onCertificate(m);
+        this.state = this.onCertificate(m, s.ee, s.request);
         return;
       case "wait-certificate-verify":
         expectMessage(m, H.certificate_verify);
-        this.state = this.onCertificateVerify(m, s.peer);
+        this.state = this.onCertificateVerify(m, s);
         return;
       case "wait-finished":
         expectMessage(m, H.finished);
-        this.state = this.onFinished(m);
+        this.state = this.onFinished(m, s.auth);
         return;
       case "connected":
         expectMessage(m, H.new_session_ticket);
-        this.onNewSessionTicket(m);
+        this.onNewSessionTicket(m, s.session);
         this.state = s;
         return;
       case "failed":
@@ -207,7 +252,7 @@ export class ClientHandshake implements HandshakeEngine {
     if (cookie) add(E.cookie, ext.cookie.encode(cookie));
     // Kept in a second ClientHello even when HRR's suite leaves no PSK to offer: §4.1.2 allows no other change.
     if (this.offersPsk) add(E.psk_key_exchange_modes, ext.pskModes.encode(this.pskModes));
-    return list;
+    return this.editExtensions(list);
   }
 
   /** Encodes the ClientHello; with PSK offers, computes the binders over the truncated message (§4.2.11.2). */
@@ -323,7 +368,6 @@ export class ClientHandshake implements HandshakeEngine {
     transcript.replaceWithMessageHash();
     transcript.add(m.raw);
     this.retry = { suite, transcript };
-    this.info.helloRetry = true;
     if (group) this.shares = new Map([[group.codepoint, makeClientShare(this.cfg.crypto, group)]]);
     // §4.1.4: only PSKs for the selected suite's hash stay in the second ClientHello.
     this.offers = this.offers.filter((o) => o.hash === suite.hash);
@@ -395,12 +439,12 @@ export class ClientHandshake implements HandshakeEngine {
       psk,
       pskMode: psk ? (group ? "psk_dhe_ke" : "psk_ke") : undefined,
     };
-    this.n = n;
+    this.keyLog.handshake(n.clientHandshakeSecret, n.serverHandshakeSecret);
     this.io.setReadKey(suite, n.serverHandshakeSecret, "handshake");
     // §D.4: the dummy change_cipher_spec goes before our first protected record.
     this.sendChangeCipherSpecOnce();
     this.io.setWriteKey(suite, n.clientHandshakeSecret, "handshake");
-    return { kind: "wait-encrypted-extensions" };
+    return { kind: "wait-encrypted-extensions", n };
   }
 
   private sendChangeCipherSpecOnce(): void {
@@ -411,9 +455,9 @@ export class ClientHandshake implements HandshakeEngine {
 
   // --- EncryptedExtensions (§4.3.1)
 
-  private onEncryptedExtensions(m: HandshakeMessage): ClientState {
-    const n = this.negotiated();
+  private onEncryptedExtensions(m: HandshakeMessage, n: Negotiated): ClientState {
     const ee = encryptedExtensions.decode(m.body);
+    let alpn: string | undefined;
     ee.check("EE", this.offeredExtensions);
     const alpnData = ee.get(E.application_layer_protocol_negotiation);
     if (alpnData) {
@@ -421,7 +465,7 @@ export class ClientHandshake implements HandshakeEngine {
       // RFC 7301 §3.1: exactly one protocol, one we offered.
       if (chosen.length !== 1 || !this.cfg.alpn.includes(chosen[0]!))
         throw fatal("illegal_parameter", "server selected an ALPN protocol we did not offer");
-      this.info.alpn = chosen[0];
+      alpn = chosen[0];
     }
     const sni = ee.get(E.server_name);
     if (sni) ext.empty.decode(sni, "server_name");
@@ -434,28 +478,38 @@ export class ClientHandshake implements HandshakeEngine {
     }
     if (ee.has(E.early_data)) throw fatal("unsupported_extension", "early_data accepted but not offered");
     n.transcript.add(m.raw);
-    return n.psk ? { kind: "wait-finished" } : { kind: "wait-certificate-or-request" };
+    const after: AfterEncryptedExtensions = { n, alpn };
+    // §4.4: a PSK handshake has no Certificate, CertificateRequest or CertificateVerify.
+    return n.psk
+      ? {
+          kind: "wait-finished",
+          auth: { ...after, request: undefined, serverCertificates: [], signatureScheme: undefined },
+        }
+      : { kind: "wait-certificate-or-request", ee: after };
   }
 
   // --- CertificateRequest (§4.3.2)
 
-  private onCertificateRequest(m: HandshakeMessage): ClientState {
-    const n = this.negotiated();
+  private onCertificateRequest(m: HandshakeMessage, ee: AfterEncryptedExtensions): ClientState {
+    const n = ee.n;
     const cr = certificateRequest.decode(m.body);
     cr.extensions.check("CR");
     if (cr.context.length !== 0)
       throw fatal("illegal_parameter", "certificate_request_context must be empty in the handshake");
     const schemes = peerSignatureSchemes(cr.extensions);
     if (!schemes) throw fatal("missing_extension", "CertificateRequest lacks signature_algorithms");
-    this.certificateRequest = { schemes };
     n.transcript.add(m.raw);
-    return { kind: "wait-certificate" };
+    return { kind: "wait-certificate", ee, request: { schemes } };
   }
 
   // --- server Certificate, CertificateVerify (§4.4.2, §4.4.3)
 
-  private onCertificate(m: HandshakeMessage): ClientState {
-    const n = this.negotiated();
+  private onCertificate(
+    m: HandshakeMessage,
+    ee: AfterEncryptedExtensions,
+    request: CertificateRequested | undefined,
+  ): ClientState {
+    const n = ee.n;
     const chain = readCertificateChain(m.body, new Uint8Array(0));
     // §4.4.2.4: an empty server Certificate is decode_error.
     if (chain.length === 0) throw fatal("decode_error", "server sent an empty Certificate");
@@ -465,44 +519,54 @@ export class ClientHandshake implements HandshakeEngine {
       { usage: "server", serverName: this.serverName, nowMs: this.cfg.now() },
       this.cfg.policy,
     );
-    this.serverCertificates = chain;
     n.transcript.add(m.raw);
-    return { kind: "wait-certificate-verify", peer };
+    return { kind: "wait-certificate-verify", ee, request, serverCertificates: chain, peer };
   }
 
-  private onCertificateVerify(m: HandshakeMessage, peer: VerifiedPeer): ClientState {
-    const n = this.negotiated();
+  private onCertificateVerify(
+    m: HandshakeMessage,
+    s: Extract<ClientState, { kind: "wait-certificate-verify" }>,
+  ): ClientState {
+    const n = s.ee.n;
     const scheme = checkCertificateVerify(
       m.body,
       "server",
       n.transcript.hash(),
-      peer,
+      s.peer,
       this.cfg.signatureSchemes,
       this.cfg.policy,
     );
-    this.info.signatureScheme = scheme.name;
     n.transcript.add(m.raw);
-    return { kind: "wait-finished" };
+    return {
+      kind: "wait-finished",
+      auth: {
+        ...s.ee,
+        request: s.request,
+        serverCertificates: s.serverCertificates,
+        signatureScheme: scheme,
+      },
+    };
   }
 
   // --- Finished (§4.4.4) and our second flight
 
-  private onFinished(m: HandshakeMessage): ClientState {
-    const n = this.negotiated();
+  private onFinished(m: HandshakeMessage, auth: ServerAuthenticated): ClientState {
+    const n = auth.n;
     checkFinished(n.hash, n.serverHandshakeSecret, n.transcript.hash(), m.body);
     n.transcript.add(m.raw);
     n.schedule.master();
     const thServerFinished = n.transcript.hash();
     const clientApp = n.schedule.clientApplicationTrafficSecret(thServerFinished);
     const serverApp = n.schedule.serverApplicationTrafficSecret(thServerFinished);
+    this.keyLog.application(clientApp, serverApp, () => n.schedule.exporterMasterSecret(thServerFinished));
     this.io.setReadKey(n.suite, serverApp, "application");
     const send = (msg: Uint8Array) => this.io.sendHandshake(msg);
     let clientAuthenticated = false;
-    if (this.certificateRequest) {
+    if (auth.request) {
       const mine = this.config.certificate;
       const usable =
         mine &&
-        this.certificateRequest.schemes.some((s) => s.name === mine.key.algorithm) &&
+        auth.request.schemes.some((s) => s.name === mine.key.algorithm) &&
         this.cfg.signatureSchemes.includes(signatureByName(mine.key.algorithm));
       // §4.4.2: with no suitable certificate the client sends an empty Certificate and no CertificateVerify.
       sendCertificateFlight(
@@ -516,49 +580,46 @@ export class ClientHandshake implements HandshakeEngine {
     }
     sendFinished(send, n.transcript, n.hash, n.clientHandshakeSecret);
     this.io.setWriteKey(n.suite, clientApp, "application");
-    this.resumptionMaster = n.schedule.resumptionMasterSecret(n.transcript.hash());
+    const resumptionMaster = n.schedule.resumptionMasterSecret(n.transcript.hash());
     n.schedule.wipe();
     wipe(n.clientHandshakeSecret, n.serverHandshakeSecret, clientApp, serverApp);
     this.io.complete({
       version: "TLSv1.3",
       cipherSuite: n.suite.name,
       group: n.group?.name,
-      signatureScheme: this.info.signatureScheme,
-      alpn: this.info.alpn,
+      signatureScheme: auth.signatureScheme?.name,
+      alpn: auth.alpn,
       serverName: this.serverName,
       resumed: n.psk?.binder === "res",
       pskMode: n.pskMode,
-      helloRetry: this.info.helloRetry ?? false,
-      peerCertificates: this.serverCertificates,
+      helloRetry: this.retry !== undefined,
+      peerCertificates: auth.serverCertificates,
       clientAuthenticated,
     });
-    return { kind: "connected" };
+    return {
+      kind: "connected",
+      session: { suite: n.suite, hash: n.hash, resumptionMaster, alpn: auth.alpn },
+    };
   }
 
   // --- NewSessionTicket (§4.6.1)
 
-  private onNewSessionTicket(m: HandshakeMessage): void {
-    const n = this.negotiated();
+  private onNewSessionTicket(m: HandshakeMessage, session: Resumable): void {
     const t = newSessionTicket.decode(m.body);
     t.extensions.check("NST");
     if (t.lifetimeSeconds > MAX_TICKET_LIFETIME_SECONDS)
       throw fatal("illegal_parameter", `ticket_lifetime ${t.lifetimeSeconds} exceeds 7 days`);
-    if (t.lifetimeSeconds === 0 || !this.config.onSessionTicket || !this.resumptionMaster) return;
+    if (t.lifetimeSeconds === 0 || !this.config.onSessionTicket) return;
     this.config.onSessionTicket({
-      cipherSuite: n.suite.name,
+      cipherSuite: session.suite.name,
       ticket: copyBytes(t.ticket), // the caller keeps it: not a view of the record
-      psk: resumptionPsk(n.hash, this.resumptionMaster, t.nonce),
+      psk: resumptionPsk(session.hash, session.resumptionMaster, t.nonce),
       ageAdd: t.ageAdd,
       lifetimeSeconds: t.lifetimeSeconds,
       receivedAtMs: this.cfg.now(),
       serverName: this.serverName,
-      alpn: this.info.alpn,
+      alpn: session.alpn,
     });
-  }
-
-  private negotiated(): Negotiated {
-    if (!this.n) throw fatal("internal_error", "no ServerHello processed");
-    return this.n;
   }
 }
 
@@ -566,6 +627,11 @@ function isIpLiteral(host: string): boolean {
   return /^\d{1,3}(\.\d{1,3}){3}$/.test(host) || host.includes(":");
 }
 
-export function createClientHandshake(config: TlsClientConfig, io: HandshakeIo): HandshakeEngine {
-  return new ClientHandshake(config, io);
+/** `editExtensions` is for tests only (PeerHooks.clientHelloExtensions). */
+export function createClientHandshake(
+  config: TlsClientConfig,
+  io: HandshakeIo,
+  editExtensions?: (list: ext.Extension[]) => ext.Extension[],
+): HandshakeEngine {
+  return new ClientHandshake(config, io, editExtensions);
 }

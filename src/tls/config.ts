@@ -52,6 +52,11 @@ export interface TlsCommonConfig {
   padding?: number;
   /** Millisecond clock for tickets and certificate validity (sans-IO: injected). */
   now?: () => number;
+  /**
+   * Debugging only: receives one NSS key log line (no newline) per traffic
+   * secret (src/tls/key-log.ts). Whoever holds the lines can decrypt the session.
+   */
+  keyLog?: (line: string) => void;
 }
 
 /** A pre-shared key agreed out of band (DESIGN.md §4 embedded profile). */
@@ -78,8 +83,14 @@ export interface ResumptionSession {
 }
 
 export interface TlsClientConfig extends TlsCommonConfig {
-  /** SNI and the name the server certificate must match. */
-  serverName?: string;
+  /**
+   * SNI and the name (DNS name or IP literal) the server certificate must
+   * match. Required: a client without it refuses to start (TlsConfigError),
+   * since the certificate would then prove nothing about whom we reached.
+   * `false` opts out explicitly: no SNI, and any name the trust accepts
+   * (for peers identified otherwise, e.g. by a pinned private CA per device).
+   */
+  serverName?: string | false;
   verifier: PeerVerifier;
   /**
    * Groups to send key shares for (default: the first of `groups`; none when a PSK is
@@ -101,7 +112,12 @@ export interface TlsServerConfig extends TlsCommonConfig {
   certificate?: CertifiedKey | CertifiedKey[];
   clientAuth?: "none" | "request" | "require";
   clientVerifier?: PeerVerifier;
-  sessionTickets?: { sealer: TicketSealer; count?: number } | false;
+  /**
+   * Tickets issued after each handshake. `allowPskKe` lets a ticket resume
+   * with psk_ke (no key exchange: no forward secrecy, no PQ part); off by
+   * default, so a psk_ke-only offer gets a full handshake instead.
+   */
+  sessionTickets?: { sealer: TicketSealer; count?: number; allowPskKe?: boolean } | false;
   externalPsks?: (identity: Uint8Array) => ExternalPsk | undefined;
 }
 

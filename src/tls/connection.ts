@@ -13,17 +13,19 @@ import type { CipherSuiteInfo } from "../crypto/registry.ts";
 import type { Crypto } from "../crypto/types.ts";
 import { AlertDescription, AlertLevel, fatal, TlsError } from "./alert.ts";
 import { createClientHandshake } from "./client.ts";
+import type { Extension } from "./codec/extensions.ts";
 import { HandshakeJoiner } from "./codec/handshake-joiner.ts";
 import { type HandshakeMessage, keyUpdate } from "./codec/messages.ts";
 import { HandshakeType, KeyUpdateRequest } from "./codec/types.ts";
 import { resolveCommon, type TlsClientConfig, type TlsServerConfig } from "./config.ts";
-import type { Epoch, HandshakeEngine, HandshakeIo, NegotiatedInfo } from "./handshake-io.ts";
+import type { EarlyDataSkip, Epoch, HandshakeEngine, HandshakeIo, NegotiatedInfo } from "./handshake-io.ts";
 import { nextTrafficSecret } from "./key-schedule.ts";
 import {
   ContentType,
   encodePlainRecord,
   MAX_INNER_PLAINTEXT_BYTES,
   MAX_PLAINTEXT_BYTES,
+  MAX_SKIPPED_EARLY_DATA_BYTES,
   maxCiphertextForRecordSizeLimit,
   RECORD_HEADER_BYTES,
   RecordDeframer,
@@ -39,6 +41,15 @@ export interface TlsConnection {
   receive(data: Uint8Array): void;
   /** Bytes to write to the transport, in order (drains the queue). */
   takeOutgoing(): Uint8Array[];
+  /**
+   * True while more than MAX_UNTAKEN_OUTGOING_BYTES wait in takeOutgoing():
+   * received records are then held, not processed (no answers pile up). A
+   * transport whose carrier also pushes back (write() false) stops feeding
+   * receive() until it drains; `receive(new Uint8Array(0))` resumes the held records.
+   */
+  readonly receivePaused: boolean;
+  /** Received records not processed yet (held while receivePaused). */
+  readonly heldRecords: boolean;
   /** Decrypted application data (drains); never before the handshake is verified. */
   takeApplicationData(): Uint8Array[];
   /** Throws TlsError if not yet connected or closed; fragments into records. */
@@ -62,6 +73,12 @@ export interface TlsConnection {
  * transcript, and may be changed, dropped ([]) or multiplied.
  */
 export interface PeerHooks {
+  /**
+   * A client's ClientHello extensions (pre_shared_key excluded) before it is
+   * encoded, so the change is in the client's own transcript and the
+   * handshake can still complete (unusual but legal hellos).
+   */
+  clientHelloExtensions?: (extensions: Extension[]) => Extension[];
   /** `inject` queues an extra record (any content type) right after the returned messages. */
   outgoingHandshake?: (
     message: Uint8Array,
@@ -77,6 +94,19 @@ interface Direction {
 }
 
 const ALERT_BYTES = 2;
+/**
+ * Empty application data records in a row before unexpected_message (the
+ * bound OpenSSL applies, MAX_EMPTY_RECORDS 32). Empty handshake and alert
+ * fragments are refused outright (record-layer.ts, §5.1 / §5.4).
+ */
+export const MAX_CONSECUTIVE_EMPTY_RECORDS = 32;
+/**
+ * Output the transport has not taken after which receive() holds further
+ * records (bytes): four full records. A larger single answer (an SLH-DSA
+ * certificate flight) is still produced whole; only the records after it
+ * wait until the transport takes it.
+ */
+export const MAX_UNTAKEN_OUTGOING_BYTES = 64 * 1024;
 const CHANGE_CIPHER_SPEC_VALUE = 1;
 
 class Connection implements TlsConnection, HandshakeIo {
@@ -89,6 +119,18 @@ class Connection implements TlsConnection, HandshakeIo {
   private read?: Direction;
   private write?: Direction;
   private ccsReceived = false;
+  /** A record from the peer opened under its keys: from then on it has keys, and sends no plaintext. */
+  private peerProtected = false;
+  private consecutiveEmptyRecords = 0;
+  /** Bytes of sealed records in `outgoing`, not yet taken by the transport. */
+  private outgoingBytes = 0;
+  /** receive() stopped with input left because receivePaused (see heldRecords). */
+  private held = false;
+  /** Our KeyUpdate answering update_requested is queued and not yet taken (§4.6.3; coalesced). */
+  private keyUpdateReplyQueued = false;
+  /** §4.2.10: refused 0-RTT records being skipped, and how many bytes so far (one budget per connection). */
+  private earlyDataSkip: EarlyDataSkip | undefined;
+  private skippedEarlyDataBytes = 0;
   private peerRecordLimit = MAX_INNER_PLAINTEXT_BYTES;
   private readonly padding: number;
   private readonly crypto: Crypto;
@@ -109,7 +151,7 @@ class Connection implements TlsConnection, HandshakeIo {
     const resolved = { ...config, crypto: common.crypto };
     this.engine =
       side === "client"
-        ? createClientHandshake(resolved as TlsClientConfig, this)
+        ? createClientHandshake(resolved as TlsClientConfig, this, hooks.clientHelloExtensions)
         : createServerHandshake(resolved as TlsServerConfig, this);
     this.flush();
   }
@@ -135,15 +177,28 @@ class Connection implements TlsConnection, HandshakeIo {
   receive(data: Uint8Array): void {
     if (this._error || this._peerClosed) return;
     try {
-      this.deframer.push(data);
-      for (let record = this.deframer.next(); record; record = this.deframer.next()) {
+      if (data.length > 0) this.deframer.push(data);
+      // Backpressure: while the transport has not taken our output, records wait in the deframer
+      // (bounded by MAX_DEFRAMER_BUFFER_BYTES), so a peer cannot make us queue answers without end.
+      while (!this.receivePaused) {
+        const record = this.deframer.next();
+        if (!record) break;
         this.onRecord(record);
         if (this._error || this._peerClosed) break;
       }
+      this.held = this.receivePaused && this.deframer.buffered > 0;
       this.flush();
     } catch (e) {
       this.fail(e);
     }
+  }
+
+  get receivePaused(): boolean {
+    return this.outgoingBytes > MAX_UNTAKEN_OUTGOING_BYTES;
+  }
+
+  get heldRecords(): boolean {
+    return this.held && !this._error && !this._peerClosed;
   }
 
   private onRecord(record: TlsRecord): void {
@@ -154,19 +209,57 @@ class Connection implements TlsConnection, HandshakeIo {
     let type = record.type;
     let content = record.fragment;
     if (this.read) {
-      // A peer that fails before it has keys answers with a plaintext alert; accept that during the handshake.
-      if (record.type === ContentType.alert && !this._handshakeComplete && content.length === ALERT_BYTES) {
+      // A peer that fails before it has keys (a client refusing our ServerHello) can only answer
+      // with a plaintext alert, so one is taken until the peer's first protected record opens.
+      // After that its records are protected (§5.2: the outer type is application_data), and a
+      // plaintext alert is someone else's: open() refuses it with unexpected_message.
+      if (record.type === ContentType.alert && !this.peerProtected && content.length === ALERT_BYTES) {
         this.onAlert(content);
         return;
       }
-      ({ type, content } = this.read.protector.open(record));
+      const opened =
+        this.earlyDataSkip === "until-decryptable"
+          ? this.openOrSkipEarlyData(record)
+          : this.read.protector.open(record);
+      if (opened === undefined) return;
+      this.peerProtected = true;
+      ({ type, content } = opened);
     } else if (type === ContentType.application_data) {
+      if (this.earlyDataSkip === "until-plaintext") {
+        this.countSkippedEarlyData(record);
+        return;
+      }
       throw fatal("unexpected_message", "application data before the handshake keys");
+    } else if (type === ContentType.handshake) {
+      // The second ClientHello ends the 0-RTT data of the first (§4.2.10).
+      this.earlyDataSkip = undefined;
     }
     if (type === ContentType.alert) this.onAlert(content);
     else if (type === ContentType.handshake) this.onHandshakeFragment(content);
     else if (type === ContentType.application_data) this.onApplicationData(content);
     else throw fatal("unexpected_message", `record content type ${type}`);
+  }
+
+  /** §4.2.10: a record the handshake key cannot open is 0-RTT data we refused; the first that opens ends the skipping. */
+  private openOrSkipEarlyData(record: TlsRecord): { type: number; content: Uint8Array } | undefined {
+    const opened =
+      record.type === ContentType.application_data ? this.read!.protector.tryOpen(record) : undefined;
+    if (opened === undefined && record.type === ContentType.application_data) {
+      this.countSkippedEarlyData(record);
+      return undefined;
+    }
+    this.earlyDataSkip = undefined;
+    return opened ?? this.read!.protector.open(record);
+  }
+
+  private countSkippedEarlyData(record: TlsRecord): void {
+    this.skippedEarlyDataBytes += record.fragment.length;
+    if (this.skippedEarlyDataBytes > MAX_SKIPPED_EARLY_DATA_BYTES) {
+      throw fatal(
+        "unexpected_message",
+        `more than ${MAX_SKIPPED_EARLY_DATA_BYTES} bytes of refused early data (${this.skippedEarlyDataBytes})`,
+      );
+    }
   }
 
   private onApplicationData(content: Uint8Array): void {
@@ -176,8 +269,20 @@ class Connection implements TlsConnection, HandshakeIo {
     if (this.joiner.buffered > 0) {
       throw fatal("unexpected_message", "application data inside a fragmented handshake message");
     }
+    // §5.4 allows zero-length application data (traffic analysis cover), but a peer sending only
+    // those makes us work for nothing: a run of more than MAX_CONSECUTIVE_EMPTY_RECORDS ends it.
+    if (content.length === 0) {
+      if (++this.consecutiveEmptyRecords > MAX_CONSECUTIVE_EMPTY_RECORDS) {
+        throw fatal(
+          "unexpected_message",
+          `more than ${MAX_CONSECUTIVE_EMPTY_RECORDS} consecutive empty application data records`,
+        );
+      }
+      return;
+    }
+    this.consecutiveEmptyRecords = 0;
     // A view, not a copy: open() returns a fresh buffer per record that nothing else holds.
-    if (content.length > 0) this.appData.push(content);
+    this.appData.push(content);
   }
 
   /** §5 / §D.4: one unprotected change_cipher_spec (value 1) is dropped during the handshake; anything else is an error. */
@@ -237,7 +342,12 @@ class Connection implements TlsConnection, HandshakeIo {
       nextTrafficSecret(this.crypto.hash(read.suite.hash), read.secret),
       "application",
     );
-    if (request === KeyUpdateRequest.update_requested && !this._closed) this.sendKeyUpdate(false);
+    // §4.6.3: answer before our next application data. One answer covers every request that
+    // came before it: while ours has not left (takeOutgoing), further requests add nothing.
+    if (request === KeyUpdateRequest.update_requested && !this._closed && !this.keyUpdateReplyQueued) {
+      this.sendKeyUpdate(false);
+      this.keyUpdateReplyQueued = true;
+    }
   }
 
   // --- HandshakeIo (called by the state machines)
@@ -259,7 +369,7 @@ class Connection implements TlsConnection, HandshakeIo {
 
   sendChangeCipherSpec(): void {
     this.flush();
-    this.outgoing.push(
+    this.queueOutgoing(
       encodePlainRecord(ContentType.change_cipher_spec, Uint8Array.of(CHANGE_CIPHER_SPEC_VALUE)),
     );
   }
@@ -287,6 +397,10 @@ class Connection implements TlsConnection, HandshakeIo {
       secret: secret.slice(),
       epoch,
     };
+  }
+
+  skipEarlyData(mode: EarlyDataSkip): void {
+    this.earlyDataSkip = mode;
   }
 
   setRecordSizeLimits(ours: number, peers: number): void {
@@ -318,10 +432,10 @@ class Connection implements TlsConnection, HandshakeIo {
 
   private pushRecord(type: number, content: Uint8Array): void {
     if (!this.write) {
-      this.outgoing.push(encodePlainRecord(type, content));
+      this.queueOutgoing(encodePlainRecord(type, content));
       return;
     }
-    this.outgoing.push(this.write.protector.seal(type, content, this.paddingFor(content.length)));
+    this.queueOutgoing(this.write.protector.seal(type, content, this.paddingFor(content.length)));
   }
 
   /** Zero bytes to add after `contentLength` content bytes: the configured block, within the peer's limit. */
@@ -331,10 +445,17 @@ class Connection implements TlsConnection, HandshakeIo {
     return Math.min(pad, this.peerRecordLimit - contentLength - 1);
   }
 
+  private queueOutgoing(record: Uint8Array): void {
+    this.outgoing.push(record);
+    this.outgoingBytes += record.length;
+  }
+
   takeOutgoing(): Uint8Array[] {
     this.flush();
     const out = this.outgoing;
     this.outgoing = [];
+    this.outgoingBytes = 0;
+    this.keyUpdateReplyQueued = false;
     return out;
   }
 
@@ -383,7 +504,7 @@ class Connection implements TlsConnection, HandshakeIo {
           offset = 0;
         }
       }
-      this.outgoing.push(protector.sealInPlace(ContentType.application_data, record, n, pad));
+      this.queueOutgoing(protector.sealInPlace(ContentType.application_data, record, n, pad));
       remaining -= n;
     }
   }

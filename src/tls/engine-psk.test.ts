@@ -83,14 +83,14 @@ describe("tls engine: resumption", () => {
   });
 });
 
-describe("tls engine: psk_ke resumption", () => {
+describe("tls engine: psk_ke resumption (opted in with sessionTickets.allowPskKe)", () => {
   it("a psk_ke-only client sends no key share and resumes without (EC)DHE", () => {
     const sealer = new TicketSealer(crypto);
     const { sessions } = ticketPair(sealer);
     const shares: number[] = [];
     const { client, server } = connectPair({
       client: { session: sessions[0], pskModes: ["psk_ke"] },
-      server: { sessionTickets: { sealer } },
+      server: { sessionTickets: { sealer, allowPskKe: true } },
       wire: (dir, chunk, index) => {
         // The first client->server record is the ClientHello: count its key_share entries.
         if (dir === "client->server" && index === 0) shares.push(countKeyShares(chunk));
@@ -125,7 +125,7 @@ describe("tls engine: psk_ke resumption", () => {
     const shares: number[] = [];
     const { client } = connectPair({
       client: { session: sessions[0], pskModes: ["psk_ke"], keyShareGroups: ["X25519MLKEM768"] },
-      server: { sessionTickets: { sealer } },
+      server: { sessionTickets: { sealer, allowPskKe: true } },
       wire: (dir, chunk, index) => {
         if (dir === "client->server" && index === 0) shares.push(countKeyShares(chunk));
         return chunk;

@@ -76,6 +76,11 @@ export function pump(client: TlsConnection, server: TlsConnection, mutate?: Wire
           to.receive(c);
         }
       }
+      // Records `from` held while its output waited (receivePaused) go on now that it was taken.
+      if (from.heldRecords) {
+        from.receive(new Uint8Array(0));
+        moved = true;
+      }
     }
     if (!moved) return;
   }

@@ -215,6 +215,52 @@ describe("tls engine: policies", () => {
     const { client } = connectPair({ client: { policy: "compat" }, server: { policy: "compat" } });
     assert.equal(client.info?.group, "X25519MLKEM768");
   });
+  describe("pq-kex: a post-quantum key exchange with any certificate", () => {
+    const dual = async () => {
+      const { pki } = await import("./engine-test-helpers.ts");
+      // The migration deployment (docs/MIGRATION.md): ML-DSA-65 first for clients that take it, ECDSA for the rest.
+      return [pki("ml-dsa-65").server.certifiedKey, pki("ecdsa-p256-sha256").server.certifiedKey];
+    };
+    it("a client that offers only classical signatures gets the ECDSA chain over X25519MLKEM768", async () => {
+      const { client, server } = connectPair({
+        algorithm: "ecdsa-p256-sha256",
+        client: { policy: "pq-kex", signatureSchemes: ["ecdsa-p256-sha256", "ed25519"] },
+        server: { policy: "pq-kex", certificate: await dual() },
+      });
+      assertConnected(client, server);
+      assert.equal(client.info?.group, "X25519MLKEM768");
+      assert.equal(client.info?.signatureScheme, "ecdsa-p256-sha256");
+    });
+    it("a client at the default policy gets the ML-DSA-65 chain on the same server", async () => {
+      const { client, server } = connectPair({ server: { policy: "pq-kex", certificate: await dual() } });
+      assertConnected(client, server);
+      assert.equal(client.info?.signatureScheme, "ml-dsa-65");
+    });
+    it("a classical key exchange is refused with insufficient_security or handshake_failure", () => {
+      const { client, server } = connectPair({
+        client: { policy: "compat", groups: ["x25519"] },
+        server: { policy: "pq-kex" },
+      });
+      assert.ok(server.error, "the server refused");
+      assert.match(server.error.code, /^(handshake_failure|insufficient_security)$/);
+      assert.equal(client.handshakeComplete, false);
+    });
+    it("a pq-kex client accepts a classical chain; a hybrid client does not", () => {
+      const ok = connectPair({
+        algorithm: "ecdsa-p256-sha256",
+        client: { policy: "pq-kex" },
+        server: { policy: "pq-kex" },
+      });
+      assertConnected(ok.client, ok.server);
+      const refused = connectPair({
+        algorithm: "ecdsa-p256-sha256",
+        client: { policy: "hybrid" },
+        server: { policy: "pq-kex" },
+      });
+      assert.equal(refused.client.handshakeComplete, false);
+      assert.ok(refused.server.error ?? refused.client.error);
+    });
+  });
   it("a configuration outside its policy is refused before any byte is sent", async () => {
     const { createTlsClient, createTlsServer } = await import("./connection.ts");
     const { clientConfig, serverConfig } = await import("./engine-test-helpers.ts");
@@ -228,15 +274,18 @@ describe("tls engine: policies", () => {
 });
 
 describe("tls engine: KeyUpdate and close", () => {
-  it("updates keys in both directions with update_requested", () => {
+  // That keys really change (and the peer follows) is key-update.test.ts: it opens the records with the logged secrets.
+  it("the connection keeps working across KeyUpdates in both directions", () => {
     const { client, server } = connectPair();
     client.keyUpdate(true);
-    pump(client, server);
-    assertConnected(client, server);
+    const sent = client.takeOutgoing();
+    assert.equal(sent.length, 1, "keyUpdate() queues the KeyUpdate record");
+    for (const r of sent) server.receive(r);
+    const answer = server.takeOutgoing();
+    assert.equal(answer.length, 1, "update_requested is answered");
+    for (const r of answer) client.receive(r);
     server.keyUpdate(false);
     pump(client, server);
-    assertConnected(client, server);
-    for (let i = 0; i < 3; i++) client.keyUpdate();
     assertConnected(client, server);
   });
   it("close_notify reaches the peer", () => {

@@ -13,13 +13,14 @@ import {
   signatureByName,
 } from "../crypto/registry.ts";
 import { type Crypto, CryptoError, type Hash, type SigningKey } from "../crypto/types.ts";
+import { parseCertificate } from "../pki/certificate.ts";
 import { type PeerVerifier, PkiError, type VerifiedPeer } from "../pki/types.ts";
 import { type AlertName, fatal, TlsError } from "./alert.ts";
 import { type Extensions, type KeyShareEntry, u16List } from "./codec/extensions.ts";
 import { certificate, certificateVerify, finished, type HandshakeMessage } from "./codec/messages.ts";
 import { ExtensionType } from "./codec/types.ts";
 import { finishedMac, verifyFinished } from "./key-schedule.ts";
-import { enforceSignature, type Policy } from "./policy.ts";
+import { enforceSignature, type Policy, signatureAllowed } from "./policy.ts";
 
 export function expectMessage(message: HandshakeMessage, ...types: number[]): void {
   if (!types.includes(message.type)) {
@@ -157,6 +158,8 @@ const PKI_ALERTS: Record<PkiError["code"], AlertName> = {
   "name-mismatch": "bad_certificate",
   "bad-usage": "unsupported_certificate",
   "path-too-long": "unknown_ca",
+  "disallowed-signature": "bad_certificate",
+  "name-constraints": "bad_certificate",
 };
 
 export function verifyPeerChain(
@@ -172,8 +175,13 @@ export function verifyPeerChain(
       usage: request.usage,
       serverName: request.serverName,
       now: new Date(request.nowMs),
+      acceptSignature: (name) => signatureAllowed(policy, signatureByName(name)),
     });
   } catch (e) {
+    // A leaf whose own key the policy refuses is insufficient_security (SPEC.md "Policies"),
+    // even when the path check saw its (equally refused) signature first.
+    if (e instanceof PkiError && e.code === "disallowed-signature" && chain[0] !== undefined)
+      enforceSignature(policy, signatureByName(parseCertificate(chain[0]).keyAlgorithm));
     if (e instanceof PkiError)
       throw fatal(PKI_ALERTS[e.code] ?? "bad_certificate", `peer certificate: ${e.message}`);
     if (e instanceof TlsError) throw e;
@@ -181,6 +189,20 @@ export function verifyPeerChain(
   }
   // The leaf's key type is what signs this handshake: the policy applies to it.
   enforceSignature(policy, signatureByName(peer.algorithm));
+  // And to every signature on the path (issue 9 item 4): whoever forges a classical CA
+  // signature could otherwise certify any PQ leaf. Checked again here, for verifiers
+  // other than TrustStore that may ignore acceptSignature.
+  // A verifier written before pathSignatures existed: read them from the path it returned.
+  const pathSignatures =
+    peer.pathSignatures ?? peer.path.slice(0, -1).map((der) => parseCertificate(der).signatureAlgorithm);
+  for (const name of pathSignatures) {
+    if (!signatureAllowed(policy, signatureByName(name))) {
+      throw fatal(
+        "bad_certificate",
+        `peer certificate path: a ${name} signature is refused by policy ${policy.name}`,
+      );
+    }
+  }
   return peer;
 }
 
@@ -220,9 +242,15 @@ export function checkCertificateVerify(
     );
   }
   enforceSignature(policy, scheme);
-  const ok = peerCrypto("CertificateVerify", () =>
-    peer.key.verify(certificateVerifyInput(side, transcriptHash), cv.signature),
-  );
+  // §4.4.3: a signature that does not verify, whatever its length (empty included), is decrypt_error.
+  let ok = false;
+  try {
+    ok =
+      cv.signature.length > 0 && peer.key.verify(certificateVerifyInput(side, transcriptHash), cv.signature);
+  } catch (e) {
+    if (!(e instanceof CryptoError && e.code === "invalid-input"))
+      throw fatal("internal_error", `CertificateVerify: ${(e as Error).message}`);
+  }
   if (!ok) throw fatal("decrypt_error", "CertificateVerify signature does not verify");
   return scheme;
 }

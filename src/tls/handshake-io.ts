@@ -25,6 +25,7 @@ export interface NegotiatedInfo {
 }
 
 export type Epoch = "handshake" | "application";
+export type EarlyDataSkip = "until-decryptable" | "until-plaintext";
 
 export interface HandshakeIo {
   /** Queues an encoded handshake message under the current write protection. */
@@ -37,6 +38,14 @@ export interface HandshakeIo {
   setReadKey(suite: CipherSuiteInfo, secret: Uint8Array, epoch: Epoch): void;
   /** RFC 8449 limits, both in TLSInnerPlaintext bytes: `ours` bounds what we receive, `peers` what we send. */
   setRecordSizeLimits(ours: number, peers: number): void;
+  /**
+   * §4.2.10, a server that does not accept the client's early data: skip the
+   * 0-RTT records, up to MAX_SKIPPED_EARLY_DATA_BYTES. "until-decryptable":
+   * protected records the current read key cannot open are dropped until one
+   * opens; "until-plaintext" (after a HelloRetryRequest): protected records
+   * are dropped until the next plaintext handshake record (the second ClientHello).
+   */
+  skipEarlyData(mode: EarlyDataSkip): void;
   /** The handshake is verified: application data may flow. */
   complete(info: NegotiatedInfo): void;
 }

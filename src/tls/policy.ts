@@ -17,7 +17,7 @@ import {
 import type { Crypto, SignatureName } from "../crypto/types.ts";
 import { fatal } from "./alert.ts";
 
-export type PolicyName = "pq-strict" | "hybrid" | "compat";
+export type PolicyName = "pq-strict" | "hybrid" | "pq-kex" | "compat";
 
 export const DEFAULT_POLICY: PolicyName = "hybrid";
 
@@ -33,6 +33,14 @@ export const POLICIES: Readonly<Record<PolicyName, Policy>> = {
   "pq-strict": { name: "pq-strict", groupClasses: ["hybrid", "pq"], signatureClasses: ["pq"] },
   // Hybrid groups first, PQ groups allowed; PQ or composite signatures; classical refused.
   hybrid: { name: "hybrid", groupClasses: ["hybrid", "pq"], signatureClasses: ["pq", "composite"] },
+  // The migration step (docs/MIGRATION.md): the key exchange must be hybrid or PQ, so recorded traffic
+  // stays confidential against a future quantum attacker ("harvest now, decrypt later"), while
+  // certificates may still be classical: what stock OpenSSL 3.5, BoringSSL and Go clients offer today.
+  "pq-kex": {
+    name: "pq-kex",
+    groupClasses: ["hybrid", "pq"],
+    signatureClasses: ["pq", "composite", "classical"],
+  },
   // Everything, hybrid preferred: for gradual rollout next to classical peers.
   compat: {
     name: "compat",
@@ -40,6 +48,11 @@ export const POLICIES: Readonly<Record<PolicyName, Policy>> = {
     signatureClasses: ["pq", "composite", "classical"],
   },
 };
+
+/** True when the policy refuses every classical key exchange: a classical-only offer is then a downgrade. */
+export function requiresPqKeyExchange(policy: Policy): boolean {
+  return !policy.groupClasses.includes("classical");
+}
 
 export function groupAllowed(policy: Policy, group: GroupInfo): boolean {
   return policy.groupClasses.includes(group.class);

@@ -101,10 +101,10 @@ describe("RecordDeframer (RFC 8446 §5.1)", () => {
     const cases: [Uint8Array, string][] = [
       [header(24, 0x0303, 10), "unexpected_message"], // unknown content type
       [header(0, 0x0303, 10), "unexpected_message"],
-      [header(22, 0x0302, 10), "decode_error"], // wrong version
-      [header(22, 0x0304, 10), "decode_error"],
-      [header(23, 0x0301, 10), "decode_error"], // 0x0301 only for a first flight of handshake/alert
-      [header(20, 0x0301, 1), "decode_error"],
+      [header(22, 0x0203, 10), "decode_error"], // not a TLS major version
+      [header(21, 0x1603, 10), "decode_error"],
+      [header(23, 0x0301, 10), "decode_error"], // protected records always say 0x0303 (§5.2)
+      [header(23, 0x0304, 10), "decode_error"],
       [header(22, 0x0303, MAX_PLAINTEXT_BYTES + 1), "record_overflow"],
       [header(21, 0x0303, MAX_PLAINTEXT_BYTES + 1), "record_overflow"],
       [header(23, 0x0303, MAX_CIPHERTEXT_BYTES + 1), "record_overflow"],
@@ -131,13 +131,23 @@ describe("RecordDeframer (RFC 8446 §5.1)", () => {
     assert.equal(d.next()?.fragment.length, MAX_PLAINTEXT_BYTES);
   });
 
-  test("0x0301 is refused once a 0x0303 record has been seen", () => {
+  test("legacy_record_version of plaintext records is ignored (§5.1), before and after a 0x0303 record", () => {
     const d = new RecordDeframer();
     d.push(recordA); // 0x0301, first flight
     d.push(recordB); // 0x0303
     assert.equal(deframeAll(d).length, 2);
-    d.push(encodePlainRecord(ContentType.alert, Uint8Array.of(2, 40), 0x0301));
-    assert.throws(() => d.next(), isAlert("decode_error"));
+    for (const [type, version, body] of [
+      [ContentType.handshake, 0x0300, Uint8Array.of(1, 0, 0, 0)],
+      [ContentType.handshake, 0x0302, Uint8Array.of(1, 0, 0, 0)],
+      [ContentType.change_cipher_spec, 0x0301, Uint8Array.of(1)],
+      [ContentType.change_cipher_spec, 0x0304, Uint8Array.of(1)],
+      [ContentType.alert, 0x0301, Uint8Array.of(2, 40)],
+    ] as const) {
+      d.push(encodePlainRecord(type, body, version));
+      const r = d.next();
+      assert.equal(r?.type, type);
+      assert.equal(r?.legacyVersion, version);
+    }
   });
 
   test("setMaxCiphertext lowers the protected-record limit (RFC 8449)", () => {

@@ -14,7 +14,7 @@ import { wipe } from "../bytes/bytes.ts";
 import { ChunkQueue } from "../bytes/chunk-queue.ts";
 import type { CipherSuiteInfo } from "../crypto/registry.ts";
 import type { AeadKey, Crypto } from "../crypto/types.ts";
-import { fatal } from "./alert.ts";
+import { fatal, TlsError } from "./alert.ts";
 import { trafficKeys } from "./key-schedule.ts";
 
 /** RFC 8446 §5.1: TLSPlaintext.length MUST NOT exceed 2^14 bytes. */
@@ -40,10 +40,19 @@ export const MAX_DEFRAMER_BUFFER_BYTES = 1024 * 1024;
  * may protect at most 2^24.5 full-size records per key; this bound serves every suite).
  */
 export const KEY_UPDATE_AFTER_RECORDS = 2 ** 24;
+/**
+ * Bytes of 0-RTT records a server that refused early data skips before it
+ * gives up with unexpected_message (RFC 8446 §4.2.10 bounds it by the
+ * max_early_data_size it configured; we advertise none and allow a client
+ * one flight of up to four full records, counted as TLSCiphertext bytes).
+ */
+export const MAX_SKIPPED_EARLY_DATA_BYTES = 4 * (16384 + 256);
 
 /** RFC 8446 §5.1 legacy_record_version values. */
 export const RECORD_VERSION_TLS12 = 0x0303;
 export const RECORD_VERSION_TLS10 = 0x0301;
+/** The major byte every SSL 3.0 / TLS legacy_record_version shares. */
+const RECORD_VERSION_MAJOR = 0x03;
 
 /** RFC 8446 §5.1 ContentType. */
 export const ContentType = {
@@ -89,8 +98,6 @@ export class RecordDeframer {
       fatal("internal_error", `record deframer holds ${held} bytes, more than ${max}: drain it with next()`),
   });
   private maxCiphertext = MAX_CIPHERTEXT_BYTES;
-  /** 0x0301 is accepted until the first 0x0303 record: the peer's first flight (see checkHeader). */
-  private sawTls12Version = false;
   private failure: Error | undefined;
 
   /** Bytes received and not yet returned as records. */
@@ -118,7 +125,6 @@ export class RecordDeframer {
     this.checkHeader(type, legacyVersion, length);
     if (q.length < RECORD_HEADER_BYTES + length) return undefined;
     const bytes = q.take(RECORD_HEADER_BYTES + length);
-    if (legacyVersion === RECORD_VERSION_TLS12) this.sawTls12Version = true;
     return { type, legacyVersion, fragment: bytes.subarray(RECORD_HEADER_BYTES) };
   }
 
@@ -141,20 +147,19 @@ export class RecordDeframer {
     if (!isKnownContentType(type)) {
       throw this.fail(fatal("unexpected_message", unknownTypeMessage(type, legacyVersion, length)));
     }
-    // RFC 8446 §5.1: every TLS 1.3 record says 0x0303, except that the initial ClientHello
-    // MAY say 0x0301. We accept 0x0301 on handshake records (the initial ClientHello, in
-    // as many fragments as it takes) and alerts (a peer refusing it) until the first
-    // 0x0303 record; after that, only 0x0303.
+    // RFC 8446 §5.1: legacy_record_version "MUST be ignored for all purposes" on plaintext
+    // records (a ClientHello may say 0x0300..0x0303, a change_cipher_spec anything). We keep
+    // only the major version 3, so a peer not speaking TLS at all fails on its first header.
+    // A protected record (§5.2) always says 0x0303; it is also the AEAD's additional data.
     const versionOk =
-      legacyVersion === RECORD_VERSION_TLS12 ||
-      (legacyVersion === RECORD_VERSION_TLS10 &&
-        !this.sawTls12Version &&
-        (type === ContentType.handshake || type === ContentType.alert));
+      type === ContentType.application_data
+        ? legacyVersion === RECORD_VERSION_TLS12
+        : legacyVersion >> 8 === RECORD_VERSION_MAJOR;
     if (!versionOk) {
       throw this.fail(
         fatal(
           "decode_error",
-          `record (type ${type}) with legacy_record_version 0x${legacyVersion.toString(16).padStart(4, "0")}, expected 0x0303`,
+          `record (type ${type}) with legacy_record_version 0x${legacyVersion.toString(16).padStart(4, "0")}, expected ${type === ContentType.application_data ? "0x0303" : "0x03xx"}`,
         ),
       );
     }
@@ -385,6 +390,25 @@ export class RecordProtector {
       throw fatal("unexpected_message", "zero-length handshake or alert content in a protected record");
     }
     return { type, content: inner.subarray(0, end) };
+  }
+
+  /**
+   * Like open(), but a record that fails authentication gives undefined and
+   * does not consume a sequence number (RFC 8446 §4.2.10: a server skipping
+   * 0-RTT data it cannot read keeps its handshake key's count at zero).
+   */
+  tryOpen(record: TlsRecord): { type: number; content: Uint8Array } | undefined {
+    const high = this.seqHigh;
+    const low = this.seqLow;
+    try {
+      return this.open(record);
+    } catch (e) {
+      if (!(e instanceof TlsError && e.alertName === "bad_record_mac")) throw e;
+      this.seqHigh = high;
+      this.seqLow = low;
+      this.exhausted = false;
+      return undefined;
+    }
   }
 
   /** Wipes the IV and drops the key; later calls throw. */

@@ -8,10 +8,17 @@
  *   WaitClientCertificateVerify --CV--> WaitClientFinished --Finished--> Connected
  *
  * Connected accepts no handshake message (KeyUpdate is the connection's).
+ * States own their data: every state after the ClientHello carries the
+ * Negotiated parameters it needs (rustls's Expect* structs).
  */
 
 import { bytesEqual, wipe } from "../bytes/bytes.ts";
-import type { CipherSuiteInfo, GroupInfo, SignatureSchemeInfo } from "../crypto/registry.ts";
+import {
+  type CipherSuiteInfo,
+  type GroupInfo,
+  type SignatureSchemeInfo,
+  signatureByName,
+} from "../crypto/registry.ts";
 import type { Hash } from "../crypto/types.ts";
 import type { CertifiedKey, VerifiedPeer } from "../pki/types.ts";
 import { fatal } from "./alert.ts";
@@ -31,6 +38,7 @@ import {
   HandshakeType as H,
   HELLO_RETRY_REQUEST_RANDOM,
   PskKeyExchangeMode,
+  SSL30,
   TLS12,
   TLS13,
 } from "./codec/types.ts";
@@ -47,12 +55,28 @@ import {
   verifyPeerChain,
 } from "./handshake-common.ts";
 import type { HandshakeEngine, HandshakeIo, NegotiatedInfo } from "./handshake-io.ts";
+import { keyLogFor } from "./key-log.ts";
 import { KeySchedule, resumptionPsk, verifyFinished } from "./key-schedule.ts";
-import { enforceGroup, signatureAllowed } from "./policy.ts";
+import { enforceGroup, groupAllowed, signatureAllowed } from "./policy.ts";
 import { type PskCandidate, resolveServerPsk } from "./psk.ts";
 import { MAX_RECORD_SIZE_LIMIT_BYTES, MIN_RECORD_SIZE_LIMIT_BYTES } from "./record-layer.ts";
-import { DEFAULT_TICKET_COUNT, encodeTicketState, TICKET_NONCE_BYTES } from "./session-ticket.ts";
+import {
+  DEFAULT_TICKET_COUNT,
+  encodeTicketState,
+  TICKET_NONCE_BYTES,
+  type TicketState,
+  withLineage,
+} from "./session-ticket.ts";
+import { MAX_TICKET_STATE_BYTES } from "./ticket-sealer.ts";
 import { Transcript } from "./transcript.ts";
+
+interface ChosenPsk {
+  candidate: PskCandidate;
+  index: number;
+  mode: "psk_ke" | "psk_dhe_ke";
+  /** For a resumption ticket: the client identity it carries and we verified again (else empty). */
+  clientCertificates: readonly Uint8Array[];
+}
 
 /** Bytes of the HelloRetryRequest cookie (§4.2.2): random, checked for an exact echo. */
 const COOKIE_BYTES = 32;
@@ -60,9 +84,9 @@ const COOKIE_BYTES = 32;
 type ServerState =
   | { kind: "wait-client-hello" }
   | { kind: "wait-client-hello-2"; retry: RetryContext }
-  | { kind: "wait-client-certificate" }
-  | { kind: "wait-client-certificate-verify"; peer: VerifiedPeer }
-  | { kind: "wait-client-finished" }
+  | { kind: "wait-client-certificate"; n: Negotiated }
+  | { kind: "wait-client-certificate-verify"; n: Negotiated; peer: VerifiedPeer }
+  | { kind: "wait-client-finished"; n: Negotiated }
   | { kind: "connected" }
   | { kind: "failed" };
 
@@ -74,7 +98,15 @@ interface RetryContext {
   readonly transcript: Transcript;
 }
 
+/** What a ticket issued on this connection binds to (session-ticket.ts TicketState). */
+interface Lineage {
+  groups: readonly GroupInfo[];
+  signatureSchemes: readonly SignatureSchemeInfo[];
+  clientCertificates: readonly Uint8Array[];
+}
+
 interface Negotiated {
+  lineage: Lineage;
   suite: CipherSuiteInfo;
   hash: Hash;
   transcript: Transcript;
@@ -88,7 +120,6 @@ export class ServerHandshake implements HandshakeEngine {
   private state: ServerState = { kind: "wait-client-hello" };
   private readonly cfg: ResolvedConfig;
   private readonly certificates: readonly CertifiedKey[];
-  private n?: Negotiated;
   private ccsSent = false;
 
   constructor(
@@ -121,15 +152,15 @@ export class ServerHandshake implements HandshakeEngine {
         return;
       case "wait-client-certificate":
         expectMessage(m, H.certificate);
-        this.state = this.onClientCertificate(m);
+        this.state = this.onClientCertificate(m, s.n);
         return;
       case "wait-client-certificate-verify":
         expectMessage(m, H.certificate_verify);
-        this.state = this.onClientCertificateVerify(m, s.peer);
+        this.state = this.onClientCertificateVerify(m, s.n, s.peer);
         return;
       case "wait-client-finished":
         expectMessage(m, H.finished);
-        this.state = this.onClientFinished(m);
+        this.state = this.onClientFinished(m, s.n);
         return;
       case "connected":
         throw fatal("unexpected_message", `handshake message type ${m.type} after the handshake`);
@@ -142,6 +173,9 @@ export class ServerHandshake implements HandshakeEngine {
 
   private onClientHello(m: HandshakeMessage, retry: RetryContext | undefined): ServerState {
     const ch = clientHello.decode(m.body);
+    // Appendix D.5: a ClientHello saying SSL 3.0 or older is refused outright.
+    if (ch.legacyVersion <= SSL30)
+      throw fatal("protocol_version", `ClientHello legacy_version 0x${ch.legacyVersion.toString(16)}`);
     const x = ch.extensions;
     x.check("CH");
     // §4.2.11: pre_shared_key MUST be the last extension.
@@ -163,12 +197,14 @@ export class ServerHandshake implements HandshakeEngine {
     if ((clientGroups === undefined) !== (shares === undefined))
       throw fatal("missing_extension", "key_share and supported_groups must both be present");
     if (shares) {
+      // Sets: the shares and groups are bounded by bytes only (codec/limits.ts), so no quadratic scan.
+      const listed = new Set(clientGroups);
       const seen = new Set<number>();
       for (const s of shares) {
         // §4.2.8: one share per group, each for a group listed in supported_groups.
         if (seen.has(s.group))
           throw fatal("illegal_parameter", `two key shares for group 0x${s.group.toString(16)}`);
-        if (!clientGroups!.includes(s.group))
+        if (!listed.has(s.group))
           throw fatal(
             "illegal_parameter",
             `key share for group 0x${s.group.toString(16)} not in supported_groups`,
@@ -199,6 +235,8 @@ export class ServerHandshake implements HandshakeEngine {
       if (!share) {
         if (retry)
           throw fatal("illegal_parameter", "second ClientHello lacks a share for the selected group");
+        // §4.2.10: 0-RTT data sent with this ClientHello is skipped until the second one.
+        if (x.has(E.early_data)) this.io.skipEarlyData("until-plaintext");
         return this.sendHelloRetryRequest(m, ch, suite, group);
       }
     }
@@ -264,10 +302,14 @@ export class ServerHandshake implements HandshakeEngine {
     const th = transcript.hash();
     const clientHandshakeSecret = schedule.clientHandshakeTrafficSecret(th);
     const serverHandshakeSecret = schedule.serverHandshakeTrafficSecret(th);
+    const keyLog = keyLogFor(this.config.keyLog, ch.random);
+    keyLog.handshake(clientHandshakeSecret, serverHandshakeSecret);
     this.io.sendHandshake(sh);
     this.sendChangeCipherSpecOnce(ch);
     this.io.setWriteKey(suite, serverHandshakeSecret, "handshake");
     this.io.setReadKey(suite, clientHandshakeSecret, "handshake");
+    // §4.2.10: we never accept early data; records the handshake key cannot open are skipped.
+    if (x.has(E.early_data) && !retry) this.io.skipEarlyData("until-decryptable");
 
     // --- EncryptedExtensions
     const eeList: ext.Extension[] = [];
@@ -300,10 +342,24 @@ export class ServerHandshake implements HandshakeEngine {
     const thServerFinished = transcript.hash();
     const serverApp = schedule.serverApplicationTrafficSecret(thServerFinished);
     const clientApp = schedule.clientApplicationTrafficSecret(thServerFinished);
+    keyLog.application(clientApp, serverApp, () => schedule.exporterMasterSecret(thServerFinished));
     this.io.setWriteKey(suite, serverApp, "application");
     wipe(serverHandshakeSecret, serverApp);
 
-    this.n = {
+    const ticket = psk?.candidate.resumption as TicketState | undefined;
+    const resumedClient = ticket ? psk!.clientCertificates : [];
+    const n: Negotiated = {
+      lineage: ticket
+        ? {
+            groups: withLineage(ticket.groups, group),
+            signatureSchemes: ticket.signatureSchemes,
+            clientCertificates: resumedClient,
+          }
+        : {
+            groups: withLineage([], group),
+            signatureSchemes: withLineage([], certified && signatureByName(certified.key.algorithm)),
+            clientCertificates: [],
+          },
       suite,
       hash,
       transcript,
@@ -320,11 +376,12 @@ export class ServerHandshake implements HandshakeEngine {
         resumed: psk?.candidate.binder === "res",
         pskMode: psk?.mode,
         helloRetry: retry !== undefined,
-        peerCertificates: [],
-        clientAuthenticated: false,
+        // §4.6.1: a resumed session keeps the client identity its ticket carries (issue 9 item 5).
+        peerCertificates: [...resumedClient],
+        clientAuthenticated: resumedClient.length > 0,
       },
     };
-    return clientAuth ? { kind: "wait-client-certificate" } : { kind: "wait-client-finished" };
+    return clientAuth ? { kind: "wait-client-certificate", n } : { kind: "wait-client-finished", n };
   }
 
   private schemeUsable(
@@ -346,7 +403,7 @@ export class ServerHandshake implements HandshakeEngine {
     suites: readonly CipherSuiteInfo[],
     retry: RetryContext | undefined,
     serverName: string | undefined,
-  ): { candidate: PskCandidate; index: number; mode: "psk_ke" | "psk_dhe_ke" } | undefined {
+  ): ChosenPsk | undefined {
     const data = ch.extensions.get(E.pre_shared_key);
     if (!data) return undefined;
     const modesData = ch.extensions.get(E.psk_key_exchange_modes);
@@ -374,6 +431,12 @@ export class ServerHandshake implements HandshakeEngine {
       if (!candidate) continue;
       // §4.2.11: a ticket issued under another SNI is not used (we fall back to a full handshake).
       if (candidate.resumption && candidate.resumption.serverName !== serverName) continue;
+      let clientCertificates: readonly Uint8Array[] = [];
+      if (candidate.binder === "res") {
+        const usable = this.resumable(candidate.resumption as TicketState, mode);
+        if (usable === undefined) continue;
+        clientCertificates = usable;
+      }
       if (!suites.some((s) => s.hash === candidate.hash)) continue;
       if (retry && retry.suite.hash !== candidate.hash) continue;
       const hash = this.cfg.crypto.hash(candidate.hash);
@@ -387,9 +450,37 @@ export class ServerHandshake implements HandshakeEngine {
       ks.wipe();
       // §4.2.11.2: a binder that does not verify aborts the handshake.
       if (!ok) throw fatal("decrypt_error", `PSK binder ${index} does not verify`);
-      return { candidate, index, mode };
+      return { candidate, index, mode, clientCertificates };
     }
     return undefined;
+  }
+
+  /**
+   * Whether a ticket may resume here, and with which client identity; undefined
+   * declines it (§4.2.11: the server then runs a full handshake):
+   * - issue 9 item 6: every group and signature scheme its session descends
+   *   from must be allowed by our policy (a compat ticket does not resume under
+   *   pq-strict), and psk_ke only when sessionTickets.allowPskKe says so;
+   * - issue 9 item 5: under clientAuth "require" only a ticket with a client
+   *   identity resumes, and that identity is verified again (trust, validity,
+   *   policy may have changed since), else the full handshake asks for it.
+   */
+  private resumable(ticket: TicketState, mode: "psk_ke" | "psk_dhe_ke"): readonly Uint8Array[] | undefined {
+    const policy = this.cfg.policy;
+    if (!ticket.groups.every((g) => groupAllowed(policy, g))) return undefined;
+    if (!ticket.signatureSchemes.every((s) => signatureAllowed(policy, s))) return undefined;
+    const allowPskKe = this.config.sessionTickets ? this.config.sessionTickets.allowPskKe === true : false;
+    if (mode === "psk_ke" && !allowPskKe) return undefined;
+    const clientAuth = this.config.clientAuth ?? "none";
+    const chain = ticket.clientCertificates;
+    if (chain.length === 0) return clientAuth === "require" ? undefined : [];
+    if (clientAuth === "none" || !this.config.clientVerifier) return [];
+    try {
+      verifyPeerChain(this.config.clientVerifier, chain, { usage: "client", nowMs: this.cfg.now() }, policy);
+    } catch {
+      return clientAuth === "require" ? undefined : [];
+    }
+    return chain;
   }
 
   private sendHelloRetryRequest(
@@ -431,15 +522,15 @@ export class ServerHandshake implements HandshakeEngine {
 
   // --- client authentication (§4.4.2, §4.4.3)
 
-  private onClientCertificate(m: HandshakeMessage): ServerState {
-    const n = this.negotiated();
+  private onClientCertificate(m: HandshakeMessage, n: Negotiated): ServerState {
+    // (Only reached in a full handshake: a PSK handshake sends no CertificateRequest.)
     const chain = readCertificateChain(m.body, new Uint8Array(0));
     n.transcript.add(m.raw);
     if (chain.length === 0) {
       // §4.4.2.4: "require" turns an empty Certificate into certificate_required.
       if (this.config.clientAuth === "require")
         throw fatal("certificate_required", "client sent no certificate");
-      return { kind: "wait-client-finished" };
+      return { kind: "wait-client-finished", n };
     }
     const peer = verifyPeerChain(
       this.config.clientVerifier!,
@@ -448,11 +539,10 @@ export class ServerHandshake implements HandshakeEngine {
       this.cfg.policy,
     );
     n.info.peerCertificates = chain;
-    return { kind: "wait-client-certificate-verify", peer };
+    return { kind: "wait-client-certificate-verify", n, peer };
   }
 
-  private onClientCertificateVerify(m: HandshakeMessage, peer: VerifiedPeer): ServerState {
-    const n = this.negotiated();
+  private onClientCertificateVerify(m: HandshakeMessage, n: Negotiated, peer: VerifiedPeer): ServerState {
     checkCertificateVerify(
       m.body,
       "client",
@@ -463,11 +553,19 @@ export class ServerHandshake implements HandshakeEngine {
     );
     n.transcript.add(m.raw);
     n.info.clientAuthenticated = true;
-    return { kind: "wait-client-finished" };
+    n.lineage = {
+      ...n.lineage,
+      signatureSchemes: withLineage(
+        n.lineage.signatureSchemes,
+        signatureByName(peer.algorithm),
+        ...(peer.pathSignatures ?? []).map((name) => signatureByName(name)),
+      ),
+      clientCertificates: n.info.peerCertificates,
+    };
+    return { kind: "wait-client-finished", n };
   }
 
-  private onClientFinished(m: HandshakeMessage): ServerState {
-    const n = this.negotiated();
+  private onClientFinished(m: HandshakeMessage, n: Negotiated): ServerState {
     checkFinished(n.hash, n.clientHandshakeSecret, n.transcript.hash(), m.body);
     n.transcript.add(m.raw);
     this.io.setReadKey(n.suite, n.clientApplicationSecret!, "application");
@@ -498,8 +596,14 @@ export class ServerHandshake implements HandshakeEngine {
         lifetimeSeconds: opts.sealer.lifetimeSeconds,
         alpn: n.info.alpn,
         serverName: n.info.serverName,
+        ...n.lineage,
       });
       wipe(psk);
+      // A client chain too large to seal: no ticket (resuming without the identity would lose it).
+      if (state.length > MAX_TICKET_STATE_BYTES) {
+        wipe(state);
+        return;
+      }
       const ticket = opts.sealer.seal(state, now);
       wipe(state);
       this.io.sendHandshake(
@@ -512,11 +616,6 @@ export class ServerHandshake implements HandshakeEngine {
         }),
       );
     }
-  }
-
-  private negotiated(): Negotiated {
-    if (!this.n) throw fatal("internal_error", "no ClientHello processed");
-    return this.n;
   }
 }
 

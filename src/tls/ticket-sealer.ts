@@ -9,6 +9,13 @@
  *
  * open() answers null for anything but a genuine, unexpired ticket of a key
  * still held: tickets are attacker input and never make it throw.
+ *
+ * Keys are either the sealer's own (random, rotated every rotateAfterSeconds,
+ * held by this process only) or shared: setKeys() hands it a set that several
+ * processes load (a ticket key file, src/server/ticket-key-file.ts), so a
+ * ticket one of them issued resumes on any. Shared keys do not rotate by
+ * themselves; each names the time it starts sealing, so a new key can reach
+ * every process before any of them seals with it.
  */
 import { ByteWriter } from "../bytes/byte-writer.ts";
 import { bytesEqual, concatBytes, copyBytes, wipe } from "../bytes/bytes.ts";
@@ -37,12 +44,35 @@ export const DEFAULT_TICKET_ROTATE_AFTER_SECONDS = 3600;
 /** Keys held at once (the current one and retired ones whose tickets may still be valid). */
 export const MAX_TICKET_KEYS = 8;
 
+/** Bytes of a ticket key's id. */
+export const TICKET_KEY_ID_BYTES = KEY_ID_BYTES;
+/** Bytes of a ticket key's secret (AES-256-GCM). */
+export const TICKET_KEY_SECRET_BYTES = TICKET_KEY_BYTES;
+
+/** A ticket key shared between processes. */
+export interface TicketKeyMaterial {
+  /** TICKET_KEY_ID_BYTES bytes, written in clear into every ticket it seals. */
+  readonly id: Uint8Array;
+  /** TICKET_KEY_SECRET_BYTES bytes. */
+  readonly secret: Uint8Array;
+  /** From this time (ms since the epoch) it seals; the newest key past its time seals, every key opens. */
+  readonly activatesMs: number;
+}
+
 interface TicketKey {
   id: Uint8Array;
   key: AeadKey;
   createdMs: number;
   /** When it stopped sealing; undefined for the current key. */
   retiredMs: number | undefined;
+  /** Shared keys: when it starts sealing. */
+  activatesMs?: number;
+}
+
+/** The key id of a ticket of this format, or undefined for anything else (for tests and diagnostics). */
+export function ticketKeyId(ticket: Uint8Array): Uint8Array | undefined {
+  if (ticket.length < TICKET_OVERHEAD_BYTES || ticket[0] !== TICKET_FORMAT_VERSION) return undefined;
+  return ticket.slice(1, 1 + KEY_ID_BYTES);
 }
 
 export class TicketSealer {
@@ -51,6 +81,8 @@ export class TicketSealer {
   private readonly rotateAfterMs: number;
   private readonly crypto: Crypto;
   private keys: TicketKey[] = [];
+  /** True once setKeys() gave it shared keys: it no longer makes or drops keys itself. */
+  private shared = false;
 
   constructor(crypto: Crypto, opts?: { lifetimeSeconds?: number; rotateAfterSeconds?: number }) {
     const lifetime = opts?.lifetimeSeconds ?? DEFAULT_TICKET_LIFETIME_SECONDS;
@@ -125,8 +157,43 @@ export class TicketSealer {
     }
   }
 
+  /**
+   * Replaces the keys with a shared set (at most MAX_TICKET_KEYS): from now on the sealer seals
+   * with the newest key whose activatesMs has come (before any has, the earliest) and opens
+   * tickets of any key in the set. Keys already held keep their imported state.
+   */
+  setKeys(keys: readonly TicketKeyMaterial[]): void {
+    if (keys.length === 0 || keys.length > MAX_TICKET_KEYS) {
+      throw fatal("internal_error", `a ticket key set has 1 to ${MAX_TICKET_KEYS} keys, got ${keys.length}`);
+    }
+    const next: TicketKey[] = [];
+    for (const k of keys) {
+      if (k.id.length !== KEY_ID_BYTES || k.secret.length !== TICKET_KEY_BYTES) {
+        throw fatal(
+          "internal_error",
+          `a ticket key has a ${KEY_ID_BYTES}-byte id and a ${TICKET_KEY_BYTES}-byte secret`,
+        );
+      }
+      if (!Number.isSafeInteger(k.activatesMs) || k.activatesMs < 0) {
+        throw fatal("internal_error", `ticket key activation ${k.activatesMs} is not a time in ms`);
+      }
+      if (next.some((n) => bytesEqual(n.id, k.id)))
+        throw fatal("internal_error", "two ticket keys share an id");
+      next.push({
+        id: copyBytes(k.id),
+        key: this.crypto.aead("aes-256-gcm").importKey(k.secret),
+        createdMs: k.activatesMs,
+        retiredMs: undefined,
+        activatesMs: k.activatesMs,
+      });
+    }
+    this.keys = next;
+    this.shared = true;
+  }
+
   /** Starts a new sealing key now (the old one keeps opening its tickets until they expire). */
   rotate(nowMs: number): void {
+    if (this.shared) throw fatal("internal_error", "shared ticket keys rotate through their key file");
     const current = this.keys.find((k) => k.retiredMs === undefined);
     if (current) current.retiredMs = nowMs;
     const raw = this.crypto.randomBytes(TICKET_KEY_BYTES);
@@ -144,6 +211,7 @@ export class TicketSealer {
   }
 
   private currentKey(nowMs: number): TicketKey {
+    if (this.shared) return sharedSealingKey(this.keys, nowMs);
     let current = this.keys.find((k) => k.retiredMs === undefined);
     if (
       current === undefined ||
@@ -158,8 +226,23 @@ export class TicketSealer {
 
   /** Drops retired keys whose last ticket has expired, and the oldest beyond MAX_TICKET_KEYS. */
   private prune(nowMs: number): void {
+    // Shared keys leave when their key file drops them (pqrpc tickets rotate), on every process at once.
+    if (this.shared) return;
     const lifetimeMs = this.lifetimeSeconds * 1000;
     this.keys = this.keys.filter((k) => k.retiredMs === undefined || nowMs < k.retiredMs + lifetimeMs);
     while (this.keys.length > MAX_TICKET_KEYS) this.keys.shift();
   }
+}
+
+/** The newest shared key whose time has come; before any has, the earliest (a clock behind the file's). */
+function sharedSealingKey(keys: readonly TicketKey[], nowMs: number): TicketKey {
+  let best: TicketKey | undefined;
+  let earliest = keys[0]!;
+  for (const k of keys) {
+    const at = k.activatesMs ?? k.createdMs;
+    if (at < (earliest.activatesMs ?? earliest.createdMs)) earliest = k;
+    // On a tie the later key in the set wins: the file lists keys oldest first.
+    if (at <= nowMs && (best === undefined || at >= (best.activatesMs ?? best.createdMs))) best = k;
+  }
+  return best ?? earliest;
 }

@@ -11,8 +11,9 @@
  *   paused until the consumer reads, so a slow reader holds back the peer.
  * Buffers are thus bounded by the two highWaterMarks plus one carrier chunk.
  *
- * Closing (RFC 8446 §6.1): end() sends close_notify and then ends the
- * carrier; the peer's close_notify ends our readable side. A carrier that
+ * Closing (RFC 8446 §6.1): end(), and destroy() without an error after the
+ * handshake, send close_notify and then end the carrier; the peer's
+ * close_notify ends our readable side. A carrier that
  * ends without close_notify is a truncation and an error. Engine failures
  * (TlsError) send their alert, then destroy this stream with that error.
  */
@@ -32,6 +33,16 @@ import type { HandshakeObserver } from "./handshake-observer.ts";
 export const DEFAULT_HANDSHAKE_TIMEOUT_MS = 120_000;
 /** Default readable/writable buffer of the application-data stream. */
 export const DEFAULT_TLS_SOCKET_HIGH_WATER_MARK_BYTES = 64 * 1024;
+/**
+ * Bytes the engine wrote in answer to the peer (KeyUpdate replies, handshake
+ * flights, alerts) that the carrier has not flushed yet, above which we stop
+ * reading from the carrier until they are (issue 9 item 8): a peer that asks
+ * for answers and never reads them cannot make us buffer without end. Our
+ * own application writes do not count: they wait for 'drain' anyway, and
+ * pausing reads for them could deadlock two peers that both write.
+ */
+export const MAX_UNFLUSHED_ANSWER_BYTES = 256 * 1024;
+const EMPTY = new Uint8Array(0);
 /** After a fatal alert, how long the carrier may take to flush it before it is destroyed. */
 const ALERT_FLUSH_GRACE_MS = 1_000;
 
@@ -65,7 +76,11 @@ export class TlsSocket extends Duplex {
 
   private resolveSecured!: (info: NegotiatedInfo) => void;
   private rejectSecured!: (error: Error) => void;
+  /** Reading paused because our readable side is full (push() false). */
   private carrierPaused = false;
+  /** Reading paused because the carrier holds more than MAX_UNFLUSHED_ANSWER_BYTES of our answers. */
+  private answersBlocked = false;
+  private unflushedAnswerBytes = 0;
   private peerEnded = false;
   /** One write waiting for the handshake (Writable calls _write/_writev one at a time). */
   private pendingWrite: { chunks: Uint8Array[]; callback: (error?: Error | null) => void } | undefined;
@@ -119,13 +134,34 @@ export class TlsSocket extends Duplex {
     if (this.destroyed) return;
     if (this.info === undefined) this.observer?.handshakeBytes("received", chunk);
     this.connection.receive(chunk);
-    this.pump();
+    this.pump(true);
+    if (this.unflushedAnswerBytes > MAX_UNFLUSHED_ANSWER_BYTES && !this.answersBlocked) {
+      this.answersBlocked = true;
+      this.carrier.pause();
+    }
   }
 
-  /** Moves everything the engine has ready: records out, plaintext up, state changes to events. */
-  private pump(): boolean {
-    const carrierReady = this.writeOut();
+  private onAnswerFlushed(bytes: number): void {
+    this.unflushedAnswerBytes -= bytes;
+    if (this.answersBlocked && this.unflushedAnswerBytes <= MAX_UNFLUSHED_ANSWER_BYTES) {
+      this.answersBlocked = false;
+      if (!this.carrierPaused && !this.destroyed) this.carrier.resume();
+    }
+  }
+
+  /**
+   * Moves everything the engine has ready: records out, plaintext up, state
+   * changes to events. `answers`: the records answer received input (counted
+   * against MAX_UNFLUSHED_ANSWER_BYTES).
+   */
+  private pump(answers = false): boolean {
+    let carrierReady = this.writeOut(answers);
     const conn = this.connection;
+    // Records the engine held while its output waited (receivePaused) go on now that it has left.
+    while (conn.receivePaused === false && conn.heldRecords && !conn.error) {
+      conn.receive(EMPTY);
+      carrierReady = this.writeOut(answers) && carrierReady;
+    }
     if (conn.error) {
       // The engine queued the alert; writeOut() sent it. Tear down with the engine's typed error.
       this.alertPending = true;
@@ -147,7 +183,7 @@ export class TlsSocket extends Duplex {
   }
 
   /** Writes the engine's queued records; returns false when the carrier asks us to wait for 'drain'. */
-  private writeOut(): boolean {
+  private writeOut(answers = false): boolean {
     let ready = true;
     const records = this.connection.takeOutgoing();
     // Corked, a flight of records (a whole server handshake flight) leaves in one writev, not one syscall each.
@@ -156,7 +192,12 @@ export class TlsSocket extends Duplex {
     for (const bytes of records) {
       if (this.carrier.destroyed || this.carrier.writableEnded) break;
       if (this.info === undefined) this.observer?.handshakeBytes("sent", bytes);
-      ready = this.carrier.write(bytes);
+      if (answers) {
+        this.unflushedAnswerBytes += bytes.length;
+        ready = this.carrier.write(bytes, () => this.onAnswerFlushed(bytes.length));
+      } else {
+        ready = this.carrier.write(bytes);
+      }
     }
     if (cork) this.carrier.uncork();
     return ready;
@@ -197,7 +238,7 @@ export class TlsSocket extends Duplex {
   override _read(): void {
     if (this.carrierPaused) {
       this.carrierPaused = false;
-      this.carrier.resume();
+      if (!this.answersBlocked) this.carrier.resume();
     }
   }
 
@@ -271,8 +312,14 @@ export class TlsSocket extends Duplex {
     const pending = this.pendingWrite;
     this.pendingWrite = undefined;
     pending?.callback(error ?? new TransportError("closed-during-handshake", "TLS socket destroyed"));
-    if (this.alertPending && !this.carrier.destroyed && !this.carrier.writableEnded) {
-      // Let the alert reach the peer (§6.2), then make sure the carrier goes away.
+    // §6.1: an orderly close (destroy() without an error) of a live connection says close_notify.
+    const orderly = !error && this.connection.handshakeComplete && !this.connection.closed;
+    if (orderly) {
+      this.connection.close();
+      this.writeOut();
+    }
+    if ((this.alertPending || orderly) && !this.carrier.destroyed && !this.carrier.writableEnded) {
+      // Let the alert (§6.2) or close_notify reach the peer, then make sure the carrier goes away.
       const timer = setTimeout(() => this.carrier.destroy(), ALERT_FLUSH_GRACE_MS);
       timer.unref?.();
       this.carrier.end(() => {

@@ -92,6 +92,8 @@ const MAX_SERVER_OUTPUT_CHARS = 16_000;
 
 export interface ServerProcess {
   readonly port: number;
+  /** Its process id (for signals such as SIGHUP). */
+  readonly pid: number;
   /** The tail of its stdout and stderr so far, for failure messages. */
   output(): string;
   /** SIGTERM (graceful), SIGKILL after a grace period; idempotent. Also runs on process exit. */
@@ -152,7 +154,7 @@ export async function startServerProcess(
         reject(new Error(`${options.what} exited with ${code ?? signal} before listening:\n${out}`));
       });
     });
-    return { port, output: () => out, stop };
+    return { port, pid: child.pid!, output: () => out, stop };
   } catch (e) {
     await stop();
     throw e;

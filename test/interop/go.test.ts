@@ -15,8 +15,9 @@
  *
  * In 1-3 every connection goes through a tap relay that reads the handshake
  * off the wire: each must negotiate X25519MLKEM768 (or, in 3, be refused
- * before any ServerHello). Apart from 3, the chain is ECDSA P-256 under
- * STOCK_PEER_POLICY: `compat` until the pq-kex policy exists (why: see
+ * before any ServerHello). Apart from 3, the server runs STOCK_PEER_POLICY,
+ * `pq-kex`, with an ML-DSA-65 and an ECDSA P-256 chain: the stock peer gets
+ * ECDSA, and a pqrpc client on the same port gets ML-DSA-65 (see
  * stock-peer-tls.ts). Skips only when `go` is not on PATH; a failed
  * build is a failure.
  */
@@ -44,9 +45,11 @@ import { brokenCaseErrors, SPEC_BREAKING_RUN, startSpecBreakingServer } from "./
 import {
   assertAllCasesPassed,
   assertHybridOnWire,
-  type Certs,
-  createStockPeerCerts,
+  assertPqrpcClientGetsMlDsa,
+  createDualChainCerts,
+  type DualCerts,
   describeHandshake,
+  dualIdentities,
   EXPECTED_GROUP,
   logCaseResults,
   SERVER_NAME,
@@ -57,16 +60,16 @@ import { withTapRelay } from "./tap-relay.ts";
 /** One test: 14 client processes (or 14 cases in-process) plus a server start-up, on a slow shared machine. */
 const TEST_TIMEOUT_MS = 10 * 60_000;
 
-describe(`interop with grpc-go (Go crypto/tls), ECDSA P-256 chain, policy ${STOCK_PEER_POLICY}`, {
+describe(`interop with grpc-go (Go crypto/tls), ECDSA P-256 + ML-DSA-65 chains, policy ${STOCK_PEER_POLICY}`, {
   skip: goMissing(),
 }, () => {
   let peers: GoPeers;
-  let certs: Certs;
+  let certs: DualCerts;
 
   before(
     async () => {
       peers = await ensureGoPeers();
-      certs = await createStockPeerCerts("pqrpc-go-");
+      certs = await createDualChainCerts("pqrpc-go-");
       await loadWasmProvider();
     },
     { timeout: GO_INSTALL_TIMEOUT_MS },
@@ -82,7 +85,7 @@ describe(`interop with grpc-go (Go crypto/tls), ECDSA P-256 chain, policy ${STOC
     log(
       `peer: grpc-go ${peers.versions.grpc} built with ${peers.versions.go}; install ${peers.installMs.toFixed(0)} ms`,
     );
-    const server = await startPqrpcServe({ cert: certs.cert, key: certs.key, policy: STOCK_PEER_POLICY });
+    const server = await startPqrpcServe({ identities: dualIdentities(certs), policy: STOCK_PEER_POLICY });
     await withTapRelay(server, log, async (relay) => {
       const results = await runGoClientCases(
         peers,
@@ -111,6 +114,9 @@ describe(`interop with grpc-go (Go crypto/tls), ECDSA P-256 chain, policy ${STOC
       assert.ok(hello.supportedGroups.includes(EXPECTED_GROUP), "Go offers the hybrid by default");
       assert.deepEqual(hello.alpn, ["h2"]);
       log(`wire: ${describeHandshake(relay.connections[0]!)}`);
+      // The same port serves pqrpc's own clients their ML-DSA-65 chain.
+      const ours = await assertPqrpcClientGetsMlDsa(server.port, certs);
+      log(`pqrpc client on the same port: ${ours.group} ${ours.signatureScheme}`);
     });
   });
 

@@ -12,7 +12,7 @@
  */
 import assert from "node:assert/strict";
 import { once } from "node:events";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import http2 from "node:http2";
 import { createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
@@ -32,8 +32,10 @@ import { createRouter } from "../../src/rpc/router.ts";
 import { RpcError } from "../../src/rpc/rpc-error.ts";
 import type { ServiceHandlers } from "../../src/rpc/service-types.ts";
 import type { NegotiatedInfo } from "../../src/tls/index.ts";
+import type { PolicyName } from "../../src/tls/policy.ts";
 import { connectTls, tlsAccept } from "../../src/transport/tls-connect.ts";
 import { type GrpcJsCaseResult, runGrpcJsClient, startGrpcJsServer } from "./grpc-js-harness.ts";
+import { startTapRelay } from "./tap-relay.ts";
 
 /** The name in the dev certificate's SANs that both sides use for TLS and :authority. */
 const SERVER_NAME = "localhost";
@@ -45,10 +47,10 @@ interface Certs {
   readonly key: string;
 }
 
-async function createCerts(): Promise<Certs> {
+async function createCerts(alg = "ml-dsa-65"): Promise<Certs> {
   const dir = await mkdtemp(join(tmpdir(), "pqrpc-grpc-js-"));
   let stderr = "";
-  const code = await main(["certs", "init", "--dir", dir, "--alg", "ml-dsa-65"], {
+  const code = await main(["certs", "init", "--dir", dir, "--alg", alg], {
     stdout: () => {},
     stderr: (t) => (stderr += t),
   });
@@ -61,21 +63,29 @@ async function createCerts(): Promise<Certs> {
  * session -> the gRPC server handler -> the router with the TestService.
  */
 async function startPqrpcServer(
-  certs: Certs,
+  certs: Certs | readonly Certs[],
   handlers: Partial<ServiceHandlers<typeof TestService>> = createTestServiceHandlers(),
+  policy?: PolicyName,
 ) {
   const router = createRouter().service(TestService, handlers);
   const grpc = createGrpcServerHandler(router);
   const h2 = http2.createServer();
   grpc.attach(h2);
-  const certificate = await loadIdentity(certs.cert, certs.key);
+  const identities = await Promise.all(
+    (Array.isArray(certs) ? certs : [certs as Certs]).map((c) => loadIdentity(c.cert, c.key)),
+  );
+  const certificate = identities.length === 1 ? identities[0]! : identities;
   const handshakes: (NegotiatedInfo | Error)[] = [];
   const sockets = new Set<Socket>();
   const tcp = createServer((socket) => {
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
     socket.on("error", () => {});
-    tlsAccept(socket, { certificate, alpnProtocols: ["h2"] }).then(
+    tlsAccept(socket, {
+      certificate,
+      alpnProtocols: ["h2"],
+      ...(policy === undefined ? {} : { policy }),
+    }).then(
       (tls) => {
         handshakes.push(tls.info!);
         grpc.acceptConnection(h2, tls);
@@ -222,6 +232,60 @@ describe("gRPC interop with @grpc/grpc-js on Node 24, ML-DSA-65 chain", () => {
       assert.match(results[1]?.error ?? "", /"some other message"; expected UNKNOWN "test status message"/);
       assert.match(results[2]?.error ?? "", /succeeded; expected status UNIMPLEMENTED/);
     } finally {
+      await server.close();
+    }
+  });
+});
+
+/**
+ * The migration set-up (docs/MIGRATION.md) against grpc-js on Node 24: policy pq-kex with an
+ * ML-DSA-65 chain first and an ECDSA P-256 chain second. grpc-js trusts both CAs (a bundle, as a
+ * client mid-migration does), so the chain it gets is the server's choice from the
+ * signature_algorithms OpenSSL 3.5 offers, which the tap reads off the wire.
+ */
+describe("grpc-js on Node 24 -> a pqrpc server under pq-kex with ML-DSA-65 and ECDSA chains", () => {
+  let mldsa: Certs;
+  let ecdsa: Certs;
+  let bundle: string;
+
+  before(async () => {
+    await loadWasmProvider();
+    mldsa = await createCerts();
+    ecdsa = await createCerts("ecdsa-p256-sha256");
+    bundle = join(ecdsa.dir, "both-cas.pem");
+    await writeFile(bundle, (await readFile(mldsa.ca, "utf8")) + (await readFile(ecdsa.ca, "utf8")));
+  });
+  after(async () => {
+    for (const c of [mldsa, ecdsa]) if (c) await rm(c.dir, { recursive: true, force: true });
+  });
+
+  it("all cases pass on X25519MLKEM768 with the chain its signature_algorithms select", async (t) => {
+    const server = await startPqrpcServer([mldsa, ecdsa], createTestServiceHandlers(), "pq-kex");
+    const relay = await startTapRelay(server.port);
+    try {
+      const results = await runGrpcJsClient({
+        port: relay.port,
+        ca: bundle,
+        serverName: SERVER_NAME,
+        cases: INTEROP_CASE_NAMES,
+      });
+      assertAllPassed(results);
+      const hello = relay.connections[0]?.clientHellos[0];
+      assert.ok(hello, "the tap saw grpc-js's ClientHello");
+      const offersMlDsa = hello.signatureAlgorithms.some((s) => s.startsWith("mldsa65"));
+      const expected = offersMlDsa ? "ml-dsa-65" : "ecdsa-p256-sha256";
+      assert.ok(server.handshakes.length > 0);
+      for (const h of server.handshakes) {
+        assert.ok(!(h instanceof Error), `handshake: ${String(h)}`);
+        assert.equal(h.group, "X25519MLKEM768");
+        assert.equal(h.signatureScheme, expected, "the first chain whose scheme grpc-js offers");
+      }
+      t.diagnostic(
+        `grpc-js offered [${hello.signatureAlgorithms.join(", ")}]; the server chose ${expected} ` +
+          `on ${server.handshakes.length} connection(s)`,
+      );
+    } finally {
+      await relay.close();
       await server.close();
     }
   });

@@ -11,8 +11,8 @@ import { REPO_ROOT, type ServerProcess, startServerProcess } from "./child-proce
 export const SERVE_START_TIMEOUT_MS = 90_000;
 
 export interface ServeOptions {
-  readonly cert: string;
-  readonly key: string;
+  /** The server's chains with their keys, in the order it prefers them (one --cert/--key pair each). */
+  readonly identities: readonly { readonly cert: string; readonly key: string }[];
   readonly policy: PolicyName;
   /** ALPN the server offers (default h2 only: gRPC's peers speak gRPC over HTTP/2). */
   readonly alpn?: string;
@@ -31,10 +31,7 @@ export function startPqrpcServe(options: ServeOptions): Promise<ServerProcess> {
     options.alpn ?? "h2",
     "--policy",
     options.policy,
-    "--cert",
-    options.cert,
-    "--key",
-    options.key,
+    ...options.identities.flatMap((id) => ["--cert", id.cert, "--key", id.key]),
   ];
   return startServerProcess(process.execPath, args, {
     what: "pqrpc serve --interop",

@@ -23,7 +23,7 @@ export async function runAgainstDefaultPolicy(
 ): Promise<CaseResult | undefined> {
   const mldsa = await createStockPeerCerts(prefix, "ml-dsa-65");
   try {
-    const server = await startPqrpcServe({ cert: mldsa.cert, key: mldsa.key, policy: DEFAULT_POLICY });
+    const server = await startPqrpcServe({ identities: [mldsa], policy: DEFAULT_POLICY });
     return await withTapRelay(server, log, async (relay) => {
       const [result] = await client(relay.port, mldsa.ca);
       assertRefusedBeforeServerHello(relay.connections, "stock client");

@@ -5,25 +5,28 @@
  *
  * Both stacks offer X25519MLKEM768 by default, and neither has ML-DSA
  * certificates: Go 1.26's crypto/tls knows no ML-DSA SignatureScheme, and
- * grpcio's BoringSSL offers only ECDSA and RSA schemes. So the server holds
- * a classical ECDSA P-256 chain while the key exchange must still be the
- * hybrid one, which every test asserts on the wire. Our default policy,
- * `hybrid`, refuses a classical certificate signature, so these tests use
- * `compat` until the `pq-kex` policy exists (issue 10 part 6: a PQ or hybrid
- * key exchange required, classical signatures allowed); switching is the one
- * line of STOCK_PEER_POLICY.
+ * grpcio's BoringSSL offers only ECDSA and RSA schemes. So the server runs the
+ * migration set-up of docs/MIGRATION.md: policy `pq-kex` (a hybrid or PQ key
+ * exchange required, classical certificate signatures allowed) with two
+ * chains, ML-DSA-65 first and ECDSA P-256 second. Each handshake gets the
+ * first chain whose signature the client offers: the stock peers get ECDSA,
+ * and a pqrpc client on the same port gets ML-DSA-65, which the tests check
+ * too. Every test asserts the hybrid key exchange on the wire.
  */
 import assert from "node:assert/strict";
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, rename } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../../src/cli/main.ts";
 import { INTEROP_CASE_NAMES } from "../../src/interop/client-cases.ts";
+import { loadTrust } from "../../src/pki/load.ts";
+import type { NegotiatedInfo } from "../../src/tls/index.ts";
 import type { PolicyName } from "../../src/tls/policy.ts";
+import { connectTls } from "../../src/transport/tls-connect.ts";
 import type { TapSummary } from "./tap-relay.ts";
 
-/** Policy of pqrpc's side in these tests: `compat` until the pq-kex policy exists. */
-export const STOCK_PEER_POLICY: PolicyName = "compat";
+/** Policy of pqrpc's side in these tests: PQ key exchange required, classical chains allowed. */
+export const STOCK_PEER_POLICY: PolicyName = "pq-kex";
 /** `pqrpc certs init --alg`: a chain that Go's crypto/tls and BoringSSL verify. */
 export const STOCK_PEER_CERT_ALG = "ecdsa-p256-sha256";
 /** The key exchange every connection must negotiate (the peers' default hybrid). */
@@ -48,6 +51,54 @@ export async function createStockPeerCerts(prefix: string, alg = STOCK_PEER_CERT
   );
   assert.equal(code, 0, `pqrpc certs init failed: ${stderr}`);
   return { dir, ca: join(dir, "ca.pem"), cert: join(dir, "server.pem"), key: join(dir, "server.key") };
+}
+
+/** The chains of a migrating server: `pq` (ML-DSA-65) for pqrpc clients, and the ECDSA one (the Certs fields). */
+export interface DualCerts extends Certs {
+  readonly pq: Certs;
+}
+
+/** An ECDSA P-256 chain and an ML-DSA-65 chain, each with its own CA, under one temporary directory. */
+export async function createDualChainCerts(prefix: string): Promise<DualCerts> {
+  const ecdsa = await createStockPeerCerts(prefix);
+  const pq = await createStockPeerCerts(prefix, "ml-dsa-65");
+  // One directory to remove: the ML-DSA one moves inside the ECDSA one.
+  const pqDir = join(ecdsa.dir, "ml-dsa-65");
+  await rename(pq.dir, pqDir);
+  return {
+    ...ecdsa,
+    pq: {
+      dir: pqDir,
+      ca: join(pqDir, "ca.pem"),
+      cert: join(pqDir, "server.pem"),
+      key: join(pqDir, "server.key"),
+    },
+  };
+}
+
+/** The server's identities in preference order: ML-DSA-65 first, so every client that takes it gets it. */
+export function dualIdentities(certs: DualCerts): readonly { cert: string; key: string }[] {
+  return [certs.pq, certs];
+}
+
+/**
+ * A pqrpc client at its default policy, trusting only the ML-DSA-65 CA, connects to the same
+ * port the stock peer used and gets the ML-DSA-65 chain over the hybrid group.
+ */
+export async function assertPqrpcClientGetsMlDsa(port: number, certs: DualCerts): Promise<NegotiatedInfo> {
+  const tls = await connectTls("127.0.0.1", port, {
+    serverName: SERVER_NAME,
+    alpnProtocols: ["h2"],
+    verifier: await loadTrust(certs.pq.ca),
+  });
+  try {
+    const info = tls.info!;
+    assert.equal(info.group, EXPECTED_GROUP, "a pqrpc client's group");
+    assert.equal(info.signatureScheme, "ml-dsa-65", "a pqrpc client gets the ML-DSA-65 chain");
+    return info;
+  } finally {
+    tls.destroy();
+  }
 }
 
 export interface CaseResult {

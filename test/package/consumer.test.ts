@@ -234,6 +234,15 @@ describe("the installed package", { skip: isFirstPass ? false : "runs once, in t
       assert.match(r.stderr, /npm install --save-dev @pqrpc\/codegen/);
       const help = await mustRun(join(bare, "node_modules/.bin/pqrpc"), ["--version"], { cwd: bare });
       assert.match(help.stdout, /^pqrpc \d+\.\d+\.\d+/);
+      // The fleet commands run from the installed CLI: a ticket key file and an enrollment token.
+      const bin = join(bare, "node_modules/.bin/pqrpc");
+      await mustRun(bin, ["tickets", "init", "tickets.json"], { cwd: bare });
+      const rotated = await mustRun(bin, ["tickets", "rotate", "tickets.json"], { cwd: bare });
+      assert.match(rotated.stdout, /rotated tickets\.json, 2 key\(s\)/);
+      const token = await mustRun(bin, ["ca", "token", "--tokens", "tokens.json", "--names", "a.example"], {
+        cwd: bare,
+      });
+      assert.match(token.stdout, /^pqrpc-enroll-/);
       // The library alone installs no build tool.
       const lock = JSON.parse(await readFile(join(bare, "package-lock.json"), "utf8")) as {
         packages: Record<string, unknown>;

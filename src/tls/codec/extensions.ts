@@ -8,7 +8,7 @@ import type { ByteWriter } from "../../bytes/byte-writer.ts";
 import { utf8Decode, utf8Encode } from "../../bytes/bytes.ts";
 import { fatal } from "../alert.ts";
 import { decodeAll as decode, encodeWith as encode } from "./cursor.ts";
-import { MAX_ALPN_PROTOCOLS, MAX_EXTENSIONS, MAX_KEY_SHARES, MAX_PSK_IDENTITIES } from "./limits.ts";
+import { MAX_ALPN_PROTOCOLS, MAX_PSK_IDENTITIES } from "./limits.ts";
 import { ExtensionType as E } from "./types.ts";
 
 export interface Extension {
@@ -82,14 +82,10 @@ export class Extensions {
 }
 
 export function readExtensions(r: ByteReader, minBytes = 0): Extensions {
-  const list = r.list(
-    2,
-    minBytes,
-    0xffff,
-    "extensions",
-    (x) => ({ type: x.u16("extension type"), data: x.vector(2, 0, 0xffff, "extension data") }),
-    MAX_EXTENSIONS,
-  );
+  const list = r.list(2, minBytes, 0xffff, "extensions", (x) => ({
+    type: x.u16("extension type"),
+    data: x.vector(2, 0, 0xffff, "extension data"),
+  }));
   return new Extensions(list);
 }
 
@@ -143,8 +139,7 @@ export const keyShareClient = {
         for (const e of entries) writeShare(x, e);
       }),
     ),
-  decode: (d: Uint8Array) =>
-    decode(d, "key_share", (r) => r.list(2, 0, 0xffff, "client_shares", readShare, MAX_KEY_SHARES)),
+  decode: (d: Uint8Array) => decode(d, "key_share", (r) => r.list(2, 0, 0xffff, "client_shares", readShare)),
 };
 export const keyShareServer = {
   encode: (entry: KeyShareEntry) => encode((w) => writeShare(w, entry)),

@@ -16,10 +16,13 @@ export const MAX_CERTIFICATE_MESSAGE_BYTES = 256 * 1024;
 export const MAX_HANDSHAKE_JOINER_BYTES = 4 + MAX_CERTIFICATE_MESSAGE_BYTES;
 /** Certificates in one Certificate message (leaf plus intermediates). */
 export const MAX_CERTIFICATES = 10;
-/** Extensions in one extension block (§4.2). */
-export const MAX_EXTENSIONS = 64;
-/** Key shares in one ClientHello (§4.2.8). */
-export const MAX_KEY_SHARES = 16;
+/*
+ * Extension blocks (§4.2) and client_shares (§4.2.8) are bounded by their
+ * 2^16-1 byte length fields and by MAX_HANDSHAKE_MESSAGE_BYTES, not by counts:
+ * real ClientHellos carry thousands of GREASE/unassigned extensions or
+ * hundreds of shares, and every step over them is linear (a map lookup per
+ * entry; only the one selected share is computed).
+ */
 /** PSK identities offered in one ClientHello (§4.2.11). */
 export const MAX_PSK_IDENTITIES = 16;
 /** ALPN protocol names in one list (RFC 7301). */

@@ -175,7 +175,8 @@ export const certificateVerify = {
   decode: (body: Uint8Array): CertificateVerify =>
     decodeAll(body, "CertificateVerify", (r) => ({
       scheme: r.u16("algorithm"),
-      signature: r.vector(2, 1, 0xffff, "signature"),
+      // §4.4.3: an empty signature is well-formed; it fails verification (decrypt_error).
+      signature: r.vector(2, 0, 0xffff, "signature"),
     })),
 };
 

@@ -42,6 +42,8 @@ export const ExtensionType = {
 
 export const TLS13 = 0x0304;
 export const TLS12 = 0x0303;
+/** SSL 3.0: a legacy_version at or below it is protocol_version (Appendix D.5). */
+export const SSL30 = 0x0300;
 
 /** §4.1.3: the last 8 bytes of ServerHello.random when a TLS 1.3 server negotiates an older version. */
 export const DOWNGRADE_TLS12 = Uint8Array.of(0x44, 0x4f, 0x57, 0x4e, 0x47, 0x52, 0x44, 0x01);

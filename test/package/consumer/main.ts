@@ -36,6 +36,8 @@ const pki = createDevelopmentPki({ algorithm: "ml-dsa-65" });
 const server = createServer({ identity: pki.server.certifiedKey });
 server.service(Greeter, handlers);
 const address = await server.listen({ port: 0, host: "127.0.0.1" });
+// Rotation: the same chain again, as a renewal would hand over a new one.
+server.setIdentity(pki.server.certifiedKey);
 const channel: Channel = await connect(`127.0.0.1:${address.port}`, {
   trust: new TrustStore({ roots: pki.ca.chainPem }),
 });
