@@ -1,0 +1,50 @@
+/**
+ * A live pqrpc/1 session (server or client) after a proper SETTINGS
+ * exchange, fed the input as raw bytes on its carrier. It must keep serving
+ * or end with a typed StreamError, never throw, never hang, keep its read
+ * buffer within one frame, and leave no stream, timer or listener behind.
+ */
+import { DEFAULT_MAX_FRAME_BYTES, MAX_FRAME_HEADER_BYTES } from "../../../src/protocol/frames/constants.ts";
+import { FrameSession } from "../../../src/protocol/frames/session.ts";
+import { echoHandler, isClean, RawPeer, tick } from "../../../src/protocol/frames/session-test-helpers.ts";
+import { StreamError } from "../../../src/protocol/frames/stream-error.ts";
+import { createMemoryPair } from "../../../src/transport/memory-pair.ts";
+import { FuzzInput } from "../harness/input.ts";
+import { assertBounded, check, type FuzzTarget, jazzerEntry } from "../harness/target.ts";
+
+/** The largest frame payload a Node session accepts (its announced maxFrameBytes). */
+const NODE_MAX_FRAME_BYTES = 64 * 1024;
+
+export const target: FuzzTarget = {
+  name: "frame-session",
+  description: "bytes to a session after SETTINGS: [role, chunk size] then the byte stream",
+  typed: [StreamError],
+  asynchronous: true,
+  async run(data) {
+    const input = new FuzzInput(data);
+    const role = input.bool() ? "client" : "server";
+    const chunkBytes = 1 + input.u8() * 16;
+    const stream = input.rest();
+    const [a, b] = createMemoryPair();
+    const session = new FrameSession(b, { role, onStream: echoHandler, settingsAckTimeoutMs: 1000 });
+    if (role === "client")
+      session
+        .openStream([[":path", "/a.B/C"]])
+        .read()
+        .catch(() => {});
+    new RawPeer(a).handshake();
+    for (let at = 0; at < stream.length; at += chunkBytes) a.write(stream.slice(at, at + chunkBytes));
+    await tick();
+    assertBounded(
+      "a session's read buffer",
+      session.stats.bufferedReadBytes,
+      MAX_FRAME_HEADER_BYTES + Math.max(NODE_MAX_FRAME_BYTES, DEFAULT_MAX_FRAME_BYTES),
+    );
+    session.destroy();
+    const outcome = await session.closed;
+    check(outcome === undefined || outcome instanceof StreamError, `session ended with ${String(outcome)}`);
+    check(isClean(session), `session left state behind: ${JSON.stringify(session.stats)}`);
+  },
+};
+
+export const fuzz = jazzerEntry(target);
