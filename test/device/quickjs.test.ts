@@ -14,6 +14,10 @@ import { type DeviceServerSetup, setUpDeviceServer } from "./device-server-proce
 import { type DeviceRun, runDeviceInQuickJs } from "./quickjs-host.ts";
 
 const MIB = 1024 * 1024;
+/** The issue's target for the PSK profile's peak memory in QuickJS. */
+const PSK_PEAK_TARGET_BYTES = 512 * 1024;
+/** Less than loading the PSK bundle takes (about 260 KiB; see npm run device:footprint). */
+const TOO_SMALL_BYTES = 128 * 1024;
 const READINGS = ["21.5", "21.7", "21.6", "21.9"];
 
 describe("pqrpc/device in QuickJS with a 1 MiB memory limit", () => {
@@ -97,5 +101,31 @@ describe("pqrpc/device in QuickJS with a 1 MiB memory limit", () => {
     assert.ok(run.bundleBytes < 200 * 1024, `device bundle of ${run.bundleBytes} bytes`);
     const wake = run.links[2]!;
     assert.ok(wake.up + wake.down <= 2048, `a psk_ke wake cycle of ${wake.up + wake.down} bytes`);
+  });
+
+  it("peakMemoryBytes: the PSK run fits in 512 KiB, and a limit below the bundle's needs is hit", {
+    timeout: 300_000,
+  }, async () => {
+    const config = {
+      serverName: "localhost",
+      psk: setup.psk,
+      recordSizeLimit: 2048,
+      readings: READINGS,
+      wakeModes: ["psk_ke"],
+    } as const;
+    const port = async () => server?.port ?? startServer();
+    // QuickJS checks every allocation against the limit: a run that completes under it peaked below it.
+    const fits = await runDeviceInQuickJs({
+      memoryLimitBytes: PSK_PEAK_TARGET_BYTES,
+      config,
+      serverPort: port,
+    });
+    assert.equal(fits.results.error, undefined);
+    assert.equal(fits.results.steps.at(-1), "sleep");
+    // The limit is real: far below what loading the bundle takes, the run fails with out of memory.
+    await assert.rejects(
+      runDeviceInQuickJs({ memoryLimitBytes: TOO_SMALL_BYTES, config, serverPort: port }),
+      /out of memory/,
+    );
   });
 });
