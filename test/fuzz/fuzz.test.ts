@@ -63,7 +63,7 @@ const FINDINGS_DIR = fileURLToPath(new URL("./findings/", import.meta.url));
 async function runJazzer(
   name: string,
   runs: number,
-): Promise<{ status: number | null; log: string; scratch: string }> {
+): Promise<{ status: number | null; signal: NodeJS.Signals | null; log: string; scratch: string }> {
   if (typeof launcher === "string") throw new Error(launcher);
   const target = await loadTarget(name);
   const scratch = mkdtempSync(join(tmpdir(), `fuzz-${name}-`));
@@ -76,7 +76,7 @@ async function runJazzer(
     cwd: scratch,
     maxBuffer: 64 * 1024 * 1024,
   });
-  return { status: run.status, log: `${run.stdout}${run.stderr}`, scratch };
+  return { status: run.status, signal: run.signal, log: `${run.stdout}${run.stderr}`, scratch };
 }
 
 const launcher = jazzerLauncher();
@@ -96,19 +96,27 @@ async function jazzerSkipReason(): Promise<string | false> {
 const jazzerSkip = await jazzerSkipReason();
 
 for (const name of TARGET_NAMES) {
-  test(`jazzer.js run of ${name} finds nothing`, { skip: jazzerSkip }, async () => {
+  test(`jazzer.js run of ${name} finds nothing`, { skip: jazzerSkip }, async (t) => {
     const target = await loadTarget(name);
     const runs = target.costly ? JAZZER_COSTLY_RUNS : target.asynchronous ? JAZZER_ASYNC_RUNS : JAZZER_RUNS;
-    const { status, log, scratch } = await runJazzer(name, runs);
+    const { status, signal, log, scratch } = await runJazzer(name, runs);
     try {
-      if (status !== 0) {
+      // libFuzzer writes one of these for every finding (an exception, a hang, memory).
+      const artifacts = readdirSync(scratch).filter((f) => /^(crash|timeout|oom|leak)-/.test(f));
+      if (artifacts.length > 0 || status !== 0) {
         mkdirSync(FINDINGS_DIR, { recursive: true });
-        for (const f of readdirSync(scratch)) {
-          if (/^(crash|timeout|oom|leak)-/.test(f))
-            cpSync(join(scratch, f), join(FINDINGS_DIR, `${name}-${f}`));
-        }
+        for (const f of artifacts) cpSync(join(scratch, f), join(FINDINGS_DIR, `${name}-${f}`));
       }
-      assert.equal(status, 0, `jazzer.js found something in ${name}:\n${log.slice(-4000)}`);
+      assert.deepEqual(artifacts, [], `jazzer.js found something in ${name}:\n${log.slice(-4000)}`);
+      // The prebuilt addon sometimes dies by a signal while the process exits, after "Done N runs":
+      // every run finished and nothing was found, so that is reported, not failed.
+      const finished =
+        /Done \d+ runs/.test(log) && !/==\d+==\s*(ERROR|Uncaught)|SUMMARY: libFuzzer/.test(log);
+      if (status === null && signal !== null && finished) {
+        t.diagnostic(`jazzer.js exited by ${signal} after finishing its runs of ${name}`);
+      } else {
+        assert.equal(status, 0, `jazzer.js found something in ${name}:\n${log.slice(-4000)}`);
+      }
       assert.match(
         log,
         /Done \d+ runs/,
