@@ -183,7 +183,12 @@ function pqrpcBench(
         certificate: identity,
         groups: [GROUP],
         cipherSuites: [SUITE],
-        sessionTickets: { sealer: new TicketSealer(crypto), count: 1 },
+        // psk_ke resumption is the server's choice (no fresh key exchange): the psk_ke row allows it.
+        sessionTickets: {
+          sealer: new TicketSealer(crypto),
+          count: 1,
+          ...(resumeMode === "psk_ke" ? { allowPskKe: true } : {}),
+        },
       };
       // Resumption rows reuse the ticket of the set-up handshake (stateless tickets may be reused).
       let session: ResumptionSession | undefined;
