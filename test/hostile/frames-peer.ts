@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { concatBytes } from "../../src/bytes/bytes.ts";
 import { connect } from "../../src/client/index.ts";
 import { Greeter } from "../../src/gen/helloworld/greeter_pb.ts";
+import { messageFrame } from "../../src/protocol/frames/connection-test-helpers.ts";
 import { FrameType } from "../../src/protocol/frames/constants.ts";
 import type { Frame } from "../../src/protocol/frames/frame.ts";
 import { FrameDecoder } from "../../src/protocol/frames/frame-decoder.ts";
@@ -170,14 +171,7 @@ export class HostilePeer {
   }
 
   message(streamId: number, data: Uint8Array, flags: { end?: boolean; endStream?: boolean } = {}): Frame {
-    return {
-      type: FrameType.MESSAGE,
-      streamId,
-      endStream: flags.endStream ?? false,
-      messageEnd: flags.end ?? true,
-      compressed: false,
-      data,
-    };
+    return messageFrame(streamId, data, flags);
   }
 
   goaway(): Extract<Frame, { type: typeof FrameType.GOAWAY }> | undefined {

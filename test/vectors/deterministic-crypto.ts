@@ -21,7 +21,8 @@
 import { x25519 } from "@noble/curves/ed25519.js";
 import { ml_dsa44, ml_dsa65, ml_dsa87 } from "@noble/post-quantum/ml-dsa.js";
 import { ml_kem512, ml_kem768, ml_kem1024 } from "@noble/post-quantum/ml-kem.js";
-import { concatBytes, isAllZero, toHex, utf8Encode } from "../../src/bytes/bytes.ts";
+import { concatBytes, toHex, utf8Encode } from "../../src/bytes/bytes.ts";
+import { x25519Agree } from "../../src/crypto/providers/noble-kem.ts";
 import { defaultCrypto } from "../../src/crypto/select.ts";
 import {
   type AeadName,
@@ -124,18 +125,7 @@ function seededKem(base: Kem, drbg: HmacDrbg): Kem {
       if (!(secretKey instanceof Uint8Array) || secretKey.length !== X25519_SCALAR_BYTES) {
         throw new CryptoError("invalid-input", "X25519 secret key: expected 32 bytes");
       }
-      if (publicKey.length !== base.publicKeyLength) {
-        throw new CryptoError("invalid-input", `X25519 public key: expected ${base.publicKeyLength} bytes`);
-      }
-      let secret: Uint8Array;
-      try {
-        secret = x25519.getSharedSecret(secretKey, publicKey);
-      } catch {
-        throw new CryptoError("invalid-input", "X25519 agreement failed (low-order point)");
-      }
-      // RFC 8446 §7.4.2: abort on an all-zero shared secret.
-      if (isAllZero(secret)) throw new CryptoError("invalid-input", "X25519 shared secret is all zero");
-      return secret;
+      return x25519Agree(secretKey, publicKey);
     };
     return {
       ...base,

@@ -58,20 +58,23 @@ export function mlKem(name: keyof typeof ML_KEM): Kem {
   };
 }
 
+/** X25519 on raw 32-byte keys, with RFC 8446 §7.4.2's all-zero check; CryptoError(invalid-input) on bad input. */
+export function x25519Agree(secretKey: Uint8Array, publicKey: Uint8Array): Uint8Array {
+  expectLength("X25519 public key", publicKey, KEM_SIZES.x25519.publicKey);
+  let secret: Uint8Array;
+  try {
+    secret = x25519.getSharedSecret(secretKey, publicKey);
+  } catch {
+    throw new CryptoError("invalid-input", "X25519 agreement failed (low-order point)");
+  }
+  // RFC 8446 §7.4.2: abort on an all-zero shared secret.
+  if (isAllZero(secret)) throw new CryptoError("invalid-input", "X25519 shared secret is all zero");
+  return secret;
+}
+
 function x25519Kem(): Kem {
   const size = KEM_SIZES.x25519.publicKey;
-  const agree = (secretKey: Uint8Array, publicKey: Uint8Array): Uint8Array => {
-    expectLength("X25519 public key", publicKey, size);
-    let secret: Uint8Array;
-    try {
-      secret = x25519.getSharedSecret(secretKey, publicKey);
-    } catch {
-      throw new CryptoError("invalid-input", "X25519 agreement failed (low-order point)");
-    }
-    // RFC 8446 §7.4.2: abort on an all-zero shared secret.
-    if (isAllZero(secret)) throw new CryptoError("invalid-input", "X25519 shared secret is all zero");
-    return secret;
-  };
+  const agree = x25519Agree;
   return {
     ...kemShape("x25519"),
     generateKeyPair() {

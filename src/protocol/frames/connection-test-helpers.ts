@@ -9,6 +9,22 @@ import { encodeFrame } from "./frame-encoder.ts";
 import { HeaderEncoder } from "./header-encoder.ts";
 import type { HeaderField } from "./header-field.ts";
 
+/** A MESSAGE frame: a whole message by default (`end: false` for a part), not ending the stream. */
+export function messageFrame(
+  streamId: number,
+  data: Uint8Array,
+  flags: { end?: boolean; endStream?: boolean } = {},
+): Frame {
+  return {
+    type: FrameType.MESSAGE,
+    streamId,
+    endStream: flags.endStream ?? false,
+    messageEnd: flags.end ?? true,
+    compressed: false,
+    data,
+  };
+}
+
 export class FakeClock {
   now = 1_000;
   advance(ms: number): number {
@@ -138,14 +154,7 @@ export class RawPeer {
   }
 
   message(streamId: number, data: Uint8Array, flags: { end?: boolean; endStream?: boolean } = {}): Frame {
-    return {
-      type: FrameType.MESSAGE,
-      streamId,
-      endStream: flags.endStream ?? false,
-      messageEnd: flags.end ?? true,
-      compressed: false,
-      data,
-    };
+    return messageFrame(streamId, data, flags);
   }
 
   framesOf<T extends Frame["type"]>(type: T): Extract<Frame, { type: T }>[] {
