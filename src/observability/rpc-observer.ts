@@ -2,12 +2,16 @@
  * The OpenTelemetry implementation of the rpc core's CallObserver
  * (src/rpc/call-observer.ts): one span per call (server: child of the
  * caller's `traceparent`; client: child of the active context, its own
- * context injected into the request metadata), and per call a duration, a
- * message count and a byte count each way.
+ * context injected into the request metadata), per call a duration, and per
+ * method running totals of messages and bytes each way and of calls in
+ * progress.
  *
  * Cost per call matters (issue 10's target: <= 5% CPU per unary call with an
- * SDK installed): attribute sets are built once per method and status and
- * reused, and nothing is done per message but two additions.
+ * SDK installed). An SDK's synchronous record hashes its attribute set, so a
+ * call records one histogram value per side and nothing else: the totals are
+ * plain additions, read by observable instruments when a reader collects.
+ * Attribute sets are built once per method (and status) and reused; nothing
+ * is done per message but two additions.
  */
 import {
   type Attributes,
@@ -22,10 +26,10 @@ import {
   SpanStatusCode,
   type Tracer,
   trace,
-  type UpDownCounter,
 } from "@opentelemetry/api";
 import type { CallObserver, ObservedCall, ObservedCallStart } from "../rpc/call-observer.ts";
 import { Code, codeName } from "../rpc/code.ts";
+import type { PeerInfo } from "../rpc/peer.ts";
 import { metadataGetter, metadataSetter } from "./metadata-carrier.ts";
 import {
   ATTR_ERROR_TYPE,
@@ -39,9 +43,7 @@ import {
   ATTR_RPC_SYSTEM_NAME,
   ATTR_SERVER_ADDRESS,
   ATTR_SERVER_PORT,
-  BYTE_BUCKETS,
   CALL_DURATION_BUCKETS_S,
-  MESSAGE_COUNT_BUCKETS,
   OTHER_METHOD,
   PQRPC_CLIENT_CALL_BYTES,
   PQRPC_CLIENT_CALL_MESSAGES,
@@ -85,54 +87,84 @@ export function splitAddress(address: string): { host: string | undefined; port:
 
 interface Instruments {
   readonly duration: Histogram;
-  readonly messages: Histogram;
-  readonly bytes: Histogram;
-  readonly open: UpDownCounter;
 }
 
-function instruments(meter: Meter, side: "server" | "client"): Instruments {
+function durationHistogram(meter: Meter, side: "server" | "client"): Histogram {
   const server = side === "server";
-  return {
-    duration: meter.createHistogram(server ? RPC_SERVER_CALL_DURATION : RPC_CLIENT_CALL_DURATION, {
-      description: server
-        ? "Duration of an incoming RPC, from its request head to its status"
-        : "Duration of an outgoing RPC, from its start to its status",
-      unit: "s",
-      advice: { explicitBucketBoundaries: CALL_DURATION_BUCKETS_S },
-    }),
-    messages: meter.createHistogram(server ? PQRPC_SERVER_CALL_MESSAGES : PQRPC_CLIENT_CALL_MESSAGES, {
-      description: "Messages per call, by direction",
-      unit: "{message}",
-      advice: { explicitBucketBoundaries: MESSAGE_COUNT_BUCKETS },
-    }),
-    bytes: meter.createHistogram(server ? PQRPC_SERVER_CALL_BYTES : PQRPC_CLIENT_CALL_BYTES, {
-      description: "Serialized message bytes per call (before compression), by direction",
-      unit: "By",
-      advice: { explicitBucketBoundaries: BYTE_BUCKETS },
-    }),
-    open: meter.createUpDownCounter(PQRPC_STREAMS_OPEN, {
-      description: "Calls (streams) in progress",
-      unit: "{stream}",
-    }),
-  };
+  return meter.createHistogram(server ? RPC_SERVER_CALL_DURATION : RPC_CLIENT_CALL_DURATION, {
+    description: server
+      ? "Duration of an incoming RPC, from its request head to its status"
+      : "Duration of an outgoing RPC, from its start to its status",
+    unit: "s",
+    advice: { explicitBucketBoundaries: CALL_DURATION_BUCKETS_S },
+  });
 }
 
-/** Attribute sets by key, built once. */
-class AttributeCache {
-  private readonly sets = new Map<string, Attributes>();
-  get(key: string, build: () => Attributes): Attributes {
-    let a = this.sets.get(key);
+/**
+ * Running totals of one method over one protocol, with the attribute sets
+ * its records and observations use, built once. Messages and bytes are
+ * totals (counters, like go-grpc-prometheus's msg_sent_total), not a
+ * histogram per call: an SDK histogram record costs a hash of its
+ * attributes, and four of them per call side were most of the
+ * instrumentation's cost. Per call averages are
+ * rate(messages) / rate(rpc.*.call.duration count).
+ */
+class MethodTally {
+  sentMessages = 0;
+  sentBytes = 0;
+  receivedMessages = 0;
+  receivedBytes = 0;
+  /** By status code (0..16). */
+  private readonly byCode: (Attributes | undefined)[] = [];
+  readonly sentAttributes: Attributes;
+  readonly receivedAttributes: Attributes;
+
+  constructor(
+    readonly system: string,
+    readonly method: string,
+    private readonly target: Attributes,
+  ) {
+    this.sentAttributes = {
+      [ATTR_RPC_SYSTEM_NAME]: system,
+      [ATTR_RPC_METHOD]: method,
+      [ATTR_PQRPC_DIRECTION]: "sent",
+    };
+    this.receivedAttributes = {
+      [ATTR_RPC_SYSTEM_NAME]: system,
+      [ATTR_RPC_METHOD]: method,
+      [ATTR_PQRPC_DIRECTION]: "received",
+    };
+  }
+
+  statusAttributes(code: Code): Attributes {
+    let a = this.byCode[code];
     if (a === undefined) {
-      a = build();
-      if (this.sets.size < MAX_CACHED_ATTRIBUTE_SETS) this.sets.set(key, a);
+      const name = codeName(code);
+      a = {
+        [ATTR_RPC_SYSTEM_NAME]: this.system,
+        [ATTR_RPC_METHOD]: this.method,
+        [ATTR_RPC_RESPONSE_STATUS_CODE]: name,
+        ...(code === Code.OK ? {} : { [ATTR_ERROR_TYPE]: name }),
+        ...this.target,
+      };
+      this.byCode[code] = a;
     }
     return a;
   }
 }
 
-interface CallAttributes {
-  readonly system: string;
-  readonly method: string;
+/** One protocol's calls in progress, and its methods' totals. */
+class SystemTally {
+  open = 0;
+  readonly openAttributes: Attributes;
+  readonly methods = new Map<string, MethodTally>();
+
+  constructor(
+    readonly name: string,
+    side: "server" | "client",
+  ) {
+    this.openAttributes = { [ATTR_RPC_SYSTEM_NAME]: name, [ATTR_PQRPC_SIDE]: side };
+  }
 }
 
 /** What both sides share: counting, the end of the span, the metrics at the end. */
@@ -145,11 +177,12 @@ class CallRecorder implements ObservedCall {
 
   constructor(
     private readonly observer: OtelCallObserver,
-    private readonly call: CallAttributes,
+    private readonly system: SystemTally,
+    private readonly method: string,
     private readonly span: Span,
     private readonly ctx: Context,
   ) {
-    observer.instruments.open.add(1, observer.openAttributes(call.system));
+    system.open++;
   }
 
   sent(bytes: number): void {
@@ -169,21 +202,20 @@ class CallRecorder implements ObservedCall {
   end(code: Code, error?: unknown): void {
     const o = this.observer;
     const seconds = (performance.now() - this.startedAt) / MS_PER_S;
+    this.system.open--;
     // An unknown method is "_OTHER" in metrics, so a scanner cannot grow the label set (rpc-metrics.md).
-    const method = code === Code.UNIMPLEMENTED && o.side === "server" ? OTHER_METHOD : this.call.method;
-    const { system } = this.call;
-    const i = o.instruments;
-    i.duration.record(seconds, o.statusAttributes(system, method, code));
-    i.messages.record(this.sentMessages, o.directionAttributes(system, method, "sent"));
-    i.messages.record(this.receivedMessages, o.directionAttributes(system, method, "received"));
-    i.bytes.record(this.sentBytes, o.directionAttributes(system, method, "sent"));
-    i.bytes.record(this.receivedBytes, o.directionAttributes(system, method, "received"));
-    i.open.add(-1, o.openAttributes(system));
+    const method = code === Code.UNIMPLEMENTED && o.side === "server" ? OTHER_METHOD : this.method;
+    const tally = o.tally(this.system, method);
+    tally.sentMessages += this.sentMessages;
+    tally.sentBytes += this.sentBytes;
+    tally.receivedMessages += this.receivedMessages;
+    tally.receivedBytes += this.receivedBytes;
+    o.instruments.duration.record(seconds, tally.statusAttributes(code));
     const span = this.span;
     if (span.isRecording()) {
       const name = codeName(code);
       span.setAttribute(ATTR_RPC_RESPONSE_STATUS_CODE, name);
-      if (method === OTHER_METHOD) span.setAttribute(ATTR_RPC_METHOD_ORIGINAL, this.call.method);
+      if (method === OTHER_METHOD) span.setAttribute(ATTR_RPC_METHOD_ORIGINAL, this.method);
       const isError = o.side === "server" ? SERVER_ERROR_CODES.has(code) : code !== Code.OK;
       if (isError) {
         span.setAttribute(ATTR_ERROR_TYPE, name);
@@ -204,11 +236,26 @@ export interface ClientCallTarget {
   readonly serverPort?: number;
 }
 
+/** A parsed peer address, kept per connection's PeerInfo (every call of a connection shares it). */
+const peerAddresses = new WeakMap<PeerInfo, { host: string | undefined; port: number | undefined }>();
+
+function peerHostPort(peer: PeerInfo): { host: string | undefined; port: number | undefined } {
+  let a = peerAddresses.get(peer);
+  if (a === undefined) {
+    a = splitAddress(peer.address);
+    peerAddresses.set(peer, a);
+  }
+  return a;
+}
+
 export class OtelCallObserver implements CallObserver {
   readonly instruments: Instruments;
-  private readonly statusSets = new AttributeCache();
-  private readonly directionSets = new AttributeCache();
-  private readonly openSets = new AttributeCache();
+  /** By rpc.system.name: calls in progress, and each method's totals. */
+  private readonly systems = new Map<string, SystemTally>();
+  private tallies = 0;
+  private readonly targetAttrs: Attributes;
+  /** Client span attributes by method (the server's carry the peer, per call). */
+  private readonly clientSpanSets = new Map<string, Attributes>();
 
   constructor(
     readonly side: "server" | "client",
@@ -216,7 +263,38 @@ export class OtelCallObserver implements CallObserver {
     private readonly tracer: Tracer,
     private readonly target: ClientCallTarget | undefined,
   ) {
-    this.instruments = instruments(meter, side);
+    this.instruments = { duration: durationHistogram(meter, side) };
+    this.targetAttrs = targetAttributes(target);
+    const server = side === "server";
+    const messages = meter.createObservableCounter(
+      server ? PQRPC_SERVER_CALL_MESSAGES : PQRPC_CLIENT_CALL_MESSAGES,
+      {
+        description: "Messages of finished calls, by direction",
+        unit: "{message}",
+      },
+    );
+    const bytes = meter.createObservableCounter(server ? PQRPC_SERVER_CALL_BYTES : PQRPC_CLIENT_CALL_BYTES, {
+      description: "Serialized message bytes of finished calls (before compression), by direction",
+      unit: "By",
+    });
+    const open = meter.createObservableUpDownCounter(PQRPC_STREAMS_OPEN, {
+      description: "Calls (streams) in progress",
+      unit: "{stream}",
+    });
+    meter.addBatchObservableCallback(
+      (result) => {
+        for (const system of this.systems.values()) {
+          result.observe(open, system.open, system.openAttributes);
+          for (const t of system.methods.values()) {
+            result.observe(messages, t.sentMessages, t.sentAttributes);
+            result.observe(messages, t.receivedMessages, t.receivedAttributes);
+            result.observe(bytes, t.sentBytes, t.sentAttributes);
+            result.observe(bytes, t.receivedBytes, t.receivedAttributes);
+          }
+        }
+      },
+      [messages, bytes, open],
+    );
   }
 
   start(call: ObservedCallStart): ObservedCall {
@@ -230,7 +308,7 @@ export class OtelCallObserver implements CallObserver {
         { kind: SpanKind.SERVER, attributes: this.serverSpanAttributes(system, method, call) },
         parent,
       );
-      return new CallRecorder(this, { system, method }, span, trace.setSpan(parent, span));
+      return new CallRecorder(this, this.systemEntry(system), method, span, trace.setSpan(parent, span));
     }
     const system = this.target?.system ?? RPC_SYSTEM_PQRPC;
     const parent = context.active();
@@ -241,48 +319,34 @@ export class OtelCallObserver implements CallObserver {
     );
     const ctx = trace.setSpan(parent, span);
     propagation.inject(ctx, call.header, metadataSetter);
-    return new CallRecorder(this, { system, method }, span, ctx);
+    return new CallRecorder(this, this.systemEntry(system), method, span, ctx);
   }
 
-  statusAttributes(system: string, method: string, code: Code): Attributes {
-    return this.statusSets.get(`${system}\0${method}\0${code}`, () => {
-      const name = codeName(code);
-      return {
-        [ATTR_RPC_SYSTEM_NAME]: system,
-        [ATTR_RPC_METHOD]: method,
-        [ATTR_RPC_RESPONSE_STATUS_CODE]: name,
-        ...(code === Code.OK ? {} : { [ATTR_ERROR_TYPE]: name }),
-        ...this.targetAttributes(),
-      };
-    });
+  private systemEntry(system: string): SystemTally {
+    let e = this.systems.get(system);
+    if (e === undefined) {
+      e = new SystemTally(system, this.side);
+      this.systems.set(system, e);
+    }
+    return e;
   }
 
-  directionAttributes(system: string, method: string, direction: "sent" | "received"): Attributes {
-    return this.directionSets.get(`${system}\0${method}\0${direction}`, () => ({
-      [ATTR_RPC_SYSTEM_NAME]: system,
-      [ATTR_RPC_METHOD]: method,
-      [ATTR_PQRPC_DIRECTION]: direction,
-    }));
-  }
-
-  openAttributes(system: string): Attributes {
-    return this.openSets.get(system, () => ({
-      [ATTR_RPC_SYSTEM_NAME]: system,
-      [ATTR_PQRPC_SIDE]: this.side,
-    }));
-  }
-
-  private targetAttributes(): Attributes {
-    const t = this.target;
-    if (t === undefined) return {};
-    return {
-      ...(t.serverAddress === undefined ? {} : { [ATTR_SERVER_ADDRESS]: t.serverAddress }),
-      ...(t.serverPort === undefined ? {} : { [ATTR_SERVER_PORT]: t.serverPort }),
-    };
+  /** The totals of `method` over `system`; past the cap on methods, "_OTHER"'s. */
+  tally(system: SystemTally, method: string): MethodTally {
+    let t = system.methods.get(method);
+    if (t === undefined) {
+      if (this.tallies >= MAX_CACHED_ATTRIBUTE_SETS && method !== OTHER_METHOD) {
+        return this.tally(system, OTHER_METHOD);
+      }
+      t = new MethodTally(system.name, method, this.targetAttrs);
+      system.methods.set(method, t);
+      this.tallies++;
+    }
+    return t;
   }
 
   private serverSpanAttributes(system: string, method: string, call: ObservedCallStart): Attributes {
-    const peer = call.peer === undefined ? undefined : splitAddress(call.peer.address);
+    const peer = call.peer === undefined ? undefined : peerHostPort(call.peer);
     return {
       [ATTR_RPC_SYSTEM_NAME]: system,
       [ATTR_RPC_METHOD]: method,
@@ -292,6 +356,19 @@ export class OtelCallObserver implements CallObserver {
   }
 
   private clientSpanAttributes(system: string, method: string): Attributes {
-    return { [ATTR_RPC_SYSTEM_NAME]: system, [ATTR_RPC_METHOD]: method, ...this.targetAttributes() };
+    // One observer per channel: `system` is the same for all its calls, so the method is the key.
+    const cached = this.clientSpanSets.get(method);
+    if (cached !== undefined) return cached;
+    const a = { [ATTR_RPC_SYSTEM_NAME]: system, [ATTR_RPC_METHOD]: method, ...this.targetAttrs };
+    if (this.clientSpanSets.size < MAX_CACHED_ATTRIBUTE_SETS) this.clientSpanSets.set(method, a);
+    return a;
   }
+}
+
+function targetAttributes(t: ClientCallTarget | undefined): Attributes {
+  if (t === undefined) return {};
+  return {
+    ...(t.serverAddress === undefined ? {} : { [ATTR_SERVER_ADDRESS]: t.serverAddress }),
+    ...(t.serverPort === undefined ? {} : { [ATTR_SERVER_PORT]: t.serverPort }),
+  };
 }

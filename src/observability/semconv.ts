@@ -29,7 +29,7 @@ export const OTHER_METHOD = "_OTHER";
 export const RPC_SYSTEM_GRPC = "grpc";
 export const RPC_SYSTEM_PQRPC = "pqrpc";
 
-// --- RPC, ours: messages, bytes and open streams per call
+// --- RPC, ours: messages and bytes of finished calls (counters, by method and direction), calls in progress
 export const PQRPC_SERVER_CALL_MESSAGES = "pqrpc.rpc.server.call.messages";
 export const PQRPC_CLIENT_CALL_MESSAGES = "pqrpc.rpc.client.call.messages";
 export const PQRPC_SERVER_CALL_BYTES = "pqrpc.rpc.server.call.bytes";
@@ -84,5 +84,4 @@ export const HANDSHAKE_DURATION_BUCKETS_S = [
 export const CRYPTO_DURATION_BUCKETS_S = [
   0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1,
 ];
-export const MESSAGE_COUNT_BUCKETS = [0, 1, 2, 4, 8, 16, 64, 256, 1024, 4096];
 export const BYTE_BUCKETS = [0, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304];

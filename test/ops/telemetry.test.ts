@@ -76,18 +76,27 @@ describe("telemetry of calls and handshakes, read from the OpenTelemetry SDK", (
         "error.type": "UNIMPLEMENTED",
       });
       assert.ok(other, "an unknown method is _OTHER with its status as error.type");
-      for (const [name, direction] of [
-        ["pqrpc.rpc.server.call.messages", "received"],
-        ["pqrpc.rpc.server.call.messages", "sent"],
-        ["pqrpc.rpc.client.call.bytes", "sent"],
+      // Totals of the finished calls: one SayHello each way; the request { name: "ada" } is 5 bytes serialized.
+      for (const [name, direction, total] of [
+        ["pqrpc.rpc.server.call.messages", "received", 1],
+        ["pqrpc.rpc.server.call.messages", "sent", 1],
+        ["pqrpc.rpc.client.call.messages", "sent", 1],
+        ["pqrpc.rpc.client.call.bytes", "sent", 5],
+        ["pqrpc.rpc.server.call.bytes", "received", 5],
       ] as const) {
         const [p] = await sdk.find(name, {
           "rpc.method": METHOD,
           "pqrpc.direction": direction,
           "rpc.system.name": system,
         });
-        assert.ok(p && p.value >= 1 && (p.sum ?? 0) >= 1, `${name} ${direction}`);
+        assert.equal(p?.value, total, `${name} ${direction}`);
       }
+      const [reply] = await sdk.find("pqrpc.rpc.server.call.bytes", {
+        "rpc.method": METHOD,
+        "pqrpc.direction": "sent",
+        "rpc.system.name": system,
+      });
+      assert.ok(reply && reply.value > 5, "the reply's bytes");
       const open = await sdk.find("pqrpc.streams.open", {
         "rpc.system.name": system,
         "pqrpc.side": "server",
