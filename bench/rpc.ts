@@ -11,7 +11,7 @@
  * Environment:
  *   PQRPC_BENCH_SCALE   multiplies warm-up and measured durations (default 1)
  *   PQRPC_BENCH_ROUNDS  rounds per system (default 3)
- *   PQRPC_BENCH_SYSTEMS comma-separated system ids (default: all; see bench/rpc/systems.ts)
+ *   PQRPC_BENCH_SYSTEMS comma-separated system ids (default: all but the optional "-otel" ones; see bench/rpc/systems.ts)
  *   PQRPC_BENCH_JSON    write the per-system results to this file as JSON
  *   PQRPC_BENCH_PROFILE run every worker under --cpu-prof, writing into this directory
  *   PQRPC_BENCH_ONLY    "unary" or "stream": run only that test (e.g. to profile one path)
@@ -96,7 +96,7 @@ function readSettings(): Settings {
     throw new Error(`unknown system(s) ${unknown.join(", ")}; known: ${SYSTEMS.map((s) => s.id).join(", ")}`);
   }
   const node24 = node24Binary();
-  let systems = wanted ? SYSTEMS.filter((s) => wanted.includes(s.id)) : [...SYSTEMS];
+  let systems = wanted ? SYSTEMS.filter((s) => wanted.includes(s.id)) : SYSTEMS.filter((s) => !s.optional);
   if (node24 === undefined) {
     console.log("Node 24 not found (set PQRPC_NODE24): skipping the Node 24 systems");
     systems = systems.filter((s) => s.runtime !== "node24");
@@ -164,7 +164,10 @@ class Bench {
   }
 
   async startServer(spec: ServerSpec): Promise<{ worker: WorkerProcess; port: number; runtime: string }> {
-    const config = spec.tls ? { cert: this.certs.cert, key: this.certs.key } : {};
+    const config = {
+      ...(spec.tls ? { cert: this.certs.cert, key: this.certs.key } : {}),
+      ...(spec.telemetry ? { telemetry: spec.telemetry } : {}),
+    };
     const worker = this.#spawn(`server ${spec.id}`, spec.runtime, spec.script, config);
     const listening = await worker.next("listening", START_TIMEOUT_MS);
     return { worker, port: listening.port, runtime: listening.runtime };
@@ -178,6 +181,7 @@ class Bench {
       port,
       ...(system.tls ? { ca: this.certs.ca } : {}),
       ...(system.protocol ? { protocol: system.protocol } : {}),
+      ...(system.telemetry ? { telemetry: system.telemetry } : {}),
     };
     const worker = this.#spawn(`client ${system.id}`, system.runtime, system.client, config);
     const ready = await worker.next("ready", START_TIMEOUT_MS);

@@ -16,13 +16,18 @@ export const HOST = "127.0.0.1";
 
 /** Config of a server worker: TLS when cert and key are set, else plaintext. */
 export interface ServerConfig {
+  readonly telemetry?: BenchTelemetryMode;
   readonly cert?: string;
   readonly key?: string;
 }
 
 /** Config of a client worker: `ca` (PEM file) makes it use TLS. */
+/** The pqrpc workers' telemetry (bench/rpc/telemetry.ts); PQRPC_BENCH_TELEMETRY when absent. */
+export type BenchTelemetryMode = "off" | "api" | "sdk";
+
 export interface ClientConfig {
   readonly port: number;
+  readonly telemetry?: BenchTelemetryMode;
   readonly ca?: string;
   /** pqrpc client only: the wire protocol (ALPN). */
   readonly protocol?: "pqrpc/1" | "h2";

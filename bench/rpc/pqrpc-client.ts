@@ -30,7 +30,7 @@ async function main(): Promise<void> {
     trust: await loadTrust(cfg.ca),
     serverName: SERVER_NAME,
     protocol,
-    telemetry: benchTelemetry(),
+    telemetry: benchTelemetry(cfg.telemetry),
   });
   const info = await channel.ready();
   if (info.alpn !== protocol) throw new Error(`ALPN ${info.alpn}, expected ${protocol}`);

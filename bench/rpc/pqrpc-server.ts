@@ -23,7 +23,7 @@ async function main(): Promise<void> {
     throw new Error("pqrpc server: cert and key are required");
   await loadWasmProvider();
   const identity = await loadIdentity(cfg.cert, cfg.key);
-  const server = createServer({ identity, telemetry: benchTelemetry() }).service(
+  const server = createServer({ identity, telemetry: benchTelemetry(cfg.telemetry) }).service(
     TestService,
     createTestServiceHandlers(),
   );

@@ -5,7 +5,7 @@
  * grpc-js gets PQ TLS. Servers are shared by the systems that name them
  * (one system runs at a time).
  */
-import type { ClientConfig } from "./messages.ts";
+import type { BenchTelemetryMode, ClientConfig } from "./messages.ts";
 
 export type Runtime = "main" | "node24";
 
@@ -14,6 +14,8 @@ export interface ServerSpec {
   readonly script: string;
   readonly runtime: Runtime;
   readonly tls: boolean;
+  /** pqrpc workers: their telemetry, whatever PQRPC_BENCH_TELEMETRY says. */
+  readonly telemetry?: BenchTelemetryMode;
 }
 
 export interface SystemSpec {
@@ -25,6 +27,9 @@ export interface SystemSpec {
   readonly runtime: Runtime;
   readonly tls: boolean;
   readonly protocol?: ClientConfig["protocol"];
+  readonly telemetry?: BenchTelemetryMode;
+  /** Run only when PQRPC_BENCH_SYSTEMS names it (not in the default table). */
+  readonly optional?: boolean;
 }
 
 export const SERVERS: readonly ServerSpec[] = [
@@ -34,6 +39,8 @@ export const SERVERS: readonly ServerSpec[] = [
   { id: "grpc-js-24", script: "grpc-js-server.ts", runtime: "node24", tls: false },
   { id: "grpc-js-tls-24", script: "grpc-js-server.ts", runtime: "node24", tls: true },
   { id: "connect", script: "connect-server.ts", runtime: "main", tls: false },
+  { id: "pqrpc-otel", script: "pqrpc-server.ts", runtime: "main", tls: true, telemetry: "sdk" },
+  { id: "pqrpc-24-otel", script: "pqrpc-server.ts", runtime: "node24", tls: true, telemetry: "sdk" },
 ];
 
 /** The baselines of the ratio columns. */
@@ -108,5 +115,28 @@ export const SYSTEMS: readonly SystemSpec[] = [
     client: "connect-client.ts",
     runtime: "main",
     tls: false,
+  },
+  // Issue 10's overhead target: metrics and traces on, beside the same system with them off.
+  {
+    id: "pqrpc-frames-otel",
+    label: "pqrpc pqrpc/1 PQ TLS + OTel SDK",
+    server: "pqrpc-otel",
+    client: "pqrpc-client.ts",
+    runtime: "main",
+    tls: true,
+    protocol: "pqrpc/1",
+    telemetry: "sdk",
+    optional: true,
+  },
+  {
+    id: "pqrpc-frames-24-otel",
+    label: "pqrpc pqrpc/1 PQ TLS + OTel SDK",
+    server: "pqrpc-24-otel",
+    client: "pqrpc-client.ts",
+    runtime: "node24",
+    tls: true,
+    protocol: "pqrpc/1",
+    telemetry: "sdk",
+    optional: true,
   },
 ];

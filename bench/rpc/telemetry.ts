@@ -7,6 +7,10 @@
  *                  recorded (W3C propagation, AsyncLocalStorage context), with
  *                  the exporters off the hot path (a Prometheus reader that is
  *                  never scraped, spans batched to an exporter that drops them).
+ * The systems whose id ends in "-otel" (bench/rpc/systems.ts) run with "sdk"
+ * whatever the environment says, so one run compares both side by side:
+ *   PQRPC_BENCH_SYSTEMS=pqrpc-frames,pqrpc-frames-otel,pqrpc-frames-24,pqrpc-frames-24-otel \
+ *   PQRPC_BENCH_ONLY=unary PQRPC_BENCH_ROUNDS=5 npm run bench:rpc
  */
 import { context, propagation } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
@@ -15,11 +19,15 @@ import { PrometheusExporter } from "@opentelemetry/exporter-prometheus";
 import { MeterProvider } from "@opentelemetry/sdk-metrics";
 import { BasicTracerProvider, BatchSpanProcessor, type SpanExporter } from "@opentelemetry/sdk-trace-base";
 import { createTelemetry, type Telemetry } from "../../src/observability/telemetry.ts";
+import type { BenchTelemetryMode } from "./messages.ts";
 
-export type BenchTelemetryMode = "off" | "api" | "sdk";
+export type { BenchTelemetryMode };
 
-export function benchTelemetryMode(env: NodeJS.ProcessEnv = process.env): BenchTelemetryMode {
-  const mode = env.PQRPC_BENCH_TELEMETRY ?? "off";
+export function benchTelemetryMode(
+  configured?: BenchTelemetryMode,
+  env: NodeJS.ProcessEnv = process.env,
+): BenchTelemetryMode {
+  const mode = configured ?? env.PQRPC_BENCH_TELEMETRY ?? "off";
   if (mode !== "off" && mode !== "api" && mode !== "sdk") {
     throw new Error(`PQRPC_BENCH_TELEMETRY must be off, api or sdk, got "${mode}"`);
   }
@@ -31,9 +39,9 @@ const droppingExporter: SpanExporter = {
   shutdown: () => Promise.resolve(),
 };
 
-/** The `telemetry` option of createServer / connect for the mode in the environment. */
-export function benchTelemetry(): Telemetry | false {
-  const mode = benchTelemetryMode();
+/** The `telemetry` option of createServer / connect: the worker config's mode, else the environment's. */
+export function benchTelemetry(configured?: BenchTelemetryMode): Telemetry | false {
+  const mode = benchTelemetryMode(configured);
   if (mode === "off") return false;
   if (mode === "api") return createTelemetry();
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
