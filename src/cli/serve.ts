@@ -27,7 +27,7 @@
  * connections and their calls go on.
  * Prints one line with the address once listening; SIGINT/SIGTERM close it gracefully.
  */
-import { existsSync, type Stats, unwatchFile, watchFile } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { DescService } from "@bufbuild/protobuf";
@@ -35,6 +35,7 @@ import { defaultCrypto } from "../crypto/select.ts";
 import { TestService } from "../gen/grpc/testing/test_pb.ts";
 import { Greeter } from "../gen/helloworld/greeter_pb.ts";
 import { createTestServiceHandlers } from "../interop/test-service.ts";
+import { watchFileChanges } from "../node/watch-files.ts";
 import { parseCertificate } from "../pki/certificate.ts";
 import type { CertifiedKey } from "../pki/types.ts";
 import { DEFAULT_CLOSE_GRACE_MS, DEFAULT_WEBSOCKET_PATH } from "../server/limits.ts";
@@ -157,11 +158,11 @@ function watchIdentityFiles(
     clearTimeout(timer);
     timer = setTimeout(run, IDENTITY_RELOAD_SETTLE_MS);
   };
-  const paths = [...new Set(files.flatMap((f) => [f.cert, f.key]))];
-  const onChange = (now: Stats, before: Stats) => {
-    if (now.mtimeMs !== before.mtimeMs || now.size !== before.size || now.ino !== before.ino) soon();
-  };
-  for (const p of paths) watchFile(p, { interval: IDENTITY_FILE_POLL_MS, persistent: false }, onChange);
+  const unwatch = watchFileChanges(
+    files.flatMap((f) => [f.cert, f.key]),
+    IDENTITY_FILE_POLL_MS,
+    soon,
+  );
   const onHangUp = () => {
     run();
     tickets?.reload().catch(onError);
@@ -171,7 +172,7 @@ function watchIdentityFiles(
     close() {
       clearTimeout(timer);
       process.off("SIGHUP", onHangUp);
-      for (const p of paths) unwatchFile(p, onChange);
+      unwatch();
     },
   };
 }

@@ -5,9 +5,10 @@
  * new ones, never half), and watched, so every process picks up a rotation
  * without a restart.
  */
-import { type Stats, unwatchFile, watchFile } from "node:fs";
+
 import { wipe } from "../bytes/bytes.ts";
 import { readSecretFile, SecretFileError, writeSecretFile } from "../node/secret-file.ts";
+import { watchFileChanges } from "../node/watch-files.ts";
 import type { TicketKeyMaterial, TicketSealer } from "../tls/ticket-sealer.ts";
 import {
   formatTicketKeys,
@@ -89,8 +90,7 @@ export async function watchTicketKeyFile(
     loading = loading.then(load, load);
     return loading;
   };
-  const onChange = (now: Stats, before: Stats) => {
-    if (now.mtimeMs === before.mtimeMs && now.size === before.size && now.ino === before.ino) return;
+  const onChange = () => {
     reload().catch((e: unknown) => {
       options.onError?.(
         e instanceof TicketKeyFileError
@@ -99,9 +99,6 @@ export async function watchTicketKeyFile(
       );
     });
   };
-  watchFile(path, { interval: options.pollMs ?? TICKET_KEY_FILE_POLL_MS, persistent: false }, onChange);
-  return {
-    reload,
-    close: () => unwatchFile(path, onChange),
-  };
+  const close = watchFileChanges([path], options.pollMs ?? TICKET_KEY_FILE_POLL_MS, onChange);
+  return { reload, close };
 }
