@@ -94,14 +94,21 @@ export function createTransportCall(
 
     // Request pump: runs beside the reader so full-duplex calls work; its
     // failure cancels the call, which makes the reader fail with the same error.
-    const messages: AsyncIterable<Message> | Message[] = req.stream ? req.message : [req.message];
+    const sendOne = async (m: Message) => {
+      const bytes = input.serialize(m);
+      observed?.sent(bytes.length);
+      await call.send(await encodeMessage(bytes, codec));
+    };
     void (async () => {
       try {
-        for await (const m of messages) {
-          if (state.finished) return;
-          const bytes = input.serialize(m);
-          observed?.sent(bytes.length);
-          await call.send(await encodeMessage(bytes, codec));
+        if (req.stream) {
+          for await (const m of req.message) {
+            if (state.finished) return;
+            await sendOne(m);
+          }
+        } else {
+          // One message: no iterator over a one-element array (its promises cost per call).
+          await sendOne(req.message);
         }
         if (!state.finished) await call.closeSend();
       } catch (e) {
@@ -143,59 +150,71 @@ export function createTransportCall(
     const header = first.type === "header" ? first.head.metadata : new Metadata();
     const trailer = new Metadata();
 
+    // The event after the header: the trailer may have come first (a trailers-only response).
+    let pending: ClientReadEvent | undefined = first.type === "trailer" ? first : undefined;
+    /** The next response message, or undefined once the trailer said OK (else it throws its status). */
+    const nextMessage = async (): Promise<Message | undefined> => {
+      const ev = pending ?? (await read());
+      pending = undefined;
+      if (ev.type === "message") {
+        try {
+          const bytes = await decodeMessage(ev.message, codec);
+          observed?.received(bytes.length);
+          return output.parse(bytes);
+        } catch (e) {
+          throw fail(e, Code.INTERNAL);
+        }
+      }
+      if (ev.type === "header") {
+        throw fail(new RpcError(Code.INTERNAL, "protocol error: second response header"), Code.INTERNAL);
+      }
+      state.finished = true;
+      trailer.merge(ev.trailer.metadata);
+      const status = ev.trailer.status;
+      observed?.end(status.code);
+      if (status.code !== Code.OK) {
+        throw new RpcError(status.code, status.message, { metadata: trailer, details: status.details });
+      }
+      return undefined;
+    };
+    const finish = () => {
+      // Leaving early (break, or an error from the consumer) abandons the call. Only then:
+      // building an RpcError (a stack trace) on every finished call is measurable per call.
+      if (!state.finished)
+        fail(new RpcError(Code.CANCELLED, "client stopped reading the response"), Code.CANCELLED);
+      release();
+    };
+
     async function* receive(): AsyncGenerator<Message> {
       try {
-        let ev = first.type === "trailer" ? first : await read();
         for (;;) {
-          if (ev.type === "message") {
-            let message: Message;
-            try {
-              const bytes = await decodeMessage(ev.message, codec);
-              observed?.received(bytes.length);
-              message = output.parse(bytes);
-            } catch (e) {
-              throw fail(e, Code.INTERNAL);
-            }
-            yield message;
-            ev = await read();
-            continue;
-          }
-          if (ev.type === "header") {
-            throw fail(new RpcError(Code.INTERNAL, "protocol error: second response header"), Code.INTERNAL);
-          }
-          state.finished = true;
-          trailer.merge(ev.trailer.metadata);
-          const status = ev.trailer.status;
-          observed?.end(status.code);
-          if (status.code !== Code.OK) {
-            throw new RpcError(status.code, status.message, { metadata: trailer, details: status.details });
-          }
-          return;
+          const m = await nextMessage();
+          if (m === undefined) return;
+          yield m;
         }
       } finally {
-        // Leaving early (break, or an error from the consumer) abandons the call. Only then:
-        // building an RpcError (a stack trace) on every finished call is measurable per call.
-        if (!state.finished)
-          fail(new RpcError(Code.CANCELLED, "client stopped reading the response"), Code.CANCELLED);
-        release();
+        finish();
       }
     }
 
     if (req.stream) return { stream: true, header, message: receive(), trailer };
+    // Unary response: two reads without an async generator (its promises cost per call).
     let reply: Message | undefined;
-    for await (const m of receive()) {
-      if (reply !== undefined) {
+    try {
+      reply = await nextMessage();
+      if (reply === undefined) {
+        throw new RpcError(Code.INTERNAL, "protocol error: unary call ended without a response message", {
+          metadata: trailer,
+        });
+      }
+      if ((await nextMessage()) !== undefined) {
         throw fail(
           new RpcError(Code.INTERNAL, "protocol error: unary call received a second message"),
           Code.INTERNAL,
         );
       }
-      reply = m;
-    }
-    if (reply === undefined) {
-      throw new RpcError(Code.INTERNAL, "protocol error: unary call ended without a response message", {
-        metadata: trailer,
-      });
+    } finally {
+      finish();
     }
     return { stream: false, header, message: reply, trailer };
   }

@@ -173,7 +173,6 @@ async function handleCall(
       receiveCompression: resolveReceiveCompression(call.head.encoding, options.acceptCompression),
     };
     const encoding = codec.sendCompression?.name ?? "identity";
-    const requests = readRequests(call, input, codec, callSignal, observed);
     const common = {
       service: method.parent,
       method,
@@ -185,7 +184,7 @@ async function handleCall(
     const race = <T>(p: Promise<T>): Promise<T> => callSignal.race(p);
     const invoke = applyInterceptors(handlerFn(route, ctx), options.interceptors);
     if (method.methodKind === "unary") {
-      const message = await race(readSingle(requests));
+      const message = await readSingle(call, input, codec, callSignal, observed);
       const pending = held(call, invoke(withSignal({ ...common, stream: false, message }, callSignal)));
       running = pending;
       const res = await race(pending);
@@ -195,7 +194,9 @@ async function handleCall(
       await race(call.send(data));
     } else {
       const message =
-        method.methodKind === "server_streaming" ? single(await race(readSingle(requests))) : requests;
+        method.methodKind === "server_streaming"
+          ? single(await readSingle(call, input, codec, callSignal, observed))
+          : readRequests(call, input, codec, callSignal, observed);
       const pending = held(call, invoke(withSignal({ ...common, stream: true, message }, callSignal)));
       running = pending;
       const res = await race(pending);
@@ -316,6 +317,26 @@ function handlerFn(route: Route, ctx: HandlerContext): AnyFn {
   };
 }
 
+/** The next request message, or undefined at the end of the requests; every read races the call's signal. */
+async function readRequest(
+  call: ServerCallStream,
+  input: Serializer<DescMessage>,
+  codec: MessageCodecConfig,
+  callSignal: CallSignal,
+  observed: ObservedCall | undefined,
+): Promise<Message | undefined> {
+  let ev: Awaited<ReturnType<ServerCallStream["read"]>>;
+  try {
+    ev = await callSignal.race(call.read());
+  } catch (e) {
+    throw RpcError.from(e, Code.CANCELLED);
+  }
+  if (ev.type === "end") return undefined;
+  const bytes = await decodeMessage(ev.message, codec);
+  observed?.received(bytes.length);
+  return input.parse(bytes);
+}
+
 async function* readRequests(
   call: ServerCallStream,
   input: Serializer<DescMessage>,
@@ -324,16 +345,9 @@ async function* readRequests(
   observed: ObservedCall | undefined,
 ): AsyncGenerator<Message> {
   for (;;) {
-    let ev: Awaited<ReturnType<ServerCallStream["read"]>>;
-    try {
-      ev = await callSignal.race(call.read());
-    } catch (e) {
-      throw RpcError.from(e, Code.CANCELLED);
-    }
-    if (ev.type === "end") return;
-    const bytes = await decodeMessage(ev.message, codec);
-    observed?.received(bytes.length);
-    yield input.parse(bytes);
+    const m = await readRequest(call, input, codec, callSignal, observed);
+    if (m === undefined) return;
+    yield m;
   }
 }
 
@@ -357,13 +371,24 @@ function withSignal<T extends object>(
   }) as T & { readonly signal: AbortSignal };
 }
 
-/** Unary and server-streaming requests carry exactly one message. */
-async function readSingle(requests: AsyncGenerator<Message>): Promise<Message> {
-  const first = await requests.next();
-  if (first.done) throw new RpcError(Code.INTERNAL, "protocol error: missing request message");
-  const second = await requests.next();
-  if (!second.done) throw new RpcError(Code.INTERNAL, "protocol error: more than one request message");
-  return first.value;
+/**
+ * Unary and server-streaming requests carry exactly one message. Read without
+ * an async generator: a unary call's promises are a measurable share of its
+ * CPU (and each one costs more again under an AsyncLocalStorage hook on Node 20).
+ */
+async function readSingle(
+  call: ServerCallStream,
+  input: Serializer<DescMessage>,
+  codec: MessageCodecConfig,
+  callSignal: CallSignal,
+  observed: ObservedCall | undefined,
+): Promise<Message> {
+  const first = await readRequest(call, input, codec, callSignal, observed);
+  if (first === undefined) throw new RpcError(Code.INTERNAL, "protocol error: missing request message");
+  const second = await readRequest(call, input, codec, callSignal, observed);
+  if (second !== undefined)
+    throw new RpcError(Code.INTERNAL, "protocol error: more than one request message");
+  return first;
 }
 
 async function* single<T>(item: T): AsyncGenerator<T> {

@@ -81,6 +81,11 @@ class FramesClientCall implements ClientCallStream {
     }
   }
 
+  /** The stream when it is open and the call not cancelled, so send, closeSend and read await no extra promise. */
+  private openedNow(): FrameStream | undefined {
+    return this.cancelled === undefined ? this.stream : undefined;
+  }
+
   /** The stream, once opened; a call that could not be opened fails with UNAVAILABLE. */
   private async opened(): Promise<FrameStream> {
     if (this.cancelled) throw this.cancelled;
@@ -93,7 +98,7 @@ class FramesClientCall implements ClientCallStream {
   }
 
   async send(message: WireMessage): Promise<void> {
-    const stream = await this.opened();
+    const stream = this.openedNow() ?? (await this.opened());
     if (this.finished) return; // the server already ended the call: its trailers say how
     try {
       await stream.send(message.data, { compressed: message.compressed });
@@ -104,7 +109,7 @@ class FramesClientCall implements ClientCallStream {
   }
 
   async closeSend(): Promise<void> {
-    const stream = await this.opened();
+    const stream = this.openedNow() ?? (await this.opened());
     if (this.finished) return;
     try {
       await stream.end();
@@ -115,7 +120,7 @@ class FramesClientCall implements ClientCallStream {
   }
 
   async read(): Promise<ClientReadEvent> {
-    const stream = await this.opened();
+    const stream = this.openedNow() ?? (await this.opened());
     let event: Awaited<ReturnType<FrameStream["read"]>>;
     try {
       event = await stream.read();
