@@ -8,6 +8,7 @@
  * alert the server sent, or a close without one.
  */
 import { connect as netConnect, type Socket } from "node:net";
+import { concatChunks } from "../../src/bytes/bytes.ts";
 import type { TrustStore } from "../../src/pki/trust-store.ts";
 import type { TlsClientConfig } from "../../src/tls/config.ts";
 import {
@@ -17,6 +18,7 @@ import {
   type TlsConnection,
 } from "../../src/tls/connection.ts";
 import { clientConfig, type WireMutator } from "../../src/tls/engine-test-helpers.ts";
+import { RecordDeframer } from "../../src/tls/record-layer.ts";
 import { SERVER_NAME } from "../rpc/helpers.ts";
 
 /** How long a peer waits for the server's answer (a bound on hanging, not a speed check). */
@@ -46,6 +48,10 @@ export interface TlsPeer {
   writeRaw(bytes: Uint8Array): void;
   /** Writes what the engine queued (through the mutator). */
   flush(): void;
+  /** Writes what the engine queued as one chunk (many records in one TCP write), no mutator. */
+  flushCoalesced(): void;
+  /** TLS records received from the server so far. */
+  recordsReceived(): number;
   /** Resolves with the outcome after the server's next failure or close (for post-handshake attacks). */
   nextFailure(): Promise<TlsOutcome>;
   destroy(): void;
@@ -78,6 +84,8 @@ export function tlsPeer(
       ? { kind: "alert", alert: conn.error.alertName, origin: conn.error.origin }
       : { kind: "closed" };
   let served = false;
+  const records = new RecordDeframer();
+  let recordCount = 0;
   const waiters: ((o: TlsOutcome) => void)[] = [];
   let settle!: (o: TlsOutcome) => void;
   const outcome = new Promise<TlsOutcome>((resolve) => {
@@ -95,7 +103,10 @@ export function tlsPeer(
     for (const w of waiters.splice(0)) w(f);
   };
   socket.on("data", (chunk: Buffer) => {
-    conn.receive(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    const bytes = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    records.push(bytes.slice());
+    while (records.next()) recordCount++;
+    conn.receive(bytes);
     flush();
     if (conn.error) {
       end();
@@ -120,6 +131,10 @@ export function tlsPeer(
         closed,
         writeRaw: (b) => socket.write(b),
         flush,
+        flushCoalesced: () => {
+          if (!socket.destroyed) socket.write(concatChunks(conn.takeOutgoing()));
+        },
+        recordsReceived: () => recordCount,
         nextFailure: () =>
           conn.error || socket.destroyed
             ? Promise.resolve(failure())
