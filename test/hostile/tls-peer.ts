@@ -52,6 +52,8 @@ export interface TlsPeer {
   flushCoalesced(): void;
   /** TLS records received from the server so far. */
   recordsReceived(): number;
+  /** Reads again, sends close_notify and waits for the server to close (check conn.peerClosed and conn.error). */
+  closeOrderly(): Promise<void>;
   /** Resolves with the outcome after the server's next failure or close (for post-handshake attacks). */
   nextFailure(): Promise<TlsOutcome>;
   destroy(): void;
@@ -139,6 +141,12 @@ export function tlsPeer(
           conn.error || socket.destroyed
             ? Promise.resolve(failure())
             : new Promise<TlsOutcome>((r) => waiters.push(r)),
+        async closeOrderly() {
+          socket.resume();
+          conn.close();
+          flush();
+          await closed;
+        },
         destroy: () => socket.destroy(),
       });
     });
