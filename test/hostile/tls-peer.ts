@@ -34,6 +34,12 @@ export interface TlsPeerOptions {
   readonly hooks?: PeerHooks;
   /** Rewrites each record the engine sends ("client->server"), as in the in-process tests. */
   readonly wire?: WireMutator;
+  /**
+   * Write only the first flight (the ClientHello and what the hooks add to it): for a server
+   * that must fail on it, so nothing more reaches the closed socket and no TCP reset can
+   * overtake its alert.
+   */
+  readonly firstFlightOnly?: boolean;
   /** Stop reading the socket once served (a client that never reads). */
   readonly pauseWhenServed?: boolean;
 }
@@ -73,8 +79,11 @@ export function tlsPeer(
   const socket = netConnect({ host: "127.0.0.1", port: server.port });
   socket.on("error", () => {});
   let sent = 0;
+  let flights = 0;
   const flush = () => {
-    for (const chunk of conn.takeOutgoing()) {
+    const chunks = conn.takeOutgoing();
+    if (chunks.length > 0 && o.firstFlightOnly && flights++ > 0) return;
+    for (const chunk of chunks) {
       for (const c of o.wire ? [o.wire("client->server", chunk, sent++)].flat() : [chunk]) {
         if (!socket.destroyed) socket.write(c);
       }
