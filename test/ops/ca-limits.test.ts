@@ -23,8 +23,8 @@ import { RpcError } from "../../src/rpc/rpc-error.ts";
 import { MAX_CSR_BYTES } from "../../src/services/ca/ca-service.ts";
 import { MAX_ENROLLMENT_TOKEN_CHARS } from "../../src/services/ca/enrollment-tokens.ts";
 import { MIB, vmRssBytes } from "../hostile/harness.ts";
-import { runProcess, type ServerProcess, startServerProcess } from "../interop/child-process.ts";
-import { PQRPC_BIN, SERVE_START_TIMEOUT_MS } from "./serve-process.ts";
+import type { ServerProcess } from "../interop/child-process.ts";
+import { initCaWithToken, startCaServe } from "./serve-process.ts";
 
 /** Growth of the CA process's RSS that fails the test (generous: allocator slack after 4 MiB requests). */
 const RSS_BOUND_BYTES = 32 * MIB;
@@ -45,40 +45,11 @@ describe("pqrpc ca serve: input limits", { timeout: 180_000 }, () => {
   let token: string;
   let client: ReturnType<typeof createClient<typeof CertificateAuthority>>;
   let close: () => Promise<void>;
-  const pqrpc = (...args: string[]) =>
-    runProcess(process.execPath, [PQRPC_BIN, ...args], { timeoutMs: 90_000 });
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), "pqrpc-ca-limits-"));
-    const init = await pqrpc("certs", "init", "--dir", dir);
-    assert.equal(init.code, 0, init.stderr);
-    const tokens = join(dir, "tokens.json");
-    const made = await pqrpc("ca", "token", "--tokens", tokens, "--names", "localhost");
-    assert.equal(made.code, 0, made.stderr);
-    token = made.stdout.trim();
-    ca = await startServerProcess(
-      process.execPath,
-      [
-        PQRPC_BIN,
-        "ca",
-        "serve",
-        "--ca-cert",
-        join(dir, "ca.pem"),
-        "--ca-key",
-        join(dir, "ca.key"),
-        "--tokens",
-        tokens,
-        "--host",
-        "127.0.0.1",
-        "--port",
-        "0",
-      ],
-      {
-        what: "pqrpc ca serve",
-        portPattern: /listening on 127\.0\.0\.1:(\d+)/,
-        startTimeoutMs: SERVE_START_TIMEOUT_MS,
-      },
-    );
+    token = await initCaWithToken(dir, "localhost");
+    ca = await startCaServe(dir);
     const channel = await connect(`127.0.0.1:${ca.port}`, {
       trust: await loadTrust(join(dir, "ca.pem")),
       serverName: "localhost",
