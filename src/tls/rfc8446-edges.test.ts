@@ -15,6 +15,14 @@ import type { Extension } from "./codec/extensions.ts";
 import { certificateVerify, encodeHandshake } from "./codec/messages.ts";
 import { ExtensionType as E, HandshakeType as H } from "./codec/types.ts";
 import { MAX_CONSECUTIVE_EMPTY_RECORDS, type PeerHooks, type TlsConnection } from "./connection.ts";
+import {
+  addToHello,
+  earlyDataHooks,
+  helloLegacyVersion,
+  recordVersion,
+  unassigned,
+  unknownKeyShares,
+} from "./edge-test-helpers.ts";
 import { connectPair, crypto, type PairOptions, transfer, type WireMutator } from "./engine-test-helpers.ts";
 import {
   ContentType,
@@ -36,26 +44,6 @@ function assertAlert(conn: TlsConnection, alert: AlertName): void {
   assert.equal(conn.error.alertName, alert, conn.error.message);
   assert.equal(conn.error.origin, "local");
 }
-
-/** Rewrites legacy_record_version of every plaintext record of `type` the client sends. */
-const recordVersion =
-  (type: number, version: number): WireMutator =>
-  (dir, chunk) => {
-    if (dir !== "client->server" || chunk[0] !== type) return chunk;
-    const c = chunk.slice();
-    c[1] = version >> 8;
-    c[2] = version & 0xff;
-    return c;
-  };
-
-/** Appends extensions to the client's ClientHello (in its own transcript: the handshake can complete). */
-const addToHello = (extra: (list: Extension[]) => Extension[]): PeerHooks => ({
-  clientHelloExtensions: (list) => extra(list),
-});
-
-/** Unassigned extension code points (IANA TLS ExtensionType: 0x1000.. is unassigned except GREASE). */
-const unassigned = (n: number, dataBytes = 0): Extension[] =>
-  Array.from({ length: n }, (_, i) => ({ type: 0x1000 + i * 3, data: crypto.randomBytes(dataBytes) }));
 
 describe("RFC 8446 §5.1: legacy_record_version is ignored", () => {
   for (const version of [0x0300, 0x0301, 0x0302]) {
@@ -79,17 +67,7 @@ describe("RFC 8446 §5.1: legacy_record_version is ignored", () => {
 describe("Appendix D.5: ClientHello.legacy_version", () => {
   for (const version of [0x0300, 0x0200, 0x0002]) {
     it(`0x${version.toString(16).padStart(4, "0")} -> protocol_version`, () => {
-      const { server, client } = connectPair({
-        clientHooks: {
-          outgoingHandshake: (raw) => {
-            if (raw[0] !== H.client_hello) return raw;
-            const c = raw.slice();
-            c[4] = version >> 8;
-            c[5] = version & 0xff;
-            return c;
-          },
-        },
-      });
+      const { server, client } = connectPair({ clientHooks: helloLegacyVersion(version) });
       assertAlert(server, "protocol_version");
       assert.equal(client.error?.alertName, "protocol_version");
     });
@@ -197,63 +175,18 @@ describe("the ClientHello is bounded by bytes, not by counts", () => {
     assert.equal(encapsulations, 2);
   });
   it("250 key shares for groups the server does not know: only the selected one is used", () => {
-    const fake = Array.from({ length: 250 }, (_, i) => 0x3000 + i);
-    const hooks = addToHello((list) =>
-      list.map((e) => {
-        if (e.type === E.supported_groups) {
-          const groups = [...fake, ...readU16List(e.data)];
-          return { type: e.type, data: u16ListBytes(groups) };
-        }
-        if (e.type === E.key_share) {
-          const extra = fake.flatMap((g) => [g >> 8, g & 0xff, 0, 32, ...crypto.randomBytes(32)]);
-          const inner = [...extra, ...e.data.subarray(2)];
-          return { type: e.type, data: Uint8Array.of(inner.length >> 8, inner.length & 0xff, ...inner) };
-        }
-        return e;
-      }),
-    );
+    const hooks = unknownKeyShares(250);
     const { client, server } = connectPair({ clientHooks: hooks });
     assertWorks(client, server);
     assert.equal(server.info?.group, "X25519MLKEM768");
   });
 });
 
-function readU16List(data: Uint8Array): number[] {
-  const out: number[] = [];
-  for (let i = 2; i < data.length; i += 2) out.push((data[i]! << 8) | data[i + 1]!);
-  return out;
-}
-function u16ListBytes(values: number[]): Uint8Array {
-  const out = new Uint8Array(2 + values.length * 2);
-  out[0] = (values.length * 2) >> 8;
-  out[1] = (values.length * 2) & 0xff;
-  values.forEach((v, i) => {
-    out[2 + 2 * i] = v >> 8;
-    out[3 + 2 * i] = v & 0xff;
-  });
-  return out;
-}
-
 describe("§4.2.10: early data the server does not accept is skipped", () => {
-  /** A client offering early_data (in its first ClientHello only) and sending `records` 0-RTT records after it. */
-  const earlyData = (records: number, bytes = 200, extra: PairOptions = {}): PairOptions => {
-    let hellos = 0;
-    let sent = 0;
-    return {
-      ...extra,
-      clientHooks: {
-        clientHelloExtensions: (l) =>
-          hellos++ === 0 ? [...l, { type: E.early_data, data: new Uint8Array(0) }] : l,
-        outgoingHandshake: (raw, inject) => {
-          if (raw[0] === H.client_hello && sent++ === 0) {
-            // Ciphertext under a client_early_traffic_secret the server never derives: random to it.
-            for (let i = 0; i < records; i++) inject(ContentType.application_data, crypto.randomBytes(bytes));
-          }
-          return raw;
-        },
-      },
-    };
-  };
+  const earlyData = (records: number, bytes = 200, extra: PairOptions = {}): PairOptions => ({
+    ...extra,
+    clientHooks: earlyDataHooks(records, bytes),
+  });
 
   it("0-RTT records after a ClientHello with early_data: skipped, the handshake completes", () => {
     const { client, server } = connectPair(earlyData(3));

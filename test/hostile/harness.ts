@@ -15,6 +15,7 @@ import { connect } from "../../src/client/channel.ts";
 import { Greeter } from "../../src/gen/helloworld/greeter_pb.ts";
 import { createClient } from "../../src/node/rpc-defaults.ts";
 import type { TrustStore } from "../../src/pki/trust-store.ts";
+import type { CertifiedKey } from "../../src/pki/types.ts";
 import { connectHttp2 } from "../../src/protocol/grpc/http2-carrier.ts";
 import { createGrpcTransport } from "../../src/protocol/grpc/transport.ts";
 import type { ServerOptions } from "../../src/server/index.ts";
@@ -71,13 +72,38 @@ export async function vmRssBytes(pid: number): Promise<number> {
 
 const isStats = (m: unknown): m is HostileStats & { op: "stats" } => (m as { op?: string }).op === "stats";
 
-export async function startHostileServer(limits: HostileLimits = {}): Promise<HostileServer> {
+/** TLS settings of the server process (hostile-server.ts TlsConfig); paths are the caller's. */
+export interface HostileTls {
+  readonly policy?: ServerOptions["policy"];
+  readonly clientAuth?: ServerOptions["clientAuth"];
+  /** PEM of the CAs client certificates are verified against. */
+  readonly trustRootsPem?: string;
+  /** A ticket key file shared with another server process. */
+  readonly ticketKeyFile?: string;
+  /** The server's chain and key (PEM); default the test PKI's ML-DSA-65 server. */
+  readonly identity?: { readonly chainPem: string; readonly keyPem: string };
+  /** The certificate sayHello's legitimate client presents (for clientAuth "require"). */
+  readonly clientIdentity?: CertifiedKey;
+}
+
+export async function startHostileServer(
+  limits: HostileLimits = {},
+  tlsSettings: HostileTls = {},
+): Promise<HostileServer> {
   const { pki, trust } = await testPki();
   const dir = await mkdtemp(join(tmpdir(), "pqrpc-hostile-"));
   const chain = join(dir, "server.pem");
   const key = join(dir, "server.key");
-  await writeFile(chain, pki.server.chainPem);
-  await writeFile(key, pki.server.keyPem, { mode: 0o600 });
+  const identity = tlsSettings.identity ?? pki.server;
+  await writeFile(chain, identity.chainPem);
+  await writeFile(key, identity.keyPem, { mode: 0o600 });
+  const { identity: _, clientIdentity, trustRootsPem, ...rest } = tlsSettings;
+  let trustRoots: string | undefined;
+  if (trustRootsPem !== undefined) {
+    trustRoots = join(dir, "trust.pem");
+    await writeFile(trustRoots, trustRootsPem);
+  }
+  const tls = { ...rest, ...(trustRoots ? { trustRoots } : {}) };
   const child: ServerProcess = await startServerProcess(
     process.execPath,
     ["--expose-gc", "--import", "tsx", join(import.meta.dirname, "hostile-server.ts")],
@@ -85,7 +111,7 @@ export async function startHostileServer(limits: HostileLimits = {}): Promise<Ho
       what: "the hostile test server",
       portPattern: /listening on 127\.0\.0\.1:(\d+)/,
       startTimeoutMs: START_TIMEOUT_MS,
-      env: { ...process.env, PQRPC_HOSTILE_CONFIG: JSON.stringify({ chain, key, limits }) },
+      env: { ...process.env, PQRPC_HOSTILE_CONFIG: JSON.stringify({ chain, key, limits, tls }) },
       ipc: true,
     },
   );
@@ -127,6 +153,7 @@ export async function startHostileServer(limits: HostileLimits = {}): Promise<Ho
         serverName: SERVER_NAME,
         protocol,
         telemetry: false,
+        ...(clientIdentity ? { identity: clientIdentity } : {}),
       });
       try {
         return (await createClient(Greeter, channel).sayHello({ name })).message;

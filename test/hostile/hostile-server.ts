@@ -2,7 +2,8 @@
  * The server process of the hostile tests (run by harness.ts with
  * `node --expose-gc --import tsx`): a real pqrpc Server on 127.0.0.1 with
  * the demo Greeter, whose handlers count themselves, configured from
- * PQRPC_HOSTILE_CONFIG (JSON ServerOptions limits). It answers its parent on
+ * PQRPC_HOSTILE_CONFIG (JSON ServerOptions limits, and TLS settings: policy,
+ * clientAuth with a PEM of trusted CAs, a shared ticket key file). It answers its parent on
  * the IPC channel:
  *
  *   { op: "stats" }    -> { op: "stats", ...HostileStats } (after a GC)
@@ -13,12 +14,16 @@
  * on "release", so a reset stream keeps its handler running (what MadeYouReset
  * exploits). The first line on stdout is "listening on 127.0.0.1:PORT".
  */
+import { readFile } from "node:fs/promises";
+import { defaultCrypto } from "../../src/crypto/select.ts";
 import { Greeter } from "../../src/gen/helloworld/greeter_pb.ts";
 import type { GreeterHandlers } from "../../src/gen/helloworld/greeter_pqrpc.ts";
 import type { SecurityEvent } from "../../src/observability/security-events.ts";
 import { createTelemetry } from "../../src/observability/telemetry.ts";
 import { loadIdentity } from "../../src/pki/load.ts";
-import { createServer, type ServerOptions } from "../../src/server/index.ts";
+import { TrustStore } from "../../src/pki/trust-store.ts";
+import { createServer, readTicketKeyFile, type ServerOptions } from "../../src/server/index.ts";
+import { TicketSealer } from "../../src/tls/ticket-sealer.ts";
 import type { HostileStats } from "./hostile-stats.ts";
 
 const CONFIG_ENV = "PQRPC_HOSTILE_CONFIG";
@@ -38,10 +43,21 @@ type Limits = Pick<
   | "alpn"
 >;
 
+/** TLS settings a test can vary (policy-path and ticket-binding cases): PEM and key-file paths. */
+interface TlsConfig {
+  readonly policy?: ServerOptions["policy"];
+  readonly clientAuth?: ServerOptions["clientAuth"];
+  /** PEM of the CAs client certificates are verified against. */
+  readonly trustRoots?: string;
+  /** A ticket key file (server/ticket-key-file.ts) shared with another server process. */
+  readonly ticketKeyFile?: string;
+}
+
 interface Config {
   readonly chain: string;
   readonly key: string;
   readonly limits?: Limits;
+  readonly tls?: TlsConfig;
 }
 
 const config = JSON.parse(process.env[CONFIG_ENV] ?? "{}") as Config;
@@ -112,7 +128,21 @@ const telemetry = createTelemetry({
     },
   },
 });
-const server = createServer({ identity, telemetry, ...config.limits }).service(Greeter, handlers);
+const tls = config.tls ?? {};
+let sessionTickets: TicketSealer | undefined;
+if (tls.ticketKeyFile !== undefined) {
+  sessionTickets = new TicketSealer(defaultCrypto());
+  sessionTickets.setKeys(await readTicketKeyFile(tls.ticketKeyFile));
+}
+const server = createServer({
+  identity,
+  telemetry,
+  ...config.limits,
+  ...(tls.policy ? { policy: tls.policy } : {}),
+  ...(tls.clientAuth ? { clientAuth: tls.clientAuth } : {}),
+  ...(tls.trustRoots ? { trust: new TrustStore({ roots: await readFile(tls.trustRoots, "utf8") }) } : {}),
+  ...(sessionTickets ? { sessionTickets } : {}),
+}).service(Greeter, handlers);
 const { port } = await server.listen({ port: 0, host: "127.0.0.1" });
 
 const gc = (globalThis as { gc?: () => void }).gc;

@@ -16,8 +16,8 @@ import { parseCertificate } from "../../src/pki/certificate.ts";
 import { loadTrust } from "../../src/pki/load.ts";
 import { decodePem } from "../../src/pki/pem.ts";
 import { connectTls } from "../../src/transport/tls-connect.ts";
-import { runProcess, type ServerProcess, startServerProcess } from "../interop/child-process.ts";
-import { PQRPC_BIN, SERVE_START_TIMEOUT_MS, startServeProcess } from "./serve-process.ts";
+import type { ServerProcess } from "../interop/child-process.ts";
+import { initCaWithToken, runPqrpc, startCaServe, startServeProcess } from "./serve-process.ts";
 
 const RENEW_WAIT_MS = 90_000;
 
@@ -26,48 +26,12 @@ describe("pqrpc ca serve, ca enroll and serve --renew", () => {
   let ca: ServerProcess;
   let app: ServerProcess | undefined;
   let token: string;
-  const pqrpc = (...args: string[]) =>
-    runProcess(process.execPath, [PQRPC_BIN, ...args], { timeoutMs: 90_000 });
+  const pqrpc = runPqrpc;
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), "pqrpc-ca-"));
-    const init = await pqrpc("certs", "init", "--dir", dir);
-    assert.equal(init.code, 0, init.stderr);
-    const made = await pqrpc(
-      "ca",
-      "token",
-      "--tokens",
-      join(dir, "tokens.json"),
-      "--names",
-      "localhost,127.0.0.1",
-    );
-    assert.equal(made.code, 0, made.stderr);
-    token = made.stdout.trim();
-    ca = await startServerProcess(
-      process.execPath,
-      [
-        PQRPC_BIN,
-        "ca",
-        "serve",
-        "--ca-cert",
-        join(dir, "ca.pem"),
-        "--ca-key",
-        join(dir, "ca.key"),
-        "--tokens",
-        join(dir, "tokens.json"),
-        "--lifetime",
-        "3600",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        "0",
-      ],
-      {
-        what: "pqrpc ca serve",
-        portPattern: /listening on 127\.0\.0\.1:(\d+)/,
-        startTimeoutMs: SERVE_START_TIMEOUT_MS,
-      },
-    );
+    token = await initCaWithToken(dir, "localhost,127.0.0.1");
+    ca = await startCaServe(dir, ["--lifetime", "3600"]);
   });
   after(async () => {
     await app?.stop();

@@ -107,3 +107,48 @@ export async function startDemoServe(args: readonly string[], env?: NodeJS.Proce
     },
   };
 }
+
+/** `pqrpc <args>` with the compiled CLI; resolves with its exit code and output. */
+export function runPqrpc(...args: string[]) {
+  return runProcess(process.execPath, [PQRPC_BIN, ...args], { timeoutMs: 90_000 });
+}
+
+/**
+ * `pqrpc certs init` in `dir`, then one enrollment token for `names` (stored in
+ * dir/tokens.json); resolves with the token.
+ */
+export async function initCaWithToken(dir: string, names: string): Promise<string> {
+  const init = await runPqrpc("certs", "init", "--dir", dir);
+  if (init.code !== 0) throw new Error(`pqrpc certs init failed: ${init.stderr}`);
+  const made = await runPqrpc("ca", "token", "--tokens", join(dir, "tokens.json"), "--names", names);
+  if (made.code !== 0) throw new Error(`pqrpc ca token failed: ${made.stderr}`);
+  return made.stdout.trim();
+}
+
+/** `pqrpc ca serve` on 127.0.0.1 with dir's CA and tokens (initCaWithToken), plus `args`. */
+export function startCaServe(dir: string, args: readonly string[] = []): Promise<ServerProcess> {
+  return startServerProcess(
+    process.execPath,
+    [
+      PQRPC_BIN,
+      "ca",
+      "serve",
+      "--ca-cert",
+      join(dir, "ca.pem"),
+      "--ca-key",
+      join(dir, "ca.key"),
+      "--tokens",
+      join(dir, "tokens.json"),
+      ...args,
+      "--host",
+      "127.0.0.1",
+      "--port",
+      "0",
+    ],
+    {
+      what: "pqrpc ca serve",
+      portPattern: /listening on 127\.0\.0\.1:(\d+)/,
+      startTimeoutMs: SERVE_START_TIMEOUT_MS,
+    },
+  );
+}
