@@ -112,14 +112,13 @@ before(async () => {
 after(() => main?.server.stop());
 
 /**
- * How a connection the server must refuse ends. The server may send its first application
- * bytes (0.5-RTT, RFC 8446 §4.4.4) before it has the client's certificate, so "served" can come
- * first; the refusal (the alert) is what closes the connection.
+ * How a connection the server must refuse ends: with the alert, and never with application data
+ * first (the server completes its side only after the client's Certificate, CertificateVerify
+ * and Finished are verified, so it has nothing to send a client it refuses).
  */
 async function refusal(server: HostileServer, o: TlsPeerOptions): Promise<TlsOutcome> {
   const peer = await tlsPeer(server, o);
-  const first = await peer.outcome;
-  const out = first.kind === "served" ? await peer.nextFailure() : first;
+  const out = await peer.outcome;
   peer.destroy();
   return out;
 }
