@@ -77,7 +77,8 @@ export class TlsSocket extends Duplex {
   /**
    * Whether writes gathered together are packed into full records (default).
    * A protocol that needs each write in its own record turns it off before it
-   * writes (protocol/grpc/http2-carrier.ts: node:http2 reading from a JS stream).
+   * writes (node:http2 does not: its reading side cuts with readSplitter instead,
+   * protocol/grpc/http2-carrier.ts).
    */
   packWrites = true;
   /** When set, received plaintext reaches the reader in the pieces it cuts, not one chunk per record. */
