@@ -59,6 +59,15 @@ export interface TlsSocketOptions {
   handshakeObserver?: HandshakeObserver;
 }
 
+/**
+ * Cuts received plaintext into the pieces the reader is given, calling
+ * `push` for each in order (protocol/grpc/http2-carrier.ts: node:http2 over
+ * a JS stream must not be handed many frames in one chunk).
+ */
+export interface ReadSplitter {
+  split(data: Uint8Array, push: (piece: Uint8Array) => void): void;
+}
+
 export class TlsSocket extends Duplex {
   /** node:http2 reads these two to decide the session is secure and which protocol was agreed. */
   readonly encrypted = true;
@@ -68,9 +77,12 @@ export class TlsSocket extends Duplex {
   /**
    * Whether writes gathered together are packed into full records (default).
    * A protocol that needs each write in its own record turns it off before it
-   * writes (protocol/grpc/http2-carrier.ts: node:http2 reading from a JS stream).
+   * writes (node:http2 does not: its reading side cuts with readSplitter instead,
+   * protocol/grpc/http2-carrier.ts).
    */
   packWrites = true;
+  /** When set, received plaintext reaches the reader in the pieces it cuts, not one chunk per record. */
+  readSplitter: ReadSplitter | undefined = undefined;
   /** Resolves when the handshake completes; rejects if the connection fails first. */
   readonly secured: Promise<NegotiatedInfo>;
 
@@ -169,11 +181,10 @@ export class TlsSocket extends Duplex {
       return carrierReady;
     }
     if (conn.handshakeComplete && this.info === undefined) this.onSecure();
+    const splitter = this.readSplitter;
     for (const data of conn.takeApplicationData()) {
-      if (!this.push(data) && !this.carrierPaused) {
-        this.carrierPaused = true;
-        this.carrier.pause();
-      }
+      if (splitter) splitter.split(data, this.pushPiece);
+      else this.pushPiece(data);
     }
     if (conn.peerClosed && !this.peerEnded) {
       this.peerEnded = true;
@@ -181,6 +192,14 @@ export class TlsSocket extends Duplex {
     }
     return carrierReady;
   }
+
+  /** Hands one piece of plaintext to the reader, pausing the carrier while our readable side is full. */
+  private readonly pushPiece = (data: Uint8Array): void => {
+    if (!this.push(data) && !this.carrierPaused) {
+      this.carrierPaused = true;
+      this.carrier.pause();
+    }
+  };
 
   /** Writes the engine's queued records; returns false when the carrier asks us to wait for 'drain'. */
   private writeOut(answers = false): boolean {

@@ -165,7 +165,7 @@ export function createGrpcServerHandler(
       };
       // node:http2 creates the session and emits 'session' synchronously inside its 'connection' listener.
       server.once("session", onSession);
-      server.emit("connection", http2Carrier(socket));
+      server.emit("connection", http2Carrier(socket, "server"));
       server.off("session", onSession);
       if (session === undefined) throw new Error("the HTTP/2 server created no session for the connection");
       new SessionGuard(session, options.session);

@@ -4,23 +4,99 @@
  * node:http2 over a JS stream aborts the process (node_http2.cc
  * OnDataChunkReceived: CHECK(session->is_reading_stopped())) when one
  * incoming chunk holds enough frames that its answers start a write midway.
- * A TlsSocket delivers one record per chunk, so the sender keeps one record
- * per node:http2 write: each chunk the peer's node:http2 reads stays as
- * small as the write that made it. A carrier without that switch (a
- * net.Socket, node's own TLS) is left as it is.
+ * The receiving side therefore hands node:http2 one HTTP/2 frame per chunk,
+ * and a DATA frame's header apart from its payload, as node:http2's own
+ * writes are laid out (Http2FrameSplitter, cut at the 9-byte frame headers of
+ * RFC 9113 §4.1, without copying; a whole DATA frame in one chunk still hit
+ * the abort on Node 20), whatever records the peer sent; the sender is free to
+ * pack node:http2's many small writes (HEADERS, DATA, trailers, WINDOW_UPDATE)
+ * into full TLS records, one seal and one socket write for all of them. A
+ * carrier without that hook (a net.Socket, node's own TLS) is left as it is.
  */
 import http2, { type ClientHttp2Session, type SecureClientSessionOptions } from "node:http2";
 import type { Duplex } from "node:stream";
+import type { ReadSplitter } from "../../transport/tls-socket.ts";
 
-/** A carrier that can pack writes into larger records (TlsSocket.packWrites). */
-interface PackingCarrier {
-  packWrites?: boolean;
+/** The client connection preface (RFC 9113 §3.4), which comes before the client's first frame. */
+const CLIENT_PREFACE_BYTES = 24;
+const FRAME_HEADER_BYTES = 9;
+const DATA_FRAME = 0;
+
+/** A carrier that can cut what it delivers (TlsSocket.readSplitter). */
+interface SplittingCarrier {
+  readSplitter?: ReadSplitter | undefined;
 }
 
-/** Makes `carrier` keep one record per write (see above); returns it. */
-export function http2Carrier<T extends Duplex>(carrier: T): T {
-  const c = carrier as T & PackingCarrier;
-  if (typeof c.packWrites === "boolean") c.packWrites = false;
+/**
+ * Cuts an HTTP/2 byte stream into one piece per frame, a DATA frame into its
+ * header and its payload (a frame that spans records arrives in several
+ * pieces, never together with the next frame).
+ * Sizes are taken from the frame headers as they are; node:http2 checks them.
+ */
+export class Http2FrameSplitter implements ReadSplitter {
+  /** Bytes of the current frame (or of the preface) not yet passed on. */
+  private remaining: number;
+  private readonly header = new Uint8Array(FRAME_HEADER_BYTES);
+  /** Bytes of a frame header that began at the end of an earlier chunk. */
+  private headerHave = 0;
+
+  /** `role`: the side that reads; a server first reads the client's preface. */
+  constructor(role: "client" | "server") {
+    this.remaining = role === "server" ? CLIENT_PREFACE_BYTES : 0;
+  }
+
+  split(data: Uint8Array, push: (piece: Uint8Array) => void): void {
+    const n = data.length;
+    let start = 0;
+    let pos = 0;
+    while (pos < n) {
+      if (this.remaining > 0) {
+        const take = Math.min(this.remaining, n - pos);
+        pos += take;
+        this.remaining -= take;
+        if (this.remaining === 0) {
+          push(data.subarray(start, pos));
+          start = pos;
+        }
+      } else if (this.headerHave === 0 && n - pos >= FRAME_HEADER_BYTES) {
+        const length = payloadLength(data, pos);
+        if (data[pos + 3] === DATA_FRAME && length > 0) {
+          // A DATA frame's header on its own, its payload after (see above).
+          pos += FRAME_HEADER_BYTES;
+          push(data.subarray(start, pos));
+          start = pos;
+          this.remaining = length;
+        } else {
+          this.remaining = FRAME_HEADER_BYTES + length;
+        }
+      } else {
+        // A frame header cut across chunks: gather it, then count its payload.
+        const take = Math.min(FRAME_HEADER_BYTES - this.headerHave, n - pos);
+        this.header.set(data.subarray(pos, pos + take), this.headerHave);
+        this.headerHave += take;
+        pos += take;
+        if (this.headerHave === FRAME_HEADER_BYTES) {
+          this.headerHave = 0;
+          this.remaining = payloadLength(this.header, 0);
+          if (this.remaining === 0) {
+            push(data.subarray(start, pos));
+            start = pos;
+          }
+        }
+      }
+    }
+    if (start < n) push(data.subarray(start, n));
+  }
+}
+
+function payloadLength(bytes: Uint8Array, at: number): number {
+  return ((bytes[at] ?? 0) << 16) | ((bytes[at + 1] ?? 0) << 8) | (bytes[at + 2] ?? 0);
+}
+
+/** Makes `carrier` hand node:http2 one frame per chunk (see above) when it can; returns it. */
+export function http2Carrier<T extends Duplex>(carrier: T, role: "client" | "server"): T {
+  const c = carrier as T & SplittingCarrier;
+  if ("readSplitter" in c) c.readSplitter = new Http2FrameSplitter(role);
   return carrier;
 }
 
@@ -30,6 +106,6 @@ export function connectHttp2(
   carrier: Duplex,
   options: Omit<SecureClientSessionOptions, "createConnection"> = {},
 ): ClientHttp2Session {
-  const socket = http2Carrier(carrier);
+  const socket = http2Carrier(carrier, "client");
   return http2.connect(authority, { ...options, createConnection: () => socket });
 }

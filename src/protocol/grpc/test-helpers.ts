@@ -95,7 +95,7 @@ export function rawServerFixture(
     async connect() {
       const { client, server } = await tlsPair();
       sockets.push(server);
-      h2server.emit("connection", http2Carrier(server));
+      h2server.emit("connection", http2Carrier(server, "server"));
       return client;
     },
   });
