@@ -36,7 +36,8 @@ const PROTOCOL_NAMES = new Set([
   "host",
 ]);
 
-function isProtocolName(name: string): boolean {
+/** A name HTTP/2 or the gRPC protocol owns (pseudo-headers, grpc-*, te, content-type, connection-specific). */
+export function isProtocolName(name: string): boolean {
   return name.startsWith(":") || name.startsWith(RESERVED_PREFIX) || PROTOCOL_NAMES.has(name);
 }
 
