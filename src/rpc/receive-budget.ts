@@ -65,9 +65,13 @@ export class ReceiveBudget {
     return this.#connections.size;
   }
 
-  /** An account for a new connection; close() it when the connection ends. */
-  open(): ConnectionBudget {
-    const account = new ConnectionBudget(this);
+  /**
+   * An account for a new connection; close() it when the connection ends.
+   * `onEvict` closes that connection when the server's share is used up and
+   * it holds the most (whichever protocol it speaks).
+   */
+  open(onEvict?: (detail: string) => void): ConnectionBudget {
+    const account = new ConnectionBudget(this, onEvict);
     this.#connections.add(account);
     return account;
   }
@@ -100,11 +104,20 @@ export class ReceiveBudget {
 /** One connection's share of a ReceiveBudget. */
 export class ConnectionBudget {
   readonly #budget: ReceiveBudget;
+  readonly #onEvict: ((detail: string) => void) | undefined;
   #held = 0;
   #closed = false;
 
-  constructor(budget: ReceiveBudget) {
+  constructor(budget: ReceiveBudget, onEvict?: (detail: string) => void) {
     this.#budget = budget;
+    this.#onEvict = onEvict;
+  }
+
+  /** The server's share is used up and this connection holds the most: its connection is closed (GOAWAY ENHANCE_YOUR_CALM). */
+  evict(serverHeldBytes: number, limitBytes: number): void {
+    this.#onEvict?.(
+      `the server holds ${serverHeldBytes} request bytes (limit ${limitBytes}); this connection ${this.#held}`,
+    );
   }
 
   get heldBytes(): number {

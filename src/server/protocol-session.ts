@@ -6,8 +6,10 @@
  * connection: `closed`, a graceful close() (GOAWAY, calls in flight
  * finish) and destroy().
  */
+
 import http2 from "node:http2";
 import type { SecurityMonitor } from "../observability/security-events.ts";
+import { RECEIVE_BUDGET_DETAIL } from "../protocol/frames/connection.ts";
 import { ALPN_PQRPC_1, ErrorCode, serveFrames } from "../protocol/frames/index.ts";
 import { createGrpcServerHandler } from "../protocol/grpc/handler.ts";
 import { applyConnectionWindow, http2ServerOptions } from "../protocol/grpc/http2-server-settings.ts";
@@ -106,6 +108,7 @@ export function createServerProtocols(
       ...(frames?.keepalive === undefined ? {} : { keepalive: frames.keepalive }),
       ...(frames?.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: frames.idleTimeoutMs }),
       ...(frames?.settingsTimeoutMs === undefined ? {} : { settingsTimeoutMs: frames.settingsTimeoutMs }),
+      ...(options.receiveBudget === undefined ? {} : { receiveBudget: options.receiveBudget }),
       ...(options.maxReceiveMessageBytes === undefined
         ? {}
         : { maxReceiveMessageBytes: options.maxReceiveMessageBytes }),
@@ -114,7 +117,12 @@ export function createServerProtocols(
       if (!error) return;
       // The session's reset limit (rapid reset, CVE-2023-44487) and control backlog end it with ENHANCE_YOUR_CALM.
       if (error.code === ErrorCode.ENHANCE_YOUR_CALM) {
-        options.security?.report({ kind: "reset_flood", peer: peer.address, detail: error.message });
+        const budget = error.message.includes(RECEIVE_BUDGET_DETAIL);
+        options.security?.report({
+          kind: budget ? "resource_limit" : "reset_flood",
+          peer: peer.address,
+          detail: error.message,
+        });
       }
       options.onConnectionError?.(error);
     });

@@ -11,6 +11,7 @@ import { after, before, describe, it } from "node:test";
 import { FrameType } from "../../src/protocol/frames/constants.ts";
 import { ErrorCode } from "../../src/protocol/frames/error-codes.ts";
 import { SettingId } from "../../src/protocol/frames/settings.ts";
+import { DEFAULT_MAX_CONNECTION_BUFFERED_BYTES } from "../../src/rpc/receive-budget.ts";
 import {
   ANSWER_TIMEOUT_MS,
   type FramesServer,
@@ -46,7 +47,7 @@ describe("pqrpc/1 hostile peers against a server process", () => {
     await server?.stop();
   });
 
-  it("item 1: unfinished messages on 100 streams hold at most the connection window (+ one message); past it, FLOW_CONTROL_ERROR", async (t) => {
+  it("item 1: unfinished messages on 100 streams hold at most the connection window (+ one message) and the connection share of the receive budget; past the window, FLOW_CONTROL_ERROR", async (t) => {
     const before = await statsOverNewConnection(server.port);
     const peer = await HostilePeer.connect(server.port);
     try {
@@ -112,10 +113,20 @@ describe("pqrpc/1 hostile peers against a server process", () => {
         growth <= connWindow + MAX_MESSAGE_BYTES + 2 * connWindow + RSS_SLACK_BYTES,
         `RSS grew by ${mib(growth)} holding ${mib(sentConn)}`,
       );
+      // The connection's share of the server's receive budget is smaller than window + one message:
+      // the streams that would take it past the share are refused (RST ENHANCE_YOUR_CALM), their bytes returned.
+      const refused = peer.frames.filter(
+        (f) => f.type === FrameType.RST && f.code === ErrorCode.ENHANCE_YOUR_CALM,
+      ).length;
+      assert.ok(
+        kept <= DEFAULT_MAX_CONNECTION_BUFFERED_BYTES + 2 ** 20,
+        `ArrayBuffers grew by ${mib(kept)}, over the connection's share of the receive budget`,
+      );
+      assert.ok(refused > 0, "the window + one message is more than the connection's share: streams refused");
       assert.equal(
-        during.running - before.running,
+        during.running - before.running + refused,
         MAX_STREAMS,
-        "every upload handler waits for its message",
+        "every upload handler the budget did not refuse waits for its message",
       );
       // One byte past the granted connection window.
       const over = connWindow + peer.granted(0) - sentConn + 1;

@@ -3,6 +3,7 @@
  * (connection.ts). Limits here are the reference implementation's, not wire
  * rules (SPEC §Limits, §Abuse limits).
  */
+import type { ConnectionBudget } from "../../rpc/receive-budget.ts";
 import type { HeaderField } from "./header-field.ts";
 import type { Settings } from "./settings.ts";
 import type { StreamError } from "./stream-error.ts";
@@ -75,6 +76,13 @@ export interface ConnectionOptions {
    * limit (CVE-2025-8671). Default false.
    */
   holdStreamsUntilReleased?: boolean;
+  /**
+   * Server: this connection's account of the server-wide receive budget
+   * (rpc/receive-budget.ts, opened with an eviction callback that calls
+   * evict()). Message bytes the connection holds are reserved from it and
+   * returned when the application consumes them or they are discarded.
+   */
+  receiveBudget?: ConnectionBudget;
 }
 
 export type ConnectionEvent =

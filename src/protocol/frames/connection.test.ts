@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { concatBytes } from "../../bytes/bytes.ts";
+import { ReceiveBudget } from "../../rpc/receive-budget.ts";
 import { FrameConnection } from "./connection.ts";
 import {
   DEFAULT_SERVER_IDLE_TIMEOUT_MS,
@@ -16,7 +17,7 @@ import {
   MAX_EMPTY_FRAMES_PER_WINDOW,
   MAX_PEER_RESETS_PER_WINDOW,
 } from "./connection-options.ts";
-import { Pair, RawPeer } from "./connection-test-helpers.ts";
+import { messageFrame, Pair, RawPeer } from "./connection-test-helpers.ts";
 import { DEFAULT_INITIAL_STREAM_WINDOW_BYTES, FrameType } from "./constants.ts";
 import { ErrorCode } from "./error-codes.ts";
 import { encodeFrame } from "./frame-encoder.ts";
@@ -583,4 +584,50 @@ test("time options are checked: a negative or non-finite duration is a RangeErro
     new FrameConnection({ role: "server", idleTimeoutMs: 0 }, 0).isOpen,
     "0 disables the idle timeout",
   );
+});
+
+test("issue 9 item 1: connections draw held message bytes from one server-wide receive budget; the greediest is evicted", () => {
+  const budget = new ReceiveBudget({ maxConnectionBytes: 30_000, maxServerBytes: 40_000 });
+  const open = (): RawPeer => {
+    let peer: RawPeer | undefined;
+    const account = budget.open((detail) => peer?.conn.evict(detail));
+    peer = new RawPeer({ role: "server", receiveBudget: account });
+    peer.handshake();
+    return peer;
+  };
+  const part = (streamId: number, n: number) => messageFrame(streamId, new Uint8Array(n), { end: false });
+  const a = open();
+  const b = open();
+  // a gathers unfinished messages on two streams: held, and counted.
+  a.send(a.headers(1), part(1, 6_000), part(1, 6_000), a.headers(3), part(3, 6_000), part(3, 6_000));
+  assert.equal(budget.heldBytes, 24_000);
+  // Past the connection's share: that stream is refused, its bytes return; the connection lives.
+  a.send(part(3, 7_000));
+  assert.deepEqual(rstCodes(a, 3), [ErrorCode.ENHANCE_YOUR_CALM]);
+  assert.equal(budget.heldBytes, 12_000, "the refused stream's bytes are back");
+  assert.equal(goawayCode(a), undefined);
+  a.send(a.headers(5), part(5, 6_000), part(5, 6_000), part(5, 5_000));
+  assert.equal(budget.heldBytes, 29_000);
+  // b takes the server past its share: a holds the most and is evicted (GOAWAY ENHANCE_YOUR_CALM); b's part fits.
+  b.send(b.headers(1), part(1, 6_000), part(1, 6_000));
+  a.flush();
+  assert.equal(goawayCode(a), ErrorCode.ENHANCE_YOUR_CALM, "the greediest connection goes");
+  assert.equal(a.conn.isClosed, true);
+  assert.equal(goawayCode(b), undefined);
+  assert.equal(budget.heldBytes, 12_000, "only b's bytes are held");
+  // Delivered, b's message is held until the application consumes it.
+  b.send(messageFrame(1, new Uint8Array(1)));
+  assert.equal(b.side.of("message")[0]?.data.length, 12_001);
+  assert.equal(budget.heldBytes, 12_001);
+  b.conn.consume(1);
+  b.conn.consume(1);
+  assert.equal(budget.heldBytes, 0);
+  // A connection that ends returns what it held.
+  b.send(b.headers(3), part(3, 5_000));
+  assert.equal(budget.heldBytes, 5_000);
+  b.conn.evict("test");
+  b.flush();
+  assert.equal(goawayCode(b), ErrorCode.ENHANCE_YOUR_CALM);
+  assert.equal(budget.heldBytes, 0);
+  assert.equal(budget.connections, 0);
 });

@@ -17,10 +17,13 @@
  * stream window (so a message larger than the stream window completes),
  * except for one designated message when unfinished ones fill the whole
  * connection window (designateLargestPartial). All a peer can make us hold
- * is the connection window plus one message.
+ * is the connection window plus one message. A server's connections also
+ * draw those bytes from one server-wide receive budget (receiveBudget), so
+ * many connections together cannot hold more than it.
  */
 import { concatChunks, toHex, utf8Decode, utf8Encode, utf8Length } from "../../bytes/bytes.ts";
 import { DEFAULT_MAX_RECEIVE_MESSAGE_BYTES } from "../../rpc/limits.ts";
+import type { ConnectionBudget } from "../../rpc/receive-budget.ts";
 import {
   CLOSE_LINGER_MS,
   type ConnectionEvent,
@@ -104,10 +107,11 @@ interface PartialMessage {
   connectionCredited: number;
 }
 
-/** A delivered message not yet consumed: the credit it returns when it is. */
+/** A delivered message not yet consumed: the credit it returns when it is, and its bytes in the receive budget. */
 interface Owed {
   stream: number;
   connection: number;
+  bytes: number;
 }
 
 class Stream {
@@ -190,6 +194,9 @@ export class FrameConnection {
   private keepalivePingId: number | undefined;
   private pingCounter = 0;
   private readonly pings = new Map<string, { id: number; sentAt: number }>();
+  private readonly budget: ConnectionBudget | undefined;
+  /** Message bytes held (gathered, or delivered and not consumed), as reserved from `budget`. */
+  private budgetReserved = 0;
 
   constructor(options: ConnectionOptions, nowMs: number) {
     checkDurations(options);
@@ -202,6 +209,7 @@ export class FrameConnection {
     this.idleTimeoutMs = idle > 0 ? idle : undefined;
     this.idleSince = nowMs;
     this.holdStreams = options.holdStreamsUntilReleased ?? false;
+    this.budget = options.receiveBudget;
     this.goawayGraceMs = options.goawayGraceMs;
     this.decoder = new FrameDecoder(this.local.maxFrameBytes);
     // Our announced windows apply from the start: a peer that has not seen
@@ -510,6 +518,7 @@ export class FrameConnection {
     const s = this.streams.get(streamId);
     const owed = s ? s.owed.shift() : this.owedByRetired.get(streamId)?.shift();
     if (!owed) return;
+    this.releaseBudget(owed.bytes);
     if (!s && this.owedByRetired.get(streamId)?.length === 0) this.owedByRetired.delete(streamId);
     if (s) {
       let streamCredit = owed.stream;
@@ -533,7 +542,12 @@ export class FrameConnection {
     if (owed) {
       this.owedByRetired.delete(streamId);
       let bytes = 0;
-      for (const o of owed) bytes += o.connection;
+      let held = 0;
+      for (const o of owed) {
+        bytes += o.connection;
+        held += o.bytes;
+      }
+      this.releaseBudget(held);
       this.creditConnection(bytes);
     }
     if (this.held.delete(streamId)) this.onStreamCountChanged();
@@ -778,6 +792,7 @@ export class FrameConnection {
         f.streamId,
       );
     }
+    if (length > 0 && this.budget !== undefined) this.reserveBudget(this.budget, length, f.streamId);
     if (length > 0) {
       // The part of a message still being gathered is kept as its own bytes:
       // a view would pin the whole carrier buffer it came in, so the memory
@@ -788,7 +803,11 @@ export class FrameConnection {
     if (f.messageEnd) {
       s.partial = undefined;
       const data = p.chunks.length === 1 ? p.chunks[0]! : concatChunks(p.chunks, p.bytes);
-      s.owed.push({ stream: p.bytes - p.streamCredited, connection: p.bytes - p.connectionCredited });
+      s.owed.push({
+        stream: p.bytes - p.streamCredited,
+        connection: p.bytes - p.connectionCredited,
+        bytes: p.bytes,
+      });
       if (this.designated === s) this.designated = undefined;
       this.events.push({ type: "message", streamId: s.id, data, compressed: p.compressed });
     } else if (f.endStream) {
@@ -1164,6 +1183,53 @@ export class FrameConnection {
     }
   }
 
+  /**
+   * Takes `length` message bytes from the receive budget. Over the
+   * connection's share, the stream is refused (ENHANCE_YOUR_CALM, which the
+   * client reads as RESOURCE_EXHAUSTED); over the server's, the connection
+   * holding the most is evicted (GOAWAY ENHANCE_YOUR_CALM, its bytes return
+   * at once) and, if that was another one, this message may then fit.
+   */
+  private reserveBudget(budget: ConnectionBudget, length: number, streamId: number): void {
+    let refusal = budget.reserve(length);
+    if (refusal?.scope === "server" && refusal.worst !== budget) {
+      refusal.worst.evict(refusal.heldBytes, refusal.limitBytes);
+      refusal = budget.reserve(length);
+    }
+    if (refusal === undefined) {
+      this.budgetReserved += length;
+      return;
+    }
+    this.creditConnection(length);
+    if (refusal.scope === "server") {
+      if (refusal.worst !== budget) refusal.worst.evict(refusal.heldBytes, refusal.limitBytes);
+      else {
+        throw new FrameError(
+          ErrorCode.ENHANCE_YOUR_CALM,
+          `${RECEIVE_BUDGET_DETAIL}the server holds ${refusal.heldBytes} request bytes (limit ${refusal.limitBytes}); this connection ${this.budgetReserved}`,
+        );
+      }
+    }
+    const whose = refusal.scope === "server" ? "the server" : "this connection";
+    throw new FrameError(
+      ErrorCode.ENHANCE_YOUR_CALM,
+      `${RECEIVE_BUDGET_DETAIL}${length} more message bytes would take the request bytes buffered by ${whose} from ${refusal.heldBytes} past the limit of ${refusal.limitBytes}`,
+      streamId,
+    );
+  }
+
+  private releaseBudget(bytes: number): void {
+    if (bytes <= 0 || this.budget === undefined) return;
+    const n = Math.min(bytes, this.budgetReserved);
+    this.budgetReserved -= n;
+    this.budget.release(n);
+  }
+
+  /** Server: evicted by the receive budget (another connection needed its share): GOAWAY ENHANCE_YOUR_CALM now. */
+  evict(detail: string): void {
+    this.connectionError(new FrameError(ErrorCode.ENHANCE_YOUR_CALM, RECEIVE_BUDGET_DETAIL + detail));
+  }
+
   private connectionError(e: FrameError): void {
     this.fail(new StreamError(e.code, "connection-error", e.message), e.code, e.message);
   }
@@ -1199,8 +1265,13 @@ export class FrameConnection {
   /** Fails one stream: its unread bytes return to the connection window. */
   private failStream(s: Stream, error: StreamError): void {
     let dropped = s.partial ? s.partial.bytes - s.partial.connectionCredited : 0;
+    let held = s.partial ? s.partial.bytes : 0;
     if (this.designated === s) this.designated = undefined;
-    for (const o of s.owed) dropped += o.connection;
+    for (const o of s.owed) {
+      dropped += o.connection;
+      held += o.bytes;
+    }
+    this.releaseBudget(held);
     s.owed.length = 0;
     s.partial = undefined;
     s.sendQueue.length = 0;
@@ -1251,6 +1322,9 @@ export class FrameConnection {
     this.ready.clear();
     this.designated = undefined;
     this.owedByRetired.clear();
+    // Whatever the connection held goes back to the server's budget at once.
+    this.budget?.close();
+    this.budgetReserved = 0;
     this.held.clear();
     this.pings.clear();
     this.settingsAckDeadline = this.peerSettingsDeadline = undefined;
@@ -1293,7 +1367,10 @@ function headerBlockBound(fields: readonly HeaderField[]): number {
 
 const EMPTY = new Uint8Array(0);
 /** Headers are consumed like messages (so an unread stream gets no credit), but return none. */
-const NOTHING_OWED: Owed = { stream: 0, connection: 0 };
+/** How the errors of the receive budget begin (a server tells them from reset floods by it). */
+export const RECEIVE_BUDGET_DETAIL = "receive budget: ";
+
+const NOTHING_OWED: Owed = { stream: 0, connection: 0, bytes: 0 };
 
 function rstFrame(streamId: number, code: ErrorCode): Uint8Array {
   return encodeFrame({ type: FrameType.RST, streamId, code });

@@ -199,6 +199,12 @@ export class FrameEndpoint implements StreamHost {
   // ================================================================ StreamHost
 
   /** Queues one pump for the end of this tick, so one tick's frames leave in one carrier write. */
+  /** Server: the receive budget evicts this connection (GOAWAY ENHANCE_YOUR_CALM). */
+  evict(detail: string): void {
+    this.connection.evict(detail);
+    this.wake();
+  }
+
   wake(): void {
     if (this.pumpQueued || this.finished) return;
     this.pumpQueued = true;

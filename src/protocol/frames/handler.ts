@@ -4,9 +4,11 @@
  * router's CallHandler. A malformed request head is answered with
  * TRAILERS (INTERNAL), as gRPC servers answer malformed reserved headers.
  */
+
 import type { Duplex } from "node:stream";
 import { Code } from "../../rpc/code.ts";
 import { type PeerInfo, peerAddress } from "../../rpc/peer.ts";
+import type { ReceiveBudget } from "../../rpc/receive-budget.ts";
 import { RpcError } from "../../rpc/rpc-error.ts";
 import type {
   CallHandler,
@@ -24,9 +26,12 @@ import { rpcCodeForStreamError, toRpcError } from "./rpc-errors.ts";
 import { FrameSession, type FrameSessionOptions } from "./session.ts";
 import { trailerToFields } from "./trailer-status.ts";
 
-export interface FramesServerOptions extends Omit<FrameSessionOptions, "role" | "onStream"> {
+export interface FramesServerOptions
+  extends Omit<FrameSessionOptions, "role" | "onStream" | "receiveBudget"> {
   /** Who the client is (address, TLS facts); default: the carrier's remote address. */
   peer?: PeerInfo;
+  /** The server-wide receive budget this connection's held message bytes draw from (shared with h2). */
+  receiveBudget?: ReceiveBudget;
 }
 
 /** Serves rpc calls over pqrpc/1 on `carrier`; returns the session (close() it for a graceful shutdown). */
@@ -39,8 +44,12 @@ export function serveFrames(
     address: peerAddress(carrier as Parameters<typeof peerAddress>[0]) ?? "unknown",
     tls: { alpn: ALPN_PQRPC_1 },
   };
+  const { receiveBudget, ...rest } = options;
+  // Evicted when the server's budget is used up and this connection holds the most (GOAWAY ENHANCE_YOUR_CALM).
+  const account = receiveBudget?.open((detail) => session.evict(detail));
   const session: FrameSession = new FrameSession(carrier, {
-    ...options,
+    ...rest,
+    ...(account === undefined ? {} : { receiveBudget: account }),
     role: "server",
     // A reset stream whose handler still runs keeps its slot (CVE-2025-8671).
     holdStreamsUntilReleased: true,

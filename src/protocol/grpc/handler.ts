@@ -58,7 +58,7 @@ import {
   DEFAULT_INBOUND_MAX_BUFFERED_BYTES,
   InboundQueue,
 } from "./inbound-queue.ts";
-import { guardOf, guardOfAccount, SessionGuard, type SessionGuardOptions } from "./session-guard.ts";
+import { guardOf, SessionGuard, type SessionGuardOptions } from "./session-guard.ts";
 import { sessionPeer, setSessionPeer } from "./session-peer.ts";
 import { writeMessage } from "./stream-writer.ts";
 import { writeTrailer } from "./trailer-status.ts";
@@ -387,15 +387,14 @@ class GrpcServerCall implements ServerCallStream {
     if (refusal?.scope === "server" && refusal.worst !== account) {
       // The server's share is used up: the connection holding the most goes (its bytes return at once), so
       // one greedy peer cannot keep every other connection's messages out; then this message may fit.
-      guardOfAccount(refusal.worst)?.evict(refusal.heldBytes, refusal.limitBytes);
+      refusal.worst.evict(refusal.heldBytes, refusal.limitBytes);
       refusal = account.reserve(length);
     }
     if (refusal === undefined) {
       this.#heldBytes += length;
       return;
     }
-    if (refusal.scope === "server")
-      guardOfAccount(refusal.worst)?.evict(refusal.heldBytes, refusal.limitBytes);
+    if (refusal.scope === "server") refusal.worst.evict(refusal.heldBytes, refusal.limitBytes);
     const whose = refusal.scope === "server" ? "the server" : "this connection";
     throw new RpcError(
       Code.RESOURCE_EXHAUSTED,

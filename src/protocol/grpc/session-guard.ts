@@ -63,8 +63,6 @@ const guards = new WeakMap<Http2Session, SessionGuard>();
  * `stream.session` already detached, and must be counted all the same.
  */
 const streamGuards = new WeakMap<Http2Stream, SessionGuard>();
-/** Whose share of the budget is whose, so a refusal for the server's share can close the worst connection. */
-const byAccount = new WeakMap<ConnectionBudget, SessionGuard>();
 
 /** The guard of the session `stream` belongs to, when it was accepted with one. */
 export function guardOf(stream: Http2Stream): SessionGuard | undefined {
@@ -94,8 +92,7 @@ export class SessionGuard {
     this.#maxRunning = options.maxRunningHandlers ?? DEFAULT_H2_MAX_CONCURRENT_STREAMS;
     this.#idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_H2_IDLE_TIMEOUT_MS;
     this.#onLimit = options.onLimit;
-    this.account = options.budget?.open();
-    if (this.account !== undefined) byAccount.set(this.account, this);
+    this.account = options.budget?.open((detail) => this.evict(detail));
     guards.set(session, this);
     // Before node:http2's own listener, which hands the stream to the server's 'stream' listeners.
     session.prependListener("stream", (stream: Http2Stream) => streamGuards.set(stream, this));
@@ -170,13 +167,9 @@ export class SessionGuard {
     this.#resetWhileRunning++;
   }
 
-  /** The server's budget is used up and this connection holds the most of it. */
-  evict(heldBytes: number, limitBytes: number): void {
-    this.#close(
-      "receive-budget",
-      `the server holds ${heldBytes} request bytes (limit ${limitBytes}); this connection ${this.account?.heldBytes ?? 0}`,
-      H2_ENHANCE_YOUR_CALM,
-    );
+  /** The server's budget is used up and this connection holds the most of it (ConnectionBudget.evict). */
+  evict(detail: string): void {
+    this.#close("receive-budget", detail, H2_ENHANCE_YOUR_CALM);
   }
 
   #armIdle(): void {
@@ -209,9 +202,4 @@ export class SessionGuard {
     }
     setTimeout(() => session.destroy(), GOAWAY_LINGER_MS).unref?.();
   }
-}
-
-/** The guard whose connection holds `account`. */
-export function guardOfAccount(account: ConnectionBudget): SessionGuard | undefined {
-  return byAccount.get(account);
 }
