@@ -10,6 +10,7 @@ import { generateKeyPair, publicKeyInfo } from "./keys.ts";
 import { SERIAL_NUMBER_BYTES } from "./limits.ts";
 import { makeChild, makeRoot } from "./test-helpers.ts";
 import { createVerifier } from "./trust-store.ts";
+import { PkiError } from "./types.ts";
 
 // One self-signed certificate per family (slow schemes sign once).
 const ALGORITHMS: SignatureName[] = [
@@ -103,6 +104,19 @@ describe("certificate issue and parse", () => {
     assert.equal(c.notAfter.toISOString(), notAfter.toISOString());
     assert.ok(AsnConvert.parse(der, Certificate).tbsCertificate.validity.notAfter.generalTime);
     assert.ok(AsnConvert.parse(der, Certificate).tbsCertificate.validity.notBefore.utcTime);
+  });
+
+  it("a Name attribute the DER encoder refuses (CN tagged UTCTime) is bad-encoding, not an encoder crash", () => {
+    // Found by the x509-certificate fuzz target: peculiar parses the value but cannot re-encode it.
+    const der = makeRoot().der.slice();
+    const cnUtf8 = [0x06, 0x03, 0x55, 0x04, 0x03, 0x0c]; // OID 2.5.4.3, then the UTF8String tag
+    const at = der.findIndex((_, i) => cnUtf8.every((b, j) => der[i + j] === b));
+    assert.ok(at >= 0);
+    der[at + cnUtf8.length - 1] = 0x17; // UTCTime
+    assert.throws(
+      () => parseCertificate(der),
+      (e: unknown) => e instanceof PkiError && e.code === "bad-encoding" && /name/.test(e.message),
+    );
   });
 
   it("refuses inconsistent issue options", () => {

@@ -7,7 +7,7 @@ import { Certificate, id_ce_subjectAltName } from "@peculiar/asn1-x509";
 import { bytesEqual, toHex } from "../bytes/bytes.ts";
 import type { Crypto, SignatureName, VerifyingKey } from "../crypto/types.ts";
 import { decodeSubjectPublicKeyInfo, signatureNameOf } from "./algorithms.ts";
-import { parseDer, serializeDer } from "./der.ts";
+import { parseDer, reserializeDer } from "./der.ts";
 import { type ParsedExtensions, parseExtensions } from "./extensions.ts";
 import { MAX_CERTIFICATE_BYTES, MAX_SERIAL_NUMBER_BYTES } from "./limits.ts";
 import { formatName, nameDer } from "./name.ts";
@@ -55,7 +55,8 @@ export function parseCertificate(der: Uint8Array): ParsedCertificate {
   }
   const signatureAlgorithm = signatureNameOf(cert.signatureAlgorithm);
   // RFC 5280 §4.1.1.2: signatureAlgorithm MUST be the same as TBSCertificate.signature.
-  if (!bytesEqual(serializeDer(cert.signatureAlgorithm), serializeDer(tbsCert.signature))) {
+  const outerAlgorithm = reserializeDer(cert.signatureAlgorithm, "signatureAlgorithm");
+  if (!bytesEqual(outerAlgorithm, reserializeDer(tbsCert.signature, "TBSCertificate.signature"))) {
     throw new PkiError("bad-encoding", "signatureAlgorithm differs from TBSCertificate.signature");
   }
   const key = decodeSubjectPublicKeyInfo(tbsCert.subjectPublicKeyInfo);

@@ -12,6 +12,20 @@ export function serializeDer(value: unknown): Uint8Array {
 }
 
 /**
+ * serializeDer for a value parsed from a peer's bytes: peculiar's reader
+ * accepts some values its writer refuses (a Name attribute whose string is
+ * tagged UTCTime, found by the x509-certificate fuzz target), and that
+ * refusal is the peer's malformed encoding, so it is PkiError("bad-encoding").
+ */
+export function reserializeDer(value: unknown, what: string): Uint8Array {
+  try {
+    return serializeDer(value);
+  } catch (e) {
+    throw new PkiError("bad-encoding", `${what}: ${(e as Error).message}`);
+  }
+}
+
+/**
  * Length in bytes of the TLV that starts at `bytes[0]` (X.690 §8.1.3, DER
  * definite form only), or -1 when the header is malformed or truncated.
  */

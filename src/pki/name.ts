@@ -6,7 +6,7 @@
  */
 import { AttributeTypeAndValue, AttributeValue, Name, RelativeDistinguishedName } from "@peculiar/asn1-x509";
 import { bytesEqual } from "../bytes/bytes.ts";
-import { serializeDer } from "./der.ts";
+import { reserializeDer } from "./der.ts";
 
 /** X.520 attribute types (RFC 5280 Appendix A.1). */
 const ATTRIBUTE_OIDS = {
@@ -46,8 +46,9 @@ export function formatName(name: Name): string {
     .join(", ");
 }
 
+/** The DER of a Name, which may come from a peer: one the encoder refuses is PkiError("bad-encoding"). */
 export function nameDer(name: Name): Uint8Array {
-  return serializeDer(name);
+  return reserializeDer(name, "name");
 }
 
 export function namesEqual(a: Uint8Array, b: Uint8Array): boolean {

@@ -9,8 +9,8 @@
  */
 import { TlsError } from "../../../src/tls/alert.ts";
 import { createHostilePeer, createTlsClient } from "../../../src/tls/connection.ts";
-import { clientConfig, pki, serverConfig } from "../../../src/tls/engine-test-helpers.ts";
 import { FuzzInput } from "../harness/input.ts";
+import { enginePki, fuzzClientConfig, fuzzServerConfig } from "../harness/pki-fixture.ts";
 import { type FuzzTarget, jazzerEntry } from "../harness/target.ts";
 import { checkConnection, feed, handshakeMutator, pumpChecked } from "../harness/tls-engine.ts";
 
@@ -23,7 +23,7 @@ export const target: FuzzTarget = {
     const input = new FuzzInput(data);
     if (input.pick(2) === 0) {
       const chunkBytes = 1 + input.u8() * 64;
-      const client = createTlsClient(clientConfig());
+      const client = createTlsClient(fuzzClientConfig());
       client.takeOutgoing();
       feed(client, input.rest(), chunkBytes);
       checkConnection("client", client, client.takeOutgoing());
@@ -36,11 +36,11 @@ export const target: FuzzTarget = {
     const mutate = handshakeMutator(input);
     const server = createHostilePeer(
       "server",
-      serverConfig(requireClientAuth ? { clientAuth: "require" } : {}),
+      fuzzServerConfig(requireClientAuth ? { clientAuth: "require" } : {}),
       { outgoingHandshake: mutate },
     );
     const client = createTlsClient(
-      clientConfig(withCertificate ? { certificate: pki().client.certifiedKey } : {}),
+      fuzzClientConfig(withCertificate ? { certificate: enginePki().client.certifiedKey } : {}),
     );
     pumpChecked(client, server);
   },

@@ -8,8 +8,8 @@
  */
 import { TlsError } from "../../../src/tls/alert.ts";
 import { createHostilePeer, createTlsServer } from "../../../src/tls/connection.ts";
-import { clientConfig, pki, serverConfig } from "../../../src/tls/engine-test-helpers.ts";
 import { FuzzInput } from "../harness/input.ts";
+import { enginePki, fuzzClientConfig, fuzzServerConfig } from "../harness/pki-fixture.ts";
 import { type FuzzTarget, jazzerEntry } from "../harness/target.ts";
 import { checkConnection, feed, handshakeMutator, pumpChecked } from "../harness/tls-engine.ts";
 
@@ -22,17 +22,17 @@ export const target: FuzzTarget = {
     const input = new FuzzInput(data);
     if (input.pick(2) === 0) {
       const chunkBytes = 1 + input.u8() * 64;
-      const server = createTlsServer(serverConfig({ clientAuth: input.bool() ? "require" : "none" }));
+      const server = createTlsServer(fuzzServerConfig({ clientAuth: input.bool() ? "require" : "none" }));
       server.takeOutgoing();
       feed(server, input.rest(), chunkBytes);
       checkConnection("server", server, server.takeOutgoing());
       return;
     }
     const requireClientAuth = input.bool();
-    const server = createTlsServer(serverConfig(requireClientAuth ? { clientAuth: "require" } : {}));
+    const server = createTlsServer(fuzzServerConfig(requireClientAuth ? { clientAuth: "require" } : {}));
     const client = createHostilePeer(
       "client",
-      clientConfig(requireClientAuth ? { certificate: pki().client.certifiedKey } : {}),
+      fuzzClientConfig(requireClientAuth ? { certificate: enginePki().client.certifiedKey } : {}),
       { outgoingHandshake: handshakeMutator(input) },
     );
     pumpChecked(client, server);
