@@ -90,7 +90,7 @@ function runJazzer(target: FuzzTarget, args: Args, launcher: JazzerLauncher): nu
 }
 
 function runBuiltin(name: string, args: Args): Promise<number> {
-  const state = new SharedArrayBuffer(8);
+  const state = new SharedArrayBuffer(16);
   const input = new SharedArrayBuffer(MAX_INPUT_BYTES);
   const config: WorkerConfig = {
     target: name,
@@ -117,8 +117,14 @@ function runBuiltin(name: string, args: Args): Promise<number> {
       if (still < HANG_SECONDS) return;
       const length = Atomics.load(counters, 1);
       const path = writeInput(FINDINGS_DIR, new Uint8Array(input, 0, length).slice(), `timeout-${name}-`);
-      console.error(`${name}: HANG: one execution ran over ${HANG_SECONDS} s; input saved to ${path}`);
+      const phase = ["between executions (mutating)", "in the target", "taking coverage"][
+        Atomics.load(counters, 2)
+      ];
+      console.error(
+        `${name}: HANG: no progress for ${HANG_SECONDS} s after ${execs} execs (${Atomics.load(counters, 3)} coverage takes), stuck ${phase}; pid ${process.pid}; input saved to ${path}`,
+      );
       clearInterval(watchdog);
+      if (process.env.FUZZ_HANG_KEEP === "1") return;
       void worker.terminate().then(() => resolve(1));
     }, 1000);
     let status = 1;
