@@ -27,6 +27,8 @@ import type { FuzzTarget } from "./harness/target.ts";
 const FINDINGS_DIR = fileURLToPath(new URL("./findings/", import.meta.url));
 /** One execution longer than this is a hang, seconds. */
 const HANG_SECONDS = 20;
+/** How long a hung worker gets to stop after terminate() before the process exits, seconds. */
+const TERMINATE_SECONDS = 5;
 
 interface Args {
   targets: string[];
@@ -126,6 +128,12 @@ function runBuiltin(name: string, args: Args): Promise<number> {
       clearInterval(watchdog);
       if (process.env.FUZZ_HANG_KEEP === "1") return;
       void worker.terminate().then(() => resolve(1));
+      // A worker blocked in native code (Node 20's keygen deadlock sat in a mutex inside a GC)
+      // never reaches a point where terminate() can stop it: exit rather than wait with it.
+      setTimeout(() => {
+        console.error(`${name}: the worker did not stop within ${TERMINATE_SECONDS} s; exiting`);
+        process.exit(1);
+      }, TERMINATE_SECONDS * 1000).unref();
     }, 1000);
     let status = 1;
     worker.on("message", (m: WorkerMessage) => {
