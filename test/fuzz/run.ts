@@ -129,10 +129,11 @@ function runBuiltin(name: string, args: Args): Promise<number> {
       if (process.env.FUZZ_HANG_KEEP === "1") return;
       void worker.terminate().then(() => resolve(1));
       // A worker blocked in native code (Node 20's keygen deadlock sat in a mutex inside a GC)
-      // never reaches a point where terminate() can stop it: exit rather than wait with it.
+      // never reaches a point where terminate() can stop it, and process.exit() waits to join its
+      // thread (seen: the process stayed): the process kills itself instead.
       setTimeout(() => {
-        console.error(`${name}: the worker did not stop within ${TERMINATE_SECONDS} s; exiting`);
-        process.exit(1);
+        console.error(`${name}: the worker did not stop within ${TERMINATE_SECONDS} s; killing the process`);
+        process.kill(process.pid, "SIGKILL");
       }, TERMINATE_SECONDS * 1000).unref();
     }, 1000);
     let status = 1;
