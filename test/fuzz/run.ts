@@ -27,6 +27,8 @@ import type { FuzzTarget } from "./harness/target.ts";
 const FINDINGS_DIR = fileURLToPath(new URL("./findings/", import.meta.url));
 /** One execution longer than this is a hang, seconds. */
 const HANG_SECONDS = 20;
+/** How long a hung worker gets to stop after terminate() before the process exits, seconds. */
+const TERMINATE_SECONDS = 5;
 
 interface Args {
   targets: string[];
@@ -90,7 +92,7 @@ function runJazzer(target: FuzzTarget, args: Args, launcher: JazzerLauncher): nu
 }
 
 function runBuiltin(name: string, args: Args): Promise<number> {
-  const state = new SharedArrayBuffer(8);
+  const state = new SharedArrayBuffer(16);
   const input = new SharedArrayBuffer(MAX_INPUT_BYTES);
   const config: WorkerConfig = {
     target: name,
@@ -117,9 +119,22 @@ function runBuiltin(name: string, args: Args): Promise<number> {
       if (still < HANG_SECONDS) return;
       const length = Atomics.load(counters, 1);
       const path = writeInput(FINDINGS_DIR, new Uint8Array(input, 0, length).slice(), `timeout-${name}-`);
-      console.error(`${name}: HANG: one execution ran over ${HANG_SECONDS} s; input saved to ${path}`);
+      const phase = ["between executions (mutating)", "in the target", "taking coverage"][
+        Atomics.load(counters, 2)
+      ];
+      console.error(
+        `${name}: HANG: no progress for ${HANG_SECONDS} s after ${execs} execs (${Atomics.load(counters, 3)} coverage takes), stuck ${phase}; pid ${process.pid}; input saved to ${path}`,
+      );
       clearInterval(watchdog);
+      if (process.env.FUZZ_HANG_KEEP === "1") return;
       void worker.terminate().then(() => resolve(1));
+      // A worker blocked in native code (Node 20's keygen deadlock sat in a mutex inside a GC)
+      // never reaches a point where terminate() can stop it, and process.exit() waits to join its
+      // thread (seen: the process stayed): the process kills itself instead.
+      setTimeout(() => {
+        console.error(`${name}: the worker did not stop within ${TERMINATE_SECONDS} s; killing the process`);
+        process.kill(process.pid, "SIGKILL");
+      }, TERMINATE_SECONDS * 1000).unref();
     }, 1000);
     let status = 1;
     worker.on("message", (m: WorkerMessage) => {

@@ -10,7 +10,7 @@ import { algorithmIdentifier } from "../der.ts";
 import { expectLength } from "../fixed-length.ts";
 import { KEM_SIZES, UNCOMPRESSED_POINT } from "../kem-params.ts";
 import { CryptoError, type Kem, type KemName } from "../types.ts";
-import { exportRawPublic, importRawPublic } from "./node-raw-keys.ts";
+import { exportRawPublic, generateOkpPair, importRawPublic } from "./node-raw-keys.ts";
 
 /** RFC 8410 §3 id-X25519. */
 const X25519_ALGORITHM = algorithmIdentifier("1.3.101.110");
@@ -58,14 +58,14 @@ function x25519Kem(): Kem {
   return {
     ...kemShape("x25519"),
     generateKeyPair() {
-      const { publicKey, privateKey } = generateKeyPairSync("x25519");
-      return { publicKey: rawPublicKey(publicKey, KEM_SIZES.x25519.publicKey), secretKey: privateKey };
+      const { publicKey, privateKey } = generateOkpPair("x25519", KEM_SIZES.x25519.publicKey);
+      return { publicKey, secretKey: privateKey };
     },
     encapsulate(publicKey) {
       const peer = importPublic(publicKey);
-      const eph = generateKeyPairSync("x25519");
+      const eph = generateOkpPair("x25519", KEM_SIZES.x25519.publicKey);
       const sharedSecret = agree(eph.privateKey, peer);
-      return { ciphertext: rawPublicKey(eph.publicKey, KEM_SIZES.x25519.publicKey), sharedSecret };
+      return { ciphertext: eph.publicKey, sharedSecret };
     },
     decapsulate(secretKey, ciphertext) {
       if (!(secretKey instanceof KeyObject))

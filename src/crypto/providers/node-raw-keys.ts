@@ -6,8 +6,11 @@
  * member is the raw key (RFC 8037 §2): on Node 20 that costs 1 µs to export
  * and 8 µs to import, against 86 µs and 99 µs through DER, and X25519 is in
  * every default handshake. Other key types go through SubjectPublicKeyInfo DER.
+ *
+ * A key fresh from generateKeyPairSync must not take the JWK path (see
+ * generateOkpPair): new X25519 and Ed25519 pairs come from generateOkpPair.
  */
-import { createPublicKey, generateKeyPairSync, type KeyObject } from "node:crypto";
+import { createPublicKey, generateKeyPairSync, type JsonWebKey, type KeyObject } from "node:crypto";
 import { copyBytes } from "../../bytes/bytes.ts";
 import { spki } from "../der.ts";
 
@@ -29,7 +32,10 @@ const RAW_FORMAT = probeRawFormat();
 /** RFC 8037 OKP curve names of the key types that have one. */
 const OKP_CURVES: Readonly<Record<string, string>> = { x25519: "X25519", ed25519: "Ed25519" };
 
-/** Raw public key bytes (the SPKI BIT STRING contents) of a KeyObject of known length. */
+/**
+ * Raw public key bytes (the SPKI BIT STRING contents) of a KeyObject of known length.
+ * Not for a key that generateKeyPairSync returned (use generateOkpPair): see there.
+ */
 export function exportRawPublic(key: KeyObject, length: number): Uint8Array {
   if (RAW_FORMAT)
     return copyBytes((key.export as (o: { format: string }) => Buffer)({ format: "raw-public" }));
@@ -54,4 +60,36 @@ export function importRawPublic(keyType: string, algorithm: Uint8Array, raw: Uin
     });
   }
   return createPublicKey({ key: Buffer.from(spki(algorithm, raw)), format: "der", type: "spki" });
+}
+
+/**
+ * A new X25519 or Ed25519 key pair: its raw public key and its private KeyObject.
+ *
+ * Not generateKeyPairSync then exportRawPublic, which on Nodes without raw
+ * formats exports through JWK: Node 20 holds the key's mutex while it
+ * allocates the JWK's strings, and a garbage collection there that finalizes
+ * the pair's (already unreachable) key generation job runs the job's
+ * destructor, which takes the same mutex. The thread then waits on itself
+ * forever, and Worker.terminate() cannot stop it (gdb: ~KeyGenJob <-
+ * GlobalHandles::InvokeFirstPassWeakCallbacks <- Heap::CollectGarbage <-
+ * ExportJWKEdKey; it stopped the TLS engine fuzz targets after ~50k
+ * handshakes, and a loop of generateKeyPairSync("x25519") and a JWK export
+ * within seconds). Asked for the JWK encoding, the generation encodes the
+ * public key itself while its job is alive; the private key is only ever
+ * used for agreement or signing, never exported through JWK.
+ */
+export function generateOkpPair(
+  type: keyof typeof OKP_CURVES,
+  length: number,
+): { publicKey: Uint8Array; privateKey: KeyObject } {
+  if (RAW_FORMAT) {
+    const { publicKey, privateKey } = generateKeyPairSync(type as "x25519");
+    return { publicKey: exportRawPublic(publicKey, length), privateKey };
+  }
+  const generateWithJwkPublic = generateKeyPairSync as unknown as (
+    t: string,
+    options: { publicKeyEncoding: { format: "jwk" } },
+  ) => { publicKey: JsonWebKey; privateKey: KeyObject };
+  const { publicKey, privateKey } = generateWithJwkPublic(type, { publicKeyEncoding: { format: "jwk" } });
+  return { publicKey: copyBytes(Buffer.from(publicKey.x ?? "", "base64url")), privateKey };
 }

@@ -25,7 +25,10 @@ export interface WorkerConfig {
   /** Save inputs that found new coverage into the target's corpus directory. */
   save: boolean;
   corpus: Uint8Array[];
-  /** [0]: executions started; [1]: length of the current input (its bytes follow in `input`). */
+  /**
+   * [0]: executions started; [1]: length of the current input (its bytes follow in `input`);
+   * [2]: the phase the loop is in (a Phase), so the watchdog can say where a stall is.
+   */
   state: SharedArrayBuffer;
   input: SharedArrayBuffer;
 }
@@ -40,6 +43,9 @@ const SLOW_EXEC_MS = 2;
 const FAST_BATCH = 64;
 const PROGRESS_EVERY_MS = 5000;
 
+/** Where the loop is, for the watchdog's report. */
+export const Phase = { mutate: 0, execute: 1, coverage: 2 } as const;
+
 const config = workerData as WorkerConfig;
 const state = new Int32Array(config.state);
 const shared = new Uint8Array(config.input);
@@ -49,7 +55,17 @@ async function runOne(target: FuzzTarget, data: Uint8Array): Promise<void> {
   shared.set(data.subarray(0, n));
   Atomics.store(state, 1, n);
   Atomics.add(state, 0, 1);
+  Atomics.store(state, 2, Phase.execute);
   await execute(target, data);
+  Atomics.store(state, 2, Phase.mutate);
+}
+
+async function takeCoverage(coverage: BlockCoverage): Promise<Set<string>> {
+  Atomics.store(state, 2, Phase.coverage);
+  Atomics.add(state, 3, 1);
+  const ran = await coverage.take();
+  Atomics.store(state, 2, Phase.mutate);
+  return ran;
 }
 
 async function main(): Promise<void> {
@@ -75,7 +91,7 @@ async function main(): Promise<void> {
     execs++;
   };
   for (const entry of corpus) await attempt(entry);
-  coverage.commit(await coverage.take());
+  coverage.commit(await takeCoverage(coverage));
   const elapsedSeconds = () => (performance.now() - started) / 1000;
   const report = (kind: "progress" | "done"): void => {
     parentPort!.postMessage({
@@ -101,13 +117,13 @@ async function main(): Promise<void> {
     }
     const perExecMs = (performance.now() - batchStart) / Math.max(batch.length, 1);
     batchSize = perExecMs > SLOW_EXEC_MS ? 1 : FAST_BATCH;
-    const ran = await coverage.take();
+    const ran = await takeCoverage(coverage);
     if (coverage.novel(ran) > 0) {
       if (batch.length === 1) keep(batch[0]!);
       else {
         for (const input of batch) {
           await attempt(input);
-          const alone = await coverage.take();
+          const alone = await takeCoverage(coverage);
           if (coverage.novel(alone) > 0) {
             coverage.commit(alone);
             keep(input);
