@@ -18,6 +18,10 @@ import type { HandlerContext } from "../../rpc/context.ts";
 import type { Metadata } from "../../rpc/metadata.ts";
 import { RpcError } from "../../rpc/rpc-error.ts";
 import { encodeEnvelope } from "./envelope.ts";
+import {
+  DEFAULT_H2_CLIENT_CONNECTION_WINDOW_BYTES,
+  DEFAULT_H2_CLIENT_STREAM_WINDOW_BYTES,
+} from "./http2-carrier.ts";
 import { grpcFixture, rawClientSession, rawRequest, rawServerFixture } from "./test-helpers.ts";
 
 /** Waits until `condition` holds (the other side of a connection reacts asynchronously). */
@@ -236,6 +240,25 @@ describe("gRPC over h2 over PQ TLS: our client and server", () => {
       assert.ok(sent < 100, `server sent ${sent} messages of 64 KiB to a stalled client`);
       controller.abort();
       await eventually(() => fx2.handler.activeCalls === 0, "the server call to end");
+    } finally {
+      await fx2.close();
+    }
+  });
+
+  it("advertises the client's receive windows: 1 MiB per stream, 8 MiB for the connection", async () => {
+    const sessions: http2.ServerHttp2Session[] = [];
+    const fx2 = grpcFixture(router);
+    fx2.h2server.on("session", (s) => sessions.push(s));
+    try {
+      assert.equal((await createGreeterClient(fx2.transport).sayHello({ name: "w" })).message, "hello w");
+      const server = sessions[0]!;
+      assert.equal(server.remoteSettings.initialWindowSize, DEFAULT_H2_CLIENT_STREAM_WINDOW_BYTES);
+      // What the server may still send on the connection: the client's window less the reply's DATA.
+      await eventually(
+        () => (server.state.remoteWindowSize ?? 0) > DEFAULT_H2_CLIENT_CONNECTION_WINDOW_BYTES - 1024,
+        "the connection WINDOW_UPDATE",
+      );
+      assert.ok((server.state.remoteWindowSize ?? 0) <= DEFAULT_H2_CLIENT_CONNECTION_WINDOW_BYTES);
     } finally {
       await fx2.close();
     }

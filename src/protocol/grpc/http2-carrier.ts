@@ -104,8 +104,47 @@ export function http2Carrier<T extends Duplex>(carrier: T, role: "client" | "ser
 export function connectHttp2(
   authority: string,
   carrier: Duplex,
-  options: Omit<SecureClientSessionOptions, "createConnection"> = {},
+  options: Omit<SecureClientSessionOptions, "createConnection"> & Http2ClientWindows = {},
 ): ClientHttp2Session {
   const socket = http2Carrier(carrier, "client");
-  return http2.connect(authority, { ...options, createConnection: () => socket });
+  return connectWithWindows(authority, { ...options, createConnection: () => socket });
+}
+
+/**
+ * The receive windows a client session advertises (RFC 9113 §6.9). RFC 9113's
+ * 65,535-byte defaults, which node:http2 and grpc-js keep, allow one 64 KiB
+ * message per round trip on a stream: a server stream over TLS idled both
+ * ends for most of the time. The client opens the same windows as pqrpc/1
+ * (NODE_SESSION_SETTINGS): what a server can make it hold is still bounded,
+ * by these, and a stream that is not read stops the sender at its window.
+ */
+export interface Http2ClientWindows {
+  /** SETTINGS_INITIAL_WINDOW_SIZE, per stream (default DEFAULT_H2_CLIENT_STREAM_WINDOW_BYTES); `settings.initialWindowSize` wins. */
+  readonly streamWindowBytes?: number;
+  /** The connection window, all streams together (default DEFAULT_H2_CLIENT_CONNECTION_WINDOW_BYTES). */
+  readonly connectionWindowBytes?: number;
+}
+
+export const DEFAULT_H2_CLIENT_STREAM_WINDOW_BYTES = 1024 * 1024;
+export const DEFAULT_H2_CLIENT_CONNECTION_WINDOW_BYTES = 8 * 1024 * 1024;
+
+/** http2.connect with the client's receive windows (Http2ClientWindows) applied. */
+export function connectWithWindows(
+  authority: string,
+  options: SecureClientSessionOptions & Http2ClientWindows = {},
+): ClientHttp2Session {
+  const { streamWindowBytes, connectionWindowBytes, ...rest } = options;
+  const session = http2.connect(authority, {
+    ...rest,
+    settings: {
+      initialWindowSize: streamWindowBytes ?? DEFAULT_H2_CLIENT_STREAM_WINDOW_BYTES,
+      ...rest.settings,
+    },
+  });
+  const connectionWindow = connectionWindowBytes ?? DEFAULT_H2_CLIENT_CONNECTION_WINDOW_BYTES;
+  // The connection window grows by WINDOW_UPDATE on stream 0 only (§6.9.2); sent with our SETTINGS.
+  session.once("connect", () => {
+    if (!session.destroyed) session.setLocalWindowSize(connectionWindow);
+  });
+  return session;
 }

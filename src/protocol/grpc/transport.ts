@@ -5,11 +5,12 @@
  * lost; calls in flight on a lost session fail with UNAVAILABLE.
  */
 
-import http2, {
-  type ClientHttp2Session,
-  type ClientHttp2Stream,
-  type IncomingHttpHeaders,
-  type OutgoingHttpHeaders,
+import type http2 from "node:http2";
+import type {
+  ClientHttp2Session,
+  ClientHttp2Stream,
+  IncomingHttpHeaders,
+  OutgoingHttpHeaders,
 } from "node:http2";
 import type { Duplex } from "node:stream";
 import { Code } from "../../rpc/code.ts";
@@ -42,7 +43,7 @@ import {
   writeMetadata,
 } from "./headers.ts";
 import { codeFromHttpStatus, HTTP_STATUS_OK } from "./http-status.ts";
-import { connectHttp2 } from "./http2-carrier.ts";
+import { connectHttp2, connectWithWindows } from "./http2-carrier.ts";
 import { errorFromRstCode, H2_CANCEL, H2_NO_ERROR } from "./http2-errors.ts";
 import {
   DEFAULT_INBOUND_HIGH_WATER_MARK,
@@ -114,7 +115,7 @@ export function createGrpcTransport(options: GrpcTransportOptions = {}): GrpcCli
     const settings = options.http2Settings === undefined ? {} : { settings: options.http2Settings };
     const session =
       connect === undefined
-        ? http2.connect(resolved.authority, settings)
+        ? connectWithWindows(resolved.authority, settings)
         : connectHttp2(resolved.authority, await connect(), settings);
     // Session errors reach every stream as a close; the listener keeps them from being thrown.
     session.on("error", () => {});
