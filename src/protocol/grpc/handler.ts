@@ -435,7 +435,7 @@ class GrpcServerCall implements ServerCallStream {
     if (this.#done) return;
     this.#done = true;
     // After the status the call reads nothing more (servers may finish before the client half-closes).
-    this.#inbound.fail(new RpcError(Code.CANCELLED, "call already finished"));
+    this.#inbound.failWith(() => new RpcError(Code.CANCELLED, "call already finished"));
     this.#releaseAll();
     const stream = this.#stream;
     if (stream.destroyed) return;

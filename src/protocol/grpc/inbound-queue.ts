@@ -25,7 +25,8 @@ export class InboundQueue<T> {
   readonly #items: { item: T; bytes: number }[] = [];
   #bufferedBytes = 0;
   #waiter: Waiter<T> | undefined;
-  #error: { reason: unknown } | undefined;
+  /** The failure: its reason, or how to make it (made only when a reader asks; see failWith). */
+  #error: { reason?: unknown; make?: () => unknown } | undefined;
   #pausedByUs = false;
 
   constructor(source: Readable, highWaterMark: number, maxBufferedBytes: number) {
@@ -70,7 +71,7 @@ export class InboundQueue<T> {
       this.#maybeResume();
       return Promise.resolve(next.item);
     }
-    if (this.#error) return Promise.reject(this.#error.reason);
+    if (this.#error) return Promise.reject(this.#reason(this.#error));
     this.#maybeResume();
     return new Promise((resolve, reject) => {
       this.#waiter = { resolve, reject };
@@ -79,15 +80,36 @@ export class InboundQueue<T> {
 
   /** Rejects the pending and every later `shift` with `reason`; buffered events are dropped. Idempotent. */
   fail(reason: unknown): void {
+    this.#fail({ reason });
+  }
+
+  /**
+   * fail(make()), with the reason made only if a reader is waiting or comes
+   * later: a call that finished normally (most of them) never reads again,
+   * and an Error costs a stack trace.
+   */
+  failWith(make: () => unknown): void {
+    this.#fail({ make });
+  }
+
+  #fail(error: { reason?: unknown; make?: () => unknown }): void {
     if (this.#error) return;
-    this.#error = { reason };
+    this.#error = error;
     this.#items.length = 0;
     this.#bufferedBytes = 0;
     const waiter = this.#waiter;
     this.#waiter = undefined;
-    waiter?.reject(reason);
+    if (waiter) waiter.reject(this.#reason(error));
     // Keep the stream flowing so whatever still arrives is discarded rather than held.
     this.#maybeResume(true);
+  }
+
+  #reason(error: { reason?: unknown; make?: () => unknown }): unknown {
+    if (error.make !== undefined) {
+      error.reason = error.make();
+      error.make = undefined;
+    }
+    return error.reason;
   }
 
   #maybeResume(force = false): void {
