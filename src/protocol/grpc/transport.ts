@@ -455,7 +455,8 @@ class GrpcClientCall implements ClientCallStream {
     );
     stream.on("close", () => {
       settleWithoutStatus();
-      this.#fail(lostStream());
+      // Made only for a call that has not ended (an error costs a stack trace; most calls finished).
+      if (!this.#finished && this.#failure === undefined) this.#fail(lostStream());
       this.#release();
     });
   }
