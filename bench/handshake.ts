@@ -32,7 +32,8 @@
  * Environment: PQRPC_NODE24 (Node 24 binary; default tools/node24),
  * PQRPC_BENCH_SCALE (multiplies the sample counts and the saturation windows;
  * default 1), PQRPC_BENCH_SATURATION=0 (skip the saturation section),
- * PQRPC_BENCH_SATURATION_CONCURRENCY (handshakes in flight; default 32).
+ * PQRPC_BENCH_SATURATION_CONCURRENCY (handshakes in flight; default 32),
+ * PQRPC_BENCH_JSON (also write every row, both sections, to this file).
  */
 import { spawn } from "node:child_process";
 import { once } from "node:events";
@@ -698,12 +699,16 @@ async function main(): Promise<void> {
       );
     }
     report(rows);
+    let saturation: SaturationRow[] = [];
     if (SATURATION) {
       process.stderr.write(
         `saturation: ${SATURATION_CONCURRENCY} in flight, ${SATURATION_WARMUP_MS} ms warm-up + ${SATURATION_MEASURE_MS} ms per row\n`,
       );
-      reportSaturation(await runSaturation(dir, onNode24 ? process.execPath : node24));
+      saturation = await runSaturation(dir, onNode24 ? process.execPath : node24);
+      reportSaturation(saturation);
     }
+    const jsonPath = process.env["PQRPC_BENCH_JSON"];
+    if (jsonPath) writeFileSync(jsonPath, `${JSON.stringify({ rows, saturation }, null, 2)}\n`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
