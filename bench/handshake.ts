@@ -594,12 +594,15 @@ async function runSaturation(dir: string, node24: string | undefined): Promise<S
 
 function reportSaturation(rows: SaturationRow[]): void {
   const rate = (r: SaturationRow) => (r.error || r.seconds === 0 ? Number.NaN : r.handshakes / r.seconds);
-  const perHs = (cpuSeconds: number, r: SaturationRow) =>
-    r.handshakes > 0 ? (cpuSeconds / r.handshakes) * 1000 : Number.NaN;
+  // Each side's CPU over its own count: the server's window (the orchestrator's marks) may sit a little off the client's.
+  const perHs = (cpuSeconds: number, handshakes: number) =>
+    handshakes > 0 ? (cpuSeconds / handshakes) * 1000 : Number.NaN;
+  const clientPerHs = (r: SaturationRow) => perHs(r.clientCpuSeconds, r.handshakes);
+  const serverPerHs = (r: SaturationRow) => perHs(r.serverCpuSeconds, r.serverHandshakes);
   const native = (chain: string) => rows.find((r) => r.impl === "native" && r.chain === chain && !r.error);
   const nativeEc = native("ECDSA P-256");
   const ratio = (x: number, base: number) => (Number.isFinite(x / base) ? `${(x / base).toFixed(2)}x` : "-");
-  const totalPerHs = (r: SaturationRow) => perHs(r.clientCpuSeconds + r.serverCpuSeconds, r);
+  const totalPerHs = (r: SaturationRow) => clientPerHs(r) + serverPerHs(r);
   const header = [
     "runtime",
     "server + client",
@@ -611,6 +614,7 @@ function reportSaturation(rows: SaturationRow[]): void {
     "server CPU ms/hs",
     "total CPU ms/hs",
     "CPU/hs vs native same chain",
+    "server-bound hs/s est.",
     "cores busy",
     "client ELU",
     "hs ms p50",
@@ -636,10 +640,11 @@ function reportSaturation(rows: SaturationRow[]): void {
       fmt(hs, 0),
       nativeEc ? ratio(hs, rate(nativeEc)) : "-",
       same ? ratio(hs, rate(same)) : "-",
-      fmt(perHs(r.clientCpuSeconds, r)),
-      fmt(perHs(r.serverCpuSeconds, r)),
+      fmt(clientPerHs(r)),
+      fmt(serverPerHs(r)),
       fmt(totalPerHs(r)),
       same ? ratio(totalPerHs(r), totalPerHs(same)) : "-",
+      fmt((r.workers * 1000) / serverPerHs(r), 0),
       fmt((r.clientCpuSeconds + r.serverCpuSeconds) / r.seconds),
       fmt(r.clientElu),
       fmt(r.handshakeMs, 1),
@@ -662,11 +667,14 @@ function reportSaturation(rows: SaturationRow[]): void {
       `${SATURATION_CONCURRENCY} handshakes in flight, each connection closed (close_notify) once the client has verified the server; ` +
       `${fmt(SATURATION_WARMUP_MS / 1000, 1)} s warm-up, ${fmt(SATURATION_MEASURE_MS / 1000, 1)} s timed, one run per row, rows run one after another. ` +
       `The client competes with the server workers for the same ${cores} cores, so hs/s is what this machine does for BOTH ends ` +
-      "(and is shared with anything else running); CPU ms/hs (process.cpuUsage user+system; server = all workers + the cluster primary) " +
+      "(and is shared with anything else running); CPU ms/hs (process.cpuUsage user+system over each side's own handshake count; " +
+      "server = all workers + the cluster primary) " +
       "is the steadier figure. 'cores busy' = (client + server CPU s) / wall s: how much of the machine the row got. " +
       "'client ELU' = the client's event-loop utilization (near 1: the one client process, not the server, limits hs/s). " +
       "'hs/s vs native' = this row's hs/s / the native row's from this same run (above 1 = more handshakes/s than native); " +
       "'CPU/hs vs native' = this row's total CPU per handshake / the native row's (above 1 = more CPU than native). " +
+      "'server-bound hs/s est.' = server cores / server CPU s per handshake: what the server alone could do with " +
+      "every core and a client elsewhere (an extrapolation, not a measurement). " +
       "'hs ms' = client's TCP connect to server verified, 'conn ms' = to connection closed (medians, under load). " +
       "pqrpc rows run the handshake-only path (tlsAccept over node:net, one session ticket per connection): the real server's " +
       "per-source and handshake-concurrency caps do not apply. Native: OpenSSL's default session tickets.",
