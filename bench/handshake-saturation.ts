@@ -128,8 +128,12 @@ function firstLine(e: unknown): string {
   return (e instanceof Error ? e.message : String(e)).split("\n")[0] ?? "";
 }
 
-function send(message: FromServer | FromClient | WorkerMessage): void {
-  process.send?.(message);
+/** Resolves once the message has been handed to the IPC channel (so exiting after it does not lose it). */
+function send(message: FromServer | FromClient | WorkerMessage): Promise<void> {
+  return new Promise((resolve) => {
+    if (process.send) process.send(message, undefined, {}, () => resolve());
+    else resolve();
+  });
 }
 
 // ---------------------------------------------------------------- pqrpc ends
@@ -407,6 +411,7 @@ async function client(spec: SaturationSpec, port: number): Promise<void> {
   let t0 = 0;
   let cpu0: NodeJS.CpuUsage | undefined;
   let elu0: EventLoopUtilization | undefined;
+  let reported: Promise<void> | undefined;
   const start = () => {
     phase = "timed";
     handshakes = 0;
@@ -425,7 +430,7 @@ async function client(spec: SaturationSpec, port: number): Promise<void> {
     const cpuUs = cpuMicros(cpu0);
     const elu = performance.eventLoopUtilization(elu0).utilization;
     phase = "done";
-    send({
+    reported = send({
       type: "end",
       handshakes,
       ms,
@@ -439,6 +444,8 @@ async function client(spec: SaturationSpec, port: number): Promise<void> {
     });
   };
   setTimeout(start, spec.warmupMs);
+  // The orchestrator going away ends the run (the server has gone with it).
+  process.on("disconnect", () => process.exit(0));
   const lane = async () => {
     while (phase !== "done") {
       const begun = performance.now();
@@ -460,7 +467,8 @@ async function client(spec: SaturationSpec, port: number): Promise<void> {
     }
   };
   await Promise.all(Array.from({ length: spec.concurrency }, lane));
-  process.disconnect?.();
+  await reported;
+  process.exit(0);
 }
 
 // ---------------------------------------------------------------- orchestrator

@@ -542,6 +542,8 @@ function report(rows: Row[]): void {
 
 const SATURATION = process.env["PQRPC_BENCH_SATURATION"] !== "0";
 const SATURATION_CONCURRENCY = Number(process.env["PQRPC_BENCH_SATURATION_CONCURRENCY"] ?? "32");
+if (!Number.isInteger(SATURATION_CONCURRENCY) || SATURATION_CONCURRENCY < 1)
+  throw new Error("PQRPC_BENCH_SATURATION_CONCURRENCY must be a positive integer");
 /** Per row: a warm-up, then the timed window (both scaled); a row costs these plus ~2-3 s of process start-up. */
 const SATURATION_WARMUP_MS = Math.max(300, Math.round(2_000 * SCALE));
 const SATURATION_MEASURE_MS = Math.max(1_000, Math.round(8_000 * SCALE));
