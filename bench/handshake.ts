@@ -19,22 +19,32 @@
  * Node 24 (the same file re-run as a child: `--child`); resumption with a
  * ticket, as psk_dhe_ke (the default: a fresh X25519MLKEM768 exchange) and as
  * psk_ke (the PSK alone, no key share sent).
+ * The light option: a full handshake with an ML-DSA-44 chain (leaf + CA)
+ * instead, pqrpc (auto) on both Nodes and native.
  * Native rows (Node 24 only): X25519MLKEM768 with an ECDSA P-256 chain and
- * with the same ML-DSA-65 chain, plus resumption.
+ * with the same ML-DSA-65 (and ML-DSA-44) chain, plus resumption.
+ *
+ * Then, saturation (bench/handshake-saturation.ts): full handshakes/s with a
+ * node:cluster server (one worker per core) and a separate client process of
+ * the same implementation keeping many handshakes in flight; pqrpc on this
+ * Node and Node 24, native TLS on Node 24; client and server CPU per handshake.
  *
  * Environment: PQRPC_NODE24 (Node 24 binary; default tools/node24),
- * PQRPC_BENCH_SCALE (multiplies the sample counts; default 1).
+ * PQRPC_BENCH_SCALE (multiplies the sample counts and the saturation windows;
+ * default 1), PQRPC_BENCH_SATURATION=0 (skip the saturation section),
+ * PQRPC_BENCH_SATURATION_CONCURRENCY (handshakes in flight; default 32),
+ * PQRPC_BENCH_JSON (also write every row, both sections, to this file).
  */
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { createCrypto, loadWasmProvider } from "../src/crypto/index.ts";
-import type { Crypto, ProviderName } from "../src/crypto/types.ts";
+import type { Crypto, ProviderName, SignatureName } from "../src/crypto/types.ts";
 import { createDevelopmentPki, type DevelopmentPki, parseIdentity, TrustStore } from "../src/pki/index.ts";
 import {
   type ResumptionSession,
@@ -44,6 +54,12 @@ import {
 } from "../src/tls/index.ts";
 import { connectTls, tlsAccept } from "../src/transport/tls-connect.ts";
 import type { TlsSocket } from "../src/transport/tls-socket.ts";
+import {
+  type ChainFiles,
+  runSaturationRow,
+  type SaturationRow,
+  type SaturationSpec,
+} from "./handshake-saturation.ts";
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const SCALE = Number(process.env["PQRPC_BENCH_SCALE"] ?? "1");
@@ -132,7 +148,15 @@ async function closeTls(socket: TlsSocket): Promise<void> {
 // ---------------------------------------------------------------- pqrpc rows
 
 /** Algorithms of the benchmarked handshake; a provider row prefers its provider for each it has. */
-const HANDSHAKE_ALGORITHMS = ["ml-kem-768", "x25519", "ml-dsa-65", "sha384", "sha256", "aes-256-gcm"];
+const HANDSHAKE_ALGORITHMS = [
+  "ml-kem-768",
+  "x25519",
+  "ml-dsa-65",
+  "ml-dsa-44",
+  "sha384",
+  "sha256",
+  "aes-256-gcm",
+];
 
 const PROVIDER_ROWS: { label: string; providers?: ProviderName }[] = [
   { label: "auto" },
@@ -147,9 +171,14 @@ function cryptoFor(provider: ProviderName | undefined): Crypto {
 }
 
 /** Which provider actually serves the PQ parts (a preference falls back when the provider lacks one). */
-function servedBy(crypto: Crypto): string {
+function servedBy(crypto: Crypto, signature: SignatureName): string {
   const d = crypto.describe();
-  return `ml-kem-768:${d["ml-kem-768"] ?? "?"} ml-dsa-65:${d["ml-dsa-65"] ?? "?"} x25519:${d["x25519"] ?? "?"}`;
+  return `ml-kem-768:${d["ml-kem-768"] ?? "?"} ${signature}:${d[signature] ?? "?"} x25519:${d["x25519"] ?? "?"}`;
+}
+
+/** "ML-DSA-44" for ml-dsa-44, as the row names spell chains. */
+function chainLabel(algorithm: SignatureName): string {
+  return algorithm.toUpperCase();
 }
 
 /** Resumption rows: psk_dhe_ke (a fresh key exchange, the default) or psk_ke (the PSK alone). */
@@ -162,9 +191,11 @@ function pqrpcBench(
   resumeMode: ResumeMode,
 ): Bench {
   const resume = resumeMode !== false;
+  // The ML-DSA-65 rows keep their historical names; other chains say which.
+  const chain = pki.algorithm === "ml-dsa-65" ? "" : `${chainLabel(pki.algorithm)} `;
   return {
     name: !resume
-      ? `pqrpc full (${label})`
+      ? `pqrpc full ${chain}(${label})`
       : resumeMode === "psk_ke"
         ? `pqrpc resumption psk_ke (${label})`
         : `pqrpc resumption (${label})`,
@@ -174,8 +205,8 @@ function pqrpcBench(
       const crypto = cryptoFor(provider);
       // Touch the algorithms now so an unavailable one fails the row here, not mid-sample.
       crypto.kem("ml-kem-768");
-      crypto.signature("ml-dsa-65");
-      this.detail = servedBy(crypto);
+      crypto.signature(pki.algorithm);
+      this.detail = servedBy(crypto, pki.algorithm);
       const identity = parseIdentity(pki.server.chainPem, pki.server.keyPem, crypto);
       const verifier = new TrustStore({ roots: [pki.ca.certificate], crypto });
       const serverConfig: TlsServerConfig = {
@@ -393,35 +424,39 @@ function hasNativePqTls(): boolean {
 }
 
 async function localBenches(dir: string): Promise<Row[]> {
-  await loadWasmProvider({ algorithms: ["ml-kem-768", "ml-dsa-65"] }).catch(() => undefined);
+  await loadWasmProvider({ algorithms: ["ml-kem-768", "ml-dsa-65", "ml-dsa-44"] }).catch(() => undefined);
   const mldsa = createDevelopmentPki({ algorithm: "ml-dsa-65" });
+  const mldsa44 = createDevelopmentPki({ algorithm: "ml-dsa-44" });
   const benches: Bench[] = PROVIDER_ROWS.map((p) => pqrpcBench(mldsa, p.label, p.providers, false));
   benches.push(
+    pqrpcBench(mldsa44, "auto", undefined, false),
     pqrpcBench(mldsa, "auto", undefined, "psk_dhe_ke"),
     pqrpcBench(mldsa, "auto", undefined, "psk_ke"),
   );
   if (hasNativePqTls()) {
     const ecdsa = createDevelopmentPki({ algorithm: "ecdsa-p256-sha256" });
-    const write = (tag: string, pki: DevelopmentPki) => {
-      const files = {
-        key: join(dir, `${tag}.key`),
-        cert: join(dir, `${tag}.pem`),
-        ca: join(dir, `${tag}-ca.pem`),
-      };
-      writeFileSync(files.key, pki.server.keyPem);
-      writeFileSync(files.cert, pki.server.chainPem);
-      writeFileSync(files.ca, pki.ca.chainPem);
-      return files;
-    };
-    const ec = write("ecdsa", ecdsa);
-    const ml = write("mldsa", mldsa);
+    const ec = writeChain(dir, "ecdsa", ecdsa);
     benches.push(
       nativeBench("native TLS full (ECDSA P-256)", ec, false),
-      nativeBench("native TLS full (ML-DSA-65)", ml, false),
+      nativeBench("native TLS full (ML-DSA-65)", writeChain(dir, "mldsa", mldsa), false),
+      nativeBench("native TLS full (ML-DSA-44)", writeChain(dir, "mldsa44", mldsa44), false),
       nativeBench("native TLS resumption (ECDSA P-256)", ec, true),
     );
   }
   return runBenches(benches);
+}
+
+/** The server's chain and key, and the CA a client trusts, as PEM files (what node:tls and the saturation processes read). */
+function writeChain(dir: string, tag: string, pki: DevelopmentPki): ChainFiles {
+  const files = {
+    key: join(dir, `${tag}.key`),
+    cert: join(dir, `${tag}.pem`),
+    ca: join(dir, `${tag}-ca.pem`),
+  };
+  writeFileSync(files.key, pki.server.keyPem);
+  writeFileSync(files.cert, pki.server.chainPem);
+  writeFileSync(files.ca, pki.ca.chainPem);
+  return files;
 }
 
 function node24Binary(): string | undefined {
@@ -495,8 +530,156 @@ function report(rows: Row[]): void {
   console.log("");
   console.log(
     `TLS 1.3 handshakes over loopback TCP, client and server in one process; ${GROUP}, ${SUITE}; ` +
-      "pqrpc: ML-DSA-65 chain (leaf + CA); 'vs native' = median / Node 24 native TLS (ECDSA P-256) median " +
+      "pqrpc: ML-DSA-65 chain (leaf + CA) unless the row names ML-DSA-44; 'vs native' = median / Node 24 native TLS (ECDSA P-256) median " +
       "(resumption rows vs native resumption). Bytes: one connection, no application data, tickets and close_notify included.",
+  );
+  console.log(show(header));
+  console.log(widths.map((w) => "-".repeat(w)).join("  "));
+  for (const l of lines) console.log(show(l));
+}
+
+// ---------------------------------------------------------------- saturation
+
+const SATURATION = process.env["PQRPC_BENCH_SATURATION"] !== "0";
+const SATURATION_CONCURRENCY = Number(process.env["PQRPC_BENCH_SATURATION_CONCURRENCY"] ?? "32");
+if (!Number.isInteger(SATURATION_CONCURRENCY) || SATURATION_CONCURRENCY < 1)
+  throw new Error("PQRPC_BENCH_SATURATION_CONCURRENCY must be a positive integer");
+/** Per row: a warm-up, then the timed window (both scaled); a row costs these plus ~2-3 s of process start-up. */
+const SATURATION_WARMUP_MS = Math.max(300, Math.round(2_000 * SCALE));
+const SATURATION_MEASURE_MS = Math.max(1_000, Math.round(8_000 * SCALE));
+
+function saturationSpecs(dir: string, node24: string | undefined): SaturationSpec[] {
+  const chains = {
+    ecdsa: {
+      chain: "ECDSA P-256",
+      files: writeChain(dir, "sat-ecdsa", createDevelopmentPki({ algorithm: "ecdsa-p256-sha256" })),
+    },
+    mldsa65: {
+      chain: "ML-DSA-65",
+      files: writeChain(dir, "sat-mldsa65", createDevelopmentPki({ algorithm: "ml-dsa-65" })),
+    },
+    mldsa44: {
+      chain: "ML-DSA-44",
+      files: writeChain(dir, "sat-mldsa44", createDevelopmentPki({ algorithm: "ml-dsa-44" })),
+    },
+  };
+  const common = {
+    concurrency: SATURATION_CONCURRENCY,
+    warmupMs: SATURATION_WARMUP_MS,
+    measureMs: SATURATION_MEASURE_MS,
+  };
+  const pqrpcNodes = [
+    ...(process.versions.node.startsWith("24.") ? [] : [process.execPath]),
+    ...(node24 ? [node24] : []),
+  ];
+  const specs: SaturationSpec[] = [];
+  if (node24) specs.push({ ...common, ...chains.ecdsa, impl: "native", node: node24 });
+  for (const chain of [chains.mldsa65, chains.mldsa44]) {
+    for (const node of pqrpcNodes) specs.push({ ...common, ...chain, impl: "pqrpc", node });
+    if (node24) specs.push({ ...common, ...chain, impl: "native", node: node24 });
+  }
+  return specs;
+}
+
+async function runSaturation(dir: string, node24: string | undefined): Promise<SaturationRow[]> {
+  const specs = saturationSpecs(dir, node24);
+  const rows: SaturationRow[] = [];
+  for (const spec of specs) {
+    const row = await runSaturationRow(spec);
+    rows.push(row);
+    process.stderr.write(
+      `  saturation ${row.runtime} ${row.impl} ${row.chain}: ${row.error ? `unavailable: ${row.error}` : `${row.handshakes} handshakes in ${fmt(row.seconds, 1)} s`}\n`,
+    );
+  }
+  return rows;
+}
+
+function reportSaturation(rows: SaturationRow[]): void {
+  const rate = (r: SaturationRow) => (r.error || r.seconds === 0 ? Number.NaN : r.handshakes / r.seconds);
+  // Each side's CPU over its own count: the server's window (the orchestrator's marks) may sit a little off the client's.
+  const perHs = (cpuSeconds: number, handshakes: number) =>
+    handshakes > 0 ? (cpuSeconds / handshakes) * 1000 : Number.NaN;
+  const clientPerHs = (r: SaturationRow) => perHs(r.clientCpuSeconds, r.handshakes);
+  const serverPerHs = (r: SaturationRow) => perHs(r.serverCpuSeconds, r.serverHandshakes);
+  const native = (chain: string) => rows.find((r) => r.impl === "native" && r.chain === chain && !r.error);
+  const nativeEc = native("ECDSA P-256");
+  const ratio = (x: number, base: number) => (Number.isFinite(x / base) ? `${(x / base).toFixed(2)}x` : "-");
+  const totalPerHs = (r: SaturationRow) => clientPerHs(r) + serverPerHs(r);
+  const header = [
+    "runtime",
+    "server + client",
+    "chain",
+    "hs/s",
+    "hs/s vs native ECDSA",
+    "hs/s vs native same chain",
+    "client CPU ms/hs",
+    "server CPU ms/hs",
+    "total CPU ms/hs",
+    "CPU/hs vs native same chain",
+    "server-bound hs/s est.",
+    "cores busy",
+    "client ELU",
+    "hs ms p50",
+    "conn ms p50",
+    "handshakes",
+    "errors",
+    "notes",
+  ];
+  const lines = rows.map((r) => {
+    const name = r.impl === "pqrpc" ? "pqrpc (tlsAccept/connectTls)" : "native node:tls";
+    if (r.error) {
+      const cells = header.map(() => "-");
+      cells.splice(0, 3, r.runtime, name, r.chain);
+      cells[cells.length - 1] = `unavailable: ${r.error}`;
+      return cells;
+    }
+    const same = native(r.chain);
+    const hs = rate(r);
+    return [
+      r.runtime,
+      name,
+      r.chain,
+      fmt(hs, 0),
+      nativeEc ? ratio(hs, rate(nativeEc)) : "-",
+      same ? ratio(hs, rate(same)) : "-",
+      fmt(clientPerHs(r)),
+      fmt(serverPerHs(r)),
+      fmt(totalPerHs(r)),
+      same ? ratio(totalPerHs(r), totalPerHs(same)) : "-",
+      fmt((r.workers * 1000) / serverPerHs(r), 0),
+      fmt((r.clientCpuSeconds + r.serverCpuSeconds) / r.seconds),
+      fmt(r.clientElu),
+      fmt(r.handshakeMs, 1),
+      fmt(r.connectionMs, 1),
+      String(r.handshakes),
+      String(r.errors),
+      [r.detail, `server counted ${r.serverHandshakes}`].filter(Boolean).join("; "),
+    ];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
+  const left = new Set([0, 1, 2, header.length - 1]);
+  const show = (cells: string[]) =>
+    cells.map((c, i) => (left.has(i) ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ");
+  const cores = availableParallelism();
+  const workers = rows.find((r) => !r.error)?.workers ?? cores;
+  console.log("");
+  console.log(
+    `Saturation: full handshakes/s (${GROUP}, ${SUITE}, chain of leaf + CA) with a node:cluster server of ${workers} workers ` +
+      `(one per core; this machine: ${cores} cores) against ONE separate client process of the same implementation keeping ` +
+      `${SATURATION_CONCURRENCY} handshakes in flight, each connection closed (close_notify) once the client has verified the server; ` +
+      `${fmt(SATURATION_WARMUP_MS / 1000, 1)} s warm-up, ${fmt(SATURATION_MEASURE_MS / 1000, 1)} s timed, one run per row, rows run one after another. ` +
+      `The client competes with the server workers for the same ${cores} cores, so hs/s is what this machine does for BOTH ends ` +
+      "(and is shared with anything else running); CPU ms/hs (process.cpuUsage user+system over each side's own handshake count; " +
+      "server = all workers + the cluster primary) " +
+      "is the steadier figure. 'cores busy' = (client + server CPU s) / wall s: how much of the machine the row got. " +
+      "'client ELU' = the client's event-loop utilization (near 1: the one client process, not the server, limits hs/s). " +
+      "'hs/s vs native' = this row's hs/s / the native row's from this same run (above 1 = more handshakes/s than native); " +
+      "'CPU/hs vs native' = this row's total CPU per handshake / the native row's (above 1 = more CPU than native). " +
+      "'server-bound hs/s est.' = server cores / server CPU s per handshake: what the server alone could do with " +
+      "every core and a client elsewhere (an extrapolation, not a measurement). " +
+      "'hs ms' = client's TCP connect to server verified, 'conn ms' = to connection closed (medians, under load). " +
+      "pqrpc rows run the handshake-only path (tlsAccept over node:net, one session ticket per connection): the real server's " +
+      "per-source and handshake-concurrency caps do not apply. Native: OpenSSL's default session tickets.",
   );
   console.log(show(header));
   console.log(widths.map((w) => "-".repeat(w)).join("  "));
@@ -515,8 +698,9 @@ async function main(): Promise<void> {
       `bench:handshake on ${runtimeName()} (${SAMPLES.fast * ROUNDS} samples per row, ${ROUNDS} rounds)\n`,
     );
     const rows = await localBenches(dir);
+    const onNode24 = process.versions.node.split(".")[0] === "24";
     const node24 = node24Binary();
-    if (process.versions.node.split(".")[0] !== "24" && node24) {
+    if (!onNode24 && node24) {
       process.stderr.write(`running the Node 24 half under ${node24}\n`);
       rows.push(...(await childRows(node24)));
     } else if (!node24) {
@@ -525,6 +709,16 @@ async function main(): Promise<void> {
       );
     }
     report(rows);
+    let saturation: SaturationRow[] = [];
+    if (SATURATION) {
+      process.stderr.write(
+        `saturation: ${SATURATION_CONCURRENCY} in flight, ${SATURATION_WARMUP_MS} ms warm-up + ${SATURATION_MEASURE_MS} ms per row\n`,
+      );
+      saturation = await runSaturation(dir, onNode24 ? process.execPath : node24);
+      reportSaturation(saturation);
+    }
+    const jsonPath = process.env["PQRPC_BENCH_JSON"];
+    if (jsonPath) writeFileSync(jsonPath, `${JSON.stringify({ rows, saturation }, null, 2)}\n`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
