@@ -25,6 +25,7 @@ import { connectTls } from "../../src/transport/tls-connect.ts";
 import type { TlsSocket } from "../../src/transport/tls-socket.ts";
 import { REPO_ROOT, type ServerProcess, startServerProcess } from "../interop/child-process.ts";
 import { SERVER_NAME, testPki } from "../rpc/helpers.ts";
+import { tlsOverTcp } from "./harness.ts";
 
 /** Start-up loads tsx and compiles the sources: seconds on a busy 2-core machine. */
 const START_TIMEOUT_MS = 90_000;
@@ -112,13 +113,17 @@ export class HostilePeer {
     socket.on("error", () => {});
   }
 
-  static async connect(port: number): Promise<HostilePeer> {
+  /** Connects to 127.0.0.1:`port`, from `localAddress` if given (another loopback source). */
+  static async connect(port: number, localAddress?: string): Promise<HostilePeer> {
     const { trust } = await testPki();
-    const socket = await connectTls("127.0.0.1", port, {
-      verifier: trust,
-      serverName: SERVER_NAME,
-      alpnProtocols: ["pqrpc/1"],
-    });
+    const socket =
+      localAddress === undefined
+        ? await connectTls("127.0.0.1", port, {
+            verifier: trust,
+            serverName: SERVER_NAME,
+            alpnProtocols: ["pqrpc/1"],
+          })
+        : await tlsOverTcp(port, trust, ["pqrpc/1"], localAddress);
     return new HostilePeer(socket);
   }
 
