@@ -93,13 +93,16 @@ export class HostilePeer {
   readonly encoder = new HeaderEncoder();
   private readonly decoder = new FrameDecoder(1 << 24);
   closed = false;
+  /** The first error of the socket or of decoding what the server sent. */
+  error: Error | undefined;
   private waiters: (() => void)[] = [];
 
   private constructor(readonly socket: TlsSocket) {
     socket.on("data", (chunk: Uint8Array) => {
       try {
         this.frames.push(...this.decoder.push(chunk));
-      } catch {
+      } catch (e) {
+        this.error ??= e as Error;
         this.closed = true;
       }
       this.wake();
@@ -110,7 +113,9 @@ export class HostilePeer {
     };
     socket.on("close", gone);
     socket.on("end", gone);
-    socket.on("error", () => {});
+    socket.on("error", (e: Error) => {
+      this.error ??= e;
+    });
   }
 
   /** Connects to 127.0.0.1:`port`, from `localAddress` if given (another loopback source). */
