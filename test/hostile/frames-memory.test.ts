@@ -309,7 +309,13 @@ describe("pqrpc/1 unfinished messages from 100 connections against a server proc
         read >= (HOSTILE_CONNECTIONS * DEFAULT_MAX_CONNECTION_BUFFERED_BYTES) / 2,
         `the server read ${mib(read)} of the hostile bytes`,
       );
-      assert.equal(gotIn, HOSTILE_CONNECTIONS, "every hostile connection had 1 MiB or more read");
+      // (A connection whose GOAWAY was lost has only its PING answers to show, maybe none.)
+      assert.ok(lost.length <= HOSTILE_CONNECTIONS / 10, `${lost.length} connections lost their GOAWAY`);
+      assert.ok(
+        outcomes.every((o) => o.state === "closed" || o.read >= MIB),
+        "every hostile connection the server answered had 1 MiB or more read",
+      );
+      assert.ok(gotIn >= HOSTILE_CONNECTIONS - lost.length);
       // Refusals are the budget's and nothing else's.
       assert.deepEqual(
         new Set(resets),
