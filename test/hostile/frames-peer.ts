@@ -25,6 +25,7 @@ import { connectTls } from "../../src/transport/tls-connect.ts";
 import type { TlsSocket } from "../../src/transport/tls-socket.ts";
 import { REPO_ROOT, type ServerProcess, startServerProcess } from "../interop/child-process.ts";
 import { SERVER_NAME, testPki } from "../rpc/helpers.ts";
+import { tlsOverTcp } from "./harness.ts";
 
 /** Start-up loads tsx and compiles the sources: seconds on a busy 2-core machine. */
 const START_TIMEOUT_MS = 90_000;
@@ -92,13 +93,16 @@ export class HostilePeer {
   readonly encoder = new HeaderEncoder();
   private readonly decoder = new FrameDecoder(1 << 24);
   closed = false;
+  /** The first error of the socket or of decoding what the server sent. */
+  error: Error | undefined;
   private waiters: (() => void)[] = [];
 
   private constructor(readonly socket: TlsSocket) {
     socket.on("data", (chunk: Uint8Array) => {
       try {
         this.frames.push(...this.decoder.push(chunk));
-      } catch {
+      } catch (e) {
+        this.error ??= e as Error;
         this.closed = true;
       }
       this.wake();
@@ -109,16 +113,22 @@ export class HostilePeer {
     };
     socket.on("close", gone);
     socket.on("end", gone);
-    socket.on("error", () => {});
+    socket.on("error", (e: Error) => {
+      this.error ??= e;
+    });
   }
 
-  static async connect(port: number): Promise<HostilePeer> {
+  /** Connects to 127.0.0.1:`port`, from `localAddress` if given (another loopback source). */
+  static async connect(port: number, localAddress?: string): Promise<HostilePeer> {
     const { trust } = await testPki();
-    const socket = await connectTls("127.0.0.1", port, {
-      verifier: trust,
-      serverName: SERVER_NAME,
-      alpnProtocols: ["pqrpc/1"],
-    });
+    const socket =
+      localAddress === undefined
+        ? await connectTls("127.0.0.1", port, {
+            verifier: trust,
+            serverName: SERVER_NAME,
+            alpnProtocols: ["pqrpc/1"],
+          })
+        : await tlsOverTcp(port, trust, ["pqrpc/1"], localAddress);
     return new HostilePeer(socket);
   }
 

@@ -12,8 +12,11 @@
  * A lotsOfGreetings or lotsOfReplies call with request metadata `x-hold: 1`
  * is held: its handler (or its stream) ignores cancellation and returns only
  * on "release", so a reset stream keeps its handler running (what MadeYouReset
- * exploits). The first line on stdout is "listening on 127.0.0.1:PORT".
+ * exploits). A sayHello named "whoami" answers the client identity its handler
+ * sees (ctx.peer.tls: resumed, ALPN, certificate hashes) as JSON. The first
+ * line on stdout is "listening on 127.0.0.1:PORT".
  */
+import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { defaultCrypto } from "../../src/crypto/select.ts";
 import { Greeter } from "../../src/gen/helloworld/greeter_pb.ts";
@@ -24,7 +27,7 @@ import { loadIdentity } from "../../src/pki/load.ts";
 import { TrustStore } from "../../src/pki/trust-store.ts";
 import { createServer, readTicketKeyFile, type ServerOptions } from "../../src/server/index.ts";
 import { TicketSealer } from "../../src/tls/ticket-sealer.ts";
-import type { HostileStats } from "./hostile-stats.ts";
+import { type HostileStats, type PeerIdentity, WHOAMI } from "./hostile-stats.ts";
 
 const CONFIG_ENV = "PQRPC_HOSTILE_CONFIG";
 /** Metadata that asks lotsOfGreetings to hold (see above). */
@@ -79,7 +82,18 @@ const count = async <T>(body: () => Promise<T>): Promise<T> => {
 };
 
 const handlers: GreeterHandlers = {
-  sayHello: (req) => count(async () => ({ message: `hello ${req.name}`, names: [] })),
+  sayHello: (req, ctx) =>
+    count(async () => {
+      if (req.name !== WHOAMI) return { message: `hello ${req.name}`, names: [] };
+      // The client identity this handler sees (ctx.peer), for the resumption tests.
+      const tls = ctx.peer.tls;
+      const who: PeerIdentity = {
+        resumed: tls?.resumed ?? null,
+        alpn: tls?.alpn ?? null,
+        certificates: (tls?.certificates ?? []).map((c) => createHash("sha256").update(c).digest("hex")),
+      };
+      return { message: JSON.stringify(who), names: [] };
+    }),
   lotsOfReplies(req, ctx) {
     return (async function* () {
       running++;

@@ -16,3 +16,14 @@ export interface HostileStats {
   readonly heapUsedBytes: number;
   readonly handles: number;
 }
+
+/** The SayHello name whose reply is the caller's identity as the handler sees it (PeerIdentity JSON). */
+export const WHOAMI = "whoami";
+
+/** What a "whoami" SayHello answers: ctx.peer.tls as the handler sees it. */
+export interface PeerIdentity {
+  readonly resumed: boolean | null;
+  readonly alpn: string | null;
+  /** SHA-256 (hex) of each certificate of the client's chain, leaf first; empty for an anonymous client. */
+  readonly certificates: readonly string[];
+}
