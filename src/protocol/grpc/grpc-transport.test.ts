@@ -509,6 +509,24 @@ describe("gRPC: a peer that vanishes", () => {
     }
   });
 
+  it("says why the connection was lost: the carrier's error reaches the failed call", async () => {
+    const fx = grpcFixture(createRouter().service(Greeter, greeter));
+    try {
+      const client = createGreeterClient(fx.transport);
+      const it = client.lotsOfReplies({ name: "slow", count: 1000n })[Symbol.asyncIterator]();
+      await it.next();
+      fx.clientSockets[0]!.destroy(new Error("simulated carrier failure"));
+      const error = await it.next().then(
+        () => assert.fail("the call went on"),
+        (e: unknown) => e as RpcError,
+      );
+      assert.equal(error.code, Code.UNAVAILABLE);
+      assert.match(error.message, /connection lost: simulated carrier failure/);
+    } finally {
+      await fx.close();
+    }
+  });
+
   it("fails with UNAVAILABLE, without hanging, when the connection cannot be made", async () => {
     const { createGrpcTransport } = await import("./transport.ts");
     const transport = createGrpcTransport({

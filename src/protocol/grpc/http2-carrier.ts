@@ -141,10 +141,29 @@ export function connectWithWindows(
       ...rest.settings,
     },
   });
+  rememberSessionError(session);
   const connectionWindow = connectionWindowBytes ?? DEFAULT_H2_CLIENT_CONNECTION_WINDOW_BYTES;
   // The connection window grows by WINDOW_UPDATE on stream 0 only (§6.9.2); sent with our SETTINGS.
   session.once("connect", () => {
     if (!session.destroyed) session.setLocalWindowSize(connectionWindow);
   });
   return session;
+}
+
+const sessionErrors = new WeakMap<ClientHttp2Session, Error>();
+
+/**
+ * Keeps the first error a session reports (a TLS alert from the peer, a
+ * carrier error), so that calls failed by the lost connection can say why:
+ * node:http2 itself only closes their streams.
+ */
+export function rememberSessionError(session: ClientHttp2Session): void {
+  session.on("error", (error: Error) => {
+    if (!sessionErrors.has(session)) sessionErrors.set(session, error);
+  });
+}
+
+/** The first error `session` reported, if any (see rememberSessionError). */
+export function sessionError(session: ClientHttp2Session): Error | undefined {
+  return sessionErrors.get(session);
 }

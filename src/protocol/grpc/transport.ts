@@ -43,7 +43,7 @@ import {
   writeMetadata,
 } from "./headers.ts";
 import { codeFromHttpStatus, HTTP_STATUS_OK } from "./http-status.ts";
-import { connectHttp2, connectWithWindows } from "./http2-carrier.ts";
+import { connectHttp2, connectWithWindows, sessionError } from "./http2-carrier.ts";
 import { errorFromRstCode, H2_CANCEL, H2_NO_ERROR } from "./http2-errors.ts";
 import {
   DEFAULT_INBOUND_HIGH_WATER_MARK,
@@ -337,7 +337,12 @@ class GrpcClientCall implements ClientCallStream {
     };
 
     const lostStream = (): RpcError => {
-      if (session.destroyed) return new RpcError(Code.UNAVAILABLE, "connection lost");
+      if (session.destroyed) {
+        const cause = sessionError(session) ?? streamError;
+        return cause === undefined
+          ? new RpcError(Code.UNAVAILABLE, "connection lost")
+          : new RpcError(Code.UNAVAILABLE, `connection lost: ${cause.message}`, { cause });
+      }
       const code = stream.rstCode;
       if (code !== undefined && code !== H2_NO_ERROR) return errorFromRstCode(code);
       if (code === H2_NO_ERROR && stream.destroyed) return errorFromRstCode(code);
@@ -367,7 +372,11 @@ class GrpcClientCall implements ClientCallStream {
       this.#finish(synthesizedTrailer(httpStatus, "ended without grpc-status"), stream);
     };
 
-    stream.on("error", () => {});
+    // A stream destroyed with its session's error (the connection's cause) keeps it for lostStream.
+    let streamError: Error | undefined;
+    stream.on("error", (e: Error) => {
+      streamError ??= e;
+    });
     stream.on("response", (headers: IncomingHttpHeaders) => {
       responseHeaders = headers;
       onResponse(headers);
