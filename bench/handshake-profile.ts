@@ -1,0 +1,119 @@
+/**
+ * A CPU-only loop of in-process TLS 1.3 handshakes for `node --cpu-prof`:
+ * two sans-IO connections (tls/connection.ts) pumped in memory, no sockets,
+ * no timers, so a profile shows the handshake's own work (crypto, parsing,
+ * transcript, key schedule) and nothing of the transport. The configuration
+ * is bench/handshake.ts's pqrpc rows: X25519MLKEM768, ML-DSA-65 chain (leaf
+ * + CA), TLS_AES_256_GCM_SHA384, the "auto" provider choice.
+ *
+ *   PQRPC_HS_PROFILE=out.cpuprofile npx tsx bench/handshake-profile.ts [full|resume] [count]
+ *   npx tsx bench/rpc/profile-summary.ts out.cpuprofile
+ *
+ * With PQRPC_HS_PROFILE set, the V8 CPU profiler (node:inspector) runs around
+ * the timed loop only, so start-up (tsx compiling, the development PKI) stays
+ * out of the profile, which `node --cpu-prof` would include.
+ *
+ * It prints the mean CPU time per handshake (both sides, one process) and
+ * the provider serving each PQ algorithm. The figure is for comparing two
+ * builds on one machine, not a benchmark row (bench:handshake is that).
+ */
+import { writeFileSync } from "node:fs";
+import { Session } from "node:inspector/promises";
+import { performance } from "node:perf_hooks";
+import { createCrypto, loadWasmProvider } from "../src/crypto/index.ts";
+import { createDevelopmentPki, parseIdentity, TrustStore } from "../src/pki/index.ts";
+import {
+  createTlsClient,
+  createTlsServer,
+  type ResumptionSession,
+  TicketSealer,
+  type TlsClientConfig,
+  type TlsConnection,
+  type TlsServerConfig,
+} from "../src/tls/index.ts";
+
+const DEFAULT_COUNT = 300;
+const WARMUP = 20;
+/** Rounds of the in-memory pump before a handshake counts as stuck. */
+const MAX_PUMP_ROUNDS = 50;
+
+function pump(client: TlsConnection, server: TlsConnection): void {
+  for (let round = 0; round < MAX_PUMP_ROUNDS; round++) {
+    let moved = false;
+    for (const [from, to] of [
+      [client, server],
+      [server, client],
+    ] as const) {
+      for (const chunk of from.takeOutgoing()) {
+        moved = true;
+        to.receive(chunk);
+      }
+    }
+    if (!moved) return;
+  }
+  throw new Error("handshake did not settle");
+}
+
+async function main(): Promise<void> {
+  const mode = process.argv[2] ?? "full";
+  if (mode !== "full" && mode !== "resume") throw new Error(`mode ${mode}: expected full or resume`);
+  const count = Number(process.argv[3] ?? DEFAULT_COUNT);
+  await loadWasmProvider({ algorithms: ["ml-kem-768", "ml-dsa-65"] }).catch(() => undefined);
+  const crypto = createCrypto();
+  const pki = createDevelopmentPki({ algorithm: "ml-dsa-65", crypto });
+  const identity = parseIdentity(pki.server.chainPem, pki.server.keyPem, crypto);
+  const verifier = new TrustStore({ roots: [pki.ca.certificate], crypto });
+  const serverConfig: TlsServerConfig = {
+    crypto,
+    certificate: identity,
+    groups: ["X25519MLKEM768"],
+    cipherSuites: ["TLS_AES_256_GCM_SHA384"],
+    sessionTickets: { sealer: new TicketSealer(crypto), count: 1 },
+  };
+  let session: ResumptionSession | undefined;
+  const clientConfig = (): TlsClientConfig => ({
+    crypto,
+    verifier,
+    serverName: "localhost",
+    groups: ["X25519MLKEM768"],
+    cipherSuites: ["TLS_AES_256_GCM_SHA384"],
+    onSessionTicket: (s) => {
+      session ??= s;
+    },
+    ...(mode === "resume" && session ? { session } : {}),
+  });
+  const once = () => {
+    const offered = mode === "resume" && session !== undefined;
+    const server = createTlsServer(serverConfig);
+    const client = createTlsClient(clientConfig());
+    pump(client, server);
+    if (!client.handshakeComplete || !server.handshakeComplete) throw new Error("handshake incomplete");
+    if (offered && client.info?.resumed !== true) throw new Error("not resumed");
+  };
+  for (let i = 0; i < WARMUP; i++) once();
+  const profileFile = process.env["PQRPC_HS_PROFILE"];
+  const inspector = profileFile ? new Session() : undefined;
+  if (inspector) {
+    inspector.connect();
+    await inspector.post("Profiler.enable");
+    await inspector.post("Profiler.start");
+  }
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  for (let i = 0; i < count; i++) once();
+  const wall = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  if (inspector && profileFile) {
+    const { profile } = await inspector.post("Profiler.stop");
+    writeFileSync(profileFile, JSON.stringify(profile));
+    inspector.disconnect();
+  }
+  const d = crypto.describe();
+  console.log(
+    `${mode}: ${count} handshakes on node ${process.version}; ` +
+      `${(wall / count).toFixed(3)} ms wall, ${((cpu.user + cpu.system) / 1000 / count).toFixed(3)} ms CPU per handshake; ` +
+      `ml-kem-768:${d["ml-kem-768"]} ml-dsa-65:${d["ml-dsa-65"]} x25519:${d["x25519"]}`,
+  );
+}
+
+await main();
