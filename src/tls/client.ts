@@ -189,7 +189,11 @@ export class ClientHandshake implements HandshakeEngine {
         throw new TlsConfigError(`key share group ${name} is not in the configured groups`);
       return g;
     });
-    for (const g of keyShareGroups) this.shares.set(g.codepoint, makeClientShare(this.cfg.crypto, g));
+    for (const g of keyShareGroups)
+      this.shares.set(
+        g.codepoint,
+        makeClientShare(this.cfg.crypto, g, this.config.keySharePool || undefined),
+      );
     this.sendClientHello();
   }
 
@@ -375,7 +379,10 @@ export class ClientHandshake implements HandshakeEngine {
     transcript.replaceWithMessageHash();
     transcript.add(m.raw);
     this.retry = { suite, transcript };
-    if (group) this.shares = new Map([[group.codepoint, makeClientShare(this.cfg.crypto, group)]]);
+    if (group)
+      this.shares = new Map([
+        [group.codepoint, makeClientShare(this.cfg.crypto, group, this.config.keySharePool || undefined)],
+      ]);
     // §4.1.4: only PSKs for the selected suite's hash stay in the second ClientHello.
     this.offers = this.offers.filter((o) => o.hash === suite.hash);
     this.sendChangeCipherSpecOnce();
