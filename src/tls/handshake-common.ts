@@ -47,6 +47,8 @@ export interface ClientShare {
   readonly entry: KeyShareEntry;
   /** Completes the exchange with the server's share; returns the shared secret. */
   finish(serverShare: Uint8Array): Uint8Array;
+  /** Wipes the secret keys (finish does too); a share that was not used is disposed of this way. */
+  dispose(): void;
 }
 
 /** A client key share: from `pool` when it serves this Crypto, else made now. */
@@ -69,6 +71,9 @@ export function makeClientShare(crypto: Crypto, group: GroupInfo, pool?: KeyShar
       } finally {
         kx.dispose?.(state);
       }
+    },
+    dispose() {
+      kx.dispose?.(state);
     },
   };
 }

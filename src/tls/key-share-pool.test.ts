@@ -183,6 +183,20 @@ describe("key share pool", () => {
     assert.equal(pool.stats.missed, 2);
   });
 
+  it("a client key share replaced after HelloRetryRequest is wiped, like the one used", () => {
+    const rec = recordingCrypto();
+    const { client, server } = connectPair({
+      client: { crypto: rec.crypto, policy: "compat", groups: ["x25519", "X25519MLKEM768"] },
+      server: { crypto: rec.crypto, policy: "compat", groups: ["X25519MLKEM768"] },
+    });
+    assert.equal(client.error, undefined, client.error?.message);
+    assert.equal(server.error, undefined, server.error?.message);
+    assert.equal(client.info?.helloRetry, true);
+    assert.equal(client.info?.group, "X25519MLKEM768");
+    assert.equal(rec.secrets.length, 2, "the first ClientHello's x25519 share, then the hybrid's x25519 half");
+    for (const s of rec.secrets) assert.ok(s.every((b) => b === 0), "every client X25519 secret is wiped");
+  });
+
   it("a pool made for another Crypto is not used", () => {
     const other = recordingCrypto().crypto;
     const pool = new KeySharePool({ crypto: other });
