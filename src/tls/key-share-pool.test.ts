@@ -193,8 +193,16 @@ describe("key share pool", () => {
     assert.equal(server.error, undefined, server.error?.message);
     assert.equal(client.info?.helloRetry, true);
     assert.equal(client.info?.group, "X25519MLKEM768");
-    assert.equal(rec.secrets.length, 2, "the first ClientHello's x25519 share, then the hybrid's x25519 half");
-    for (const s of rec.secrets) assert.ok(s.every((b) => b === 0), "every client X25519 secret is wiped");
+    assert.equal(
+      rec.secrets.length,
+      2,
+      "the first ClientHello's x25519 share, then the hybrid's x25519 half",
+    );
+    for (const s of rec.secrets)
+      assert.ok(
+        s.every((b) => b === 0),
+        "every client X25519 secret is wiped",
+      );
   });
 
   it("a pool made for another Crypto is not used", () => {
