@@ -8,7 +8,7 @@
  */
 import { concatBytes } from "../bytes/bytes.ts";
 import { type GroupInfo, type GroupName, groupByName } from "./registry.ts";
-import { type Crypto, CryptoError, type Kem } from "./types.ts";
+import { type Crypto, CryptoError, type Kem, type KemKeyPair } from "./types.ts";
 
 export interface KeyExchange {
   readonly group: GroupInfo;
@@ -16,8 +16,18 @@ export interface KeyExchange {
   readonly serverShareLength: number;
   /** Client key generation: the concatenated public keys in wire order, and the secret state. */
   clientShare(): { share: Uint8Array; state: unknown };
-  /** Server side: encapsulates to the client's share. */
-  serverRespond(clientShare: Uint8Array): { share: Uint8Array; sharedSecret: Uint8Array };
+  /**
+   * Server side: encapsulates to the client's share. `ephemeral` may supply a
+   * fresh key pair for a Diffie-Hellman component (x25519, p256, p384: see
+   * isDiffieHellmanKem), made earlier by the same Kem provider: its public key
+   * is then the ciphertext and the shared secret is DH(its secret, the client's
+   * key), which is what that KEM's encapsulate computes with a pair of its own.
+   * The pair's secret is wiped after the agreement. Undefined: encapsulate.
+   */
+  serverRespond(
+    clientShare: Uint8Array,
+    ephemeral?: (kem: Kem) => KemKeyPair | undefined,
+  ): { share: Uint8Array; sharedSecret: Uint8Array };
   /** Client side: decapsulates the server's share with the state from `clientShare`. */
   clientFinish(state: unknown, serverShare: Uint8Array): Uint8Array;
   /** Wipes the client state's secret keys (after `clientFinish`, or when the handshake fails). */
@@ -30,6 +40,18 @@ class ClientState {
     readonly owner: KeyExchange,
     readonly secretKeys: unknown[],
   ) {}
+}
+
+/** The KEMs that are Diffie-Hellman: encapsulate = a fresh key pair's public key, DH(its secret, peer). */
+const DIFFIE_HELLMAN_KEMS: ReadonlySet<string> = new Set(["x25519", "p256", "p384"]);
+
+export function isDiffieHellmanKem(name: string): boolean {
+  return DIFFIE_HELLMAN_KEMS.has(name);
+}
+
+/** Zeroes a KEM secret key where it is bytes (or has fill); a node KeyObject cannot be wiped. */
+export function wipeKemSecret(secret: unknown): void {
+  wipe(secret);
 }
 
 function wipe(secret: unknown): void {
@@ -95,9 +117,20 @@ export function keyExchange(crypto: Crypto, group: GroupName): KeyExchange {
       };
     },
 
-    serverRespond(clientShare) {
+    serverRespond(clientShare, ephemeral) {
       const publicKeys = split(`client ${label}`, clientShare, publicKeyLengths);
-      const results = kems.map((k, i) => component(k, "encapsulation", () => k.encapsulate(publicKeys[i]!)));
+      const results = kems.map((k, i) => {
+        const pair = isDiffieHellmanKem(k.name) ? ephemeral?.(k) : undefined;
+        if (pair === undefined) return component(k, "encapsulation", () => k.encapsulate(publicKeys[i]!));
+        try {
+          const sharedSecret = component(k, "encapsulation", () =>
+            k.decapsulate(pair.secretKey, publicKeys[i]!),
+          );
+          return { ciphertext: pair.publicKey, sharedSecret };
+        } finally {
+          wipe(pair.secretKey);
+        }
+      });
       return {
         share: concatBytes(...results.map((r) => r.ciphertext)),
         sharedSecret: combine(results.map((r) => r.sharedSecret)),

@@ -60,3 +60,18 @@ export const NOT_BEFORE_BACKDATE_MS = 60 * 60 * 1000;
  * path validation and every signature check still run on every handshake.
  */
 export const MAX_PARSED_CERTIFICATE_CACHE_ENTRIES = 64;
+
+/**
+ * Certificate signatures a TrustStore remembers as verified (an LRU): the key
+ * is SHA-256 of the signed certificate's exact DER and of its issuer's exact
+ * DER, so an entry stands for "this issuer's key verifies this certificate's
+ * signature", a pure function of those bytes. Only successes are kept. A hit
+ * skips that one signature check (an ML-DSA-65 verify is the costliest step of
+ * a client handshake after the server's signing); everything else (policy per
+ * edge, validity periods at the current time, basicConstraints, keyUsage,
+ * EKU, name constraints, the host name, and the CertificateVerify signature
+ * over the transcript) runs on every handshake. 256 edges cover a few hundred
+ * distinct peers' chains of two or three certificates; each entry is one
+ * 129-character string.
+ */
+export const MAX_VERIFIED_SIGNATURE_CACHE_ENTRIES = 256;

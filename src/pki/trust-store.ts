@@ -11,6 +11,18 @@
  * unknown critical extensions and the server name. The search is depth-first and bounded by MAX_PATH_CERTIFICATES
  * and MAX_PATH_SIGNATURE_CHECKS. When no path passes, the most specific
  * failure is thrown (any other code before "unknown-ca").
+ *
+ * Work kept across calls, all keyed by SHA-256 of exact DER bytes and all
+ * bounded: parsed certificates (configured ones, and the most recent peer
+ * ones), imported public keys, and the certificate signatures that verified
+ * (MAX_VERIFIED_SIGNATURE_CACHE_ENTRIES, an LRU). A verified signature is a
+ * fact about two certificates' bytes (this issuer's key verifies this
+ * certificate), so a remembered one is exactly as good as a fresh check; a
+ * failed check is never remembered. The policy's acceptSignature runs per
+ * edge before the cache is consulted, and checkPath (validity at the time of
+ * this request, usages, name constraints, host name) runs on every call. A
+ * TrustStore's anchors never change: another trust configuration is another
+ * TrustStore, with caches of its own.
  */
 import { id_kp_clientAuth, id_kp_serverAuth } from "@peculiar/asn1-x509";
 import { bytesEqual, toHex } from "../bytes/bytes.ts";
@@ -29,6 +41,7 @@ import {
   MAX_PATH_SIGNATURE_CHECKS,
   MAX_PRESENTED_CERTIFICATES,
   MAX_TRUST_CERTIFICATES,
+  MAX_VERIFIED_SIGNATURE_CACHE_ENTRIES,
 } from "./limits.ts";
 import { checkNameConstraints } from "./name-constraints.ts";
 import { decodePem } from "./pem.ts";
@@ -62,6 +75,16 @@ export function parseCertificates(source: CertificateSource): ParsedCertificate[
   return ders.map(parseCertificate);
 }
 
+/** What a TrustStore's caches did so far (for tests and diagnostics). */
+export interface TrustStoreCacheStats {
+  /** Certificate signatures actually verified (cache misses). */
+  readonly signatureVerifications: number;
+  /** Certificate signatures taken from the verified-signature cache. */
+  readonly signatureCacheHits: number;
+  /** Entries in the verified-signature cache now (at most MAX_VERIFIED_SIGNATURE_CACHE_ENTRIES). */
+  readonly cachedSignatures: number;
+}
+
 interface SearchState {
   readonly request: PeerVerificationRequest;
   readonly now: Date;
@@ -82,6 +105,15 @@ export class TrustStore implements PeerVerifier {
   private readonly recent = new Map<string, ParsedCertificate>();
   /** Public keys already imported (issuers and leaves), so a key is imported once, not once per handshake. */
   private readonly publicKeys = new WeakMap<ParsedCertificate, VerifyingKey>();
+  /** The SHA-256(DER) hex of each parsed certificate the caches above hold. */
+  private readonly derHashes = new WeakMap<ParsedCertificate, string>();
+  /**
+   * "child hash:issuer hash" of certificate signatures that verified; Map order is the LRU order
+   * (a hit moves its entry to the end, the first entry is evicted).
+   */
+  private readonly verifiedSignatures = new Map<string, true>();
+  private signatureVerifications = 0;
+  private signatureCacheHits = 0;
 
   constructor(options: TrustStoreOptions) {
     this.anchors = parseCertificates(options.roots);
@@ -94,7 +126,11 @@ export class TrustStore implements PeerVerifier {
       this.anchorsBySubject.set(key, [...(this.anchorsBySubject.get(key) ?? []), a]);
     }
     this.crypto = options.crypto ?? defaultCrypto();
-    for (const c of [...this.anchors, ...this.intermediates]) this.configured.set(this.cacheKey(c.der), c);
+    for (const c of [...this.anchors, ...this.intermediates]) {
+      const key = this.cacheKey(c.der);
+      this.configured.set(key, c);
+      this.derHashes.set(c, key);
+    }
     const now = options.now;
     this.clock = now === undefined ? () => new Date() : typeof now === "function" ? now : () => now;
   }
@@ -136,6 +172,15 @@ export class TrustStore implements PeerVerifier {
     throw state.failure ?? new PkiError("unknown-ca", `no path from "${leaf!.subject}" to a trust anchor`);
   }
 
+  /** Counters of the verified-signature cache. */
+  get cacheStats(): TrustStoreCacheStats {
+    return {
+      signatureVerifications: this.signatureVerifications,
+      signatureCacheHits: this.signatureCacheHits,
+      cachedSignatures: this.verifiedSignatures.size,
+    };
+  }
+
   private cacheKey(der: Uint8Array): string {
     return toHex(this.crypto.hash("sha256").digest(der));
   }
@@ -143,15 +188,50 @@ export class TrustStore implements PeerVerifier {
   /** parseCertificate, reusing configured certificates and a bounded set of recent peer certificates. */
   private parse(der: Uint8Array): ParsedCertificate {
     const key = this.cacheKey(der);
-    const hit = this.configured.get(key) ?? this.recent.get(key);
-    if (hit) return hit;
+    const configured = this.configured.get(key);
+    if (configured) return configured;
+    const recent = this.recent.get(key);
+    if (recent) {
+      // Least recently used first: a peer seen again goes to the end.
+      this.recent.delete(key);
+      this.recent.set(key, recent);
+      return recent;
+    }
     const parsed = parseCertificate(der);
     if (this.recent.size >= MAX_PARSED_CERTIFICATE_CACHE_ENTRIES) {
       const oldest = this.recent.keys().next().value;
       if (oldest !== undefined) this.recent.delete(oldest);
     }
     this.recent.set(key, parsed);
+    this.derHashes.set(parsed, key);
     return parsed;
+  }
+
+  /**
+   * verifyCertificateSignature(cert, key of issuer), remembering successes. The entry's key is the
+   * exact DER of both certificates (cert's TBS, signature and algorithm; issuer's key), so a hit
+   * answers the same question with the same bytes. Failures and throws are not remembered.
+   */
+  private signatureVerifies(cert: ParsedCertificate, issuer: ParsedCertificate): boolean {
+    const certHash = this.derHashes.get(cert);
+    const issuerHash = this.derHashes.get(issuer);
+    const edge = certHash !== undefined && issuerHash !== undefined ? `${certHash}:${issuerHash}` : undefined;
+    if (edge !== undefined && this.verifiedSignatures.has(edge)) {
+      this.verifiedSignatures.delete(edge);
+      this.verifiedSignatures.set(edge, true);
+      this.signatureCacheHits++;
+      return true;
+    }
+    this.signatureVerifications++;
+    if (!verifyCertificateSignature(cert, this.publicKeyOf(issuer))) return false;
+    if (edge !== undefined) {
+      if (this.verifiedSignatures.size >= MAX_VERIFIED_SIGNATURE_CACHE_ENTRIES) {
+        const oldest = this.verifiedSignatures.keys().next().value;
+        if (oldest !== undefined) this.verifiedSignatures.delete(oldest);
+      }
+      this.verifiedSignatures.set(edge, true);
+    }
+    return true;
   }
 
   private publicKeyOf(cert: ParsedCertificate): VerifyingKey {
@@ -226,8 +306,7 @@ export class TrustStore implements PeerVerifier {
       }
       state.signatureChecks++;
       try {
-        const issuerKey = this.publicKeyOf(candidate);
-        if (!verifyCertificateSignature(current, issuerKey)) {
+        if (!this.signatureVerifies(current, candidate)) {
           throw new PkiError(
             "bad-signature",
             `signature of "${current.subject}" does not verify with the key of "${candidate.subject}"`,

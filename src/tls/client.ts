@@ -189,7 +189,11 @@ export class ClientHandshake implements HandshakeEngine {
         throw new TlsConfigError(`key share group ${name} is not in the configured groups`);
       return g;
     });
-    for (const g of keyShareGroups) this.shares.set(g.codepoint, makeClientShare(this.cfg.crypto, g));
+    for (const g of keyShareGroups)
+      this.shares.set(
+        g.codepoint,
+        makeClientShare(this.cfg.crypto, g, this.config.keySharePool || undefined),
+      );
     this.sendClientHello();
   }
 
@@ -375,7 +379,12 @@ export class ClientHandshake implements HandshakeEngine {
     transcript.replaceWithMessageHash();
     transcript.add(m.raw);
     this.retry = { suite, transcript };
-    if (group) this.shares = new Map([[group.codepoint, makeClientShare(this.cfg.crypto, group)]]);
+    if (group) {
+      this.disposeShares();
+      this.shares = new Map([
+        [group.codepoint, makeClientShare(this.cfg.crypto, group, this.config.keySharePool || undefined)],
+      ]);
+    }
     // §4.1.4: only PSKs for the selected suite's hash stay in the second ClientHello.
     this.offers = this.offers.filter((o) => o.hash === suite.hash);
     this.sendChangeCipherSpecOnce();
@@ -409,23 +418,28 @@ export class ClientHandshake implements HandshakeEngine {
     const shareData = sh.extensions.get(E.key_share);
     let sharedSecret: Uint8Array | undefined;
     let group: GroupInfo | undefined;
-    if (shareData) {
-      const entry = ext.keyShareServer.decode(shareData);
-      const share = this.shares.get(entry.group);
-      group = groupByCodepoint(entry.group);
-      if (!share || !group)
-        throw fatal(
-          "illegal_parameter",
-          `ServerHello key share for group 0x${entry.group.toString(16)} we did not send`,
-        );
-      enforceGroup(this.cfg.policy, group);
-      if (psk && !this.pskModes.includes(PskKeyExchangeMode.psk_dhe_ke))
-        throw fatal("illegal_parameter", "psk_dhe_ke was not offered");
-      sharedSecret = share.finish(entry.share);
-    } else if (!psk) {
-      throw fatal("missing_extension", "ServerHello has neither key_share nor pre_shared_key");
-    } else if (!this.pskModes.includes(PskKeyExchangeMode.psk_ke)) {
-      throw fatal("missing_extension", "ServerHello lacks key_share and psk_ke was not offered");
+    try {
+      if (shareData) {
+        const entry = ext.keyShareServer.decode(shareData);
+        const share = this.shares.get(entry.group);
+        group = groupByCodepoint(entry.group);
+        if (!share || !group)
+          throw fatal(
+            "illegal_parameter",
+            `ServerHello key share for group 0x${entry.group.toString(16)} we did not send`,
+          );
+        enforceGroup(this.cfg.policy, group);
+        if (psk && !this.pskModes.includes(PskKeyExchangeMode.psk_dhe_ke))
+          throw fatal("illegal_parameter", "psk_dhe_ke was not offered");
+        sharedSecret = share.finish(entry.share);
+      } else if (!psk) {
+        throw fatal("missing_extension", "ServerHello has neither key_share nor pre_shared_key");
+      } else if (!this.pskModes.includes(PskKeyExchangeMode.psk_ke)) {
+        throw fatal("missing_extension", "ServerHello lacks key_share and psk_ke was not offered");
+      }
+    } finally {
+      // Our key shares are done with, used or not (the one used was wiped by finish).
+      this.disposeShares();
     }
     const transcript = this.retry?.transcript ?? new Transcript(hash);
     if (!this.retry) transcript.add(this.clientHello1);
@@ -452,6 +466,11 @@ export class ClientHandshake implements HandshakeEngine {
     this.sendChangeCipherSpecOnce();
     this.io.setWriteKey(suite, n.clientHandshakeSecret, "handshake");
     return { kind: "wait-encrypted-extensions", n };
+  }
+
+  private disposeShares(): void {
+    for (const share of this.shares.values()) share.dispose();
+    this.shares.clear();
   }
 
   private sendChangeCipherSpecOnce(): void {

@@ -23,6 +23,7 @@ import type { Crypto, HashName, SignatureName } from "../crypto/types.ts";
 import { CodedError } from "../errors/coded-error.ts";
 import type { CertifiedKey, PeerVerifier } from "../pki/types.ts";
 import { MAX_ALPN_PROTOCOLS } from "./codec/limits.ts";
+import type { KeySharePool } from "./key-share-pool.ts";
 import {
   DEFAULT_POLICY,
   defaultGroups,
@@ -57,6 +58,13 @@ export interface TlsCommonConfig {
    * secret (src/tls/key-log.ts). Whoever holds the lines can decrypt the session.
    */
   keyLog?: (line: string) => void;
+  /**
+   * Precomputed key shares (./key-share-pool.ts): the client's key share, the
+   * server's Diffie-Hellman ephemeral. Absent: made inline (the engine starts
+   * no background work). The Node adapter (transport/tls-connect.ts) uses a
+   * pool per Crypto unless this is `false`.
+   */
+  keySharePool?: KeySharePool | false;
 }
 
 /** A pre-shared key agreed out of band (DESIGN.md §4 embedded profile). */

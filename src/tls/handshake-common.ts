@@ -12,13 +12,14 @@ import {
   signatureByCodepoint,
   signatureByName,
 } from "../crypto/registry.ts";
-import { type Crypto, CryptoError, type Hash, type SigningKey } from "../crypto/types.ts";
+import { type Crypto, CryptoError, type Hash, type Kem, type SigningKey } from "../crypto/types.ts";
 import { type PeerVerifier, PkiError, type VerifiedPeer } from "../pki/types.ts";
 import { type AlertName, fatal, TlsError } from "./alert.ts";
 import { type Extensions, type KeyShareEntry, u16List } from "./codec/extensions.ts";
 import { certificate, certificateVerify, finished, type HandshakeMessage } from "./codec/messages.ts";
 import { ExtensionType } from "./codec/types.ts";
 import { finishedMac, verifyFinished } from "./key-schedule.ts";
+import { type KeySharePool, makeClientShareNow } from "./key-share-pool.ts";
 import { enforceSignature, type Policy, signatureAllowed } from "./policy.ts";
 
 export function expectMessage(message: HandshakeMessage, ...types: number[]): void {
@@ -46,11 +47,16 @@ export interface ClientShare {
   readonly entry: KeyShareEntry;
   /** Completes the exchange with the server's share; returns the shared secret. */
   finish(serverShare: Uint8Array): Uint8Array;
+  /** Wipes the secret keys (finish does too); a share that was not used is disposed of this way. */
+  dispose(): void;
 }
 
-export function makeClientShare(crypto: Crypto, group: GroupInfo): ClientShare {
-  const kx = keyExchange(crypto, group.name);
-  const { share, state } = kx.clientShare();
+/** A client key share: from `pool` when it serves this Crypto, else made now. */
+export function makeClientShare(crypto: Crypto, group: GroupInfo, pool?: KeySharePool): ClientShare {
+  const { kx, share, state } =
+    pool !== undefined && pool.crypto === crypto
+      ? pool.takeClientShare(group)
+      : makeClientShareNow(crypto, group);
   return {
     entry: { group: group.codepoint, share },
     finish(serverShare) {
@@ -66,13 +72,18 @@ export function makeClientShare(crypto: Crypto, group: GroupInfo): ClientShare {
         kx.dispose?.(state);
       }
     },
+    dispose() {
+      kx.dispose?.(state);
+    },
   };
 }
 
+/** The server's key exchange; `pool` (when it serves this Crypto) supplies the Diffie-Hellman ephemerals. */
 export function respondToShare(
   crypto: Crypto,
   group: GroupInfo,
   clientShare: Uint8Array,
+  pool?: KeySharePool,
 ): { entry: KeyShareEntry; sharedSecret: Uint8Array } {
   const kx = keyExchange(crypto, group.name);
   if (clientShare.length !== kx.clientShareLength) {
@@ -81,7 +92,11 @@ export function respondToShare(
       `${group.name} client share is ${clientShare.length} bytes, expected ${kx.clientShareLength}`,
     );
   }
-  const { share, sharedSecret } = peerCrypto(`${group.name} key share`, () => kx.serverRespond(clientShare));
+  const ephemeral =
+    pool !== undefined && pool.crypto === crypto ? (kem: Kem) => pool.takeEphemeral(kem) : undefined;
+  const { share, sharedSecret } = peerCrypto(`${group.name} key share`, () =>
+    kx.serverRespond(clientShare, ephemeral),
+  );
   return { entry: { group: group.codepoint, share }, sharedSecret };
 }
 

@@ -286,7 +286,7 @@ export class ServerHandshake implements HandshakeEngine {
       { type: E.supported_versions, data: ext.supportedVersionsServer.encode(TLS13) },
     ];
     if (group && share) {
-      const r = respondToShare(this.cfg.crypto, group, share);
+      const r = respondToShare(this.cfg.crypto, group, share, this.config.keySharePool || undefined);
       sharedSecret = r.sharedSecret;
       shExtensions.push({ type: E.key_share, data: ext.keyShareServer.encode(r.entry) });
     }

@@ -4,12 +4,15 @@
  */
 import { connect as netConnect } from "node:net";
 import type { Duplex } from "node:stream";
+import { defaultCrypto } from "../crypto/select.ts";
+import type { Crypto } from "../crypto/types.ts";
 import {
   createTlsClient,
   createTlsServer,
   type TlsClientConfig,
   type TlsServerConfig,
 } from "../tls/index.ts";
+import { KeySharePool } from "../tls/key-share-pool.ts";
 import { TransportError } from "./errors.ts";
 import { TlsSocket, type TlsSocketOptions } from "./tls-socket.ts";
 
@@ -24,6 +27,31 @@ function socketOptions(o: TlsSocketOptions): TlsSocketOptions {
     signal: o.signal,
     handshakeObserver: o.handshakeObserver,
   };
+}
+
+/**
+ * One key-share pool per Crypto for the Node adapter's connections: key
+ * generation for the next handshake runs in a setImmediate (unref'd: it keeps
+ * no process alive) after a handshake took a share, off the next handshake's
+ * critical path. On by default here, where an event loop runs anyway; the
+ * sans-IO engine itself starts no background work (tls/key-share-pool.ts).
+ */
+const nodePools = new WeakMap<Crypto, KeySharePool>();
+
+function nodeKeySharePool(crypto: Crypto): KeySharePool {
+  let pool = nodePools.get(crypto);
+  if (!pool) {
+    pool = new KeySharePool({ crypto, schedule: (work) => void setImmediate(work).unref() });
+    nodePools.set(crypto, pool);
+  }
+  return pool;
+}
+
+/** `options` with the adapter's key-share pool, unless the caller chose one (or `false`). */
+function withKeySharePool<T extends TlsClientConfig | TlsServerConfig>(options: T): T {
+  if (options.keySharePool !== undefined) return options;
+  const crypto = options.crypto ?? defaultCrypto();
+  return { ...options, crypto, keySharePool: nodeKeySharePool(crypto) };
 }
 
 /** Resolves once secure; a handshake failure is reported through the promise only. */
@@ -47,7 +75,7 @@ export function tlsConnect(carrier: Duplex, options: TlsConnectOptions): Promise
   // createTlsClient throws TlsConfigError for a bad configuration: the caller's bug, reported as a rejection.
   let socket: TlsSocket;
   try {
-    socket = new TlsSocket(createTlsClient(options), carrier, socketOptions(options));
+    socket = new TlsSocket(createTlsClient(withKeySharePool(options)), carrier, socketOptions(options));
   } catch (error) {
     carrier.destroy();
     return Promise.reject(error);
@@ -59,7 +87,7 @@ export function tlsConnect(carrier: Duplex, options: TlsConnectOptions): Promise
 export function tlsAccept(carrier: Duplex, options: TlsAcceptOptions): Promise<TlsSocket> {
   let socket: TlsSocket;
   try {
-    socket = new TlsSocket(createTlsServer(options), carrier, socketOptions(options));
+    socket = new TlsSocket(createTlsServer(withKeySharePool(options)), carrier, socketOptions(options));
   } catch (error) {
     carrier.destroy();
     return Promise.reject(error);
