@@ -19,7 +19,7 @@
  * complete unit after each push holds less than one unit, so only one that
  * stops draining reaches the limit.
  */
-import { EMPTY_BYTES } from "./bytes.ts";
+import { allocUninitialized, EMPTY_BYTES } from "./bytes.ts";
 
 /** Chunks shorter than this are copied into the queue's buffer when they join held bytes. */
 export const COALESCE_BELOW_BYTES = 1024;
@@ -131,7 +131,8 @@ export class ChunkQueue {
   peek(n: number): Uint8Array {
     this.check(n);
     if (this.head.length - this.offset >= n) return this.head.subarray(this.offset, this.offset + n);
-    const out = new Uint8Array(n);
+    // Filled whole by the loop below (n <= length was checked).
+    const out = allocUninitialized(n);
     let filled = this.head.length - this.offset;
     out.set(this.offset === 0 ? this.head : this.head.subarray(this.offset), 0);
     for (let c = this.moreStart; filled < n; c++) {
