@@ -161,6 +161,25 @@ export class ChunkQueue {
     return out;
   }
 
+  /**
+   * Removes the next `n` bytes (n <= length) as views of the chunks that hold
+   * them, in order, with no copy: for a consumer that joins units itself
+   * (a message gathered from frames is copied once, into the message).
+   */
+  takeViews(n: number): Uint8Array[] {
+    this.check(n);
+    const out: Uint8Array[] = [];
+    let left = n;
+    while (left > 0) {
+      const head = this.head;
+      const k = Math.min(head.length - this.offset, left);
+      out.push(this.offset === 0 && k === head.length ? head : head.subarray(this.offset, this.offset + k));
+      this.advance(k);
+      left -= k;
+    }
+    return out;
+  }
+
   /** Drops the next `n` bytes (n <= length). */
   skip(n: number): void {
     this.check(n);
