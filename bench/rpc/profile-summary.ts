@@ -2,7 +2,9 @@
  * Summarizes a V8 .cpuprofile (from `node --cpu-prof`, e.g. bench:rpc with
  * PQRPC_BENCH_PROFILE=dir): self time by function and by source file, and
  * total (inclusive) time of the heaviest frames, so that the hot spots of a
- * worker show without a profiler UI.
+ * worker show without a profiler UI; and the busy time (idle and module
+ * loading left out) by category: AEAD, copies, framing, scheduling, socket
+ * writes, node:http2, GC (issue 11: where the streaming and h2 CPU goes).
  *   npx tsx bench/rpc/profile-summary.ts <file.cpuprofile> [rows]
  */
 import { readFileSync } from "node:fs";
@@ -47,6 +49,68 @@ function top(map: Map<string, number>, total: number, rows: number): string[] {
     );
 }
 
+/** Module loading and compiling (tsx, esbuild, the ESM loader): startup, not the measured work. */
+const STARTUP =
+  /node:internal\/modules\/|node:internal\/source_map|node:internal\/bootstrap|\/esbuild\/|\/tsx\/dist\//;
+
+/**
+ * The category of one frame, or undefined when the frame says nothing by
+ * itself (a native helper called from somewhere else): a sample takes the
+ * category of its innermost frame that has one.
+ */
+function category(f: CallFrame): string | undefined {
+  const { url, functionName: fn } = f;
+  if (fn === "(idle)") return "idle";
+  if (fn === "(garbage collector)") return "gc";
+  if (fn === "(program)") return "native (program)";
+  if (STARTUP.test(url) || fn === "compileSourceTextModule") return "startup";
+  if (/node:internal\/crypto\/cipher|providers\/node-aead|providers\/noble/.test(url)) return "aead";
+  if (fn === "writev" || fn === "writeBuffer" || fn === "writeUtf8String") return "socket write";
+  if (/node:internal\/http2|node:http2/.test(url)) return "node:http2";
+  if (/stream_base_commons/.test(url)) return "socket glue";
+  if (/node:internal\/streams|node:stream|node:events/.test(url)) return "node streams/events";
+  if (/task_queues|node:internal\/timers/.test(url) || fn === "runMicrotasks") return "scheduling";
+  if (/@bufbuild\/protobuf|src\/gen\/|src\/interop\/payload/.test(url)) return "protobuf + payload";
+  if (/src\/bytes\/|node:buffer/.test(url)) return "bytes (copies, gathers)";
+  if (/src\/tls\/|src\/transport\//.test(url)) return "tls record layer + socket (JS)";
+  if (/src\/protocol\/frames\//.test(url)) return "pqrpc/1 framing";
+  if (/src\/protocol\/grpc\//.test(url)) return "grpc/h2 glue";
+  if (/src\/(rpc|server|client|interop|observability)\//.test(url)) return "rpc layers";
+  return undefined;
+}
+
+/** Busy time by category: idle and startup samples are left out of the total. */
+function categories(
+  selfUs: Map<number, number>,
+  byId: Map<number, ProfileNode>,
+  parent: Map<number, number>,
+): { busy: number; startup: number; map: Map<string, number> } {
+  const map = new Map<string, number>();
+  let busy = 0;
+  let startup = 0;
+  for (const [id, us] of selfUs) {
+    let found: string | undefined;
+    let isStartup = false;
+    for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
+      const c = category(byId.get(cur)!.callFrame);
+      if (c === "startup") {
+        isStartup = true;
+        break;
+      }
+      found ??= c;
+    }
+    if (isStartup) {
+      startup += us;
+      continue;
+    }
+    const c = found ?? "other";
+    if (c === "idle") continue;
+    busy += us;
+    map.set(c, (map.get(c) ?? 0) + us);
+  }
+  return { busy, startup, map };
+}
+
 function main(): void {
   const file = process.argv[2];
   if (file === undefined) throw new Error("usage: profile-summary.ts <file.cpuprofile> [rows]");
@@ -85,6 +149,11 @@ function main(): void {
   console.log(
     `${file}: ${(total / US_PER_MS).toFixed(0)} ms sampled, idle ${((100 * idle) / total).toFixed(1)}%`,
   );
+  const cats = categories(selfUs, byId, parent);
+  console.log(
+    `\nbusy time by category (${(cats.busy / US_PER_MS).toFixed(0)} ms; idle and ${(cats.startup / US_PER_MS).toFixed(0)} ms of module loading left out):`,
+  );
+  for (const l of top(cats.map, cats.busy, rows)) console.log(l);
   console.log("\nself time by function:");
   for (const l of top(byFunction, total, rows)) console.log(l);
   console.log("\nself time by file:");

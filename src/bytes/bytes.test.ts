@@ -4,6 +4,7 @@ import { dirname, join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import {
+  allocUninitialized,
   bytesEqual,
   concatBytes,
   concatChunks,
@@ -15,6 +16,7 @@ import {
   rechunk,
   toArrayBuffer,
   toHex,
+  useUninitializedAllocator,
   utf8Decode,
   utf8DecodeStrict,
   utf8Encode,
@@ -134,4 +136,29 @@ test("src/bytes and src/errors use no node:* module and no Buffer (they run in b
       }
     }
   }
+});
+
+test("allocUninitialized: the installed allocator from 4 KiB on, a plain array of its own memory; zeros without one", () => {
+  const asked: number[] = [];
+  useUninitializedAllocator((n) => {
+    asked.push(n);
+    return new Uint8Array(n).fill(0xee); // stands for memory with old contents
+  });
+  try {
+    const small = allocUninitialized(100);
+    assert.deepEqual([...new Set(small)], [0], "small arrays are zero-filled, not asked for");
+    const big = allocUninitialized(65536);
+    assert.deepEqual(asked, [65536]);
+    assert.equal(big.constructor, Uint8Array);
+    assert.equal(big.length, 65536);
+    assert.equal(big[0], 0xee, "contents are whatever the allocator gave: callers overwrite them");
+    // concatChunks overwrites every byte of what it gets.
+    const joined = concatChunks([new Uint8Array(5000).fill(1), new Uint8Array(3000).fill(2)]);
+    assert.equal(joined.length, 8000);
+    assert.ok(joined.subarray(0, 5000).every((b) => b === 1) && joined.subarray(5000).every((b) => b === 2));
+  } finally {
+    useUninitializedAllocator(undefined);
+  }
+  const zeroed = allocUninitialized(65536);
+  assert.ok(isAllZero(zeroed), "no allocator: zero-filled");
 });

@@ -19,7 +19,7 @@
  * complete unit after each push holds less than one unit, so only one that
  * stops draining reaches the limit.
  */
-import { EMPTY_BYTES } from "./bytes.ts";
+import { allocUninitialized, EMPTY_BYTES } from "./bytes.ts";
 
 /** Chunks shorter than this are copied into the queue's buffer when they join held bytes. */
 export const COALESCE_BELOW_BYTES = 1024;
@@ -131,7 +131,8 @@ export class ChunkQueue {
   peek(n: number): Uint8Array {
     this.check(n);
     if (this.head.length - this.offset >= n) return this.head.subarray(this.offset, this.offset + n);
-    const out = new Uint8Array(n);
+    // Filled whole by the loop below (n <= length was checked).
+    const out = allocUninitialized(n);
     let filled = this.head.length - this.offset;
     out.set(this.offset === 0 ? this.head : this.head.subarray(this.offset), 0);
     for (let c = this.moreStart; filled < n; c++) {
@@ -157,6 +158,25 @@ export class ChunkQueue {
     if (n === 0) return EMPTY_BYTES;
     const out = this.peek(n);
     this.advance(n);
+    return out;
+  }
+
+  /**
+   * Removes the next `n` bytes (n <= length) as views of the chunks that hold
+   * them, in order, with no copy: for a consumer that joins units itself
+   * (a message gathered from frames is copied once, into the message).
+   */
+  takeViews(n: number): Uint8Array[] {
+    this.check(n);
+    const out: Uint8Array[] = [];
+    let left = n;
+    while (left > 0) {
+      const head = this.head;
+      const k = Math.min(head.length - this.offset, left);
+      out.push(this.offset === 0 && k === head.length ? head : head.subarray(this.offset, this.offset + k));
+      this.advance(k);
+      left -= k;
+    }
     return out;
   }
 

@@ -8,7 +8,7 @@
  * `error` and `closed`. Application data is released only under the peer's
  * application traffic keys, which are installed after its Finished verifies.
  */
-import { concatChunks, copyBytes, wipe } from "../bytes/bytes.ts";
+import { allocUninitialized, concatChunks, copyBytes, wipe } from "../bytes/bytes.ts";
 import type { CipherSuiteInfo } from "../crypto/registry.ts";
 import type { Crypto } from "../crypto/types.ts";
 import { AlertDescription, AlertLevel, fatal, TlsError } from "./alert.ts";
@@ -490,7 +490,8 @@ class Connection implements TlsConnection, HandshakeIo {
     while (remaining > 0) {
       const n = Math.min(max, remaining);
       const pad = this.paddingFor(n);
-      const record = new Uint8Array(RecordProtector.recordLength(n, pad));
+      // Every byte is written: the content here, header, type, padding and tag by sealInPlace.
+      const record = allocUninitialized(RecordProtector.recordLength(n, pad));
       let at = RECORD_HEADER_BYTES;
       const end = RECORD_HEADER_BYTES + n;
       while (at < end) {

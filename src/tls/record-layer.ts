@@ -222,11 +222,6 @@ export function encodePlainRecord(
     .finish();
 }
 
-/** RFC 8446 §5.1 / §5.2: type ‖ legacy_record_version ‖ length, the header and the AEAD's additional_data. */
-function recordHeader(type: number, legacyVersion: number, length: number): Uint8Array {
-  return new ByteWriter(RECORD_HEADER_BYTES).u8(type).u16(legacyVersion).u16(length).finish();
-}
-
 /** Throws internal_error for content the record layer must never be asked to seal (RFC 8446 §5.2, §5.4). */
 function checkSealable(type: number, contentLength: number, padding: number): void {
   if (type !== ContentType.alert && type !== ContentType.handshake && type !== ContentType.application_data) {
@@ -258,6 +253,8 @@ export class RecordProtector {
   private readonly iv: Uint8Array;
   /** Per-record nonce buffer (RFC 8446 §5.3), rewritten before each AEAD call. */
   private readonly nonce: Uint8Array;
+  /** The additional data of the record being opened, rewritten before each AEAD call. */
+  private readonly aad = new Uint8Array(RECORD_HEADER_BYTES);
   private seqHigh: number;
   private seqLow: number;
   private exhausted = false;
@@ -331,10 +328,13 @@ export class RecordProtector {
     record[RECORD_HEADER_BYTES + contentLength] = type;
     if (padding > 0)
       record.fill(0, RECORD_HEADER_BYTES + contentLength + 1, RECORD_HEADER_BYTES + innerLength);
-    record.set(
-      recordHeader(ContentType.application_data, RECORD_VERSION_TLS12, innerLength + AEAD_TAG_BYTES),
-      0,
-    );
+    // The header, written in place (a record is sealed per 16 KiB of bulk data: no allocation here).
+    const length = innerLength + AEAD_TAG_BYTES;
+    record[0] = ContentType.application_data;
+    record[1] = RECORD_VERSION_TLS12 >> 8;
+    record[2] = RECORD_VERSION_TLS12 & 0xff;
+    record[3] = length >> 8;
+    record[4] = length & 0xff;
     // RFC 8446 §5.2: additional_data = the record header.
     const header = record.subarray(0, RECORD_HEADER_BYTES);
     const inner = record.subarray(RECORD_HEADER_BYTES, RECORD_HEADER_BYTES + innerLength);
@@ -371,7 +371,13 @@ export class RecordProtector {
         `protected record of ${fragment.length} bytes is shorter than tag + type`,
       );
     }
-    const aad = recordHeader(record.type, record.legacyVersion, fragment.length);
+    // RFC 8446 §5.2: additional_data = the record header, rebuilt in this protector's own buffer.
+    const aad = this.aad;
+    aad[0] = record.type;
+    aad[1] = record.legacyVersion >> 8;
+    aad[2] = record.legacyVersion & 0xff;
+    aad[3] = fragment.length >> 8;
+    aad[4] = fragment.length & 0xff;
     const inner = key.open(this.nextNonce(), fragment, aad);
     if (inner === null) throw fatal("bad_record_mac", "record authentication failed");
     // RFC 8446 §5.4: the content type is the last non-zero byte; all zeros is unexpected_message.

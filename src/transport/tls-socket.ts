@@ -18,6 +18,7 @@
  * (TlsError) send their alert, then destroy this stream with that error.
  */
 import { Duplex } from "node:stream";
+import "../node/uninitialized-bytes.ts";
 import type { NegotiatedInfo, TlsConnection } from "../tls/index.ts";
 import { TransportError } from "./errors.ts";
 import type { HandshakeObserver } from "./handshake-observer.ts";

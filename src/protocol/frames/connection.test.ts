@@ -631,3 +631,48 @@ test("issue 9 item 1: connections draw held message bytes from one server-wide r
   assert.equal(budget.heldBytes, 0);
   assert.equal(budget.connections, 0);
 });
+
+test("messages whose frames span many received chunks arrive whole, whatever the cut (parts gathered once)", () => {
+  const rng = (seed: number) => () => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed / 0x7fffffff;
+  };
+  const random = rng(7);
+  for (let trial = 0; trial < 20; trial++) {
+    const peer = new RawPeer({ role: "server", settings: { maxFrameBytes: 64 * 1024 } });
+    peer.handshake();
+    peer.send(peer.headers(1));
+    // A message over two frames (a full one that does not end it, and a short one that does),
+    // then a message of one frame: the shape of a 64 KiB gRPC payload on a 64 KiB frame limit.
+    const a = Uint8Array.from({ length: 40_000 }, (_, i) => (i * 7 + trial) & 0xff);
+    const b = Uint8Array.from({ length: 30 }, (_, i) => i);
+    const c = Uint8Array.from({ length: 20_000 }, (_, i) => (i * 3) & 0xff);
+    const wire = concatBytes(
+      encodeFrame(peer.message(1, a, { end: false })),
+      encodeFrame(peer.message(1, b)),
+      encodeFrame(peer.message(1, c)),
+    );
+    // Cut into chunks of 1..16 KiB, each its own buffer or a view into a larger one (a carrier read).
+    for (let at = 0; at < wire.length; ) {
+      const n = Math.min(wire.length - at, 1 + Math.floor(random() * 16_384));
+      const piece = wire.subarray(at, at + n);
+      if (random() < 0.5) {
+        peer.sendBytes(piece.slice());
+      } else {
+        const big = new Uint8Array(n + 4096);
+        big.set(piece, 100);
+        peer.sendBytes(big.subarray(100, 100 + n));
+      }
+      at += n;
+    }
+    const messages = peer.side.events.filter((e) => e.type === "message");
+    assert.equal(messages.length, 2, `trial ${trial}`);
+    assert.deepEqual(
+      messages[0]!.type === "message" && messages[0]!.data,
+      concatBytes(a, b),
+      `trial ${trial}`,
+    );
+    assert.deepEqual(messages[1]!.type === "message" && messages[1]!.data, c, `trial ${trial}`);
+    assert.equal(peer.conn.stats.receivedBytesHeld, a.length + b.length + c.length);
+  }
+});

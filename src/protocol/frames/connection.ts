@@ -21,7 +21,7 @@
  * draw those bytes from one server-wide receive budget (receiveBudget), so
  * many connections together cannot hold more than it.
  */
-import { concatChunks, toHex, utf8Decode, utf8Encode, utf8Length } from "../../bytes/bytes.ts";
+import { concatChunks, copyBytes, toHex, utf8Decode, utf8Encode, utf8Length } from "../../bytes/bytes.ts";
 import { DEFAULT_MAX_RECEIVE_MESSAGE_BYTES } from "../../rpc/limits.ts";
 import type { ConnectionBudget } from "../../rpc/receive-budget.ts";
 import {
@@ -211,7 +211,7 @@ export class FrameConnection {
     this.holdStreams = options.holdStreamsUntilReleased ?? false;
     this.budget = options.receiveBudget;
     this.goawayGraceMs = options.goawayGraceMs;
-    this.decoder = new FrameDecoder(this.local.maxFrameBytes);
+    this.decoder = new FrameDecoder(this.local.maxFrameBytes, true);
     // Our announced windows apply from the start: a peer that has not seen
     // our SETTINGS yet stays within the smaller defaults anyway.
     this.connRecvWindow = new ReceiveWindow(this.local.initialConnectionWindowBytes);
@@ -745,7 +745,8 @@ export class FrameConnection {
   }
 
   private onMessage(f: MessageFrame): void {
-    const length = f.data.length;
+    const parts = f.parts;
+    const length = parts === undefined ? f.data.length : partsLength(parts);
     if (!this.connRecvWindow.take(length)) {
       throw new FrameError(
         ErrorCode.FLOW_CONTROL_ERROR,
@@ -797,7 +798,17 @@ export class FrameConnection {
       // The part of a message still being gathered is kept as its own bytes:
       // a view would pin the whole carrier buffer it came in, so the memory
       // a peer makes us hold would no longer be what the windows count.
-      p.chunks.push(f.messageEnd || f.data.byteLength === f.data.buffer.byteLength ? f.data : f.data.slice());
+      // A frame that spanned chunks brings its parts (views, not yet copied):
+      // each is kept as it is when it pins next to nothing (pinsLittle: a
+      // TLS record's plaintext), else copied, and the message is joined
+      // once below, so most bytes are copied once rather than twice.
+      if (parts === undefined) {
+        p.chunks.push(
+          f.messageEnd || f.data.byteLength === f.data.buffer.byteLength ? f.data : f.data.slice(),
+        );
+      } else {
+        for (const part of parts) p.chunks.push(f.messageEnd || pinsLittle(part) ? part : copyBytes(part));
+      }
     }
     p.bytes += length;
     if (f.messageEnd) {
@@ -1366,6 +1377,22 @@ function headerBlockBound(fields: readonly HeaderField[]): number {
 }
 
 const EMPTY = new Uint8Array(0);
+
+/**
+ * A view that pins at most 1/64 more than its own bytes (the rest of the
+ * buffer it lies in): a whole TLS record's plaintext, whose buffer holds one
+ * more byte (the content type), qualifies; a slice of a larger carrier read
+ * does not. So what kept views pin exceeds what the windows count by 1/64 at most.
+ */
+function pinsLittle(view: Uint8Array): boolean {
+  return view.buffer.byteLength - view.byteLength <= view.byteLength / 64;
+}
+
+function partsLength(parts: readonly Uint8Array[]): number {
+  let n = 0;
+  for (const part of parts) n += part.length;
+  return n;
+}
 /** Headers are consumed like messages (so an unread stream gets no credit), but return none. */
 /** How the errors of the receive budget begin (a server tells them from reset floods by it). */
 export const RECEIVE_BUDGET_DETAIL = "receive budget: ";

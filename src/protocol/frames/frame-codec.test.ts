@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { ByteWriter } from "../../bytes/byte-writer.ts";
+import { concatChunks } from "../../bytes/bytes.ts";
 import { MAX_VARINT, writeVarint } from "../../bytes/varint.ts";
 import { DEFAULT_MAX_FRAME_BYTES, FrameType } from "./constants.ts";
 import { ErrorCode, FrameError } from "./error-codes.ts";
@@ -90,6 +91,42 @@ test("a frame inside one chunk is a view of it (no copy); a split one is gathere
   const [g] = d.push(wire.subarray(5000));
   assert.ok(g && g.type === FrameType.MESSAGE);
   assert.deepEqual(g.data, data);
+});
+
+test("with messageParts, a split MESSAGE frame comes out as views of its chunks, not gathered", () => {
+  const data = Uint8Array.from({ length: 10_000 }, (_, i) => i & 0xff);
+  const wire = encodeFrame({
+    type: FrameType.MESSAGE,
+    streamId: 3,
+    endStream: true,
+    messageEnd: true,
+    compressed: true,
+    data,
+  });
+  const d = new FrameDecoder(undefined, true);
+  const first = wire.slice(0, 4000);
+  const second = wire.slice(4000, 7000);
+  const third = wire.slice(7000);
+  assert.deepEqual(d.push(first), []);
+  assert.deepEqual(d.push(second), []);
+  const [f] = d.push(third);
+  assert.ok(f && f.type === FrameType.MESSAGE);
+  assert.deepEqual(
+    [f.streamId, f.endStream, f.messageEnd, f.compressed, f.data.length],
+    [3, true, true, true, 0],
+  );
+  const parts = f.parts ?? [];
+  assert.deepEqual(
+    parts.map((p) => p.buffer),
+    [first.buffer, second.buffer, third.buffer],
+    "each part is a view of the chunk it came in",
+  );
+  assert.deepEqual(concatChunks(parts), data);
+  // A frame inside one chunk is unchanged: a view, no parts.
+  const [g] = new FrameDecoder(undefined, true).push(wire);
+  assert.ok(g && g.type === FrameType.MESSAGE);
+  assert.equal(g.parts, undefined);
+  assert.equal(g.data.buffer, wire.buffer);
 });
 
 test("a length over the maximum frame size is refused before its payload arrives", () => {

@@ -6,7 +6,7 @@
  * against the local maximum frame size as soon as the header is in, before
  * the payload is waited for, so a peer cannot make us buffer more than one frame.
  */
-import { utf8DecodeStrict } from "../../bytes/bytes.ts";
+import { EMPTY_BYTES, utf8DecodeStrict } from "../../bytes/bytes.ts";
 import { ChunkQueue } from "../../bytes/chunk-queue.ts";
 import { readVarint, varintSize } from "../../bytes/varint.ts";
 import {
@@ -66,7 +66,16 @@ export class FrameDecoder {
   /** The header of a frame whose payload is still arriving (its header bytes are consumed). */
   private pending: Header | undefined;
 
-  constructor(maxFrameBytes = DEFAULT_MAX_FRAME_BYTES) {
+  /**
+   * `messageParts`: a MESSAGE frame whose payload spans chunks comes out
+   * with its payload as views of them (MessageFrame.parts, `data` empty)
+   * rather than gathered: for a reader that joins a message itself, so each
+   * byte is copied once, into the message (the connection).
+   */
+  constructor(
+    maxFrameBytes = DEFAULT_MAX_FRAME_BYTES,
+    private readonly messageParts = false,
+  ) {
     this.maxFrameBytes = maxFrameBytes;
   }
 
@@ -107,7 +116,24 @@ export class FrameDecoder {
         return frames;
       }
       this.pending = undefined;
-      frames.push(parseFrame(header, q.take(header.length)));
+      if (
+        this.messageParts &&
+        header.type === FrameType.MESSAGE &&
+        q.headChunk.length - q.headOffset < header.length
+      ) {
+        requireStream(header, "MESSAGE");
+        frames.push({
+          type: FrameType.MESSAGE,
+          streamId: header.streamId,
+          endStream: (header.flags & Flag.END_STREAM) !== 0,
+          messageEnd: (header.flags & Flag.MESSAGE_END) !== 0,
+          compressed: (header.flags & Flag.COMPRESSED) !== 0,
+          data: EMPTY_BYTES,
+          parts: q.takeViews(header.length),
+        });
+      } else {
+        frames.push(parseFrame(header, q.take(header.length)));
+      }
     }
   }
 

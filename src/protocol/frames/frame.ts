@@ -25,8 +25,13 @@ export interface MessageFrame {
   endStream: boolean;
   messageEnd: boolean;
   compressed: boolean;
-  /** Message bytes, a view of the received bytes (no copy). */
+  /** Message bytes, a view of the received bytes (no copy); empty when `parts` is set. */
   data: Uint8Array;
+  /**
+   * Only from a decoder made with `messageParts` (the connection's), for a
+   * frame whose payload spanned chunks: the payload as views of them, in order.
+   */
+  parts?: Uint8Array[];
 }
 export interface TrailersFrame {
   type: typeof FrameType.TRAILERS;

@@ -7,6 +7,7 @@
  */
 
 import type { Duplex } from "node:stream";
+import "../../node/uninitialized-bytes.ts";
 import { CLOSE_LINGER_MS, NODE_SESSION_SETTINGS } from "./connection-options.ts";
 import { type FrameCarrier, FrameEndpoint } from "./frame-endpoint.ts";
 import {

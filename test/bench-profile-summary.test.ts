@@ -1,0 +1,65 @@
+/**
+ * bench/rpc/profile-summary.ts on a small hand-made .cpuprofile: the busy
+ * time by category leaves idle and module loading out, and a sample takes the
+ * category of its innermost frame that has one (a native helper under the
+ * AEAD counts as AEAD).
+ */
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { it } from "node:test";
+import { fileURLToPath } from "node:url";
+
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+
+const frame = (id: number, functionName: string, url: string, children: number[] = []) => ({
+  id,
+  callFrame: { functionName, url, lineNumber: 0, columnNumber: 0, scriptId: "0" },
+  children,
+});
+
+it("reports busy time by category without idle and module loading", async () => {
+  const profile = {
+    nodes: [
+      frame(1, "(root)", "", [2, 3, 5, 7, 9]),
+      frame(2, "(idle)", ""),
+      frame(3, "sealInto", "file:///x/src/crypto/providers/node-aead.ts", [4]),
+      frame(4, "set", ""), // a native helper: takes its caller's category
+      frame(5, "loadAndTranslate", "node:internal/modules/esm/loader", [6]),
+      frame(6, "parse", "file:///x/node_modules/@bufbuild/protobuf/dist/esm/x.js"),
+      frame(7, "onMessage", "file:///x/src/protocol/frames/connection.ts", [8]),
+      frame(8, "concatChunks", "file:///x/src/bytes/bytes.ts"),
+      frame(9, "(garbage collector)", ""),
+    ],
+    // 1 ms each: idle 5, AEAD 3 (through the native helper), startup 4, bytes 1, gc 1.
+    samples: [2, 2, 2, 2, 2, 4, 4, 3, 6, 6, 6, 5, 8, 9],
+    timeDeltas: Array.from({ length: 14 }, () => 1000),
+  };
+  const dir = await mkdtemp(join(tmpdir(), "pqrpc-profile-summary-"));
+  try {
+    const file = join(dir, "x.cpuprofile");
+    await writeFile(file, JSON.stringify(profile));
+    const out = execFileSync(
+      process.execPath,
+      ["--import", "tsx", "bench/rpc/profile-summary.ts", file, "10"],
+      {
+        cwd: REPO_ROOT,
+        encoding: "utf8",
+      },
+    );
+    const section = out.split("busy time by category")[1]?.split("self time by function")[0] ?? "";
+    assert.match(section, /\(5 ms; idle and 4 ms of module loading left out\)/, out);
+    assert.match(section, /60\.0%\s+3 ms\s+aead/, out);
+    assert.match(section, /20\.0%\s+1 ms\s+bytes \(copies, gathers\)/, out);
+    assert.match(section, /20\.0%\s+1 ms\s+gc/, out);
+    assert.doesNotMatch(
+      section,
+      /%\s+\d+ ms\s+(protobuf|idle|startup)/,
+      "module loading and idle are not busy time",
+    );
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
