@@ -81,7 +81,7 @@ const DEFAULT_CONNECTIONS = [1, 100, 1000];
 const OPEN_PARALLEL = 32;
 /** Time allowed per connection to open and finish its first call (a hang guard; ~5 ms each when measured). */
 const OPEN_BUDGET_MS_PER_CONNECTION = 100;
-/** Between the last connection's first call and the server's heap sample: the connections idle. */
+/** Before each heap sample: quiet (before opening), or the connections idle (after their first calls). */
 const IDLE_SETTLE_MS = 500;
 /** After closing, the server must see every connection go within this long. */
 const CLOSE_SETTLE_MS = 10_000;
@@ -345,6 +345,8 @@ async function runConnections(
 ): Promise<ConnectionsRound> {
   const concurrency = spreadConcurrency(n);
   const problems: string[] = [];
+  // Both samples after the same quiet time, so that they differ by the connections, not by what just ran.
+  await sleep(IDLE_SETTLE_MS);
   server.send({ cmd: "heap" });
   const before = await server.next("heap", COMMAND_SLACK_MS);
   client.send({ cmd: "open", connections: n, parallel: OPEN_PARALLEL });
