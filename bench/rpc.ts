@@ -15,8 +15,8 @@
  * apart, never in calls/s); they then idle while the server worker (run with
  * --expose-gc) is sampled after forced GCs, against a sample taken before
  * opening: heap and RSS per idle connection. The server also counts the TCP
- * connections established to its port, which must grow by N (a client
- * library that shares one connection among its channels fails). Then the
+ * connections established to its port, which must grow by at least N (a
+ * client library that shares one connection among its channels fails). Then the
  * unary test runs over them: with N >= 64 one call in flight on every
  * connection (N in flight), below 64 UNARY_CONCURRENCY = 64 calls in flight
  * round-robin over the N connections. Then they are closed, and the server
@@ -357,7 +357,9 @@ async function runConnections(
   server.send({ cmd: "heap" });
   const idle = await server.next("heap", COMMAND_SLACK_MS);
   const serverConnections = idle.connections - before.connections;
-  if (opened.connections === n && serverConnections !== n) {
+  // Fewer than n: the client library shares connections among its channels. More would be another
+  // client of the same server reconnecting meanwhile, not this one's doing.
+  if (opened.connections === n && !(serverConnections >= n)) {
     failures++;
     problems.push(`the server gained ${serverConnections} TCP connections for ${n} opened`);
   }
@@ -515,7 +517,7 @@ async function run(settings: Settings): Promise<void> {
           `(in flight: ${UNARY_CONCURRENCY} round-robin below ${UNARY_CONCURRENCY} connections, one per connection from ` +
           `${UNARY_CONCURRENCY} on);\nheap/rss KiB/conn = the server's heapUsed (after forced GCs) and RSS with the N ` +
           `connections open, handshaken, called once and idle, minus before opening, divided by N (N = 1: one ` +
-          `connection's delta, within GC noise);\nserver conns = TCP connections the server gained (fewest in a round); ` +
+          `connection's delta, within GC noise);\nserver conns = TCP connections the server gained (fewest in a round; must be >= N); ` +
           `open s = time to open the N, ${OPEN_PARALLEL} at a time, each with its first call (not in calls/s).\n`,
       );
       console.log(formatConnectionsTable(summaries));

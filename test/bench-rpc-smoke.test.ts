@@ -111,7 +111,7 @@ it("bench:rpc runs end to end in short mode with two systems and a tiny connecti
       for (const c of s.connections) {
         const at = `${s.id} over ${c.connections}`;
         assert.equal(c.errors, 0, `${at}: no failures`);
-        assert.equal(c.serverConnections, c.connections, `${at}: the server saw every connection`);
+        assert.ok(c.serverConnections >= c.connections, `${at}: the server saw every connection`);
         assert.equal(c.concurrency, 64, `${at}: 64 calls in flight below 64 connections`);
         assert.ok(c.callsPerSec > 0, `${at}: calls completed`);
         assert.ok(c.p50Ms > 0 && c.p99Ms >= c.p50Ms, `${at}: latency percentiles are ordered`);

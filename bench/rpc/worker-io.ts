@@ -35,6 +35,8 @@ const MAX_OPEN_ERRORS = 10;
 /** TCP state ESTABLISHED in /proc/net/tcp (include/net/tcp_states.h). */
 const TCP_ESTABLISHED = "01";
 const HEX = 16;
+/** Reads of the TCP tables per count (see establishedTo). */
+const TCP_TABLE_READS = 2;
 
 export function readConfig<T>(): T {
   const raw = process.argv[2];
@@ -182,25 +184,32 @@ async function heapSample(port: number): Promise<HeapSample> {
  * TCP connections established to local `port`, this host's server ends
  * (/proc/net/tcp and tcp6; the client ends have the port as the remote
  * one). Whatever the server library, so that a client that shares one
- * connection among its "connections" shows. NaN without /proc.
+ * connection among its "connections" shows. The kernel fills those files a
+ * page at a time, so a table that changes meanwhile (any process's
+ * connections) can show an entry twice or not at all: entries are told apart
+ * by their address pair, over TCP_TABLE_READS reads. NaN without /proc.
  */
 async function establishedTo(port: number): Promise<number> {
-  let count = 0;
+  const seen = new Set<string>();
   let read = 0;
-  for (const file of ["/proc/net/tcp", "/proc/net/tcp6"]) {
-    let text: string;
-    try {
-      text = await readFile(file, "utf8");
-    } catch {
-      continue;
-    }
-    read++;
-    for (const line of text.split("\n").slice(1)) {
-      const fields = line.trim().split(/\s+/);
-      const local = fields[1];
-      if (local === undefined || fields[3] !== TCP_ESTABLISHED) continue;
-      if (Number.parseInt(local.slice(local.lastIndexOf(":") + 1), HEX) === port) count++;
+  for (let pass = 0; pass < TCP_TABLE_READS; pass++) {
+    for (const file of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+      let text: string;
+      try {
+        text = await readFile(file, "utf8");
+      } catch {
+        continue;
+      }
+      read++;
+      for (const line of text.split("\n").slice(1)) {
+        const fields = line.trim().split(/\s+/);
+        const local = fields[1];
+        if (local === undefined || fields[3] !== TCP_ESTABLISHED) continue;
+        if (Number.parseInt(local.slice(local.lastIndexOf(":") + 1), HEX) === port) {
+          seen.add(`${file} ${local} ${fields[2]}`);
+        }
+      }
     }
   }
-  return read > 0 ? count : Number.NaN;
+  return read > 0 ? seen.size : Number.NaN;
 }
