@@ -14,7 +14,8 @@
  * most OPEN_PARALLEL at a time, each finishing one call (opening time is shown
  * apart, never in calls/s); they then idle while the server worker (run with
  * --expose-gc) is sampled after forced GCs, against a sample taken before
- * opening: heap and RSS per idle connection. The server also counts the TCP
+ * opening (itself after one unmeasured connection opened and closed, see
+ * runConnections): heap and RSS per idle connection. The server also counts the TCP
  * connections established to its port, which must grow by at least N (a
  * client library that shares one connection among its channels fails). Then the
  * unary test runs over them: with N >= 64 one call in flight on every
@@ -331,6 +332,18 @@ async function runRound(
   return { unary, stream, connections };
 }
 
+/** Whether the server's connections fall back to `baseline` within CLOSE_SETTLE_MS. */
+async function closedOnServer(server: WorkerProcess, baseline: number): Promise<boolean> {
+  const settleBy = Date.now() + CLOSE_SETTLE_MS;
+  for (;;) {
+    server.send({ cmd: "heap" });
+    const now = await server.next("heap", COMMAND_SLACK_MS);
+    if (!(now.connections > baseline)) return true;
+    if (Date.now() >= settleBy) return false;
+    await sleep(CLOSE_POLL_MS);
+  }
+}
+
 /** Calls in flight over n connections: one on each from 64 on, else 64 round-robin (see the header). */
 function spreadConcurrency(n: number): number {
   return Math.max(UNARY_CONCURRENCY, n);
@@ -345,13 +358,31 @@ async function runConnections(
 ): Promise<ConnectionsRound> {
   const concurrency = spreadConcurrency(n);
   const problems: string[] = [];
+  let failures = 0;
+  // One connection opened, called and closed first, unmeasured: after a load the server's heap
+  // (GC'd) reads ~200-700 KiB high until its next connection, then stays within ~20 KiB (measured
+  // on grpc-js and connect servers), which would be the whole of a 1-connection figure.
+  server.send({ cmd: "heap" });
+  const quiet = await server.next("heap", COMMAND_SLACK_MS);
+  client.send({ cmd: "open", connections: 1, parallel: 1 });
+  const flush = await client.next("opened", START_TIMEOUT_MS);
+  client.send({ cmd: "close" });
+  await client.next("closed", COMMAND_SLACK_MS);
+  if (flush.firstError !== undefined) {
+    failures++;
+    problems.push(`before opening: ${flush.firstError}`);
+  }
+  if (!(await closedOnServer(server, quiet.connections))) {
+    failures++;
+    problems.push("the server kept the connection opened before measuring after it was closed");
+  }
   // Both samples after the same quiet time, so that they differ by the connections, not by what just ran.
   await sleep(IDLE_SETTLE_MS);
   server.send({ cmd: "heap" });
   const before = await server.next("heap", COMMAND_SLACK_MS);
   client.send({ cmd: "open", connections: n, parallel: OPEN_PARALLEL });
   const opened = await client.next("opened", START_TIMEOUT_MS + n * OPEN_BUDGET_MS_PER_CONNECTION);
-  let failures = opened.errors;
+  failures += opened.errors;
   if (opened.firstError !== undefined) problems.push(opened.firstError);
   await sleep(IDLE_SETTLE_MS);
   server.send({ cmd: "heap" });
@@ -377,19 +408,9 @@ async function runConnections(
   client.send({ cmd: "close" });
   await client.next("closed", COMMAND_SLACK_MS);
   // The next count's "before" sample must not hold this one's connections.
-  const settleBy = Date.now() + CLOSE_SETTLE_MS;
-  for (;;) {
-    server.send({ cmd: "heap" });
-    const now = await server.next("heap", COMMAND_SLACK_MS);
-    if (!(now.connections > before.connections)) break;
-    if (Date.now() >= settleBy) {
-      failures++;
-      problems.push(
-        `${now.connections - before.connections} connections still open on the server after close`,
-      );
-      break;
-    }
-    await sleep(CLOSE_POLL_MS);
+  if (!(await closedOnServer(server, before.connections))) {
+    failures++;
+    problems.push(`connections still open on the server ${CLOSE_SETTLE_MS} ms after closing them`);
   }
   return {
     connections: n,
@@ -423,7 +444,8 @@ async function run(settings: Settings): Promise<void> {
   const nominalMs = perRoundMs * rounds * systems.length;
   const measurements = 2 + connections.length;
   const openingMs = connections.reduce(
-    (t, n) => t + n * OPEN_BUDGET_MS_PER_CONNECTION + IDLE_SETTLE_MS + CLOSE_SETTLE_MS,
+    // n plus the unmeasured one before them, two quiet times and two waits for closing.
+    (t, n) => t + (n + 1) * OPEN_BUDGET_MS_PER_CONNECTION + 2 * (IDLE_SETTLE_MS + CLOSE_SETTLE_MS),
     0,
   );
   // Each measurement may run past its nominal end on a loaded machine (see bench/rpc/load.ts).
@@ -516,8 +538,8 @@ async function run(settings: Settings): Promise<void> {
         `\nConnections axis: medians of ${rounds} round(s); the same unary call spread over N connections of the client ` +
           `(in flight: ${UNARY_CONCURRENCY} round-robin below ${UNARY_CONCURRENCY} connections, one per connection from ` +
           `${UNARY_CONCURRENCY} on);\nheap/rss KiB/conn = the server's heapUsed (after forced GCs) and RSS with the N ` +
-          `connections open, handshaken, called once and idle, minus before opening, divided by N (N = 1: one ` +
-          `connection's delta, within GC noise);\nserver conns = TCP connections the server gained (fewest in a round; must be >= N); ` +
+          `connections open, handshaken, called once and idle, minus before opening (after one unmeasured ` +
+          `connection), divided by N (at small N within the heap's ~20-100 KiB noise from sample to sample);\nserver conns = TCP connections the server gained (fewest in a round; must be >= N); ` +
           `open s = time to open the N, ${OPEN_PARALLEL} at a time, each with its first call (not in calls/s).\n`,
       );
       console.log(formatConnectionsTable(summaries));
