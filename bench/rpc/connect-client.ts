@@ -5,7 +5,7 @@
  *   node --import tsx bench/rpc/connect-client.ts '{"port":N}'
  */
 import { createClient } from "@connectrpc/connect";
-import { createGrpcTransport } from "@connectrpc/connect-node";
+import { createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import { TestService } from "../../src/gen/grpc/testing/test_pb.ts";
 import type { LoadTarget } from "./load.ts";
 import {
@@ -20,8 +20,8 @@ import { fail, readConfig, serveCommands } from "./worker-io.ts";
 async function main(): Promise<void> {
   const cfg = readConfig<ClientConfig>();
   if (cfg.ca !== undefined) throw new Error("connect client: the bench runs Connect on plaintext h2c only");
-  const transport = createGrpcTransport({ baseUrl: `http://${HOST}:${cfg.port}`, acceptCompression: [] });
-  const client = createClient(TestService, transport);
+  const baseUrl = `http://${HOST}:${cfg.port}`;
+  const client = createClient(TestService, createGrpcTransport({ baseUrl, acceptCompression: [] }));
   const unaryRequest = {
     responseSize: UNARY_PAYLOAD_BYTES,
     payload: { body: new Uint8Array(UNARY_PAYLOAD_BYTES) },
@@ -42,6 +42,25 @@ async function main(): Promise<void> {
       for await (const res of client.streamingOutputCall(streamRequest, { signal })) {
         onMessage(res.payload?.body.length ?? 0);
       }
+    },
+    async openConnection() {
+      // A session manager of its own: one HTTP/2 connection, which close() can end.
+      const sessionManager = new Http2SessionManager(baseUrl);
+      if ((await sessionManager.connect()) === "error")
+        throw new Error(`connect-node: connecting ${baseUrl} failed`);
+      const extra = createClient(
+        TestService,
+        createGrpcTransport({ baseUrl, acceptCompression: [], sessionManager }),
+      );
+      return {
+        async unary() {
+          const res = await extra.unaryCall(unaryRequest);
+          return res.payload?.body.length ?? 0;
+        },
+        async close() {
+          sessionManager.abort();
+        },
+      };
     },
     async close() {},
   };

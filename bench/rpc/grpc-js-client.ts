@@ -63,10 +63,14 @@ async function main(): Promise<void> {
       ? {}
       : { "grpc.ssl_target_name_override": SERVER_NAME, "grpc.default_authority": SERVER_NAME };
   const TestService = loadTestService();
-  const client = new TestService(`${HOST}:${cfg.port}`, credentials, options);
-  await new Promise<void>((ok, no) =>
-    client.waitForReady(Date.now() + CONNECT_TIMEOUT_MS, (e) => (e ? no(e) : ok())),
-  );
+  const open = async (channelOptions: grpc.ChannelOptions) => {
+    const c = new TestService(`${HOST}:${cfg.port}`, credentials, channelOptions);
+    await new Promise<void>((ok, no) =>
+      c.waitForReady(Date.now() + CONNECT_TIMEOUT_MS, (e) => (e ? no(e) : ok())),
+    );
+    return c;
+  };
+  const client = await open(options);
   const methods = client as unknown as { unaryCall: UnaryFn; streamingOutputCall: StreamFn };
   const unaryRequest = {
     responseSize: UNARY_PAYLOAD_BYTES,
@@ -91,6 +95,23 @@ async function main(): Promise<void> {
       } finally {
         signal.removeEventListener("abort", cancel);
       }
+    },
+    async openConnection() {
+      // grpc-js shares subchannels (so TCP connections) among channels with equal target, credentials
+      // and options through its global pool; a local pool per channel gives each its own connection.
+      const extra = await open({ ...options, "grpc.use_local_subchannel_pool": 1 });
+      const extraMethods = extra as unknown as { unaryCall: UnaryFn };
+      return {
+        unary: () =>
+          new Promise((ok, no) => {
+            extraMethods.unaryCall(unaryRequest, (err, res) =>
+              err ? no(err) : ok(res?.payload?.body.length ?? 0),
+            );
+          }),
+        async close() {
+          extra.close();
+        },
+      };
     },
     async close() {
       client.close();

@@ -23,6 +23,17 @@ export interface LoadTarget {
    * response's payload body length. Aborting `signal` cancels the call (it may then reject).
    */
   stream(signal: AbortSignal, onMessage: (bodyBytes: number) => void): Promise<void>;
+  /**
+   * The connections axis: a new connection of its own (not shared with this
+   * target's or another's; connected and handshaken when it resolves).
+   */
+  openConnection(): Promise<UnaryConnection>;
+  close(): Promise<void>;
+}
+
+/** One extra connection of the connections axis: UnaryCalls on it, then close. */
+export interface UnaryConnection {
+  unary(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -80,13 +91,27 @@ class Window {
   }
 }
 
-export async function runUnary(target: LoadTarget, cmd: UnaryCommand): Promise<UnaryResult> {
+export function runUnary(target: LoadTarget, cmd: UnaryCommand): Promise<UnaryResult> {
+  return runUnaryOver([target], cmd);
+}
+
+/**
+ * The unary test over several connections: `cmd.concurrency` closed loops,
+ * loop i calling on connections[i mod N] (so with concurrency >= N every
+ * connection has concurrency/N calls in flight, spread round-robin).
+ */
+export async function runUnaryOver(
+  connections: readonly Pick<UnaryConnection, "unary">[],
+  cmd: Omit<UnaryCommand, "cmd">,
+): Promise<UnaryResult> {
+  if (connections.length === 0) throw new Error("no connections to call on");
   const window = new Window(cmd.warmupMs, cmd.durationMs);
   const latencies: number[] = [];
   let calls = 0;
   const errors = new ErrorCount();
   let stop = false;
-  const loop = async () => {
+  const loop = async (_: unknown, i: number) => {
+    const target = connections[i % connections.length]!;
     while (!stop) {
       const t0 = performance.now();
       if (!window.open(t0, latencies.length)) break;

@@ -19,6 +19,12 @@ export interface ServerConfig {
   readonly telemetry?: BenchTelemetryMode;
   readonly cert?: string;
   readonly key?: string;
+  /**
+   * pqrpc server: connections it must admit at once from 127.0.0.1 (the
+   * connections axis); it sets maxConnectionsPerSource and maxConnections to
+   * this. Absent: the server's defaults.
+   */
+  readonly maxConnections?: number;
 }
 
 /** Config of a client worker: `ca` (PEM file) makes it use TLS. */
@@ -46,14 +52,55 @@ export interface StreamCommand {
   readonly durationMs: number;
 }
 
-export type ClientCommand = UnaryCommand | StreamCommand;
+/**
+ * Connections axis, step 1: open `connections` new connections beside the
+ * worker's own (at most `parallel` connecting at a time), each finishing one
+ * UnaryCall, then leave them idle. Answered with an "opened" event.
+ */
+export interface OpenCommand {
+  readonly cmd: "open";
+  readonly connections: number;
+  readonly parallel: number;
+}
+
+/**
+ * Connections axis, step 2: the unary test over the connections that "open"
+ * made: `concurrency` closed loops, loop i calling on connection i mod N.
+ * Answered with a "spread" event.
+ */
+export interface SpreadCommand {
+  readonly cmd: "spread";
+  readonly warmupMs: number;
+  readonly durationMs: number;
+  readonly concurrency: number;
+}
+
+/** Connections axis, step 3: close what "open" made. Answered with "closed". */
+export interface CloseConnectionsCommand {
+  readonly cmd: "close";
+}
+
+export type ClientCommand =
+  | UnaryCommand
+  | StreamCommand
+  | OpenCommand
+  | SpreadCommand
+  | CloseConnectionsCommand;
 
 /** Server workers: report the CPU time used so far (process.cpuUsage). */
 export interface CpuCommand {
   readonly cmd: "cpu";
 }
 
-export type WorkerCommand = ClientCommand | CpuCommand;
+/**
+ * Server workers (run with --expose-gc): force full GCs, then report the
+ * heap, RSS and the TCP connections established to the listening port.
+ */
+export interface HeapCommand {
+  readonly cmd: "heap";
+}
+
+export type WorkerCommand = ClientCommand | CpuCommand | HeapCommand;
 
 /** CPU time, microseconds (user + system). */
 export interface CpuSample {
@@ -85,10 +132,33 @@ export interface StreamResult {
   readonly firstError?: string;
 }
 
+/** A server's memory after forced GCs, and its connections. */
+export interface HeapSample {
+  /** process.memoryUsage().heapUsed, bytes. */
+  readonly heapUsed: number;
+  readonly rss: number;
+  /** TCP connections established to the server's port, server side (Linux /proc/net/tcp*; NaN elsewhere). */
+  readonly connections: number;
+}
+
+/** What "open" did. */
+export interface OpenResult {
+  /** Connections opened and called once (equal to the command's on success). */
+  readonly connections: number;
+  /** From the first connect to the last one's first call done, ms. */
+  readonly openMs: number;
+  readonly errors: number;
+  readonly firstError?: string;
+}
+
 export type WorkerEvent =
   | { readonly event: "listening"; readonly port: number; readonly runtime: string }
   | { readonly event: "ready"; readonly runtime: string; readonly info: Record<string, string> }
   | ({ readonly event: "unary" } & UnaryResult)
   | ({ readonly event: "stream" } & StreamResult)
   | ({ readonly event: "cpu" } & CpuSample)
+  | ({ readonly event: "heap" } & HeapSample)
+  | ({ readonly event: "opened" } & OpenResult)
+  | ({ readonly event: "spread" } & UnaryResult)
+  | { readonly event: "closed" }
   | { readonly event: "error"; readonly message: string };

@@ -26,14 +26,20 @@ async function main(): Promise<void> {
   if (cfg.ca === undefined) throw new Error("pqrpc client: ca is required (pqrpc always runs over TLS)");
   await loadWasmProvider();
   const protocol = cfg.protocol ?? "pqrpc/1";
-  const channel = await connect(`${HOST}:${cfg.port}`, {
+  const options = {
     trust: await loadTrust(cfg.ca),
     serverName: SERVER_NAME,
     protocol,
     telemetry: benchTelemetry(cfg.telemetry),
-  });
-  const info = await channel.ready();
-  if (info.alpn !== protocol) throw new Error(`ALPN ${info.alpn}, expected ${protocol}`);
+  };
+  // Every connect() is a channel of its own: one connection, a full handshake (tickets stay in their channel).
+  const open = async () => {
+    const channel = await connect(`${HOST}:${cfg.port}`, options);
+    const info = await channel.ready();
+    if (info.alpn !== protocol) throw new Error(`ALPN ${info.alpn}, expected ${protocol}`);
+    return { channel, info };
+  };
+  const { channel, info } = await open();
   const client = createClient(TestService, channel);
   const unaryRequest = {
     responseSize: UNARY_PAYLOAD_BYTES,
@@ -53,6 +59,17 @@ async function main(): Promise<void> {
       for await (const res of client.streamingOutputCall(streamRequest, { signal })) {
         onMessage(res.payload?.body.length ?? 0);
       }
+    },
+    async openConnection() {
+      const extra = await open();
+      const extraClient = createClient(TestService, extra.channel);
+      return {
+        async unary() {
+          const res = await extraClient.unaryCall(unaryRequest);
+          return res.payload?.body.length ?? 0;
+        },
+        close: () => extra.channel.close(),
+      };
     },
     close: () => channel.close(),
   };

@@ -16,6 +16,8 @@ import { fail, readConfig, serveServer } from "./worker-io.ts";
 
 /** At shutdown, calls in flight get this long to finish. */
 const CLOSE_GRACE_MS = 200;
+/** Handshakes in progress at once: above the client's opening parallelism (bench/rpc.ts OPEN_PARALLEL) with room. */
+const BENCH_MAX_CONCURRENT_HANDSHAKES = 256;
 
 async function main(): Promise<void> {
   const cfg = readConfig<ServerConfig>();
@@ -23,7 +25,19 @@ async function main(): Promise<void> {
     throw new Error("pqrpc server: cert and key are required");
   await loadWasmProvider();
   const identity = await loadIdentity(cfg.cert, cfg.key);
-  const server = createServer({ identity, telemetry: benchTelemetry(cfg.telemetry) }).service(
+  // The connections axis opens up to cfg.maxConnections connections (its largest count plus slack
+  // for the other clients' own) from the one source 127.0.0.1: the per-source limit (default 64)
+  // and the global cap (default 1,024) must admit them all, and the handshake cap the clients'
+  // parallel opening.
+  const limits =
+    cfg.maxConnections === undefined
+      ? {}
+      : {
+          maxConnections: cfg.maxConnections,
+          maxConnectionsPerSource: cfg.maxConnections,
+          maxConcurrentHandshakes: BENCH_MAX_CONCURRENT_HANDSHAKES,
+        };
+  const server = createServer({ identity, telemetry: benchTelemetry(cfg.telemetry), ...limits }).service(
     TestService,
     createTestServiceHandlers(),
   );
