@@ -6,42 +6,18 @@
  * pool handed out shares). No timing assertion.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { join } from "node:path";
 import { it } from "node:test";
-import { fileURLToPath } from "node:url";
+import { type BenchRun, runBenchScript } from "./bench/run-bench-script.ts";
 
-const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 /** A hang guard for a loaded machine, not a speed check. */
 const RUN_TIMEOUT_MS = 120_000;
 const HANDSHAKES = 5;
 
-function run(
-  mode: string,
-  env: NodeJS.ProcessEnv,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done, reject) => {
-    const child = spawn(
-      process.execPath,
-      ["--import", "tsx", "bench/handshake-profile.ts", mode, String(HANDSHAKES)],
-      { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] },
-    );
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`handshake-profile still running after ${RUN_TIMEOUT_MS} ms\n${stdout}\n${stderr}`));
-    }, RUN_TIMEOUT_MS);
-    child.on("error", reject);
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      done({ code, stdout, stderr });
-    });
-  });
+function run(mode: string, env: NodeJS.ProcessEnv): Promise<BenchRun> {
+  return runBenchScript("bench/handshake-profile.ts", [mode, String(HANDSHAKES)], env, RUN_TIMEOUT_MS);
 }
 
 for (const mode of ["full", "resume"]) {

@@ -6,16 +6,14 @@
  * without errors. No timing assertion: the figures depend on the machine.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { availableParallelism, tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { join } from "node:path";
 import { it } from "node:test";
-import { fileURLToPath } from "node:url";
 import type { SaturationRow } from "../bench/handshake-saturation.ts";
+import { type BenchRun, REPO_ROOT, runBenchScript } from "./bench/run-bench-script.ts";
 
-const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 /** A hang guard, not a speed check: ~20 process start-ups on a loaded 2-core machine. */
 const RUN_TIMEOUT_MS = 300_000;
 
@@ -28,27 +26,8 @@ interface Row {
   readonly error?: string;
 }
 
-function runBench(env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolveRun, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "bench/handshake.ts"], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`bench:handshake still running after ${RUN_TIMEOUT_MS} ms\n${stdout}\n${stderr}`));
-    }, RUN_TIMEOUT_MS);
-    child.on("error", reject);
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      resolveRun({ code, stdout, stderr });
-    });
-  });
+function runBench(env: NodeJS.ProcessEnv): Promise<BenchRun> {
+  return runBenchScript("bench/handshake.ts", [], env, RUN_TIMEOUT_MS);
 }
 
 function node24Available(): boolean {

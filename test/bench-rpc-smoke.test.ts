@@ -8,14 +8,12 @@
  * or memory assertion: the figures depend on the machine.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { join } from "node:path";
 import { it } from "node:test";
-import { fileURLToPath } from "node:url";
+import { type BenchRun, runBenchScript } from "./bench/run-bench-script.ts";
 
-const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 /** A hang guard, not a speed check: start-up of 5 processes on a loaded machine, plus measuring windows that extend until they have samples. */
 const RUN_TIMEOUT_MS = 300_000;
 const SYSTEMS = ["pqrpc-frames", "grpc-js"];
@@ -46,28 +44,9 @@ interface Summary {
   readonly connections: readonly ConnectionsSummary[];
 }
 
-function runBench(env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolveRun, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "bench/rpc.ts"], {
-      cwd: REPO_ROOT,
-      env: { ...process.env, ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-    // SIGTERM makes the bench kill its workers before it exits.
-    const timer = setTimeout(() => {
-      child.kill("SIGTERM");
-      reject(new Error(`bench:rpc still running after ${RUN_TIMEOUT_MS} ms\n${stdout}\n${stderr}`));
-    }, RUN_TIMEOUT_MS);
-    child.on("error", reject);
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      resolveRun({ code, stdout, stderr });
-    });
-  });
+function runBench(env: NodeJS.ProcessEnv): Promise<BenchRun> {
+  // SIGTERM makes the bench kill its workers before it exits.
+  return runBenchScript("bench/rpc.ts", [], env, RUN_TIMEOUT_MS, "SIGTERM");
 }
 
 it("bench:rpc runs end to end in short mode with two systems and a tiny connections axis", async () => {
