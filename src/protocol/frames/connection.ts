@@ -802,13 +802,8 @@ export class FrameConnection {
       // each is kept as it is when it pins next to nothing (pinsLittle: a
       // TLS record's plaintext), else copied, and the message is joined
       // once below, so most bytes are copied once rather than twice.
-      if (parts === undefined) {
-        p.chunks.push(
-          f.messageEnd || f.data.byteLength === f.data.buffer.byteLength ? f.data : f.data.slice(),
-        );
-      } else {
-        for (const part of parts) p.chunks.push(f.messageEnd || pinsLittle(part) ? part : copyBytes(part));
-      }
+      if (parts === undefined) p.chunks.push(keptPart(f.data, f.messageEnd));
+      else for (const part of parts) p.chunks.push(keptPart(part, f.messageEnd));
     }
     p.bytes += length;
     if (f.messageEnd) {
@@ -1386,6 +1381,11 @@ const EMPTY = new Uint8Array(0);
  */
 function pinsLittle(view: Uint8Array): boolean {
   return view.buffer.byteLength - view.byteLength <= view.byteLength / 64;
+}
+
+/** A part kept as it is when it is consumed now (the message ends) or pins next to nothing, else copied. */
+function keptPart(part: Uint8Array, messageEnd: boolean): Uint8Array {
+  return messageEnd || pinsLittle(part) ? part : copyBytes(part);
 }
 
 function partsLength(parts: readonly Uint8Array[]): number {

@@ -121,16 +121,7 @@ export class FrameDecoder {
         header.type === FrameType.MESSAGE &&
         q.headChunk.length - q.headOffset < header.length
       ) {
-        requireStream(header, "MESSAGE");
-        frames.push({
-          type: FrameType.MESSAGE,
-          streamId: header.streamId,
-          endStream: (header.flags & Flag.END_STREAM) !== 0,
-          messageEnd: (header.flags & Flag.MESSAGE_END) !== 0,
-          compressed: (header.flags & Flag.COMPRESSED) !== 0,
-          data: EMPTY_BYTES,
-          parts: q.takeViews(header.length),
-        });
+        frames.push(messageFrame(header, EMPTY_BYTES, q.takeViews(header.length)));
       } else {
         frames.push(parseFrame(header, q.take(header.length)));
       }
@@ -170,6 +161,20 @@ export class FrameDecoder {
   }
 }
 
+/** A MESSAGE frame: its payload in `data`, or, when it spanned chunks, as `parts` (then `data` is empty). */
+function messageFrame(h: Header, data: Uint8Array, parts?: Uint8Array[]): Frame {
+  requireStream(h, "MESSAGE");
+  return {
+    type: FrameType.MESSAGE,
+    streamId: h.streamId,
+    endStream: (h.flags & Flag.END_STREAM) !== 0,
+    messageEnd: (h.flags & Flag.MESSAGE_END) !== 0,
+    compressed: (h.flags & Flag.COMPRESSED) !== 0,
+    data,
+    ...(parts === undefined ? {} : { parts }),
+  };
+}
+
 function requireStreamZero(h: Header, name: string): void {
   if (h.streamId !== 0)
     throw new FrameError(ErrorCode.PROTOCOL_ERROR, `${name} on stream ${h.streamId}, must be 0`);
@@ -202,15 +207,7 @@ export function parseFrame(h: Header, payload: Uint8Array): Frame {
         block: payload,
       };
     case FrameType.MESSAGE:
-      requireStream(h, "MESSAGE");
-      return {
-        type: FrameType.MESSAGE,
-        streamId: h.streamId,
-        endStream: (h.flags & Flag.END_STREAM) !== 0,
-        messageEnd: (h.flags & Flag.MESSAGE_END) !== 0,
-        compressed: (h.flags & Flag.COMPRESSED) !== 0,
-        data: payload,
-      };
+      return messageFrame(h, payload);
     case FrameType.TRAILERS: {
       requireStream(h, "TRAILERS");
       const r = payloadReader(payload, "TRAILERS");
