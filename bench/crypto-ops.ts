@@ -10,29 +10,11 @@ import { createNobleProvider } from "../src/crypto/providers/noble.ts";
 import { createNodeProvider } from "../src/crypto/providers/node.ts";
 import { createWasmProvider } from "../src/crypto/providers/wasm.ts";
 import type { CryptoProvider, KemName, SignatureName } from "../src/crypto/types.ts";
-
-/** Stop timing one operation after this many milliseconds or this many runs. */
-const BUDGET_MS = 300;
-const MAX_RUNS = 2000;
-
-function median(samples: number[]): number {
-  const s = samples.slice().sort((a, b) => a - b);
-  return s[s.length >> 1]!;
-}
-
-function time(op: () => unknown): number {
-  const samples: number[] = [];
-  const start = performance.now();
-  while (samples.length < MAX_RUNS && performance.now() - start < BUDGET_MS) {
-    const t = performance.now();
-    op();
-    samples.push((performance.now() - t) * 1000);
-  }
-  return median(samples);
-}
+import { formatMicros, medianMicros } from "./op-timer.ts";
 
 const rows: string[][] = [];
-const fmt = (us: number) => (us >= 1000 ? `${(us / 1000).toFixed(2)} ms` : `${us.toFixed(1)} µs`);
+const fmt = formatMicros;
+const time = (op: () => unknown) => medianMicros(op);
 
 function measureKem(p: CryptoProvider, name: KemName) {
   const kem = p.kem(name);

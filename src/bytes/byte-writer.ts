@@ -119,4 +119,15 @@ export class ByteWriter {
   finish(): Uint8Array {
     return this.buf.subarray(0, this.len);
   }
+
+  /**
+   * Zeroes what was written and starts over, for a writer kept and reused
+   * (the key schedule's HkdfLabel, written once per derivation): views from
+   * an earlier finish() then read zeros.
+   */
+  clear(): this {
+    this.buf.fill(0, 0, this.len);
+    this.len = 0;
+    return this;
+  }
 }

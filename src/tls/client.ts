@@ -146,6 +146,13 @@ export class ClientHandshake implements HandshakeEngine {
   private clientHelloExtensions: ext.Extension[] = [];
   private offeredExtensions = new Set<number>();
   private retry?: { suite: CipherSuiteInfo; transcript: Transcript };
+  /**
+   * Per PSK offer (same order), the key schedule at its Early Secret that the
+   * binder was computed with: the selected one becomes the handshake's
+   * schedule (one HKDF-Extract per PSK), the rest are wiped at the
+   * ServerHello; all are wiped at a HelloRetryRequest (new binders follow).
+   */
+  private earlySchedules: KeySchedule[] = [];
   private ccsSent = false;
 
   constructor(
@@ -285,21 +292,30 @@ export class ClientHandshake implements HandshakeEngine {
       ...extensions,
       { type: E.pre_shared_key, data: ext.preSharedKeyClient.encode({ identities, binders }) },
     ];
-    const draft = clientHello.encode({ ...base, extensions: withPsk(placeholder) });
-    const partial = draft.subarray(0, draft.length - ext.preSharedKeyClient.bindersLength(placeholder));
+    const message = clientHello.encode({ ...base, extensions: withPsk(placeholder) });
+    const partial = message.subarray(0, message.length - ext.preSharedKeyClient.bindersLength(placeholder));
+    this.wipeEarlySchedules();
     const binders = this.offers.map((o) => {
       const hash = this.cfg.crypto.hash(o.hash);
       // After HelloRetryRequest the binder covers message_hash(CH1) ‖ HRR ‖ partial CH2 (§4.2.11.2).
       const t = priorTranscript ?? new Transcript(hash);
       const ks = new KeySchedule(hash);
       ks.early(o.key);
+      this.earlySchedules.push(ks);
       const key = ks.binderKey(o.binder);
       const binder = finishedMac(hash, key, t.hashWith(partial));
       wipe(key);
-      ks.wipe();
       return binder;
     });
-    return clientHello.encode({ ...base, extensions: withPsk(binders) });
+    // The binders take the placeholders' places; nothing else in the message changes.
+    ext.preSharedKeyClient.writeBinders(message, binders);
+    return message;
+  }
+
+  /** Wipes the offers' early key schedules and forgets them. */
+  private wipeEarlySchedules(): void {
+    for (const ks of this.earlySchedules) ks.wipe();
+    this.earlySchedules = [];
   }
 
   private sendClientHello(): void {
@@ -386,6 +402,7 @@ export class ClientHandshake implements HandshakeEngine {
       ]);
     }
     // §4.1.4: only PSKs for the selected suite's hash stay in the second ClientHello.
+    this.wipeEarlySchedules();
     this.offers = this.offers.filter((o) => o.hash === suite.hash);
     this.sendChangeCipherSpecOnce();
     const extensions = this.buildExtensions(cookie);
@@ -406,19 +423,22 @@ export class ClientHandshake implements HandshakeEngine {
   ): ClientState {
     const hash = this.cfg.crypto.hash(suite.hash);
     let psk: PskCandidate | undefined;
-    const pskData = sh.extensions.get(E.pre_shared_key);
-    if (pskData) {
-      const index = ext.preSharedKeyServer.decode(pskData);
-      psk = this.offers[index];
-      // §4.2.11: an index we did not offer, or a PSK whose hash is not the suite's, is illegal_parameter.
-      if (!psk) throw fatal("illegal_parameter", `server selected PSK ${index} of ${this.offers.length}`);
-      if (psk.hash !== suite.hash)
-        throw fatal("illegal_parameter", "selected PSK's hash differs from the cipher suite's");
-    }
+    let pskSchedule: KeySchedule | undefined;
     const shareData = sh.extensions.get(E.key_share);
     let sharedSecret: Uint8Array | undefined;
     let group: GroupInfo | undefined;
     try {
+      const pskData = sh.extensions.get(E.pre_shared_key);
+      if (pskData) {
+        const index = ext.preSharedKeyServer.decode(pskData);
+        psk = this.offers[index];
+        // §4.2.11: an index we did not offer, or a PSK whose hash is not the suite's, is illegal_parameter.
+        if (!psk) throw fatal("illegal_parameter", `server selected PSK ${index} of ${this.offers.length}`);
+        if (psk.hash !== suite.hash)
+          throw fatal("illegal_parameter", "selected PSK's hash differs from the cipher suite's");
+        pskSchedule = this.earlySchedules[index];
+        if (!pskSchedule) throw fatal("internal_error", `no early key schedule for PSK offer ${index}`);
+      }
       if (shareData) {
         const entry = ext.keyShareServer.decode(shareData);
         const share = this.shares.get(entry.group);
@@ -437,15 +457,21 @@ export class ClientHandshake implements HandshakeEngine {
       } else if (!this.pskModes.includes(PskKeyExchangeMode.psk_ke)) {
         throw fatal("missing_extension", "ServerHello lacks key_share and psk_ke was not offered");
       }
+    } catch (e) {
+      pskSchedule = undefined;
+      throw e;
     } finally {
-      // Our key shares are done with, used or not (the one used was wiped by finish).
+      // Our key shares are done with, used or not (the one used was wiped by finish);
+      // so are the PSKs' early schedules but the selected one's.
       this.disposeShares();
+      this.earlySchedules = this.earlySchedules.filter((ks) => ks !== pskSchedule);
+      this.wipeEarlySchedules();
     }
     const transcript = this.retry?.transcript ?? new Transcript(hash);
     if (!this.retry) transcript.add(this.clientHello1);
     transcript.add(m.raw);
-    const schedule = new KeySchedule(hash);
-    schedule.early(psk?.key);
+    // With a PSK, the schedule its binder was computed with goes on (no second HKDF-Extract).
+    const schedule = pskSchedule ?? new KeySchedule(hash);
     schedule.handshake(sharedSecret);
     wipe(sharedSecret);
     const th = transcript.hash();

@@ -207,6 +207,32 @@ describe("tls engine: external PSK", () => {
   });
 });
 
+describe("tls engine: two PSK offers", () => {
+  it("a ticket the server cannot open and an external PSK it knows: the second offer's schedule carries on", () => {
+    const suites = ["TLS_AES_128_GCM_SHA256" as const];
+    const { sessions } = ticketPair(new TicketSealer(crypto), { client: { cipherSuites: suites } });
+    const psk = {
+      identity: new TextEncoder().encode("second"),
+      key: crypto.randomBytes(32),
+      hash: "sha256" as const,
+    };
+    const { client, server } = connectPair({
+      client: { session: sessions[0], externalPsk: psk, cipherSuites: suites },
+      server: {
+        certificate: undefined,
+        sessionTickets: { sealer: new TicketSealer(crypto) },
+        externalPsks: (id) => (new TextDecoder().decode(id) === "second" ? psk : undefined),
+      },
+    });
+    assert.equal(client.error, undefined, client.error?.message);
+    assert.equal(server.error, undefined, server.error?.message);
+    assert.equal(client.info?.pskMode, "psk_dhe_ke");
+    assert.equal(client.info?.resumed, false, "the external PSK, not the ticket");
+    const data = crypto.randomBytes(32);
+    assert.deepEqual(transfer(client, server, data), data);
+  });
+});
+
 describe("tls engine: PSK offers across HelloRetryRequest", () => {
   it("a PSK whose hash does not fit the HRR's suite is dropped, the handshake goes on in full", () => {
     const psk = { identity: new TextEncoder().encode("unknown"), key: crypto.randomBytes(32) };

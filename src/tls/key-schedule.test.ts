@@ -38,6 +38,21 @@ function expand(hash: "sha256" | "sha384", prk: Uint8Array, info: Uint8Array, le
   return Uint8Array.from(out.slice(0, length));
 }
 
+/** hkdfExpandLabel against the independent HKDF over a hand-built HkdfLabel. */
+function assertExpandsLikeRfc(
+  name: "sha256" | "sha384",
+  secret: Uint8Array,
+  label: string,
+  context: Uint8Array,
+  length: number,
+): void {
+  const hash = name === "sha256" ? sha256 : sha384;
+  assert.deepEqual(
+    hkdfExpandLabel(hash, secret, label, context, length),
+    expand(name, secret, hkdfLabel(length, label, context), length),
+  );
+}
+
 function throwsAlert(fn: () => unknown, alert: string): void {
   assert.throws(fn, (e: unknown) => e instanceof TlsError && e.alertName === alert && e.origin === "local");
 }
@@ -60,14 +75,20 @@ describe("HKDF-Expand-Label and Derive-Secret (RFC 8446 §7.1)", () => {
   test("SHA-384 with a context, against an independent HKDF", () => {
     const secret = crypto.randomBytes(48);
     const context = crypto.randomBytes(48);
-    assert.deepEqual(
-      hkdfExpandLabel(sha384, secret, "c hs traffic", context, 48),
-      expand("sha384", secret, hkdfLabel(48, "c hs traffic", context), 48),
-    );
+    assertExpandsLikeRfc("sha384", secret, "c hs traffic", context, 48);
     assert.deepEqual(
       deriveSecret(sha384, secret, "c hs traffic", context),
       hkdfExpandLabel(sha384, secret, "c hs traffic", context, 48),
     );
+  });
+
+  test("one reused HkdfLabel buffer: a long derivation leaves nothing for the next, multi-block lengths expand", () => {
+    const secret = crypto.randomBytes(32);
+    const long = crypto.randomBytes(255);
+    assertExpandsLikeRfc("sha256", secret, "exporter", long, 100);
+    assertExpandsLikeRfc("sha256", secret, "an application label", long.subarray(0, 7), 20);
+    assert.deepEqual(hkdfExpandLabel(sha256, secret, "iv", empty, 0), new Uint8Array(0));
+    assertExpandsLikeRfc("sha256", secret, "key", empty, 16);
   });
 
   test("out-of-range label, context and length are internal errors", () => {
@@ -103,6 +124,37 @@ describe("KeySchedule stages", () => {
     const fresh = new KeySchedule(sha256);
     fresh.early(t.resumptionPsk);
     assert.deepEqual(ks.binderKey("res"), fresh.binderKey("res"));
+  });
+
+  test("the PSK-free Early Secret and its salt are constants that wiping a schedule leaves intact", () => {
+    const shared = crypto.randomBytes(48);
+    // The explicit path: Early Secret = HKDF-Extract(0, 0) computed, not taken from the constant.
+    const zeros = new Uint8Array(48);
+    const early = sha384.hkdfExtract(zeros, zeros);
+    const salt = deriveSecret(sha384, early, "derived", sha384.digest(empty));
+    const expected = sha384.hkdfExtract(salt, shared);
+    for (let round = 0; round < 2; round++) {
+      const ks = new KeySchedule(sha384);
+      ks.early();
+      assert.deepEqual(ks.currentSecret(), early);
+      ks.handshake(shared);
+      assert.deepEqual(ks.currentSecret(), expected);
+      ks.wipe();
+    }
+    // Switching PSK-free <-> PSK before handshake() takes the matching path.
+    const psk = crypto.randomBytes(48);
+    const a = new KeySchedule(sha384);
+    a.early(psk);
+    a.early();
+    a.handshake(shared);
+    assert.deepEqual(a.currentSecret(), expected);
+    const b = new KeySchedule(sha384);
+    b.early();
+    b.early(psk);
+    b.handshake(shared);
+    const pskEarly = sha384.hkdfExtract(zeros, psk);
+    const pskSalt = deriveSecret(sha384, pskEarly, "derived", sha384.digest(empty));
+    assert.deepEqual(b.currentSecret(), sha384.hkdfExtract(pskSalt, shared));
   });
 
   test("a psk_ke handshake uses zeros for the shared secret", () => {

@@ -20,6 +20,17 @@ const MAX_LABEL_BYTES = 255;
 const MAX_CONTEXT_BYTES = 255;
 /** RFC 8446 §7.1: HkdfLabel.length is a uint16. */
 const MAX_EXPAND_BYTES = 0xffff;
+/** RFC 5869 §2.3: the counter byte that ends T(1)'s input, info ‖ 0x01. */
+const FIRST_BLOCK = 1;
+/** HkdfLabel at its largest (uint16 ‖ label<7..255> ‖ context<0..255>) plus that counter byte. */
+const MAX_HKDF_LABEL_BYTES = 2 + 1 + MAX_LABEL_BYTES + 1 + MAX_CONTEXT_BYTES + 1;
+
+/**
+ * One HkdfLabel buffer for every derivation: a handshake makes about 27 per
+ * side, each used by exactly one HMAC before the next is written (the code is
+ * synchronous), and cleared (zeroed) after that HMAC.
+ */
+const hkdfLabel = new ByteWriter(MAX_HKDF_LABEL_BYTES);
 
 /**
  * HKDF-Expand-Label(Secret, Label, Context, Length) = HKDF-Expand(Secret, HkdfLabel, Length)
@@ -48,12 +59,19 @@ export function hkdfExpandLabel(
   if (!Number.isInteger(length) || length < 0 || length > MAX_EXPAND_BYTES) {
     throw fatal("internal_error", `HKDF-Expand-Label: length ${length} outside 0..${MAX_EXPAND_BYTES}`);
   }
-  const info = new ByteWriter(2 + 1 + fullLabel.length + 1 + context.length)
-    .u16(length)
-    .vector(1, fullLabel)
-    .vector(1, context)
-    .finish();
-  return hash.hkdfExpand(secret, info, length);
+  const w = hkdfLabel.clear().u16(length).vector(1, fullLabel).vector(1, context);
+  try {
+    if (length > hash.outputLength) return hash.hkdfExpand(secret, w.finish(), length);
+    // Every TLS 1.3 derivation is one block (RFC 5869 §2.3, N = 1): OKM = the first
+    // Length bytes of T(1) = HMAC(Secret, HkdfLabel ‖ 0x01), one HMAC over this buffer.
+    const t1 = hash.hmac(secret, w.u8(FIRST_BLOCK).finish());
+    if (t1.length === length) return t1;
+    const out = t1.slice(0, length);
+    wipe(t1);
+    return out;
+  } finally {
+    hkdfLabel.clear();
+  }
 }
 
 /**
@@ -166,7 +184,7 @@ export function exportKeyingMaterial(
   context: Uint8Array,
   length: number,
 ): Uint8Array {
-  const perLabel = deriveSecret(hash, exporterMasterSecret, label, hash.digest(new Uint8Array(0)));
+  const perLabel = deriveSecret(hash, exporterMasterSecret, label, constantsOf(hash).emptyHash);
   try {
     return hkdfExpandLabel(hash, perLabel, "exporter", hash.digest(context), length);
   } finally {
@@ -175,19 +193,33 @@ export function exportKeyingMaterial(
 }
 
 /**
- * Transcript-Hash("") per hash function: every key schedule needs it (for
- * "derived" and binder keys) and a handshake makes two or three schedules.
- * Public and constant, so kept; callers only read it.
+ * The key schedule's values that depend on the hash alone, public and
+ * constant, so computed once per hash and only read (never wiped):
+ * Transcript-Hash("") (for "derived" and binder keys), Hash.length zeros,
+ * and for a handshake without a PSK the Early Secret = HKDF-Extract(0, 0)
+ * and Derive-Secret(that Early Secret, "derived", ""), the salt of its
+ * Handshake Secret (RFC 8446 §7.1).
  */
-const EMPTY_HASHES = new WeakMap<Hash, Uint8Array>();
+interface HashConstants {
+  readonly emptyHash: Uint8Array;
+  readonly zeros: Uint8Array;
+  readonly pskFreeEarlySecret: Uint8Array;
+  readonly pskFreeDerived: Uint8Array;
+}
 
-function emptyHashOf(hash: Hash): Uint8Array {
-  let h = EMPTY_HASHES.get(hash);
-  if (h === undefined) {
-    h = hash.digest(new Uint8Array(0));
-    EMPTY_HASHES.set(hash, h);
+const HASH_CONSTANTS = new WeakMap<Hash, HashConstants>();
+
+function constantsOf(hash: Hash): HashConstants {
+  let c = HASH_CONSTANTS.get(hash);
+  if (c === undefined) {
+    const emptyHash = hash.digest(new Uint8Array(0));
+    const zeros = new Uint8Array(hash.outputLength);
+    const pskFreeEarlySecret = hash.hkdfExtract(zeros, zeros);
+    const pskFreeDerived = deriveSecret(hash, pskFreeEarlySecret, "derived", emptyHash);
+    c = { emptyHash, zeros, pskFreeEarlySecret, pskFreeDerived };
+    HASH_CONSTANTS.set(hash, c);
   }
-  return h;
+  return c;
 }
 
 /**
@@ -213,13 +245,13 @@ export class KeySchedule {
   private readonly hash: Hash;
   private stage: Stage = "initial";
   private secret: Uint8Array = new Uint8Array(0);
-  private readonly zeros: Uint8Array;
-  private readonly emptyHash: Uint8Array;
+  /** The Early Secret is the PSK-free constant, so the next salt is too. */
+  private pskFree = false;
+  private readonly constants: HashConstants;
 
   constructor(hash: Hash) {
     this.hash = hash;
-    this.zeros = new Uint8Array(hash.outputLength);
-    this.emptyHash = emptyHashOf(hash);
+    this.constants = constantsOf(hash);
   }
 
   /**
@@ -229,16 +261,19 @@ export class KeySchedule {
    */
   early(psk?: Uint8Array): void {
     if (this.stage !== "early") this.expect("initial", "early()");
-    const next = this.hash.hkdfExtract(this.zeros, psk ?? this.zeros);
+    const c = this.constants;
+    // A copy of the constant, so that wiping the schedule never wipes the constant.
+    const next = psk !== undefined ? this.hash.hkdfExtract(c.zeros, psk) : c.pskFreeEarlySecret.slice();
     wipe(this.secret);
     this.secret = next;
+    this.pskFree = psk === undefined;
     this.stage = "early";
   }
 
   /** binder_key = Derive-Secret(Early Secret, "ext binder" | "res binder" | "imp binder", ""). */
   binderKey(kind: BinderKind): Uint8Array {
     this.expect("early", "binderKey()");
-    return deriveSecret(this.hash, this.secret, `${kind} binder`, this.emptyHash);
+    return deriveSecret(this.hash, this.secret, `${kind} binder`, this.constants.emptyHash);
   }
 
   /** client_early_traffic_secret = Derive-Secret(Early Secret, "c e traffic", ClientHello). */
@@ -260,7 +295,7 @@ export class KeySchedule {
   handshake(sharedSecret?: Uint8Array): void {
     if (this.stage === "initial") this.early();
     this.expect("early", "handshake()");
-    this.advance(sharedSecret ?? this.zeros);
+    this.advance(sharedSecret ?? this.constants.zeros);
     this.stage = "handshake";
   }
 
@@ -279,7 +314,7 @@ export class KeySchedule {
   /** Master Secret = HKDF-Extract(Derive-Secret(Handshake Secret, "derived", ""), 0). */
   master(): void {
     this.expect("handshake", "master()");
-    this.advance(this.zeros);
+    this.advance(this.constants.zeros);
     this.stage = "master";
   }
 
@@ -327,9 +362,12 @@ export class KeySchedule {
 
   /** Next stage's secret: HKDF-Extract(Derive-Secret(current, "derived", ""), ikm); the old one is wiped. */
   private advance(ikm: Uint8Array): void {
-    const salt = deriveSecret(this.hash, this.secret, "derived", this.emptyHash);
+    const constantSalt = this.pskFree ? this.constants.pskFreeDerived : undefined;
+    this.pskFree = false;
+    const salt = constantSalt ?? deriveSecret(this.hash, this.secret, "derived", this.constants.emptyHash);
     const next = this.hash.hkdfExtract(salt, ikm);
-    wipe(salt, this.secret);
+    if (salt !== constantSalt) wipe(salt);
+    wipe(this.secret);
     this.secret = next;
   }
 

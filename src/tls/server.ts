@@ -77,6 +77,12 @@ interface ChosenPsk {
   mode: "psk_ke" | "psk_dhe_ke";
   /** For a resumption ticket: the client identity it carries and we verified again (else empty). */
   clientCertificates: readonly Uint8Array[];
+  /**
+   * The key schedule at the Early Secret of this PSK, which its binder was
+   * checked with; the handshake's schedule continues from it. Wiped if the
+   * handshake does not (HelloRetryRequest, any failure).
+   */
+  schedule: KeySchedule;
 }
 
 /** Bytes of the HelloRetryRequest cookie (§4.2.2): random, checked for an exact echo. */
@@ -227,168 +233,178 @@ export class ServerHandshake implements HandshakeEngine {
     const sniData = x.get(E.server_name);
     const serverName = sniData ? ext.serverName.decode(sniData) : undefined;
     const psk = this.choosePsk(m, ch, offeredSuites, retry, serverName);
-    const suite =
-      retry?.suite ?? (psk ? offeredSuites.find((s) => s.hash === psk.candidate.hash)! : offeredSuites[0]!);
+    try {
+      const suite =
+        retry?.suite ?? (psk ? offeredSuites.find((s) => s.hash === psk.candidate.hash)! : offeredSuites[0]!);
 
-    // Group: our preference among the client's supported groups (§4.2.7).
-    let group: GroupInfo | undefined;
-    let share: Uint8Array | undefined;
-    if (!psk || psk.mode === "psk_dhe_ke") {
-      if (!clientGroups) throw fatal("missing_extension", "ClientHello lacks supported_groups and key_share");
-      group = this.cfg.groups.find((g) => clientGroups.includes(g.codepoint));
-      if (!group) throw fatal("handshake_failure", "no acceptable key exchange group in common");
-      enforceGroup(this.cfg.policy, group);
-      share = shares!.find((s) => s.group === group!.codepoint)?.share;
-      if (!share) {
-        if (retry)
-          throw fatal("illegal_parameter", "second ClientHello lacks a share for the selected group");
-        // §4.2.10: 0-RTT data sent with this ClientHello is skipped until the second one.
-        if (x.has(E.early_data)) this.io.skipEarlyData("until-plaintext");
-        return this.sendHelloRetryRequest(m, ch, suite, group);
+      // Group: our preference among the client's supported groups (§4.2.7).
+      let group: GroupInfo | undefined;
+      let share: Uint8Array | undefined;
+      if (!psk || psk.mode === "psk_dhe_ke") {
+        if (!clientGroups)
+          throw fatal("missing_extension", "ClientHello lacks supported_groups and key_share");
+        group = this.cfg.groups.find((g) => clientGroups.includes(g.codepoint));
+        if (!group) throw fatal("handshake_failure", "no acceptable key exchange group in common");
+        enforceGroup(this.cfg.policy, group);
+        share = shares!.find((s) => s.group === group!.codepoint)?.share;
+        if (!share) {
+          if (retry)
+            throw fatal("illegal_parameter", "second ClientHello lacks a share for the selected group");
+          // §4.2.10: 0-RTT data sent with this ClientHello is skipped until the second one.
+          if (x.has(E.early_data)) this.io.skipEarlyData("until-plaintext");
+          // The second ClientHello chooses its PSK afresh (§4.1.4), with a new binder.
+          psk?.schedule.wipe();
+          return this.sendHelloRetryRequest(m, ch, suite, group);
+        }
       }
-    }
 
-    // Certificate: the first of ours whose scheme the client accepts (§4.4.2.2).
-    let certified: CertifiedKey | undefined;
-    if (!psk) {
-      const schemes = peerSignatureSchemes(x);
-      if (!schemes) throw fatal("missing_extension", "ClientHello lacks signature_algorithms");
-      certified = this.certificates.find((c) => this.schemeUsable(c.key.algorithm, schemes));
-      if (!certified)
-        throw fatal("handshake_failure", "no certificate matches the client's signature_algorithms");
-    }
-
-    // ALPN (RFC 7301 §3.2).
-    let alpn: string | undefined;
-    const alpnData = x.get(E.application_layer_protocol_negotiation);
-    if (alpnData) {
-      const offered = ext.alpn.decode(alpnData);
-      if (this.cfg.alpn.length > 0) {
-        alpn = this.cfg.alpn.find((p) => offered.includes(p));
-        if (!alpn) throw fatal("no_application_protocol", "no ALPN protocol in common");
+      // Certificate: the first of ours whose scheme the client accepts (§4.4.2.2).
+      let certified: CertifiedKey | undefined;
+      if (!psk) {
+        const schemes = peerSignatureSchemes(x);
+        if (!schemes) throw fatal("missing_extension", "ClientHello lacks signature_algorithms");
+        certified = this.certificates.find((c) => this.schemeUsable(c.key.algorithm, schemes));
+        if (!certified)
+          throw fatal("handshake_failure", "no certificate matches the client's signature_algorithms");
       }
-    }
-    let clientRecordLimit: number | undefined;
-    const rslData = x.get(E.record_size_limit);
-    if (rslData) {
-      clientRecordLimit = ext.recordSizeLimit.decode(rslData);
-      if (clientRecordLimit < MIN_RECORD_SIZE_LIMIT_BYTES)
-        throw fatal(
-          "illegal_parameter",
-          `record_size_limit ${clientRecordLimit} below ${MIN_RECORD_SIZE_LIMIT_BYTES}`,
-        );
-    }
 
-    // --- ServerHello
-    const hash = this.cfg.crypto.hash(suite.hash);
-    let sharedSecret: Uint8Array | undefined;
-    const shExtensions: ext.Extension[] = [
-      { type: E.supported_versions, data: ext.supportedVersionsServer.encode(TLS13) },
-    ];
-    if (group && share) {
-      const r = respondToShare(this.cfg.crypto, group, share, this.config.keySharePool || undefined);
-      sharedSecret = r.sharedSecret;
-      shExtensions.push({ type: E.key_share, data: ext.keyShareServer.encode(r.entry) });
-    }
-    if (psk) shExtensions.push({ type: E.pre_shared_key, data: ext.preSharedKeyServer.encode(psk.index) });
-    const sh = serverHello.encode({
-      legacyVersion: TLS12,
-      random: this.cfg.crypto.randomBytes(RANDOM_BYTES),
-      sessionId: ch.sessionId,
-      cipherSuite: suite.codepoint,
-      compressionMethod: 0,
-      extensions: shExtensions,
-    });
-    const transcript = retry?.transcript ?? new Transcript(hash);
-    transcript.add(m.raw);
-    transcript.add(sh);
-    const schedule = new KeySchedule(hash);
-    schedule.early(psk?.candidate.key);
-    schedule.handshake(sharedSecret);
-    wipe(sharedSecret);
-    const th = transcript.hash();
-    const clientHandshakeSecret = schedule.clientHandshakeTrafficSecret(th);
-    const serverHandshakeSecret = schedule.serverHandshakeTrafficSecret(th);
-    const keyLog = keyLogFor(this.config.keyLog, ch.random);
-    keyLog.handshake(clientHandshakeSecret, serverHandshakeSecret);
-    this.io.sendHandshake(sh);
-    this.sendChangeCipherSpecOnce(ch);
-    this.io.setWriteKey(suite, serverHandshakeSecret, "handshake");
-    this.io.setReadKey(suite, clientHandshakeSecret, "handshake");
-    // §4.2.10: we never accept early data; records the handshake key cannot open are skipped.
-    if (x.has(E.early_data) && !retry) this.io.skipEarlyData("until-decryptable");
+      // ALPN (RFC 7301 §3.2).
+      let alpn: string | undefined;
+      const alpnData = x.get(E.application_layer_protocol_negotiation);
+      if (alpnData) {
+        const offered = ext.alpn.decode(alpnData);
+        if (this.cfg.alpn.length > 0) {
+          alpn = this.cfg.alpn.find((p) => offered.includes(p));
+          if (!alpn) throw fatal("no_application_protocol", "no ALPN protocol in common");
+        }
+      }
+      let clientRecordLimit: number | undefined;
+      const rslData = x.get(E.record_size_limit);
+      if (rslData) {
+        clientRecordLimit = ext.recordSizeLimit.decode(rslData);
+        if (clientRecordLimit < MIN_RECORD_SIZE_LIMIT_BYTES)
+          throw fatal(
+            "illegal_parameter",
+            `record_size_limit ${clientRecordLimit} below ${MIN_RECORD_SIZE_LIMIT_BYTES}`,
+          );
+      }
 
-    // --- EncryptedExtensions
-    const eeList: ext.Extension[] = [];
-    if (alpn) eeList.push({ type: E.application_layer_protocol_negotiation, data: ext.alpn.encode([alpn]) });
-    if (serverName) eeList.push({ type: E.server_name, data: ext.empty.encode() });
-    if (clientRecordLimit !== undefined) {
-      const ours = this.cfg.recordSizeLimit ?? MAX_RECORD_SIZE_LIMIT_BYTES;
-      eeList.push({ type: E.record_size_limit, data: ext.recordSizeLimit.encode(ours) });
-      this.io.setRecordSizeLimits(ours, clientRecordLimit);
-    }
-    const ee = encryptedExtensions.encode(eeList);
-    transcript.add(ee);
-    this.io.sendHandshake(ee);
+      // --- ServerHello
+      const hash = this.cfg.crypto.hash(suite.hash);
+      let sharedSecret: Uint8Array | undefined;
+      const shExtensions: ext.Extension[] = [
+        { type: E.supported_versions, data: ext.supportedVersionsServer.encode(TLS13) },
+      ];
+      if (group && share) {
+        const r = respondToShare(this.cfg.crypto, group, share, this.config.keySharePool || undefined);
+        sharedSecret = r.sharedSecret;
+        shExtensions.push({ type: E.key_share, data: ext.keyShareServer.encode(r.entry) });
+      }
+      if (psk) shExtensions.push({ type: E.pre_shared_key, data: ext.preSharedKeyServer.encode(psk.index) });
+      const sh = serverHello.encode({
+        legacyVersion: TLS12,
+        random: this.cfg.crypto.randomBytes(RANDOM_BYTES),
+        sessionId: ch.sessionId,
+        cipherSuite: suite.codepoint,
+        compressionMethod: 0,
+        extensions: shExtensions,
+      });
+      const transcript = retry?.transcript ?? new Transcript(hash);
+      transcript.add(m.raw);
+      transcript.add(sh);
+      // With a PSK, the schedule its binder was checked with goes on (no second HKDF-Extract).
+      const schedule = psk?.schedule ?? new KeySchedule(hash);
+      schedule.handshake(sharedSecret);
+      wipe(sharedSecret);
+      const th = transcript.hash();
+      const clientHandshakeSecret = schedule.clientHandshakeTrafficSecret(th);
+      const serverHandshakeSecret = schedule.serverHandshakeTrafficSecret(th);
+      const keyLog = keyLogFor(this.config.keyLog, ch.random);
+      keyLog.handshake(clientHandshakeSecret, serverHandshakeSecret);
+      this.io.sendHandshake(sh);
+      this.sendChangeCipherSpecOnce(ch);
+      this.io.setWriteKey(suite, serverHandshakeSecret, "handshake");
+      this.io.setReadKey(suite, clientHandshakeSecret, "handshake");
+      // §4.2.10: we never accept early data; records the handshake key cannot open are skipped.
+      if (x.has(E.early_data) && !retry) this.io.skipEarlyData("until-decryptable");
 
-    const send = (msg: Uint8Array) => this.io.sendHandshake(msg);
-    const clientAuth = !psk && (this.config.clientAuth ?? "none") !== "none";
-    if (clientAuth) {
-      const cr = certificateRequest.encode(new Uint8Array(0), [
-        {
-          type: E.signature_algorithms,
-          data: ext.u16List.encode(this.cfg.signatureSchemes.map((s) => s.codepoint)),
-        },
-      ]);
-      transcript.add(cr);
-      send(cr);
-    }
-    if (certified) sendCertificateFlight(send, transcript, "server", certified.chain, certified.key);
-    sendFinished(send, transcript, hash, serverHandshakeSecret);
-    schedule.master();
-    const thServerFinished = transcript.hash();
-    const serverApp = schedule.serverApplicationTrafficSecret(thServerFinished);
-    const clientApp = schedule.clientApplicationTrafficSecret(thServerFinished);
-    keyLog.application(clientApp, serverApp, () => schedule.exporterMasterSecret(thServerFinished));
-    this.io.setWriteKey(suite, serverApp, "application");
-    wipe(serverHandshakeSecret, serverApp);
+      // --- EncryptedExtensions
+      const eeList: ext.Extension[] = [];
+      if (alpn)
+        eeList.push({ type: E.application_layer_protocol_negotiation, data: ext.alpn.encode([alpn]) });
+      if (serverName) eeList.push({ type: E.server_name, data: ext.empty.encode() });
+      if (clientRecordLimit !== undefined) {
+        const ours = this.cfg.recordSizeLimit ?? MAX_RECORD_SIZE_LIMIT_BYTES;
+        eeList.push({ type: E.record_size_limit, data: ext.recordSizeLimit.encode(ours) });
+        this.io.setRecordSizeLimits(ours, clientRecordLimit);
+      }
+      const ee = encryptedExtensions.encode(eeList);
+      transcript.add(ee);
+      this.io.sendHandshake(ee);
 
-    const ticket = psk?.candidate.resumption as TicketState | undefined;
-    const resumedClient = ticket ? psk!.clientCertificates : [];
-    const n: Negotiated = {
-      lineage: ticket
-        ? {
-            groups: withLineage(ticket.groups, group),
-            signatureSchemes: ticket.signatureSchemes,
-            clientCertificates: resumedClient,
-          }
-        : {
-            groups: withLineage([], group),
-            signatureSchemes: withLineage([], certified && signatureByName(certified.key.algorithm)),
-            clientCertificates: [],
+      const send = (msg: Uint8Array) => this.io.sendHandshake(msg);
+      const clientAuth = !psk && (this.config.clientAuth ?? "none") !== "none";
+      if (clientAuth) {
+        const cr = certificateRequest.encode(new Uint8Array(0), [
+          {
+            type: E.signature_algorithms,
+            data: ext.u16List.encode(this.cfg.signatureSchemes.map((s) => s.codepoint)),
           },
-      suite,
-      hash,
-      transcript,
-      schedule,
-      clientHandshakeSecret,
-      clientApplicationSecret: clientApp,
-      info: {
-        version: "TLSv1.3",
-        cipherSuite: suite.name,
-        group: group?.name,
-        signatureScheme: certified?.key.algorithm,
-        alpn,
-        serverName,
-        resumed: psk?.candidate.binder === "res",
-        pskMode: psk?.mode,
-        helloRetry: retry !== undefined,
-        // §4.6.1: a resumed session keeps the client identity its ticket carries (issue 9 item 5).
-        peerCertificates: [...resumedClient],
-        clientAuthenticated: resumedClient.length > 0,
-      },
-    };
-    return clientAuth ? { kind: "wait-client-certificate", n } : { kind: "wait-client-finished", n };
+        ]);
+        transcript.add(cr);
+        send(cr);
+      }
+      if (certified) sendCertificateFlight(send, transcript, "server", certified.chain, certified.key);
+      sendFinished(send, transcript, hash, serverHandshakeSecret);
+      schedule.master();
+      const thServerFinished = transcript.hash();
+      const serverApp = schedule.serverApplicationTrafficSecret(thServerFinished);
+      const clientApp = schedule.clientApplicationTrafficSecret(thServerFinished);
+      keyLog.application(clientApp, serverApp, () => schedule.exporterMasterSecret(thServerFinished));
+      this.io.setWriteKey(suite, serverApp, "application");
+      wipe(serverHandshakeSecret, serverApp);
+
+      const ticket = psk?.candidate.resumption as TicketState | undefined;
+      const resumedClient = ticket ? psk!.clientCertificates : [];
+      const n: Negotiated = {
+        lineage: ticket
+          ? {
+              groups: withLineage(ticket.groups, group),
+              signatureSchemes: ticket.signatureSchemes,
+              clientCertificates: resumedClient,
+            }
+          : {
+              groups: withLineage([], group),
+              signatureSchemes: withLineage([], certified && signatureByName(certified.key.algorithm)),
+              clientCertificates: [],
+            },
+        suite,
+        hash,
+        transcript,
+        schedule,
+        clientHandshakeSecret,
+        clientApplicationSecret: clientApp,
+        info: {
+          version: "TLSv1.3",
+          cipherSuite: suite.name,
+          group: group?.name,
+          signatureScheme: certified?.key.algorithm,
+          alpn,
+          serverName,
+          resumed: psk?.candidate.binder === "res",
+          pskMode: psk?.mode,
+          helloRetry: retry !== undefined,
+          // §4.6.1: a resumed session keeps the client identity its ticket carries (issue 9 item 5).
+          peerCertificates: [...resumedClient],
+          clientAuthenticated: resumedClient.length > 0,
+        },
+      };
+      return clientAuth ? { kind: "wait-client-certificate", n } : { kind: "wait-client-finished", n };
+    } catch (e) {
+      // The PSK's Early Secret, verified with its binder, dies with the handshake.
+      psk?.schedule.wipe();
+      throw e;
+    }
   }
 
   private schemeUsable(
@@ -449,15 +465,17 @@ export class ServerHandshake implements HandshakeEngine {
       const hash = this.cfg.crypto.hash(candidate.hash);
       const partial = m.raw.subarray(0, m.raw.length - ext.preSharedKeyClient.bindersLength(offered.binders));
       const t = retry ? retry.transcript : new Transcript(hash);
-      const ks = new KeySchedule(hash);
-      ks.early(candidate.key);
-      const binderKey = ks.binderKey(candidate.binder);
+      const schedule = new KeySchedule(hash);
+      schedule.early(candidate.key);
+      const binderKey = schedule.binderKey(candidate.binder);
       const ok = verifyFinished(hash, binderKey, t.hashWith(partial), offered.binders[index]!);
       wipe(binderKey);
-      ks.wipe();
-      // §4.2.11.2: a binder that does not verify aborts the handshake.
-      if (!ok) throw fatal("decrypt_error", `PSK binder ${index} does not verify`);
-      return { candidate, index, mode, clientCertificates };
+      if (!ok) {
+        schedule.wipe();
+        // §4.2.11.2: a binder that does not verify aborts the handshake.
+        throw fatal("decrypt_error", `PSK binder ${index} does not verify`);
+      }
+      return { candidate, index, mode, clientCertificates, schedule };
     }
     return undefined;
   }

@@ -34,27 +34,59 @@ function digestOnce(name: HashName, data: Uint8Array): Uint8Array {
 }
 
 /**
+ * A digest as a plain Uint8Array the caller owns. node:crypto returns each
+ * digest in a Buffer over its own ArrayBuffer, so that memory is handed over
+ * as it is (no second copy left unwiped behind a secret HMAC output); a
+ * Buffer inside a larger (pooled) ArrayBuffer is copied and wiped instead.
+ */
+function owned(digest: Uint8Array): Uint8Array {
+  if (digest.byteOffset === 0 && digest.buffer.byteLength === digest.length)
+    return new Uint8Array(digest.buffer);
+  const copy = digest.slice();
+  wipe(digest);
+  return copy;
+}
+
+/**
+ * HMAC data of up to this many bytes goes through one buffer per hash kept
+ * for the purpose: every HMAC of a handshake (HkdfLabel ‖ 0x01, at most 516
+ * bytes; a transcript hash; a ticket's binder input) fits. Longer data gets a
+ * buffer of its own.
+ */
+const KEPT_HMAC_DATA_BYTES = 1024;
+
+/**
  * HMAC (RFC 2104) built on one-shot hashes rather than createHmac: on Node 24
  * createHmac imports its key as a KeyObject on every call (~15-19 µs against
  * ~6 µs here), and the TLS key schedule makes dozens of HMACs with fresh keys
- * per handshake. One buffer holds (K ^ ipad) ‖ data, then (K ^ opad) ‖ inner;
- * it is wiped after use.
+ * per handshake. One buffer holds (K ^ ipad) ‖ data, then (K ^ opad) ‖ inner:
+ * the key is padded into it once and turned from ipad to opad in place, and
+ * everything written (the padded key, a hashed long key, the inner hash) is
+ * zeroed after use. The code is synchronous, so one kept buffer serves every call.
  */
 function rfc2104Hmac(name: HashName): (key: Uint8Array, data: Uint8Array) => Uint8Array {
   const block = BLOCK_BYTES[name];
   const output = OUTPUT_BYTES[name];
+  const kept = new Uint8Array(block + KEPT_HMAC_DATA_BYTES);
   return (key, data) => {
-    const k = key.length > block ? digestOnce(name, key) : key;
-    const buf = new Uint8Array(block + Math.max(data.length, output));
-    buf.set(k);
-    for (let i = 0; i < block; i++) buf[i]! ^= IPAD;
-    buf.set(data, block);
-    const inner = digestOnce(name, buf.subarray(0, block + data.length));
-    for (let i = 0; i < block; i++) buf[i]! ^= IPAD ^ OPAD;
-    buf.set(inner, block);
-    const mac = new Uint8Array(digestOnce(name, buf.subarray(0, block + output)));
-    wipe(buf, inner);
-    return mac;
+    // RFC 2104 §2: a key longer than the block is hashed first.
+    const hashedKey = key.length > block ? digestOnce(name, key) : undefined;
+    const k = hashedKey ?? key;
+    const used = block + Math.max(data.length, output);
+    const buf = used <= kept.length ? kept : new Uint8Array(used);
+    try {
+      for (let i = 0; i < k.length; i++) buf[i] = k[i]! ^ IPAD;
+      buf.fill(IPAD, k.length, block);
+      buf.set(data, block);
+      const inner = digestOnce(name, buf.subarray(0, block + data.length));
+      for (let i = 0; i < block; i++) buf[i]! ^= IPAD ^ OPAD;
+      buf.set(inner, block);
+      wipe(inner);
+      return owned(digestOnce(name, buf.subarray(0, block + output)));
+    } finally {
+      buf.fill(0, 0, used);
+      wipe(hashedKey);
+    }
   };
 }
 
@@ -64,7 +96,7 @@ export function nodeHash(name: HashName): Hash {
   return {
     name,
     outputLength,
-    digest: (data) => new Uint8Array(digestOnce(name, data)),
+    digest: (data) => owned(digestOnce(name, data)),
     create: () => new NodeHashState(createHash(name)),
     hmac,
     hkdfExtract: (salt, ikm) => hkdfExtract(hmac, outputLength, salt, ikm),

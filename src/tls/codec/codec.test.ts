@@ -87,6 +87,28 @@ describe("codec: handshake messages round-trip", () => {
     assert.deepEqual(nst.ticket, t.ticket);
     assert.equal(msg.keyUpdate.decode(body(msg.keyUpdate.encode(1))), 1);
   });
+  it("pre_shared_key binders written over placeholders equal the message encoded with them", () => {
+    const identities = [
+      { identity: bytes(40), obfuscatedTicketAge: 1 },
+      { identity: bytes(9), obfuscatedTicketAge: 2 },
+    ];
+    const placeholders = [new Uint8Array(32), new Uint8Array(48)];
+    const binders = [bytes(32, 0xa1), bytes(48, 0xb2)];
+    const prefix = bytes(70, 3);
+    const withBinders = (b: Uint8Array[]) => {
+      const tail = ext.preSharedKeyClient.encode({ identities, binders: b });
+      return Uint8Array.from([...prefix, ...tail]);
+    };
+    const message = withBinders(placeholders);
+    ext.preSharedKeyClient.writeBinders(message, binders);
+    assert.deepEqual(message, withBinders(binders));
+    // Binders of other lengths do not fit the list there.
+    assert.throws(
+      () => ext.preSharedKeyClient.writeBinders(withBinders(placeholders), [bytes(32), bytes(32)]),
+      alert("internal_error"),
+    );
+    assert.throws(() => ext.preSharedKeyClient.writeBinders(bytes(10), binders), alert("internal_error"));
+  });
   it("extension bodies", () => {
     assert.deepEqual(ext.alpn.decode(ext.alpn.encode(["h2", "pqrpc/1"])), ["h2", "pqrpc/1"]);
     assert.equal(ext.serverName.decode(ext.serverName.encode("Example.COM")), "example.com");

@@ -253,6 +253,25 @@ export const preSharedKeyClient = {
     }),
   /** Bytes at the end of the ClientHello that the binders cover: the binders list with its length (§4.2.11.2). */
   bindersLength: (binders: readonly Uint8Array[]) => 2 + binders.reduce((n, b) => n + 1 + b.length, 0),
+  /**
+   * Writes the binders list over the one that ends `clientHello` (encoded with
+   * placeholder binders of the same lengths, §4.2.11.2), in place; a list of
+   * another size, or a tail that is not such a list, is an internal error.
+   */
+  writeBinders: (clientHello: Uint8Array, binders: readonly Uint8Array[]): void => {
+    const list = encode((w) => {
+      w.prefixed(2, (x) => {
+        for (const b of binders) x.vector(1, b);
+      });
+    });
+    const at = clientHello.length - list.length;
+    if (at < 0 || clientHello[at] !== list[0] || clientHello[at + 1] !== list[1])
+      throw fatal(
+        "internal_error",
+        "pre_shared_key: the ClientHello does not end in binders of these lengths",
+      );
+    clientHello.set(list, at);
+  },
 };
 export const preSharedKeyServer = {
   encode: (selected: number) => encode((w) => w.u16(selected)),
