@@ -1,14 +1,11 @@
 /**
  * bench:rpc client worker: the pqrpc typed client (createClient) on a
  * connect() channel (one PQ TLS connection over TCP), speaking pqrpc/1 or
- * gRPC over h2, trusting the dev CA in `ca`.
+ * gRPC over h2, trusting the dev CA in `ca`; pqrpc from the compiled dist/
+ * (the public entry's connect and createClient, as a user has them).
  *   node --import tsx bench/rpc/pqrpc-client.ts '{"port":N,"ca":"ca.pem","protocol":"pqrpc/1"}'
  */
-import { connect } from "../../src/client/channel.ts";
-import { loadWasmProvider } from "../../src/crypto/index.ts";
-import { TestService } from "../../src/gen/grpc/testing/test_pb.ts";
-import { loadTrust } from "../../src/pki/load.ts";
-import { createClient } from "../../src/rpc/client.ts";
+import { assertDistFresh, importDist, importDistModule } from "../pqrpc-dist.ts";
 import type { LoadTarget } from "./load.ts";
 import {
   type ClientConfig,
@@ -21,6 +18,13 @@ import {
 import { benchTelemetry } from "./telemetry.ts";
 import { fail, readConfig, serveCommands } from "./worker-io.ts";
 
+// pqrpc as it ships: the compiled dist/ the orchestrator built (bench/pqrpc-dist.ts), not tsx-transpiled source.
+assertDistFresh();
+const { connect, createClient, loadTrust, loadWasmProvider } = await importDist(".");
+const { TestService } = await importDistModule<typeof import("../../src/gen/grpc/testing/test_pb.ts")>(
+  "gen/grpc/testing/test_pb.js",
+);
+
 async function main(): Promise<void> {
   const cfg = readConfig<ClientConfig>();
   if (cfg.ca === undefined) throw new Error("pqrpc client: ca is required (pqrpc always runs over TLS)");
@@ -30,7 +34,7 @@ async function main(): Promise<void> {
     trust: await loadTrust(cfg.ca),
     serverName: SERVER_NAME,
     protocol,
-    telemetry: benchTelemetry(cfg.telemetry),
+    telemetry: await benchTelemetry(cfg.telemetry),
   };
   // Every connect() is a channel of its own: one connection, a full handshake (tickets stay in their channel).
   const open = async () => {
