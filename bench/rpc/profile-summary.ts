@@ -75,7 +75,8 @@ function category(f: CallFrame): string | undefined {
   if (/node:internal\/streams|node:stream|node:events/.test(url)) return "node streams/events";
   if (/task_queues|node:internal\/timers/.test(url) || fn === "runMicrotasks") return "scheduling";
   // pqrpc's own modules: the compiled dist/ (what the benches load) or src/ (tsx, tests).
-  if (/@bufbuild\/protobuf|(src|dist)\/gen\/|(src|dist)\/interop\/payload/.test(url)) return "protobuf + payload";
+  if (/@bufbuild\/protobuf|(src|dist)\/gen\/|(src|dist)\/interop\/payload/.test(url))
+    return "protobuf + payload";
   if (/(src|dist)\/bytes\/|node:buffer/.test(url)) return "bytes (copies, gathers)";
   if (/(src|dist)\/(tls|transport)\//.test(url)) return "tls record layer + socket (JS)";
   if (/(src|dist)\/protocol\/frames\//.test(url)) return "pqrpc/1 framing";
