@@ -118,7 +118,8 @@ export interface EnsureDistOptions {
   readonly log?: (line: string) => void;
 }
 
-function lockPath(root: string): string {
+/** The lock file that serializes builds of `root`'s dist/ (outside the tree: the build empties dist/). */
+export function buildLockPath(root: string = REPO_ROOT): string {
   const id = createHash("sha256").update(resolve(root)).digest("hex").slice(0, 16);
   return join(tmpdir(), `pqrpc-dist-build-${id}.lock`);
 }
@@ -182,7 +183,7 @@ export async function ensureDist(options: EnsureDistOptions = {}): Promise<void>
     throw new Error(
       `pqrpc dist/ cannot be benchmarked: ${before.reason}, and PQRPC_BENCH_BUILD=0 forbids building it (run \`npm run build\`)`,
     );
-  const release = await acquireLock(lockPath(root), log);
+  const release = await acquireLock(buildLockPath(root), log);
   try {
     // Another bench may have built it while this one waited for the lock.
     const now = distState(root);
