@@ -40,6 +40,7 @@ import { once } from "node:events";
 import { readFileSync } from "node:fs";
 import { createServer, type Socket } from "node:net";
 import { availableParallelism } from "node:os";
+import { join } from "node:path";
 import { type EventLoopUtilization, performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
@@ -61,6 +62,8 @@ const THIS_FILE = fileURLToPath(import.meta.url);
 /** A process that has not said it is ready / finished by then fails the row instead of hanging the bench. */
 const STARTUP_TIMEOUT_MS = 60_000;
 const HANDSHAKE_TIMEOUT_MS = 10_000;
+/** On "stop", the server's workers get this long to exit by themselves before they are killed. */
+const WORKER_EXIT_MS = 5_000;
 const ROLE_SERVER = "--saturation-server";
 const ROLE_CLIENT = "--saturation-client";
 
@@ -349,7 +352,12 @@ async function serverPrimary(spec: SaturationSpec): Promise<void> {
         send({ type: "failed", message: firstLine(e) });
       }
     } else if (m.type === "stop") {
-      stopAll();
+      // Workers exit on their own (so a --cpu-prof profile gets written); a worker that does not is killed.
+      const exits = workers.map((w) =>
+        w.isDead() ? Promise.resolve() : once(w, "exit").then(() => undefined),
+      );
+      for (const w of workers) if (w.isConnected()) w.send(m);
+      await withTimeout(Promise.all(exits), "server workers exit", WORKER_EXIT_MS).catch(stopAll);
       process.exit(0);
     }
   });
@@ -370,6 +378,7 @@ async function serverWorker(spec: SaturationSpec, port: number): Promise<void> {
       if (m.type === "mark") mark = { cpu: process.cpuUsage(), n: counter.n };
       if (m.type === "report")
         send({ type: "report", cpuUs: cpuMicros(mark?.cpu), handshakes: counter.n - (mark?.n ?? 0) });
+      if (m.type === "stop") process.exit(0);
     });
     process.on("disconnect", () => process.exit(0));
     send({ type: "listening", detail });
@@ -454,8 +463,32 @@ async function client(spec: SaturationSpec, port: number, lanes: number): Promis
 
 // ---------------------------------------------------------------- orchestrator
 
+/** Rows run so far in this process: names the profile directories in table order. */
+let rowsStarted = 0;
+
+/**
+ * PQRPC_BENCH_PROFILE=dir: every role process under --cpu-prof, one directory
+ * per row (numbered in table order) and role; the cluster workers inherit the
+ * primary's flags and write beside it. Summarize with bench/rpc/profile-summary.ts.
+ */
+function profileArgs(spec: SaturationSpec, role: string): string[] {
+  const dir = process.env["PQRPC_BENCH_PROFILE"];
+  if (!dir) return [];
+  const name = `${rowsStarted}-${spec.impl}-${spec.chain}-${role.replace(/^--saturation-/, "")}`;
+  return ["--cpu-prof", "--cpu-prof-dir", join(dir, name.replace(/[^\w.-]+/g, "-"))];
+}
+
 function spawnRole(spec: SaturationSpec, role: string, extra: string[] = []): ChildProcess {
-  return spawn(spec.node, ["--import", "tsx", THIS_FILE, role, JSON.stringify(spec), ...extra], {
+  const args = [
+    "--import",
+    "tsx",
+    ...profileArgs(spec, role),
+    THIS_FILE,
+    role,
+    JSON.stringify(spec),
+    ...extra,
+  ];
+  return spawn(spec.node, args, {
     stdio: ["ignore", "inherit", "inherit", "ipc"],
     env: process.env,
   });
@@ -506,6 +539,7 @@ async function reap(child: ChildProcess, ms: number, polite?: ToServer): Promise
  * server together, and after `spec.measureMs` closes it everywhere together.
  */
 export async function runSaturationRow(spec: SaturationSpec): Promise<SaturationRow> {
+  rowsStarted++;
   const lanes = lanesPerClient(spec.concurrency, spec.clients);
   const empty = {
     runtime: spec.node,

@@ -42,7 +42,10 @@
  * processes; default 32), PQRPC_BENCH_SATURATION_CLIENTS (client processes;
  * default 2), PQRPC_BENCH_BUILD=0 (a missing or stale dist/ is an error
  * instead of being built),
- * PQRPC_BENCH_JSON (also write every row, both sections, to this file).
+ * PQRPC_BENCH_JSON (also write every row, both sections, to this file),
+ * PQRPC_BENCH_PROFILE (a directory: every saturation process runs under
+ * --cpu-prof, one subdirectory per row and role; bench/rpc/profile-summary.ts
+ * reads them).
  */
 import { spawn } from "node:child_process";
 import { once } from "node:events";
