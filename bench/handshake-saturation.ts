@@ -12,18 +12,26 @@
  *   pqrpc's real server (src/server) adds per-source and handshake-concurrency
  *   caps in front of `tlsAccept`: they do NOT apply here (the caps would limit
  *   a single loopback client, which is the point of them);
- * - a client: ONE separate process of the same implementation as the server
- *   (pqrpc `connectTls`, or `tls.connect`) keeping `concurrency` handshakes in
- *   flight; each connection is closed (close_notify, then TCP close) as soon as
- *   the client has verified the server, and a new one opened in its place;
- * - the bench process (orchestrator): tells the server when the client's
- *   warm-up is over and when its timed window ends, so both sides' CPU
- *   (process.cpuUsage, user + system; server = every worker + the primary)
- *   covers the same window.
+ * - clients: `clients` separate processes (PQRPC_BENCH_SATURATION_CLIENTS,
+ *   default 2) of the same implementation as the server (pqrpc `connectTls`,
+ *   or `tls.connect`) keeping `concurrency` handshakes in flight between them;
+ *   each connection is closed (close_notify, then TCP close) as soon as the
+ *   client has verified the server, and a new one opened in its place. One
+ *   client process alone was the limit (event loop near 1) before the server
+ *   was;
+ * - the bench process (orchestrator): once every client runs, waits out the
+ *   warm-up, then opens the timed window in every client and marks the
+ *   server at once, and closes them together, so both sides' CPU
+ *   (process.cpuUsage, user + system; clients = every client process,
+ *   server = every worker + the primary) covers the same window.
+ *
+ * pqrpc runs from the compiled dist/ (bench/pqrpc-dist.ts; the orchestrator
+ * has built it, each pqrpc process checks it is fresh); the native side is
+ * bench/native-tls.ts, as in the one-at-a-time rows.
  *
  * A handshake counts when the client has verified the server's Finished and
  * certificate chain, inside the timed window. On a machine with few cores the
- * client competes with the server workers for CPU: hs/s is then what the
+ * clients compete with the server workers for CPU: hs/s is then what the
  * machine does for both sides, and CPU per handshake is the steadier figure.
  */
 import { type ChildProcess, spawn } from "node:child_process";
@@ -32,24 +40,32 @@ import { once } from "node:events";
 import { readFileSync } from "node:fs";
 import { createServer, type Socket } from "node:net";
 import { availableParallelism } from "node:os";
+import { join } from "node:path";
 import { type EventLoopUtilization, performance } from "node:perf_hooks";
+import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import type { TlsAcceptOptions, TlsConnectOptions } from "../src/transport/tls-connect.ts";
+import {
+  type ChainFiles,
+  connectNative,
+  createNativeServer,
+  endNative,
+  GROUP,
+  nativeDetail,
+  SUITE,
+} from "./native-tls.ts";
+import { assertDistFresh, importDist } from "./pqrpc-dist.ts";
+
+export type { ChainFiles };
 
 const THIS_FILE = fileURLToPath(import.meta.url);
-const GROUP = "X25519MLKEM768";
-const SUITE = "TLS_AES_256_GCM_SHA384";
 /** A process that has not said it is ready / finished by then fails the row instead of hanging the bench. */
 const STARTUP_TIMEOUT_MS = 60_000;
 const HANDSHAKE_TIMEOUT_MS = 10_000;
+/** On "stop", the server's workers get this long to exit by themselves before they are killed. */
+const WORKER_EXIT_MS = 5_000;
 const ROLE_SERVER = "--saturation-server";
 const ROLE_CLIENT = "--saturation-client";
-
-export interface ChainFiles {
-  readonly key: string;
-  readonly cert: string;
-  readonly ca: string;
-}
 
 export interface SaturationSpec {
   /** Shown in the table, e.g. "ML-DSA-65". */
@@ -57,6 +73,9 @@ export interface SaturationSpec {
   readonly impl: "pqrpc" | "native";
   readonly node: string;
   readonly files: ChainFiles;
+  /** Client processes driving the one server. */
+  readonly clients: number;
+  /** Handshakes in flight over all client processes (split evenly among them). */
   readonly concurrency: number;
   readonly warmupMs: number;
   readonly measureMs: number;
@@ -67,19 +86,22 @@ export interface SaturationRow {
   readonly impl: "pqrpc" | "native";
   readonly chain: string;
   readonly workers: number;
+  readonly clients: number;
   readonly concurrency: number;
-  /** Handshakes the client completed inside the timed window. */
+  /** Handshakes the clients completed inside the timed window (all client processes). */
   readonly handshakes: number;
   /** Handshakes the server workers completed between the orchestrator's marks (a cross-check). */
   readonly serverHandshakes: number;
+  /** The timed window: the longest of the clients' own measured windows. */
   readonly seconds: number;
+  /** All client processes together. */
   readonly clientCpuSeconds: number;
   readonly serverCpuSeconds: number;
   readonly errors: number;
-  /** Client side, medians over the timed window: TCP connect to server verified, and to connection closed. */
+  /** Client side, medians over the timed window's connections of every client: TCP connect to server verified, and to connection closed. */
   readonly handshakeMs: number;
   readonly connectionMs: number;
-  /** The client's event-loop utilization over the window (near 1: the client process is the bottleneck). */
+  /** The busiest client's event-loop utilization over the window (near 1: the clients, not the server, limit hs/s). */
   readonly clientElu: number;
   readonly detail: string;
   readonly error?: string;
@@ -90,8 +112,10 @@ type FromServer =
   | { type: "ready"; port: number; workers: number; runtime: string; detail: string }
   | { type: "report"; cpuUs: number; handshakes: number }
   | { type: "failed"; message: string };
+/** The orchestrator opens and closes every client's timed window at once. */
+type ToClient = { type: "start" } | { type: "finish" };
 type FromClient =
-  | { type: "warm" }
+  | { type: "running" }
   | {
       type: "end";
       handshakes: number;
@@ -100,9 +124,9 @@ type FromClient =
       errors: number;
       firstError?: string;
       detail: string;
-      /** Medians over the window's connections: TCP connect to verified, and to closed. */
-      handshakeMs: number;
-      connectionMs: number;
+      /** Per connection of the window: TCP connect to verified, and to closed. */
+      handshakeMs: number[];
+      connectionMs: number[];
       /** The client's event-loop utilization over the window (near 1: the client is the bottleneck). */
       elu: number;
     }
@@ -139,7 +163,7 @@ function send(message: FromServer | FromClient | WorkerMessage): Promise<void> {
 // ---------------------------------------------------------------- pqrpc ends
 
 async function pqrpcCrypto() {
-  const { createCrypto, loadWasmProvider } = await import("../src/crypto/index.ts");
+  const { createCrypto, loadWasmProvider } = await importDist("crypto");
   // As the in-process rows: the wasm provider joins when it loads (Node 20 has no native ML-KEM/ML-DSA).
   await loadWasmProvider({ algorithms: ["ml-kem-768", "ml-dsa-65", "ml-dsa-44"] }).catch(() => undefined);
   return createCrypto();
@@ -152,9 +176,8 @@ function describeCrypto(crypto: { describe(): Record<string, string | undefined>
 }
 
 async function pqrpcWorker(spec: SaturationSpec, port: number, counter: { n: number }): Promise<string> {
-  const { parseIdentity } = await import("../src/pki/index.ts");
-  const { TicketSealer } = await import("../src/tls/index.ts");
-  const { tlsAccept } = await import("../src/transport/tls-connect.ts");
+  const { parseIdentity } = await importDist("pki");
+  const { TicketSealer, tlsAccept } = await importDist("tls");
   const crypto = await pqrpcCrypto();
   const identity = parseIdentity(
     readFileSync(spec.files.cert, "utf8"),
@@ -187,8 +210,8 @@ async function pqrpcWorker(spec: SaturationSpec, port: number, counter: { n: num
 }
 
 async function pqrpcClient(spec: SaturationSpec, port: number): Promise<Connector> {
-  const { TrustStore } = await import("../src/pki/index.ts");
-  const { connectTls } = await import("../src/transport/tls-connect.ts");
+  const { TrustStore } = await importDist("pki");
+  const { connectTls } = await importDist("tls");
   const crypto = await pqrpcCrypto();
   const config: TlsConnectOptions = {
     crypto,
@@ -217,59 +240,24 @@ async function pqrpcClient(spec: SaturationSpec, port: number): Promise<Connecto
 // ---------------------------------------------------------------- native ends
 
 async function nativeWorker(spec: SaturationSpec, port: number, counter: { n: number }): Promise<string> {
-  const tls = await import("node:tls");
-  const server = tls.createServer({
-    key: readFileSync(spec.files.key),
-    cert: readFileSync(spec.files.cert),
-    ecdhCurve: GROUP,
-    minVersion: "TLSv1.3",
-    ciphers: SUITE,
-  });
-  // As the pqrpc server (and the client): no Nagle delay on the handshake flights.
-  server.on("connection", (tcp: Socket) => tcp.setNoDelay(true));
-  server.on("secureConnection", (s) => {
-    counter.n++;
-    s.on("data", () => {});
-    s.on("error", () => {});
-  });
-  server.on("tlsClientError", () => {});
+  const server = createNativeServer(spec.files, () => counter.n++);
   server.listen(port, "127.0.0.1");
   await once(server, "listening");
-  return `OpenSSL ${process.versions.openssl}`;
+  return nativeDetail();
 }
 
 async function nativeClient(spec: SaturationSpec, port: number): Promise<Connector> {
-  const tls = await import("node:tls");
   const ca = readFileSync(spec.files.ca);
   return {
-    detail: `OpenSSL ${process.versions.openssl}`,
+    detail: nativeDetail(),
     async handshake(onVerified) {
-      const socket = tls.connect({
-        host: "127.0.0.1",
-        port,
-        servername: "localhost",
-        ca,
-        ecdhCurve: GROUP,
-        minVersion: "TLSv1.3",
-        ciphers: SUITE,
-      });
-      socket.setNoDelay(true);
-      const closed = once(socket, "close");
-      closed.catch(() => {});
-      try {
-        await withTimeout(
-          new Promise<void>((res, rej) => socket.once("secureConnect", res).once("error", rej)),
-          "native client handshake",
-        );
-      } catch (e) {
+      const { socket, secured } = connectNative({ port, ca });
+      await withTimeout(secured, "native client handshake").catch((e) => {
         socket.destroy();
         throw e;
-      }
+      });
       onVerified();
-      socket.on("error", () => {});
-      socket.resume();
-      socket.end(); // close_notify
-      await withTimeout(closed, "native close").catch(() => socket.destroy());
+      await withTimeout(endNative(socket), "native close").catch(() => socket.destroy());
     },
   };
 }
@@ -364,7 +352,12 @@ async function serverPrimary(spec: SaturationSpec): Promise<void> {
         send({ type: "failed", message: firstLine(e) });
       }
     } else if (m.type === "stop") {
-      stopAll();
+      // Workers exit on their own (so a --cpu-prof profile gets written); a worker that does not is killed.
+      const exits = workers.map((w) =>
+        w.isDead() ? Promise.resolve() : once(w, "exit").then(() => undefined),
+      );
+      for (const w of workers) if (w.isConnected()) w.send(m);
+      await withTimeout(Promise.all(exits), "server workers exit", WORKER_EXIT_MS).catch(stopAll);
       process.exit(0);
     }
   });
@@ -385,6 +378,7 @@ async function serverWorker(spec: SaturationSpec, port: number): Promise<void> {
       if (m.type === "mark") mark = { cpu: process.cpuUsage(), n: counter.n };
       if (m.type === "report")
         send({ type: "report", cpuUs: cpuMicros(mark?.cpu), handshakes: counter.n - (mark?.n ?? 0) });
+      if (m.type === "stop") process.exit(0);
     });
     process.on("disconnect", () => process.exit(0));
     send({ type: "listening", detail });
@@ -394,7 +388,8 @@ async function serverWorker(spec: SaturationSpec, port: number): Promise<void> {
   }
 }
 
-async function client(spec: SaturationSpec, port: number): Promise<void> {
+/** One client process: `lanes` handshakes in flight from start-up; the orchestrator says when the timed window opens and closes. */
+async function client(spec: SaturationSpec, port: number, lanes: number): Promise<void> {
   let connector: Connector;
   try {
     connector = await (spec.impl === "pqrpc" ? pqrpcClient : nativeClient)(spec, port);
@@ -406,44 +401,37 @@ async function client(spec: SaturationSpec, port: number): Promise<void> {
   let handshakes = 0;
   let errors = 0;
   let firstError: string | undefined;
-  let handshakeMs: number[] = [];
-  let connectionMs: number[] = [];
+  const handshakeMs: number[] = [];
+  const connectionMs: number[] = [];
   let t0 = 0;
   let cpu0: NodeJS.CpuUsage | undefined;
   let elu0: EventLoopUtilization | undefined;
   let reported: Promise<void> | undefined;
-  const start = () => {
-    phase = "timed";
-    handshakes = 0;
-    errors = 0;
-    firstError = undefined;
-    handshakeMs = [];
-    connectionMs = [];
-    t0 = performance.now();
-    cpu0 = process.cpuUsage();
-    elu0 = performance.eventLoopUtilization();
-    send({ type: "warm" });
-    setTimeout(finish, spec.measureMs);
-  };
-  const finish = () => {
-    const ms = performance.now() - t0;
-    const cpuUs = cpuMicros(cpu0);
-    const elu = performance.eventLoopUtilization(elu0).utilization;
-    phase = "done";
-    reported = send({
-      type: "end",
-      handshakes,
-      ms,
-      cpuUs,
-      errors,
-      detail: connector.detail,
-      handshakeMs: median(handshakeMs),
-      connectionMs: median(connectionMs),
-      elu,
-      ...(firstError ? { firstError } : {}),
-    });
-  };
-  setTimeout(start, spec.warmupMs);
+  process.on("message", (m: ToClient) => {
+    if (m.type === "start" && phase === "warmup") {
+      phase = "timed";
+      t0 = performance.now();
+      cpu0 = process.cpuUsage();
+      elu0 = performance.eventLoopUtilization();
+    } else if (m.type === "finish" && phase === "timed") {
+      const ms = performance.now() - t0;
+      const cpuUs = cpuMicros(cpu0);
+      const elu = performance.eventLoopUtilization(elu0).utilization;
+      phase = "done";
+      reported = send({
+        type: "end",
+        handshakes,
+        ms,
+        cpuUs,
+        errors,
+        detail: connector.detail,
+        handshakeMs,
+        connectionMs,
+        elu,
+        ...(firstError ? { firstError } : {}),
+      });
+    }
+  });
   // The orchestrator going away ends the run (the server has gone with it).
   process.on("disconnect", () => process.exit(0));
   const lane = async () => {
@@ -466,15 +454,41 @@ async function client(spec: SaturationSpec, port: number): Promise<void> {
       }
     }
   };
-  await Promise.all(Array.from({ length: spec.concurrency }, lane));
+  const running = Promise.all(Array.from({ length: lanes }, lane));
+  send({ type: "running" });
+  await running;
   await reported;
   process.exit(0);
 }
 
 // ---------------------------------------------------------------- orchestrator
 
+/** Rows run so far in this process: names the profile directories in table order. */
+let rowsStarted = 0;
+
+/**
+ * PQRPC_BENCH_PROFILE=dir: every role process under --cpu-prof, one directory
+ * per row (numbered in table order) and role; the cluster workers inherit the
+ * primary's flags and write beside it. Summarize with bench/rpc/profile-summary.ts.
+ */
+function profileArgs(spec: SaturationSpec, role: string): string[] {
+  const dir = process.env["PQRPC_BENCH_PROFILE"];
+  if (!dir) return [];
+  const name = `${rowsStarted}-${spec.impl}-${spec.chain}-${role.replace(/^--saturation-/, "")}`;
+  return ["--cpu-prof", "--cpu-prof-dir", join(dir, name.replace(/[^\w.-]+/g, "-"))];
+}
+
 function spawnRole(spec: SaturationSpec, role: string, extra: string[] = []): ChildProcess {
-  return spawn(spec.node, ["--import", "tsx", THIS_FILE, role, JSON.stringify(spec), ...extra], {
+  const args = [
+    "--import",
+    "tsx",
+    ...profileArgs(spec, role),
+    THIS_FILE,
+    role,
+    JSON.stringify(spec),
+    ...extra,
+  ];
+  return spawn(spec.node, args, {
     stdio: ["ignore", "inherit", "inherit", "ipc"],
     env: process.env,
   });
@@ -496,13 +510,43 @@ function nextMessage<T extends { type: string }>(child: ChildProcess, what: stri
   );
 }
 
-/** One row: a cluster server and a client process of the same implementation, on `spec.node`. */
+/** `total` handshakes in flight split over `clients` processes (the first ones take the remainder). */
+export function lanesPerClient(total: number, clients: number): number[] {
+  return Array.from(
+    { length: clients },
+    (_, i) => Math.floor(total / clients) + (i < total % clients ? 1 : 0),
+  );
+}
+
+/** Sends a message to a child that may have gone (its exit is reported elsewhere). */
+function tell(child: ChildProcess, message: ToServer | ToClient): void {
+  if (child.connected) child.send(message);
+}
+
+/** Waits for a child to exit; past `ms` it is killed. */
+async function reap(child: ChildProcess, ms: number, polite?: ToServer): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, "exit");
+  if (polite && child.connected) child.send(polite);
+  await withTimeout(exited, "child exit", ms).catch(() => child.kill("SIGKILL"));
+}
+
+/**
+ * One row: a cluster server and `spec.clients` client processes of the same
+ * implementation, all on `spec.node`. Every client starts its lanes at once;
+ * once all are running, the orchestrator lets them warm up for
+ * `spec.warmupMs`, then opens the timed window in every client and marks the
+ * server together, and after `spec.measureMs` closes it everywhere together.
+ */
 export async function runSaturationRow(spec: SaturationSpec): Promise<SaturationRow> {
+  rowsStarted++;
+  const lanes = lanesPerClient(spec.concurrency, spec.clients);
   const empty = {
     runtime: spec.node,
     impl: spec.impl,
     chain: spec.chain,
     workers: 0,
+    clients: spec.clients,
     concurrency: spec.concurrency,
     handshakes: 0,
     serverHandshakes: 0,
@@ -515,8 +559,10 @@ export async function runSaturationRow(spec: SaturationSpec): Promise<Saturation
     clientElu: Number.NaN,
     detail: "",
   };
+  if (lanes.some((n) => n < 1))
+    return { ...empty, error: `${spec.concurrency} in flight cannot keep ${spec.clients} clients busy` };
   const server = spawnRole(spec, ROLE_SERVER);
-  let clientProcess: ChildProcess | undefined;
+  const clients: ChildProcess[] = [];
   let runtime = spec.node;
   try {
     const ready = await nextMessage<Extract<FromServer, { type: "ready" }>>(
@@ -525,57 +571,56 @@ export async function runSaturationRow(spec: SaturationSpec): Promise<Saturation
       STARTUP_TIMEOUT_MS,
     );
     runtime = ready.runtime;
-    clientProcess = spawnRole(spec, ROLE_CLIENT, [String(ready.port)]);
-    await nextMessage<Extract<FromClient, { type: "warm" }>>(
-      clientProcess,
-      "client warm-up",
-      STARTUP_TIMEOUT_MS + spec.warmupMs,
+    for (const n of lanes) clients.push(spawnRole(spec, ROLE_CLIENT, [String(ready.port), String(n)]));
+    await Promise.all(
+      clients.map((c, i) =>
+        nextMessage<Extract<FromClient, { type: "running" }>>(c, `client ${i + 1} start`, STARTUP_TIMEOUT_MS),
+      ),
     );
-    server.send({ type: "mark" } satisfies ToServer);
-    const end = await nextMessage<Extract<FromClient, { type: "end" }>>(
-      clientProcess,
-      "client timed window",
-      STARTUP_TIMEOUT_MS + spec.measureMs,
+    await sleep(spec.warmupMs);
+    const ends = clients.map((c, i) =>
+      nextMessage<Extract<FromClient, { type: "end" }>>(
+        c,
+        `client ${i + 1} timed window`,
+        STARTUP_TIMEOUT_MS + spec.measureMs,
+      ),
     );
+    for (const c of clients) tell(c, { type: "start" });
+    tell(server, { type: "mark" });
+    await sleep(spec.measureMs);
+    for (const c of clients) tell(c, { type: "finish" });
     const serverReport = nextMessage<Extract<FromServer, { type: "report" }>>(
       server,
       "server report",
       STARTUP_TIMEOUT_MS,
     );
-    server.send({ type: "report" } satisfies ToServer);
-    const report = await serverReport;
+    tell(server, { type: "report" });
+    const [report, all] = await Promise.all([serverReport, Promise.all(ends)]);
+    const sum = (f: (e: (typeof all)[number]) => number) => all.reduce((a, e) => a + f(e), 0);
+    const firstError = all.find((e) => e.firstError)?.firstError;
     return {
       ...empty,
       runtime,
       workers: ready.workers,
-      handshakes: end.handshakes,
+      handshakes: sum((e) => e.handshakes),
       serverHandshakes: report.handshakes,
-      seconds: end.ms / 1000,
-      clientCpuSeconds: end.cpuUs / 1e6,
+      seconds: Math.max(...all.map((e) => e.ms)) / 1000,
+      clientCpuSeconds: sum((e) => e.cpuUs) / 1e6,
       serverCpuSeconds: report.cpuUs / 1e6,
-      errors: end.errors,
-      handshakeMs: end.handshakeMs,
-      connectionMs: end.connectionMs,
-      clientElu: end.elu,
-      detail: [ready.detail, end.firstError ? `first error: ${end.firstError}` : ""]
+      errors: sum((e) => e.errors),
+      handshakeMs: median(all.flatMap((e) => e.handshakeMs)),
+      connectionMs: median(all.flatMap((e) => e.connectionMs)),
+      clientElu: Math.max(...all.map((e) => e.elu)),
+      detail: [all[0]?.detail ?? ready.detail, firstError ? `first error: ${firstError}` : ""]
         .filter(Boolean)
         .join("; "),
     };
   } catch (e) {
     return { ...empty, runtime, error: firstLine(e) };
   } finally {
-    if (clientProcess && clientProcess.exitCode === null) {
-      const exited = once(clientProcess, "exit");
-      await withTimeout(exited, "client exit", HANDSHAKE_TIMEOUT_MS + 5_000).catch(() =>
-        clientProcess?.kill("SIGKILL"),
-      );
-    }
-    if (server.exitCode === null) {
-      const exited = once(server, "exit");
-      if (server.connected) server.send({ type: "stop" } satisfies ToServer);
-      else server.kill("SIGKILL");
-      await withTimeout(exited, "server exit", 10_000).catch(() => server.kill("SIGKILL"));
-    }
+    // A client ends once its last handshake in flight has; the server on "stop" (killing its workers).
+    await Promise.all(clients.map((c) => reap(c, HANDSHAKE_TIMEOUT_MS + 5_000)));
+    await reap(server, 10_000, { type: "stop" });
   }
 }
 
@@ -585,8 +630,10 @@ if (process.argv[1] === THIS_FILE) {
   const role = process.argv[2];
   const spec = JSON.parse(process.argv[3] ?? "{}") as SaturationSpec;
   const port = Number(process.argv[4]);
+  // pqrpc as it ships (bench/pqrpc-dist.ts), built by the orchestrator: every process that runs it checks.
+  if (spec.impl === "pqrpc") assertDistFresh();
   if (role === ROLE_SERVER && cluster.isPrimary) await serverPrimary(spec);
   else if (role === ROLE_SERVER) await serverWorker(spec, port);
-  else if (role === ROLE_CLIENT) await client(spec, port);
+  else if (role === ROLE_CLIENT) await client(spec, port, Number(process.argv[5]));
   else throw new Error(`${THIS_FILE}: run by bench/handshake.ts (${ROLE_SERVER} or ${ROLE_CLIENT})`);
 }

@@ -25,41 +25,59 @@
  * with the same ML-DSA-65 (and ML-DSA-44) chain, plus resumption.
  *
  * Then, saturation (bench/handshake-saturation.ts): full handshakes/s with a
- * node:cluster server (one worker per core) and a separate client process of
- * the same implementation keeping many handshakes in flight; pqrpc on this
- * Node and Node 24, native TLS on Node 24; client and server CPU per handshake.
+ * node:cluster server (one worker per core) driven by separate client
+ * processes of the same implementation keeping many handshakes in flight;
+ * pqrpc on this Node and Node 24, native TLS on Node 24 (bench/native-tls.ts,
+ * shared with the rows above); client and server CPU per handshake, and the
+ * server's against native TLS with the same chain.
+ *
+ * pqrpc is the compiled dist/ through the package's exports, as a user gets
+ * it (bench/pqrpc-dist.ts), not tsx-transpiled source: dist/ is built first
+ * when it is missing or older than src/.
  *
  * Environment: PQRPC_NODE24 (Node 24 binary; default tools/node24),
  * PQRPC_BENCH_SCALE (multiplies the sample counts and the saturation windows;
  * default 1), PQRPC_BENCH_SATURATION=0 (skip the saturation section),
- * PQRPC_BENCH_SATURATION_CONCURRENCY (handshakes in flight; default 32),
- * PQRPC_BENCH_JSON (also write every row, both sections, to this file).
+ * PQRPC_BENCH_SATURATION_CONCURRENCY (handshakes in flight, over all client
+ * processes; default 32), PQRPC_BENCH_SATURATION_CLIENTS (client processes;
+ * default 2), PQRPC_BENCH_BUILD=0 (a missing or stale dist/ is an error
+ * instead of being built),
+ * PQRPC_BENCH_JSON (also write every row, both sections, to this file),
+ * PQRPC_BENCH_PROFILE (a directory: every saturation process runs under
+ * --cpu-prof, one subdirectory per row and role; bench/rpc/profile-summary.ts
+ * reads them).
  */
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import { availableParallelism, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
-import { createCrypto, loadWasmProvider } from "../src/crypto/index.ts";
 import type { Crypto, ProviderName, SignatureName } from "../src/crypto/types.ts";
-import { createDevelopmentPki, type DevelopmentPki, parseIdentity, TrustStore } from "../src/pki/index.ts";
-import {
-  type ResumptionSession,
-  TicketSealer,
-  type TlsClientConfig,
-  type TlsServerConfig,
-} from "../src/tls/index.ts";
-import { connectTls, tlsAccept } from "../src/transport/tls-connect.ts";
+import type { DevelopmentPki } from "../src/pki/index.ts";
+import type { ResumptionSession, TlsClientConfig, TlsServerConfig } from "../src/tls/index.ts";
 import type { TlsSocket } from "../src/transport/tls-socket.ts";
+import { runSaturationRow, type SaturationRow, type SaturationSpec } from "./handshake-saturation.ts";
 import {
   type ChainFiles,
-  runSaturationRow,
-  type SaturationRow,
-  type SaturationSpec,
-} from "./handshake-saturation.ts";
+  connectNative,
+  createNativeServer,
+  endNative,
+  GROUP,
+  hasNativePqTls,
+  nativeDetail,
+  SUITE,
+} from "./native-tls.ts";
+import { assertDistFresh, ensureDist, importDist } from "./pqrpc-dist.ts";
+
+// pqrpc as it ships (bench/pqrpc-dist.ts): the Node 24 child checks what its parent built.
+if (process.argv.includes("--child")) assertDistFresh();
+else await ensureDist();
+const { createCrypto, loadWasmProvider } = await importDist("crypto");
+const { createDevelopmentPki, parseIdentity, TrustStore } = await importDist("pki");
+const { TicketSealer, connectTls, tlsAccept } = await importDist("tls");
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const SCALE = Number(process.env["PQRPC_BENCH_SCALE"] ?? "1");
@@ -70,8 +88,6 @@ const CHILD_MARKER = "PQRPC_BENCH_RESULT ";
 const CHILD_TIMEOUT_MS = 6 * 60_000;
 /** Per-handshake guard, so a broken engine fails the bench instead of hanging it. */
 const HANDSHAKE_TIMEOUT_MS = 10_000;
-const GROUP = "X25519MLKEM768";
-const SUITE = "TLS_AES_256_GCM_SHA384";
 
 /** Timed samples per round for a row; the slowest provider gets fewer. */
 const SAMPLES = { fast: Math.max(3, Math.round(15 * SCALE)), slow: Math.max(2, Math.round(4 * SCALE)) };
@@ -290,72 +306,46 @@ function pqrpcBench(
 
 // ---------------------------------------------------------------- native rows (Node 24)
 
-function nativeBench(name: string, files: { key: string; cert: string; ca: string }, resume: boolean): Bench {
+function nativeBench(name: string, files: ChainFiles, resume: boolean): Bench {
   return {
     name,
-    detail: `OpenSSL ${process.versions.openssl}, ${GROUP}, ${SUITE}`,
+    detail: nativeDetail(),
     speed: "fast",
     async setup() {
-      const tls = await import("node:tls");
-      const fs = await import("node:fs");
-      const ca = fs.readFileSync(files.ca);
-      const server = tls.createServer({
-        key: fs.readFileSync(files.key),
-        cert: fs.readFileSync(files.cert),
-        ecdhCurve: GROUP,
-        minVersion: "TLSv1.3",
-        ciphers: SUITE,
-      });
+      const ca = readFileSync(files.ca);
       const accepted: (() => void)[] = [];
+      const server = createNativeServer(files, () => accepted.shift()?.());
       // Byte counts come from the server's raw TCP socket (a closed client TLSSocket reports 0).
       const rawClosed: ((bytes: { c2s: number; s2c: number }) => void)[] = [];
       server.on("connection", (raw: Socket) => {
         const report = rawClosed.shift();
         raw.on("close", () => report?.({ c2s: raw.bytesRead, s2c: raw.bytesWritten }));
       });
-      server.on("secureConnection", (s) => {
-        s.on("data", () => {});
-        s.on("error", () => {});
-        accepted.shift()?.();
-      });
-      server.on("tlsClientError", () => {});
       const port = await listen(server);
       let session: Buffer | undefined;
       const handshake = async () => {
         const serverSide = new Promise<void>((r) => accepted.push(r));
         const bytes = new Promise<{ c2s: number; s2c: number }>((r) => rawClosed.push(r));
         const t0 = performance.now();
-        const client = tls.connect({
-          host: "127.0.0.1",
+        const { socket: client, secured } = connectNative({
           port,
-          servername: "localhost",
           ca,
-          ecdhCurve: GROUP,
-          minVersion: "TLSv1.3",
-          ciphers: SUITE,
-          ...(resume && session ? { session } : {}),
+          session: resume ? session : undefined,
         });
-        client.setNoDelay(true);
         const gotSession = new Promise<void>((r) =>
           client.on("session", (s: Buffer) => {
             session ??= s;
             r();
           }),
         );
-        await withTimeout(
-          new Promise<void>((res, rej) => client.once("secureConnect", res).once("error", rej)),
-          "native client handshake",
-        );
+        await withTimeout(secured, "native client handshake");
         await withTimeout(serverSide, "native server handshake");
         const ms = performance.now() - t0;
         const resumed = client.isSessionReused();
         // Full handshakes wait for a ticket (bytes then include it); resumption rows reuse the first one.
         const firstTicket = session === undefined;
         if (!resume || firstTicket) await withTimeout(gotSession, "native session ticket").catch(() => {});
-        const closed = once(client, "close");
-        client.end();
-        client.resume();
-        await withTimeout(closed, "native close").catch(() => client.destroy());
+        await withTimeout(endNative(client), "native close").catch(() => client.destroy());
         const { c2s, s2c } = await withTimeout(bytes, "native server close");
         return { ms, c2s, s2c, ...(resume ? { resumed } : {}) };
       };
@@ -416,11 +406,6 @@ async function runBenches(benches: Bench[]): Promise<Row[]> {
   }
   for (const entry of prepared) await entry.close?.();
   return prepared.map((p) => p.row);
-}
-
-function hasNativePqTls(): boolean {
-  const [major] = process.versions.node.split(".").map(Number);
-  return (major ?? 0) >= 24 && process.versions.openssl.startsWith("3.5");
 }
 
 async function localBenches(dir: string): Promise<Row[]> {
@@ -544,6 +529,15 @@ const SATURATION = process.env["PQRPC_BENCH_SATURATION"] !== "0";
 const SATURATION_CONCURRENCY = Number(process.env["PQRPC_BENCH_SATURATION_CONCURRENCY"] ?? "32");
 if (!Number.isInteger(SATURATION_CONCURRENCY) || SATURATION_CONCURRENCY < 1)
   throw new Error("PQRPC_BENCH_SATURATION_CONCURRENCY must be a positive integer");
+const SATURATION_CLIENTS = Number(process.env["PQRPC_BENCH_SATURATION_CLIENTS"] ?? "2");
+if (
+  !Number.isInteger(SATURATION_CLIENTS) ||
+  SATURATION_CLIENTS < 1 ||
+  SATURATION_CLIENTS > SATURATION_CONCURRENCY
+)
+  throw new Error(
+    "PQRPC_BENCH_SATURATION_CLIENTS must be a positive integer, at most PQRPC_BENCH_SATURATION_CONCURRENCY",
+  );
 /** Per row: a warm-up, then the timed window (both scaled); a row costs these plus ~2-3 s of process start-up. */
 const SATURATION_WARMUP_MS = Math.max(300, Math.round(2_000 * SCALE));
 const SATURATION_MEASURE_MS = Math.max(1_000, Math.round(8_000 * SCALE));
@@ -564,6 +558,7 @@ function saturationSpecs(dir: string, node24: string | undefined): SaturationSpe
     },
   };
   const common = {
+    clients: SATURATION_CLIENTS,
     concurrency: SATURATION_CONCURRENCY,
     warmupMs: SATURATION_WARMUP_MS,
     measureMs: SATURATION_MEASURE_MS,
@@ -616,6 +611,7 @@ function reportSaturation(rows: SaturationRow[]): void {
     "server CPU ms/hs",
     "total CPU ms/hs",
     "CPU/hs vs native same chain",
+    "server CPU/hs vs native same chain",
     "server-bound hs/s est.",
     "cores busy",
     "client ELU",
@@ -646,6 +642,7 @@ function reportSaturation(rows: SaturationRow[]): void {
       fmt(serverPerHs(r)),
       fmt(totalPerHs(r)),
       same ? ratio(totalPerHs(r), totalPerHs(same)) : "-",
+      same ? ratio(serverPerHs(r), serverPerHs(same)) : "-",
       fmt((r.workers * 1000) / serverPerHs(r), 0),
       fmt((r.clientCpuSeconds + r.serverCpuSeconds) / r.seconds),
       fmt(r.clientElu),
@@ -665,16 +662,17 @@ function reportSaturation(rows: SaturationRow[]): void {
   console.log("");
   console.log(
     `Saturation: full handshakes/s (${GROUP}, ${SUITE}, chain of leaf + CA) with a node:cluster server of ${workers} workers ` +
-      `(one per core; this machine: ${cores} cores) against ONE separate client process of the same implementation keeping ` +
-      `${SATURATION_CONCURRENCY} handshakes in flight, each connection closed (close_notify) once the client has verified the server; ` +
+      `(one per core; this machine: ${cores} cores) against ${SATURATION_CLIENTS} separate client process(es) of the same implementation keeping ` +
+      `${SATURATION_CONCURRENCY} handshakes in flight between them, each connection closed (close_notify) once the client has verified the server; ` +
       `${fmt(SATURATION_WARMUP_MS / 1000, 1)} s warm-up, ${fmt(SATURATION_MEASURE_MS / 1000, 1)} s timed, one run per row, rows run one after another. ` +
-      `The client competes with the server workers for the same ${cores} cores, so hs/s is what this machine does for BOTH ends ` +
+      `The clients compete with the server workers for the same ${cores} cores, so hs/s is what this machine does for BOTH ends ` +
       "(and is shared with anything else running); CPU ms/hs (process.cpuUsage user+system over each side's own handshake count; " +
-      "server = all workers + the cluster primary) " +
+      "client = all client processes, server = all workers + the cluster primary) " +
       "is the steadier figure. 'cores busy' = (client + server CPU s) / wall s: how much of the machine the row got. " +
-      "'client ELU' = the client's event-loop utilization (near 1: the one client process, not the server, limits hs/s). " +
+      "'client ELU' = the busiest client's event-loop utilization (near 1: the clients, not the server, limit hs/s). " +
       "'hs/s vs native' = this row's hs/s / the native row's from this same run (above 1 = more handshakes/s than native); " +
-      "'CPU/hs vs native' = this row's total CPU per handshake / the native row's (above 1 = more CPU than native). " +
+      "'CPU/hs vs native' = this row's total CPU per handshake / the native row's (above 1 = more CPU than native); " +
+      "'server CPU/hs vs native' = the same for the server's CPU alone (what a server operator pays per handshake). " +
       "'server-bound hs/s est.' = server cores / server CPU s per handshake: what the server alone could do with " +
       "every core and a client elsewhere (an extrapolation, not a measurement). " +
       "'hs ms' = client's TCP connect to server verified, 'conn ms' = to connection closed (medians, under load). " +

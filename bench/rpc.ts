@@ -23,6 +23,12 @@
  * round-robin over the N connections. Then they are closed, and the server
  * must see them go before the next N.
  *
+ * The pqrpc workers run pqrpc as it ships: the compiled dist/ through the
+ * package's exports (bench/pqrpc-dist.ts), built first when it is missing or
+ * older than src/; the worker scripts themselves still run under tsx, which
+ * leaves .js alone, so none of tsx's transpiled helpers (its `__name`) land
+ * in pqrpc's hot paths.
+ *
  * Environment:
  *   PQRPC_BENCH_SCALE   multiplies warm-up and measured durations (default 1)
  *   PQRPC_BENCH_ROUNDS  rounds per system (default 3)
@@ -34,6 +40,7 @@
  *                       capped at a quarter of `ulimit -n`, so that both ends of every connection fit)
  *   PQRPC_BENCH_NODE_ARGS extra Node options for every worker, space-separated (e.g. an --import for an experiment)
  *   PQRPC_BENCH_TELEMETRY off (default), api or sdk: the pqrpc workers' telemetry (bench/rpc/telemetry.ts)
+ *   PQRPC_BENCH_BUILD   0: a missing or stale dist/ is an error instead of being built
  *   PQRPC_NODE24        the Node 24 binary (default tools/node24/node_modules/.bin/node)
  */
 import { execFileSync } from "node:child_process";
@@ -44,6 +51,7 @@ import { dirname, join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { main as cli } from "../src/cli/main.ts";
+import { ensureDist } from "./pqrpc-dist.ts";
 import { MAX_WINDOW_EXTENSION_MS } from "./rpc/load.ts";
 import type { ClientCommand, ClientConfig, ServerConfig, WorkerEvent } from "./rpc/messages.ts";
 import {
@@ -480,6 +488,8 @@ async function run(settings: Settings): Promise<void> {
       `~${Math.ceil(nominalMs / 1000)} s measured in all`,
   );
   if (settings.profileDir) await mkdir(settings.profileDir, { recursive: true });
+  // Before the watchdog: a build (about a minute) is not part of the run's budget.
+  await ensureDist();
   const watchdog = setTimeout(() => {
     console.error(`bench:rpc: over its ${Math.round(budgetMs / 1000)} s budget; killing workers`);
     killAllWorkers();

@@ -3,7 +3,7 @@
  * scale (both sections: one handshake at a time, and saturation with a
  * cluster server and a separate client process) and checks that it exits
  * cleanly, prints both tables, and that every row completed real handshakes
- * without errors. No timing assertion: the figures depend on the machine.
+ * without errors (saturation: from two client processes). No timing assertion: the figures depend on the machine.
  */
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
@@ -54,8 +54,8 @@ it("bench:handshake runs both sections end to end at a tiny scale", {
     assert.match(stdout, /runtime\s+handshake\s+median ms/, "the one-at-a-time table is printed");
     assert.match(
       stdout,
-      /Saturation: .*runtime\s+server \+ client\s+chain\s+hs\/s/s,
-      "the saturation table is printed",
+      /Saturation: .*runtime\s+server \+ client\s+chain\s+hs\/s.*server CPU\/hs vs native same chain/s,
+      "the saturation table is printed, with the server's CPU against native",
     );
     const { rows, saturation } = JSON.parse(await readFile(jsonPath, "utf8")) as {
       rows: Row[];
@@ -100,6 +100,7 @@ it("bench:handshake runs both sections end to end at a tiny scale", {
     for (const r of saturation) {
       assert.equal(r.error, undefined, `${key(r)}: ${r.error}`);
       assert.equal(r.workers, availableParallelism(), `${key(r)}: one server worker per core`);
+      assert.equal(r.clients, 2, `${key(r)}: driven by the default two client processes`);
       assert.ok(r.handshakes > 0 && r.serverHandshakes > 0, `${key(r)}: handshakes completed on both ends`);
       assert.equal(r.errors, 0, `${key(r)}: ${r.detail}`);
       assert.ok(

@@ -1,15 +1,16 @@
 /**
  * bench:rpc client worker: the pqrpc typed client (createClient) on a
  * connect() channel (one PQ TLS connection over TCP), speaking pqrpc/1 or
- * gRPC over h2, trusting the dev CA in `ca`.
+ * gRPC over h2, trusting the dev CA in `ca`; pqrpc from the compiled dist/
+ * (the public entry's connect and createClient, as a user has them).
  *   node --import tsx bench/rpc/pqrpc-client.ts '{"port":N,"ca":"ca.pem","protocol":"pqrpc/1"}'
  */
-import { connect } from "../../src/client/channel.ts";
-import { loadWasmProvider } from "../../src/crypto/index.ts";
-import { TestService } from "../../src/gen/grpc/testing/test_pb.ts";
-import { loadTrust } from "../../src/pki/load.ts";
-import { createClient } from "../../src/rpc/client.ts";
-import type { LoadTarget } from "./load.ts";
+
+import type { Channel } from "../../src/client/channel.ts";
+import type { TestService as TestServiceDesc } from "../../src/gen/grpc/testing/test_pb.ts";
+import type { Client } from "../../src/rpc/service-types.ts";
+import { assertDistFresh, importDist, importDistModule } from "../pqrpc-dist.ts";
+import type { LoadTarget, UnaryConnection } from "./load.ts";
 import {
   type ClientConfig,
   HOST,
@@ -21,6 +22,38 @@ import {
 import { benchTelemetry } from "./telemetry.ts";
 import { fail, readConfig, serveCommands } from "./worker-io.ts";
 
+// pqrpc as it ships: the compiled dist/ the orchestrator built (bench/pqrpc-dist.ts), not tsx-transpiled source.
+assertDistFresh();
+const { connect, createClient, loadTrust, loadWasmProvider } = await importDist(".");
+const { TestService } = await importDistModule<typeof import("../../src/gen/grpc/testing/test_pb.ts")>(
+  "gen/grpc/testing/test_pb.js",
+);
+
+const unaryRequest = {
+  responseSize: UNARY_PAYLOAD_BYTES,
+  payload: { body: new Uint8Array(UNARY_PAYLOAD_BYTES) },
+};
+
+/**
+ * One extra connection of the connections axis. A class, not an object
+ * literal per connection: tsx's transpiled source wraps every function it
+ * creates in `__name`, which an object literal of methods pays per
+ * connection (1,000 of them) and a class once.
+ */
+class ExtraConnection implements UnaryConnection {
+  readonly #client: Client<typeof TestServiceDesc>;
+  constructor(readonly channel: Channel) {
+    this.#client = createClient(TestService, channel);
+  }
+  async unary(): Promise<number> {
+    const res = await this.#client.unaryCall(unaryRequest);
+    return res.payload?.body.length ?? 0;
+  }
+  close(): Promise<void> {
+    return this.channel.close();
+  }
+}
+
 async function main(): Promise<void> {
   const cfg = readConfig<ClientConfig>();
   if (cfg.ca === undefined) throw new Error("pqrpc client: ca is required (pqrpc always runs over TLS)");
@@ -30,7 +63,7 @@ async function main(): Promise<void> {
     trust: await loadTrust(cfg.ca),
     serverName: SERVER_NAME,
     protocol,
-    telemetry: benchTelemetry(cfg.telemetry),
+    telemetry: await benchTelemetry(cfg.telemetry),
   };
   // Every connect() is a channel of its own: one connection, a full handshake (tickets stay in their channel).
   const open = async () => {
@@ -41,10 +74,6 @@ async function main(): Promise<void> {
   };
   const { channel, info } = await open();
   const client = createClient(TestService, channel);
-  const unaryRequest = {
-    responseSize: UNARY_PAYLOAD_BYTES,
-    payload: { body: new Uint8Array(UNARY_PAYLOAD_BYTES) },
-  };
   const streamRequest = {
     responseParameters: Array.from({ length: STREAM_MESSAGES_PER_CALL }, () => ({
       size: STREAM_MESSAGE_BYTES,
@@ -61,15 +90,7 @@ async function main(): Promise<void> {
       }
     },
     async openConnection() {
-      const extra = await open();
-      const extraClient = createClient(TestService, extra.channel);
-      return {
-        async unary() {
-          const res = await extraClient.unaryCall(unaryRequest);
-          return res.payload?.body.length ?? 0;
-        },
-        close: () => extra.channel.close(),
-      };
+      return new ExtraConnection((await open()).channel);
     },
     close: () => channel.close(),
   };

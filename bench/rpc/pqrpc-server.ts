@@ -2,17 +2,23 @@
  * bench:rpc server worker: pqrpc's createServer serving grpc.testing.TestService
  * as `pqrpc serve --interop` does (both ALPNs, "h2" and "pqrpc/1", and TLS over
  * WebSocket on one port), over our PQ TLS: X25519MLKEM768 + the ML-DSA-65
- * chain in `cert`/`key`.
+ * chain in `cert`/`key`; pqrpc from the compiled dist/ (the public entry's
+ * createServer; the interop handlers are a compiled fixture module).
  *   node --import tsx bench/rpc/pqrpc-server.ts '{"cert":"server.pem","key":"server.key"}'
  */
-import { loadWasmProvider } from "../../src/crypto/index.ts";
-import { TestService } from "../../src/gen/grpc/testing/test_pb.ts";
-import { createTestServiceHandlers } from "../../src/interop/test-service.ts";
-import { loadIdentity } from "../../src/pki/load.ts";
-import { createServer } from "../../src/server/server.ts";
+import { assertDistFresh, importDist, importDistModule } from "../pqrpc-dist.ts";
 import { HOST, type ServerConfig } from "./messages.ts";
 import { benchTelemetry } from "./telemetry.ts";
 import { fail, readConfig, serveServer } from "./worker-io.ts";
+
+// pqrpc as it ships: the compiled dist/ the orchestrator built (bench/pqrpc-dist.ts), not tsx-transpiled source.
+assertDistFresh();
+const { createServer, loadIdentity, loadWasmProvider } = await importDist(".");
+const { TestService } = await importDistModule<typeof import("../../src/gen/grpc/testing/test_pb.ts")>(
+  "gen/grpc/testing/test_pb.js",
+);
+const { createTestServiceHandlers } =
+  await importDistModule<typeof import("../../src/interop/test-service.ts")>("interop/test-service.js");
 
 /** At shutdown, calls in flight get this long to finish. */
 const CLOSE_GRACE_MS = 200;
@@ -37,10 +43,11 @@ async function main(): Promise<void> {
           maxConnectionsPerSource: cfg.maxConnections,
           maxConcurrentHandshakes: BENCH_MAX_CONCURRENT_HANDSHAKES,
         };
-  const server = createServer({ identity, telemetry: benchTelemetry(cfg.telemetry), ...limits }).service(
-    TestService,
-    createTestServiceHandlers(),
-  );
+  const server = createServer({
+    identity,
+    telemetry: await benchTelemetry(cfg.telemetry),
+    ...limits,
+  }).service(TestService, createTestServiceHandlers());
   const address = await server.listen({ port: 0, host: HOST });
   serveServer(address.port, () => server.close({ graceMs: CLOSE_GRACE_MS }));
 }

@@ -4,7 +4,9 @@
  * total (inclusive) time of the heaviest frames, so that the hot spots of a
  * worker show without a profiler UI; and the busy time (idle and module
  * loading left out) by category: AEAD, copies, framing, scheduling, socket
- * writes, node:http2, GC (issue 11: where the streaming and h2 CPU goes).
+ * writes, node:http2, GC, and tsx's `__name` helper (which only
+ * tsx-transpiled source calls: 0 when pqrpc runs from dist/) (issue 11:
+ * where the streaming and h2 CPU goes).
  *   npx tsx bench/rpc/profile-summary.ts <file.cpuprofile> [rows]
  */
 import { readFileSync } from "node:fs";
@@ -31,7 +33,7 @@ const DEFAULT_ROWS = 25;
 const US_PER_MS = 1000;
 
 function shortUrl(url: string): string {
-  const i = url.search(/\/(src|bench|node_modules)\//);
+  const i = url.search(/\/(src|dist|bench|node_modules)\//);
   return (i >= 0 ? url.slice(i + 1) : url.replace(/^file:\/\//, "")) || "(native)";
 }
 
@@ -64,18 +66,22 @@ function category(f: CallFrame): string | undefined {
   if (fn === "(garbage collector)") return "gc";
   if (fn === "(program)") return "native (program)";
   if (STARTUP.test(url) || fn === "compileSourceTextModule") return "startup";
+  // esbuild's keepNames helper in tsx-transpiled source (one call per function created): not in the shipped dist/.
+  if (fn === "__name" && !url.includes("/node_modules/")) return "tsx helpers (__name)";
   if (/node:internal\/crypto\/cipher|providers\/node-aead|providers\/noble/.test(url)) return "aead";
   if (fn === "writev" || fn === "writeBuffer" || fn === "writeUtf8String") return "socket write";
   if (/node:internal\/http2|node:http2/.test(url)) return "node:http2";
   if (/stream_base_commons/.test(url)) return "socket glue";
   if (/node:internal\/streams|node:stream|node:events/.test(url)) return "node streams/events";
   if (/task_queues|node:internal\/timers/.test(url) || fn === "runMicrotasks") return "scheduling";
-  if (/@bufbuild\/protobuf|src\/gen\/|src\/interop\/payload/.test(url)) return "protobuf + payload";
-  if (/src\/bytes\/|node:buffer/.test(url)) return "bytes (copies, gathers)";
-  if (/src\/tls\/|src\/transport\//.test(url)) return "tls record layer + socket (JS)";
-  if (/src\/protocol\/frames\//.test(url)) return "pqrpc/1 framing";
-  if (/src\/protocol\/grpc\//.test(url)) return "grpc/h2 glue";
-  if (/src\/(rpc|server|client|interop|observability)\//.test(url)) return "rpc layers";
+  // pqrpc's own modules: the compiled dist/ (what the benches load) or src/ (tsx, tests).
+  if (/@bufbuild\/protobuf|(src|dist)\/gen\/|(src|dist)\/interop\/payload/.test(url))
+    return "protobuf + payload";
+  if (/(src|dist)\/bytes\/|node:buffer/.test(url)) return "bytes (copies, gathers)";
+  if (/(src|dist)\/(tls|transport)\//.test(url)) return "tls record layer + socket (JS)";
+  if (/(src|dist)\/protocol\/frames\//.test(url)) return "pqrpc/1 framing";
+  if (/(src|dist)\/protocol\/grpc\//.test(url)) return "grpc/h2 glue";
+  if (/(src|dist)\/(rpc|server|client|interop|observability)\//.test(url)) return "rpc layers";
   return undefined;
 }
 

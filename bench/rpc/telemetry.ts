@@ -18,7 +18,8 @@ import { W3CTraceContextPropagator } from "@opentelemetry/core";
 import { PrometheusExporter } from "@opentelemetry/exporter-prometheus";
 import { MeterProvider } from "@opentelemetry/sdk-metrics";
 import { BasicTracerProvider, BatchSpanProcessor, type SpanExporter } from "@opentelemetry/sdk-trace-base";
-import { createTelemetry, type Telemetry } from "../../src/observability/telemetry.ts";
+import type { Telemetry } from "../../src/observability/telemetry.ts";
+import { importDist } from "../pqrpc-dist.ts";
 import type { BenchTelemetryMode } from "./messages.ts";
 
 export type { BenchTelemetryMode };
@@ -39,10 +40,15 @@ const droppingExporter: SpanExporter = {
   shutdown: () => Promise.resolve(),
 };
 
-/** The `telemetry` option of createServer / connect: the worker config's mode, else the environment's. */
-export function benchTelemetry(configured?: BenchTelemetryMode): Telemetry | false {
+/**
+ * The `telemetry` option of createServer / connect: the worker config's mode,
+ * else the environment's. pqrpc's createTelemetry from dist/, as the worker's
+ * server or channel (bench/pqrpc-dist.ts).
+ */
+export async function benchTelemetry(configured?: BenchTelemetryMode): Promise<Telemetry | false> {
   const mode = benchTelemetryMode(configured);
   if (mode === "off") return false;
+  const { createTelemetry } = await importDist(".");
   if (mode === "api") return createTelemetry();
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
