@@ -222,7 +222,7 @@ async function runReceiver(): Promise<void> {
       crypto,
       serverName: "localhost",
       verifier,
-      ...({ reusedReadBuffer: reuse } as object),
+      ...({ reuseReadBuffer: reuse } as object),
     });
   try {
     const perSample = calibrate();

@@ -55,10 +55,9 @@ export interface TlsConnection {
    * Copies out the received bytes the engine still holds as views of chunks
    * given to receive() (the start of a record), so the caller may rewrite
    * those chunks: a transport reading into one reused buffer calls it after
-   * each receive(). Only records under the peer's keys are consumed from
-   * views (their plaintext is new memory), so once the handshake is complete
-   * this is all that references the caller's chunks; before, the handshake
-   * may keep views of plaintext handshake records (pass copies then).
+   * each receive(). Everything else is done with a chunk when receive()
+   * returns: a protected record's plaintext is new memory, and a plaintext
+   * handshake fragment is copied before the joiner keeps it.
    */
   detachInput(): void;
   /** Decrypted application data (drains); never before the handshake is verified. */
