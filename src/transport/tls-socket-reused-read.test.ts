@@ -170,3 +170,25 @@ describe("TLS client over a reused read buffer", () => {
     tls.destroy();
   });
 });
+
+describe("ReusedReadBuffer", () => {
+  it("hands each read to the sink as a view of its one buffer, and copies reads that came before a sink", () => {
+    const rb = new ReusedReadBuffer(8);
+    const { buffer, callback } = rb.onread;
+    buffer.set([1, 2, 3]);
+    assert.equal(callback(3, buffer), true);
+    buffer.fill(9);
+    const seen: Uint8Array[] = [];
+    let keepReading = true;
+    rb.attach((view) => {
+      seen.push(view.slice());
+      assert.ok(view.buffer !== buffer.buffer || seen.length > 1, "the early read is a copy");
+      return keepReading;
+    });
+    assert.deepEqual(seen, [Uint8Array.of(1, 2, 3)]);
+    buffer.set([4, 5]);
+    keepReading = false;
+    assert.equal(callback(2, buffer), false, "the sink's answer goes back to the socket");
+    assert.deepEqual(seen[1], Uint8Array.of(4, 5));
+  });
+});
