@@ -137,3 +137,32 @@ describe("ChunkQueue", () => {
     assert.equal(q.peek(0).length, 0);
   });
 });
+
+describe("ChunkQueue.detach", () => {
+  it("copies the held bytes out of the pushed chunks, which the caller may then rewrite", () => {
+    const reused = new Uint8Array(3000);
+    const q = queue();
+    // Held: the tail of a large chunk and two small ones (copied into the queue's buffer on push).
+    reused.set(counting(3000));
+    q.push(reused);
+    q.push(counting(10, 7));
+    q.push(counting(5, 9));
+    assert.deepEqual(q.take(2000), counting(2000));
+    q.detach();
+    reused.fill(0xee);
+    assert.equal(q.length, 1015);
+    assert.deepEqual(q.take(1000), counting(1000, 2000));
+    // Pushing after a detach: a small chunk joins the detached bytes in order.
+    q.push(counting(3, 50));
+    assert.deepEqual(q.take(18), concatChunks([counting(10, 7), counting(5, 9), counting(3, 50)]));
+    assert.equal(q.length, 0);
+  });
+
+  it("is a no-op on an empty queue, and the queue works on after it", () => {
+    const q = queue();
+    q.detach();
+    q.push(counting(4));
+    q.detach();
+    assert.deepEqual(q.takeViews(4), [counting(4)]);
+  });
+});

@@ -131,6 +131,29 @@ export class ChunkQueue {
   peek(n: number): Uint8Array {
     this.check(n);
     if (this.head.length - this.offset >= n) return this.head.subarray(this.offset, this.offset + n);
+    return this.gather(n);
+  }
+
+  /**
+   * Copies the bytes held into one array of the queue's own, so the caller
+   * may rewrite the chunks it pushed: a reader that reuses one read buffer
+   * (TlsSocket's reusedReadBuffer) calls it before its next read. push()'s
+   * ownership thus lasts until detach(). Views handed out before stay valid
+   * only as long as the caller's buffer does.
+   */
+  detach(): void {
+    const n = this.held;
+    if (n === 0) return;
+    const copy = this.gather(n);
+    this.head = copy;
+    this.offset = 0;
+    this.more.length = 0;
+    this.moreStart = 0;
+    this.ownsLast = false;
+  }
+
+  /** A new array with the next `n` bytes (n <= length), wherever they lie. */
+  private gather(n: number): Uint8Array {
     // Filled whole by the loop below (n <= length was checked).
     const out = allocUninitialized(n);
     let filled = this.head.length - this.offset;

@@ -30,6 +30,7 @@ import {
   RECORD_HEADER_BYTES,
   RecordDeframer,
   RecordProtector,
+  type SpanningRecord,
   type TlsRecord,
 } from "./record-layer.ts";
 import { createServerHandshake } from "./server.ts";
@@ -50,6 +51,15 @@ export interface TlsConnection {
   readonly receivePaused: boolean;
   /** Received records not processed yet (held while receivePaused). */
   readonly heldRecords: boolean;
+  /**
+   * Copies out the received bytes the engine still holds as views of chunks
+   * given to receive() (the start of a record), so the caller may rewrite
+   * those chunks: a transport reading into one reused buffer calls it after
+   * each receive(). Everything else is done with a chunk when receive()
+   * returns: a protected record's plaintext is new memory, and a plaintext
+   * handshake fragment is copied before the joiner keeps it.
+   */
+  detachInput(): void;
   /** Decrypted application data (drains); never before the handshake is verified. */
   takeApplicationData(): Uint8Array[];
   /** Throws TlsError if not yet connected or closed; fragments into records. */
@@ -181,9 +191,12 @@ class Connection implements TlsConnection, HandshakeIo {
       // Backpressure: while the transport has not taken our output, records wait in the deframer
       // (bounded by MAX_DEFRAMER_BUFFER_BYTES), so a peer cannot make us queue answers without end.
       while (!this.receivePaused) {
-        const record = this.deframer.next();
+        // A protected record split across chunks is opened from views of them (no join), except
+        // while refused 0-RTT data is being skipped (tryOpen, skip counting: whole records).
+        const record = this.deframer.next(this.read !== undefined && this.earlyDataSkip === undefined);
         if (!record) break;
-        this.onRecord(record);
+        if ("parts" in record) this.onSpanningRecord(record);
+        else this.onRecord(record);
         if (this._error || this._peerClosed) break;
       }
       this.held = this.receivePaused && this.deframer.buffered > 0;
@@ -191,6 +204,10 @@ class Connection implements TlsConnection, HandshakeIo {
     } catch (e) {
       this.fail(e);
     }
+  }
+
+  detachInput(): void {
+    this.deframer.detach();
   }
 
   get receivePaused(): boolean {
@@ -206,8 +223,8 @@ class Connection implements TlsConnection, HandshakeIo {
       this.onChangeCipherSpec(record.fragment);
       return;
     }
-    let type = record.type;
-    let content = record.fragment;
+    const type = record.type;
+    const content = record.fragment;
     if (this.read) {
       // A peer that fails before it has keys (a client refusing our ServerHello) can only answer
       // with a plaintext alert, so one is taken until the peer's first protected record opens.
@@ -222,8 +239,8 @@ class Connection implements TlsConnection, HandshakeIo {
           ? this.openOrSkipEarlyData(record)
           : this.read.protector.open(record);
       if (opened === undefined) return;
-      this.peerProtected = true;
-      ({ type, content } = opened);
+      this.onProtectedContent(opened.type, opened.content);
+      return;
     } else if (type === ContentType.application_data) {
       if (this.earlyDataSkip === "until-plaintext") {
         this.countSkippedEarlyData(record);
@@ -234,6 +251,21 @@ class Connection implements TlsConnection, HandshakeIo {
       // The second ClientHello ends the 0-RTT data of the first (§4.2.10).
       this.earlyDataSkip = undefined;
     }
+    this.onContent(type, content);
+  }
+
+  /** A protected record that arrived in more than one chunk (RecordDeframer.next(true)). */
+  private onSpanningRecord(record: SpanningRecord): void {
+    const opened = this.read!.protector.openSpanning(record);
+    this.onProtectedContent(opened.type, opened.content);
+  }
+
+  private onProtectedContent(type: number, content: Uint8Array): void {
+    this.peerProtected = true;
+    this.onContent(type, content);
+  }
+
+  private onContent(type: number, content: Uint8Array): void {
     if (type === ContentType.alert) this.onAlert(content);
     else if (type === ContentType.handshake) this.onHandshakeFragment(content);
     else if (type === ContentType.application_data) this.onApplicationData(content);

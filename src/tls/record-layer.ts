@@ -5,12 +5,15 @@
  *
  * Hot path (bulk data): on seal, one copy of the content into the record
  * buffer, which is then encrypted in place (AeadKey.sealInto); on open,
- * none (the content is a view into the decrypted inner plaintext).
+ * none (the content is a view into the decrypted inner plaintext), also for a
+ * record split across reads: next(true) gives its parts as views and
+ * openSpanning decrypts them in turn (AeadKey.openParts) instead of joining
+ * them first.
  * One AEAD key object per protector, imported once.
  */
 
 import { ByteWriter } from "../bytes/byte-writer.ts";
-import { wipe } from "../bytes/bytes.ts";
+import { concatChunks, wipe } from "../bytes/bytes.ts";
 import { ChunkQueue } from "../bytes/chunk-queue.ts";
 import type { CipherSuiteInfo } from "../crypto/registry.ts";
 import type { AeadKey, Crypto } from "../crypto/types.ts";
@@ -68,6 +71,19 @@ export interface TlsRecord {
   fragment: Uint8Array;
 }
 
+/**
+ * A protected record whose fragment lies in more than one pushed chunk,
+ * given as views of them in order (RecordDeframer.next(true)), for
+ * RecordProtector.openSpanning: opened without being joined first.
+ */
+export interface SpanningRecord {
+  type: number;
+  legacyVersion: number;
+  /** Fragment bytes: the sum of the parts' lengths. */
+  length: number;
+  parts: Uint8Array[];
+}
+
 /** AEAD expansion of every TLS 1.3 suite (RFC 8446 §5.2: the 16-byte tag). */
 const AEAD_TAG_BYTES = 16;
 
@@ -89,7 +105,8 @@ export function maxCiphertextForRecordSizeLimit(recordSizeLimit: number): number
  * body arrives. After a failure every later call throws the same error.
  *
  * push() takes ownership of the bytes: a record that lies within one pushed
- * chunk is returned as a view into it, without a copy (the ChunkQueue rule).
+ * chunk is returned as a view into it, without a copy (the ChunkQueue rule),
+ * until detach() copies out what is still held.
  */
 export class RecordDeframer {
   private readonly queue = new ChunkQueue({
@@ -114,8 +131,15 @@ export class RecordDeframer {
     }
   }
 
-  /** The next complete record, or undefined until more bytes arrive. Throws TlsError on a bad header. */
-  next(): TlsRecord | undefined {
+  /**
+   * The next complete record, or undefined until more bytes arrive. Throws
+   * TlsError on a bad header. With `spanning`, a protected record
+   * (application_data) whose bytes lie in more than one pushed chunk comes
+   * as a SpanningRecord of views instead of being copied into one array.
+   */
+  next(spanning?: false): TlsRecord | undefined;
+  next(spanning: boolean): TlsRecord | SpanningRecord | undefined;
+  next(spanning = false): TlsRecord | SpanningRecord | undefined {
     if (this.failure) throw this.failure;
     const q = this.queue;
     if (q.length < RECORD_HEADER_BYTES) return undefined;
@@ -123,9 +147,23 @@ export class RecordDeframer {
     const legacyVersion = (q.byteAt(1) << 8) | q.byteAt(2);
     const length = (q.byteAt(3) << 8) | q.byteAt(4);
     this.checkHeader(type, legacyVersion, length);
-    if (q.length < RECORD_HEADER_BYTES + length) return undefined;
-    const bytes = q.take(RECORD_HEADER_BYTES + length);
+    const total = RECORD_HEADER_BYTES + length;
+    if (q.length < total) return undefined;
+    if (spanning && type === ContentType.application_data && q.headChunk.length - q.headOffset < total) {
+      q.skip(RECORD_HEADER_BYTES);
+      return { type, legacyVersion, length, parts: q.takeViews(length) };
+    }
+    const bytes = q.take(total);
     return { type, legacyVersion, fragment: bytes.subarray(RECORD_HEADER_BYTES) };
+  }
+
+  /**
+   * Copies the bytes held (part of a record) out of the chunks they were
+   * pushed in, so the caller may rewrite those chunks (a reused read buffer).
+   */
+  detach(): void {
+    if (this.failure) return;
+    this.queue.detach();
   }
 
   /**
@@ -240,6 +278,26 @@ function checkSealable(type: number, contentLength: number, padding: number): vo
   }
 }
 
+/**
+ * The content of a decrypted TLSInnerPlaintext (RFC 8446 §5.4); `inner` null
+ * (authentication failed) is bad_record_mac. The content is a view into `inner`.
+ */
+function innerContent(inner: Uint8Array | null): { type: number; content: Uint8Array } {
+  if (inner === null) throw fatal("bad_record_mac", "record authentication failed");
+  // RFC 8446 §5.4: the content type is the last non-zero byte; all zeros is unexpected_message.
+  let end = inner.length - 1;
+  while (end >= 0 && inner[end] === 0) end--;
+  if (end < 0) throw fatal("unexpected_message", "protected record with no non-zero content type");
+  const type = inner[end]!;
+  if (type !== ContentType.alert && type !== ContentType.handshake && type !== ContentType.application_data) {
+    throw fatal("unexpected_message", `protected record with inner content type ${type}`);
+  }
+  if (end === 0 && type !== ContentType.application_data) {
+    throw fatal("unexpected_message", "zero-length handshake or alert content in a protected record");
+  }
+  return { type, content: inner.subarray(0, end) };
+}
+
 /** Largest 64-bit sequence number half (RFC 8446 §5.3: the sequence number MUST NOT wrap). */
 const UINT32_MAX = 0xffffffff;
 
@@ -255,6 +313,8 @@ export class RecordProtector {
   private readonly nonce: Uint8Array;
   /** The additional data of the record being opened, rewritten before each AEAD call. */
   private readonly aad = new Uint8Array(RECORD_HEADER_BYTES);
+  /** A tag split across the parts of a spanning record, gathered (openSpanning). */
+  private readonly tag = new Uint8Array(AEAD_TAG_BYTES);
   private seqHigh: number;
   private seqLow: number;
   private exhausted = false;
@@ -349,53 +409,71 @@ export class RecordProtector {
    */
   open(record: TlsRecord): { type: number; content: Uint8Array } {
     const key = this.useKey();
-    if (record.type !== ContentType.application_data) {
-      throw fatal(
-        "unexpected_message",
-        `record of type ${record.type} where a protected record was expected`,
-      );
+    const aad = this.additionalData(record.type, record.legacyVersion, record.fragment.length);
+    return innerContent(key.open(this.nextNonce(), record.fragment, aad));
+  }
+
+  /**
+   * Like open(), for a record whose fragment came in parts (RecordDeframer.next(true)):
+   * opened from views of them with the key's openParts where the provider
+   * has it, else joined once and opened. Same checks and alerts as open().
+   */
+  openSpanning(record: SpanningRecord): { type: number; content: Uint8Array } {
+    const key = this.useKey();
+    const { parts, length } = record;
+    const aad = this.additionalData(record.type, record.legacyVersion, length);
+    if (parts.length === 1) return innerContent(key.open(this.nextNonce(), parts[0]!, aad));
+    if (key.openParts === undefined) {
+      return innerContent(key.open(this.nextNonce(), concatChunks(parts, length), aad));
     }
-    const fragment = record.fragment;
-    if (
-      fragment.length > MAX_CIPHERTEXT_BYTES ||
-      fragment.length - AEAD_TAG_BYTES > MAX_INNER_PLAINTEXT_BYTES
-    ) {
-      throw fatal(
-        "record_overflow",
-        `protected record of ${fragment.length} bytes exceeds 2^14 + 1 inner bytes`,
-      );
+    // The last AEAD_TAG_BYTES are the tag; the parts before it are the ciphertext.
+    const body: Uint8Array[] = [];
+    let bodyLeft = length - AEAD_TAG_BYTES;
+    let tag: Uint8Array | undefined;
+    let tagFilled = 0;
+    for (const part of parts) {
+      const inBody = Math.min(bodyLeft, part.length);
+      if (inBody > 0) body.push(inBody === part.length ? part : part.subarray(0, inBody));
+      bodyLeft -= inBody;
+      if (inBody === part.length) continue;
+      const rest = part.subarray(inBody);
+      if (tag === undefined && rest.length === AEAD_TAG_BYTES) {
+        tag = rest;
+        tagFilled = AEAD_TAG_BYTES;
+      } else {
+        // The tag itself is split: gathered in this protector's own buffer.
+        tag = this.tag;
+        tag.set(rest, tagFilled);
+        tagFilled += rest.length;
+      }
     }
-    if (fragment.length < AEAD_TAG_BYTES + 1) {
-      throw fatal(
-        "bad_record_mac",
-        `protected record of ${fragment.length} bytes is shorter than tag + type`,
-      );
+    if (tag === undefined || tagFilled !== AEAD_TAG_BYTES || bodyLeft !== 0) {
+      throw fatal("internal_error", `spanning record: parts do not add up to ${length} bytes`);
     }
-    // RFC 8446 §5.2: additional_data = the record header, rebuilt in this protector's own buffer.
+    return innerContent(key.openParts(this.nextNonce(), aad, body, tag));
+  }
+
+  /**
+   * Checks a protected record's outer type and length and writes its
+   * additional data (RFC 8446 §5.2: the record header) into this protector's own buffer.
+   */
+  private additionalData(type: number, legacyVersion: number, length: number): Uint8Array {
+    if (type !== ContentType.application_data) {
+      throw fatal("unexpected_message", `record of type ${type} where a protected record was expected`);
+    }
+    if (length > MAX_CIPHERTEXT_BYTES || length - AEAD_TAG_BYTES > MAX_INNER_PLAINTEXT_BYTES) {
+      throw fatal("record_overflow", `protected record of ${length} bytes exceeds 2^14 + 1 inner bytes`);
+    }
+    if (length < AEAD_TAG_BYTES + 1) {
+      throw fatal("bad_record_mac", `protected record of ${length} bytes is shorter than tag + type`);
+    }
     const aad = this.aad;
-    aad[0] = record.type;
-    aad[1] = record.legacyVersion >> 8;
-    aad[2] = record.legacyVersion & 0xff;
-    aad[3] = fragment.length >> 8;
-    aad[4] = fragment.length & 0xff;
-    const inner = key.open(this.nextNonce(), fragment, aad);
-    if (inner === null) throw fatal("bad_record_mac", "record authentication failed");
-    // RFC 8446 §5.4: the content type is the last non-zero byte; all zeros is unexpected_message.
-    let end = inner.length - 1;
-    while (end >= 0 && inner[end] === 0) end--;
-    if (end < 0) throw fatal("unexpected_message", "protected record with no non-zero content type");
-    const type = inner[end]!;
-    if (
-      type !== ContentType.alert &&
-      type !== ContentType.handshake &&
-      type !== ContentType.application_data
-    ) {
-      throw fatal("unexpected_message", `protected record with inner content type ${type}`);
-    }
-    if (end === 0 && type !== ContentType.application_data) {
-      throw fatal("unexpected_message", "zero-length handshake or alert content in a protected record");
-    }
-    return { type, content: inner.subarray(0, end) };
+    aad[0] = type;
+    aad[1] = legacyVersion >> 8;
+    aad[2] = legacyVersion & 0xff;
+    aad[3] = length >> 8;
+    aad[4] = length & 0xff;
+    return aad;
   }
 
   /**

@@ -14,10 +14,21 @@ import {
 } from "../tls/index.ts";
 import { KeySharePool } from "../tls/key-share-pool.ts";
 import { TransportError } from "./errors.ts";
+import { ReusedReadBuffer } from "./reused-read-buffer.ts";
 import { TlsSocket, type TlsSocketOptions } from "./tls-socket.ts";
 
 export type TlsConnectOptions = TlsClientConfig & TlsSocketOptions;
 export type TlsAcceptOptions = TlsServerConfig & TlsSocketOptions;
+
+/** connectTls's own options, beyond tlsConnect's. */
+export interface TcpConnectOptions {
+  /**
+   * Read from TCP into one reused buffer of REUSED_READ_BUFFER_BYTES (64 KiB,
+   * held for the connection's life) instead of a new buffer per read
+   * (default true; docs/ARCHITECTURE.md "Bytes: copy or view").
+   */
+  reuseReadBuffer?: boolean;
+}
 
 function socketOptions(o: TlsSocketOptions): TlsSocketOptions {
   return {
@@ -26,6 +37,7 @@ function socketOptions(o: TlsSocketOptions): TlsSocketOptions {
     allowHalfOpen: o.allowHalfOpen,
     signal: o.signal,
     handshakeObserver: o.handshakeObserver,
+    reusedReadBuffer: o.reusedReadBuffer,
   };
 }
 
@@ -96,9 +108,15 @@ export function tlsAccept(carrier: Duplex, options: TlsAcceptOptions): Promise<T
 }
 
 /** TCP connect to host:port, then the client handshake; `serverName` defaults to `host`. */
-export function connectTls(host: string, port: number, options: TlsConnectOptions): Promise<TlsSocket> {
+export function connectTls(
+  host: string,
+  port: number,
+  options: TlsConnectOptions & TcpConnectOptions,
+): Promise<TlsSocket> {
   return new Promise((resolve, reject) => {
-    const tcp = netConnect({ host, port });
+    const { reuseReadBuffer = true, ...tlsOptions } = options;
+    const readBuffer = reuseReadBuffer ? new ReusedReadBuffer() : undefined;
+    const tcp = netConnect({ host, port, ...(readBuffer ? { onread: readBuffer.onread } : {}) });
     const onAbort = () => {
       tcp.destroy();
       reject(new TransportError("aborted", `connect to ${host}:${port} aborted`));
@@ -109,7 +127,10 @@ export function connectTls(host: string, port: number, options: TlsConnectOption
       options.signal?.removeEventListener("abort", onAbort);
       tcp.off("error", reject);
       tcp.setNoDelay(true);
-      tlsConnect(tcp, { serverName: host, ...options }).then(resolve, reject);
+      tlsConnect(tcp, { serverName: host, ...tlsOptions, reusedReadBuffer: readBuffer }).then(
+        resolve,
+        reject,
+      );
     });
   });
 }

@@ -22,6 +22,7 @@ import "../node/uninitialized-bytes.ts";
 import type { NegotiatedInfo, TlsConnection } from "../tls/index.ts";
 import { TransportError } from "./errors.ts";
 import type { HandshakeObserver } from "./handshake-observer.ts";
+import type { ReusedReadBuffer } from "./reused-read-buffer.ts";
 
 /**
  * Time from a new connection to a finished TLS handshake, ms, unless
@@ -58,6 +59,12 @@ export interface TlsSocketOptions {
   signal?: AbortSignal;
   /** Sees handshake bytes, the result and the end of the connection (metrics, traces, security events). */
   handshakeObserver?: HandshakeObserver;
+  /**
+   * The carrier reads into this one reused buffer (a net.Socket made with its
+   * `onread`): reads come from it instead of 'data' events, each a view the
+   * engine is done with (detachInput) before the next read rewrites it.
+   */
+  reusedReadBuffer?: ReusedReadBuffer;
 }
 
 /**
@@ -134,6 +141,7 @@ export class TlsSocket extends Duplex {
     }
 
     carrier.on("data", (chunk: Uint8Array) => this.onCarrierData(chunk));
+    options.reusedReadBuffer?.attach(this.onReusedRead);
     carrier.on("end", () => this.onCarrierEnd());
     carrier.on("error", (error: Error) => this.fail(error));
     carrier.on("close", () => {
@@ -153,6 +161,15 @@ export class TlsSocket extends Duplex {
       this.carrier.pause();
     }
   }
+
+  /** One read in the reused buffer; false stops reading (as carrier.pause() does) until _read resumes it. */
+  private readonly onReusedRead = (view: Uint8Array): boolean => {
+    if (this.destroyed) return false;
+    this.onCarrierData(view);
+    // The buffer is rewritten by the next read: nothing may still refer to it.
+    this.connection.detachInput();
+    return !this.carrierPaused && !this.answersBlocked;
+  };
 
   private onAnswerFlushed(bytes: number): void {
     this.unflushedAnswerBytes -= bytes;
