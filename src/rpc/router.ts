@@ -21,7 +21,7 @@ import {
 } from "@bufbuild/protobuf";
 import { racedIterable } from "./abortable.ts";
 import type { ObservedCall } from "./call-observer.ts";
-import { type CallSignal, createCallSignal } from "./call-signal.ts";
+import { type AbortSource, type CallSignal, createCallSignal, withLazySignal } from "./call-signal.ts";
 import { Code } from "./code.ts";
 import type { HandlerContext } from "./context.ts";
 import { type AnyFn, applyInterceptors, type StreamRequest, type UnaryRequest } from "./interceptor.ts";
@@ -125,7 +125,8 @@ async function handleCall(
   const timeoutMs = call.head.timeoutMs;
   const callSignal = createCallSignal({
     deadline: timeoutMs === undefined ? undefined : Date.now() + timeoutMs,
-    parents: [call.signal],
+    // A transport with onAbort needs no AbortSignal of its own for this (most calls never make one).
+    parents: [call.onAbort === undefined ? call.signal : (call as AbortSource)],
   });
   const responseHeader = new Metadata();
   const responseTrailer = new Metadata();
@@ -185,7 +186,7 @@ async function handleCall(
     const invoke = applyInterceptors(handlerFn(route, ctx), options.interceptors);
     if (method.methodKind === "unary") {
       const message = await readSingle(call, input, codec, callSignal, observed);
-      const pending = held(call, invoke(withSignal({ ...common, stream: false, message }, callSignal)));
+      const pending = held(call, invoke(withLazySignal({ ...common, stream: false, message }, callSignal)));
       running = pending;
       const res = await race(pending);
       if (res.stream) throw new RpcError(Code.INTERNAL, "interceptor returned a stream for a unary method");
@@ -197,7 +198,7 @@ async function handleCall(
         method.methodKind === "server_streaming"
           ? single(await readSingle(call, input, codec, callSignal, observed))
           : readRequests(call, input, codec, callSignal, observed);
-      const pending = held(call, invoke(withSignal({ ...common, stream: true, message }, callSignal)));
+      const pending = held(call, invoke(withLazySignal({ ...common, stream: true, message }, callSignal)));
       running = pending;
       const res = await race(pending);
       if (!res.stream)
@@ -220,7 +221,7 @@ async function handleCall(
     });
     observed?.end(Code.OK);
   } catch (e) {
-    if (call.signal.aborted) {
+    if (call.onAbort === undefined ? call.signal.aborted : call.abortReason !== undefined) {
       // The client is gone: there is nobody to send a status to.
       observed?.end(Code.CANCELLED, e);
       return;
@@ -355,20 +356,6 @@ function serialized(output: Serializer<DescMessage>, message: Message, observed:
   const bytes = output.serialize(message);
   observed?.sent(bytes.length);
   return bytes;
-}
-
-/**
- * `request` with a `signal` property that reads the call's signal only when
- * an interceptor or handler asks for it (see call-signal.ts: lazily made).
- */
-function withSignal<T extends object>(
-  request: T,
-  callSignal: CallSignal,
-): T & { readonly signal: AbortSignal } {
-  return Object.defineProperty(request, "signal", {
-    get: () => callSignal.signal,
-    enumerable: true,
-  }) as T & { readonly signal: AbortSignal };
 }
 
 /**

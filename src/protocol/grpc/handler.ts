@@ -286,7 +286,11 @@ function closeEarly(stream: ServerHttp2Stream): void {
 class GrpcServerCall implements ServerCallStream {
   readonly head: RequestHead;
   readonly peer: PeerInfo;
-  readonly #controller = new AbortController();
+  /** Why the call was aborted (client reset, connection lost), once it was. */
+  #abortReason: RpcError | undefined;
+  /** Made only if someone reads `signal` (the router uses onAbort): most calls never need one. */
+  #controller: AbortController | undefined;
+  #abortListeners: Set<(reason: RpcError) => void> | undefined;
   readonly #stream: ServerHttp2Stream;
   readonly #inbound: InboundQueue<ServerReadEvent>;
   readonly #format: SerializationFormat;
@@ -357,12 +361,38 @@ class GrpcServerCall implements ServerCallStream {
       const err = new RpcError(Code.CANCELLED, why);
       inbound.fail(err);
       this.#releaseAll();
-      this.#controller.abort(err);
+      this.#abort(err);
     });
   }
 
   get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.#abortReason !== undefined) this.#controller.abort(this.#abortReason);
+    }
     return this.#controller.signal;
+  }
+
+  get abortReason(): RpcError | undefined {
+    return this.#abortReason;
+  }
+
+  onAbort(listener: (reason: RpcError) => void): () => void {
+    if (this.#abortReason !== undefined) return () => {};
+    const listeners = (this.#abortListeners ??= new Set());
+    listeners.add(listener);
+    return () => {
+      listeners.delete(listener);
+    };
+  }
+
+  #abort(reason: RpcError): void {
+    if (this.#abortReason !== undefined) return;
+    this.#abortReason = reason;
+    const listeners = this.#abortListeners;
+    this.#abortListeners = undefined;
+    if (listeners !== undefined) for (const l of listeners) l(reason);
+    this.#controller?.abort(reason);
   }
 
   holdUntil(work: Promise<unknown>): void {
