@@ -167,18 +167,26 @@ function lazySignal(this: WithCallSignal): AbortSignal {
   return this[CALL_SIGNAL].signal;
 }
 
+const LAZY_SIGNAL_PROPERTY: PropertyDescriptor = Object.freeze({
+  get: lazySignal,
+  enumerable: true,
+  configurable: true,
+});
+
 /**
  * Gives `target` an enumerable `signal` getter that reads `callSignal.signal`
  * only when someone asks (an interceptor, a handler): a call nobody cancels
  * through an AbortSignal never makes one. Spreading the object (`{...req}`)
- * reads the getter, so a copy carries a real AbortSignal and no CallSignal.
+ * reads the getter, so a copy's `signal` is a real AbortSignal (and
+ * callSignalOf the copy is undefined).
  */
 export function withLazySignal<T extends object>(
   target: T,
   callSignal: CallSignal,
 ): T & { readonly signal: AbortSignal } {
-  Object.defineProperty(target, CALL_SIGNAL, { value: callSignal });
-  Object.defineProperty(target, "signal", { get: lazySignal, enumerable: true, configurable: true });
+  // A plain (symbol) property and one shared descriptor: objects made alike keep one shape.
+  (target as { [CALL_SIGNAL]?: CallSignal })[CALL_SIGNAL] = callSignal;
+  Object.defineProperty(target, "signal", LAZY_SIGNAL_PROPERTY);
   return target as T & { readonly signal: AbortSignal };
 }
 

@@ -71,6 +71,8 @@ export const INTERNAL_ERROR_MESSAGE = "internal error";
 export function createRouter(options?: RouterOptions): Router {
   const resolved = resolveCallPathOptions(options);
   const routes = new Map<string, Route>();
+  // The grpc-accept-encoding of every response: the same names for each call.
+  const acceptNames = resolved.acceptCompression.map((c) => c.name);
   const router: Router = {
     service(service, handlers) {
       for (const method of service.methods) {
@@ -92,9 +94,10 @@ export function createRouter(options?: RouterOptions): Router {
     },
     handle: (call) => {
       const observer = resolved.callObserver;
-      if (observer === undefined) return handleCall(call, routes, resolved, options?.onError, undefined);
+      if (observer === undefined)
+        return handleCall(call, routes, resolved, acceptNames, options?.onError, undefined);
       const observed = observer.start({ path: call.head.path, header: call.head.metadata, peer: call.peer });
-      return observed.run(() => handleCall(call, routes, resolved, options?.onError, observed));
+      return observed.run(() => handleCall(call, routes, resolved, acceptNames, options?.onError, observed));
     },
     paths: () => [...routes.keys()],
   };
@@ -111,6 +114,7 @@ async function handleCall(
   call: ServerCallStream,
   routes: ReadonlyMap<string, Route>,
   options: ResolvedCallPathOptions,
+  acceptNames: readonly string[],
   onError: RouterOptions["onError"],
   observed: ObservedCall | undefined,
 ): Promise<void> {
@@ -153,7 +157,7 @@ async function handleCall(
     await call.sendHeader({
       metadata: responseHeader,
       encoding,
-      acceptEncoding: options.acceptCompression.map((c) => c.name),
+      acceptEncoding: acceptNames,
     });
   };
   /**
@@ -182,17 +186,16 @@ async function handleCall(
       deadline: callSignal.deadline,
       peer: call.peer,
     };
-    const race = <T>(p: Promise<T>): Promise<T> => callSignal.race(p);
     const invoke = applyInterceptors(handlerFn(route, ctx), options.interceptors);
     if (method.methodKind === "unary") {
       const message = await readSingle(call, input, codec, callSignal, observed);
       const pending = held(call, invoke(withLazySignal({ ...common, stream: false, message }, callSignal)));
       running = pending;
-      const res = await race(pending);
+      const res = await callSignal.race(pending);
       if (res.stream) throw new RpcError(Code.INTERNAL, "interceptor returned a stream for a unary method");
       const data = await encodeMessage(serialized(output, res.message, observed), codec);
       await sendHeaderOnce(encoding);
-      await race(call.send(data));
+      await callSignal.race(call.send(data));
     } else {
       const message =
         method.methodKind === "server_streaming"
@@ -200,17 +203,17 @@ async function handleCall(
           : readRequests(call, input, codec, callSignal, observed);
       const pending = held(call, invoke(withLazySignal({ ...common, stream: true, message }, callSignal)));
       running = pending;
-      const res = await race(pending);
+      const res = await callSignal.race(pending);
       if (!res.stream)
         throw new RpcError(Code.INTERNAL, "interceptor returned a unary response for a stream method");
       const closed = (p: Promise<unknown>) => {
         running = p;
       };
       // Each step of the handler's stream is its work too: a generator stuck past the call's end still runs.
-      for await (const m of racedIterable(res.message, (step) => race(held(call, step)), closed)) {
+      for await (const m of racedIterable(res.message, (step) => callSignal.race(held(call, step)), closed)) {
         const data = await encodeMessage(serialized(output, m, observed), codec);
         await sendHeaderOnce(encoding);
-        await race(call.send(data));
+        await callSignal.race(call.send(data));
       }
     }
     await sendHeaderOnce(encoding);
