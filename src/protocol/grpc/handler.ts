@@ -113,8 +113,7 @@ export function createGrpcServerHandler(
     stream.on("error", ignoreStreamError);
     const guard = guardOf(stream);
     if (guard !== undefined) {
-      guard.streamOpened();
-      (stream as GuardedStream)[STREAM_GUARD] = guard;
+      guard.streamOpened(stream);
       stream.once("close", onGuardedStreamClose);
     }
     const head = parseRequest(stream, headers, resolved);
@@ -168,13 +167,8 @@ interface ActiveCalls {
   count: number;
 }
 
-/** Where the module-level stream listeners below find their guard and call (no closures per call). */
-const STREAM_GUARD = Symbol("pqrpc.grpcStreamGuard");
+/** Where the module-level stream listeners below find their call (no closures per call). */
 const SERVER_CALL = Symbol("pqrpc.grpcServerCall");
-
-interface GuardedStream extends ServerHttp2Stream {
-  [STREAM_GUARD]: SessionGuard;
-}
 
 interface CallStream extends ServerHttp2Stream {
   [SERVER_CALL]: GrpcServerCall;
@@ -182,8 +176,9 @@ interface CallStream extends ServerHttp2Stream {
 
 function ignoreStreamError(): void {}
 
-function onGuardedStreamClose(this: GuardedStream): void {
-  this[STREAM_GUARD].streamClosed();
+function onGuardedStreamClose(this: ServerHttp2Stream): void {
+  // The stream's session is detached by now; the guard is recorded on the stream.
+  guardOf(this)?.streamClosed();
 }
 
 function onCallStreamData(this: CallStream, chunk: Buffer): void {
