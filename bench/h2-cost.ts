@@ -45,25 +45,31 @@ import { TestService } from "../src/gen/grpc/testing/test_pb.ts";
 import { createTestServiceHandlers } from "../src/interop/test-service.ts";
 import { createDevelopmentPki } from "../src/pki/development-pki.ts";
 import { createVerifier, TrustStore } from "../src/pki/trust-store.ts";
+import { ENVELOPE_PREFIX_BYTES, encodeEnvelope } from "../src/protocol/grpc/envelope.ts";
 import { connectHttp2, http2Carrier } from "../src/protocol/grpc/http2-carrier.ts";
 import { createClient } from "../src/rpc/client.ts";
 import { createServer } from "../src/server/server.ts";
 import { connectTls, tlsAccept } from "../src/transport/tls-connect.ts";
+import { HOST, SERVER_NAME, STREAM_MESSAGE_BYTES, UNARY_PAYLOAD_BYTES } from "./rpc/messages.ts";
 
 const ALL_SYSTEMS = ["http2-native", "http2-js", "pqrpc-h2", "pqrpc-frames"] as const;
 type SystemId = (typeof ALL_SYSTEMS)[number];
 
-const HOST = "127.0.0.1";
-const SERVER_NAME = "localhost";
-const UNARY_PAYLOAD_BYTES = 100;
-const STREAM_MESSAGE_BYTES = 64 * 1024;
+/** 4 MiB per streaming call: half of bench:rpc's, so a round stays short on a loaded machine. */
 const STREAM_MESSAGES_PER_CALL = 64;
+/** The same UnaryCall and StreamingOutputCall requests in every pqrpc row (bench:rpc's sizes). */
+const UNARY_REQUEST = {
+  responseSize: UNARY_PAYLOAD_BYTES,
+  payload: { body: new Uint8Array(UNARY_PAYLOAD_BYTES) },
+};
+const STREAM_REQUEST = {
+  responseParameters: new Array(STREAM_MESSAGES_PER_CALL).fill({ size: STREAM_MESSAGE_BYTES }),
+};
 /** Unary calls timed per system per round (times PQRPC_H2COST_SCALE), after WARMUP_CALLS untimed ones. */
 const UNARY_CALLS = 4000;
 const WARMUP_CALLS = 800;
 /** Streaming calls timed per system per round (times PQRPC_H2COST_SCALE), after one untimed one. */
 const STREAM_CALLS = 4;
-const ENVELOPE_PREFIX_BYTES = 5;
 const UNARY_PATH = "/grpc.testing.TestService/UnaryCall";
 const STREAM_PATH = "/grpc.testing.TestService/StreamingOutputCall";
 
@@ -103,15 +109,9 @@ function selectedSystems(): SystemId[] {
   return ids as SystemId[];
 }
 
-/** The gRPC message bytes of a UnaryCall request and response with 100-byte payloads. */
+/** The gRPC messages (prefix included) of a UnaryCall request and response with 100-byte payloads. */
 function unaryBodies(): { request: Buffer; response: Buffer } {
-  const request = toBinary(
-    SimpleRequestSchema,
-    create(SimpleRequestSchema, {
-      responseSize: UNARY_PAYLOAD_BYTES,
-      payload: { body: new Uint8Array(UNARY_PAYLOAD_BYTES) },
-    }),
-  );
+  const request = toBinary(SimpleRequestSchema, create(SimpleRequestSchema, UNARY_REQUEST));
   const response = toBinary(
     SimpleResponseSchema,
     create(SimpleResponseSchema, { payload: { body: new Uint8Array(UNARY_PAYLOAD_BYTES) } }),
@@ -119,12 +119,8 @@ function unaryBodies(): { request: Buffer; response: Buffer } {
   return { request: envelope(request), response: envelope(response) };
 }
 
-function envelope(message: Uint8Array): Buffer {
-  const out = Buffer.allocUnsafe(ENVELOPE_PREFIX_BYTES + message.length);
-  out[0] = 0;
-  out.writeUInt32BE(message.length, 1);
-  out.set(message, ENVELOPE_PREFIX_BYTES);
-  return out;
+function envelope(data: Uint8Array): Buffer {
+  return encodeEnvelope({ data, compressed: false }) as Buffer;
 }
 
 /**
@@ -300,25 +296,16 @@ async function pqrpcSystem(id: SystemId, protocol: "h2" | "pqrpc/1"): Promise<Sy
   const info = await channel.ready();
   if (info.alpn !== protocol) throw new Error(`${id}: ALPN ${info.alpn}, expected ${protocol}`);
   const client = createClient(TestService, channel);
-  const unaryRequest = {
-    responseSize: UNARY_PAYLOAD_BYTES,
-    payload: { body: new Uint8Array(UNARY_PAYLOAD_BYTES) },
-  };
-  const streamRequest = {
-    responseParameters: Array.from({ length: STREAM_MESSAGES_PER_CALL }, () => ({
-      size: STREAM_MESSAGE_BYTES,
-    })),
-  };
   return {
     id,
     detail: `pqrpc ${protocol}, ${info.group ?? "?"}, ML-DSA-65`,
     unary: async () => {
-      const res = await client.unaryCall(unaryRequest);
+      const res = await client.unaryCall(UNARY_REQUEST);
       if (res.payload?.body.length !== UNARY_PAYLOAD_BYTES) throw new Error(`${id}: short unary response`);
     },
     stream: async () => {
       let bytes = 0;
-      for await (const res of client.streamingOutputCall(streamRequest))
+      for await (const res of client.streamingOutputCall(STREAM_REQUEST))
         bytes += res.payload?.body.length ?? 0;
       return bytes;
     },
