@@ -46,6 +46,10 @@ function writePrefix(out: Buffer, compressed: boolean, length: number): void {
   out.writeUInt32BE(length, 1);
 }
 
+function heldTooMuch(held: number, max: number): RpcError {
+  return new RpcError(Code.RESOURCE_EXHAUSTED, `envelope reader holds ${held} bytes, more than ${max}`);
+}
+
 /**
  * Incremental decoder of a stream of envelopes. `push` returns the messages
  * completed by a chunk; it throws RESOURCE_EXHAUSTED for a declared length
@@ -71,8 +75,7 @@ export class EnvelopeReader {
     this.#queue = new ChunkQueue({
       // One prefix and one message at the limit: all a draining reader ever holds.
       maxBytes: ENVELOPE_PREFIX_BYTES + maxMessageBytes,
-      overflow: (held, max) =>
-        new RpcError(Code.RESOURCE_EXHAUSTED, `envelope reader holds ${held} bytes, more than ${max}`),
+      overflow: heldTooMuch,
     });
   }
 

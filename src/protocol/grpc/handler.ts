@@ -197,6 +197,10 @@ function onCallWantTrailers(this: CallStream): void {
   this[SERVER_CALL].wantTrailers();
 }
 
+function callAlreadyFinished(): RpcError {
+  return new RpcError(Code.CANCELLED, "call already finished");
+}
+
 /** Runs the handler on a later microtask (a throwing or rejecting handler never escapes), then settles the call. */
 async function runHandler(handle: CallHandler, call: GrpcServerCall): Promise<void> {
   await Promise.resolve();
@@ -552,7 +556,7 @@ class GrpcServerCall implements ServerCallStream {
     if (this.#done) return;
     this.#done = true;
     // After the status the call reads nothing more (servers may finish before the client half-closes).
-    this.#inbound.failWith(() => new RpcError(Code.CANCELLED, "call already finished"));
+    this.#inbound.failWith(callAlreadyFinished);
     this.#releaseAll();
     const stream = this.#stream;
     if (stream.destroyed) return;
