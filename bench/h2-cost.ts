@@ -29,6 +29,8 @@
  *   PQRPC_H2COST_SCALE        multiplies the calls and bytes per round (default 1)
  *   PQRPC_H2COST_CONCURRENCY  unary calls in flight (default 32)
  *   PQRPC_H2COST_JSON         also write the medians as JSON to this file
+ *   PQRPC_H2COST_ONLY         "unary" or "stream": run only that half (for a profile of one); the
+ *                             other half's columns are then NaN
  *
  * Profile one layer: PQRPC_H2COST_SYSTEMS=pqrpc-h2 node --cpu-prof --import tsx bench/h2-cost.ts
  */
@@ -346,23 +348,59 @@ function cpuMicros(since: NodeJS.CpuUsage): number {
   return d.user + d.system;
 }
 
-async function measure(system: System, scale: number, concurrency: number): Promise<Sample> {
+type Half = "unary" | "stream";
+
+function selectedHalves(): readonly Half[] {
+  const only = process.env["PQRPC_H2COST_ONLY"];
+  if (only === undefined || only === "") return ["unary", "stream"];
+  if (only !== "unary" && only !== "stream")
+    throw new Error(`PQRPC_H2COST_ONLY must be unary or stream, got ${only}`);
+  return [only];
+}
+
+async function measure(
+  system: System,
+  scale: number,
+  concurrency: number,
+  halves: readonly Half[],
+): Promise<Sample> {
+  const unary = halves.includes("unary") ? await measureUnary(system, scale, concurrency) : undefined;
+  const stream = halves.includes("stream") ? await measureStream(system, scale) : undefined;
+  return {
+    cpuUsPerCall: unary?.cpuUsPerCall ?? Number.NaN,
+    callsPerSec: unary?.callsPerSec ?? Number.NaN,
+    mbPerCpuSecond: stream?.mbPerCpuSecond ?? Number.NaN,
+    mbPerSec: stream?.mbPerSec ?? Number.NaN,
+  };
+}
+
+async function measureUnary(
+  system: System,
+  scale: number,
+  concurrency: number,
+): Promise<Pick<Sample, "cpuUsPerCall" | "callsPerSec">> {
   const calls = Math.max(1, Math.round(UNARY_CALLS * scale));
   await runUnary(system, Math.max(1, Math.round(WARMUP_CALLS * scale)), concurrency);
-  let cpu = process.cpuUsage();
-  let t0 = performance.now();
+  const cpu = process.cpuUsage();
+  const t0 = performance.now();
   await runUnary(system, calls, concurrency);
   const unaryCpu = cpuMicros(cpu);
   const unaryMs = performance.now() - t0;
+  return { cpuUsPerCall: unaryCpu / calls, callsPerSec: calls / (unaryMs / 1000) };
+}
 
+async function measureStream(
+  system: System,
+  scale: number,
+): Promise<Pick<Sample, "mbPerCpuSecond" | "mbPerSec">> {
   const expected = STREAM_MESSAGES_PER_CALL * STREAM_MESSAGE_BYTES;
   const check = (bytes: number) => {
     if (bytes !== expected) throw new Error(`${system.id}: streamed ${bytes} bytes, expected ${expected}`);
   };
   check(await system.stream());
   const streams = Math.max(1, Math.round(STREAM_CALLS * scale));
-  cpu = process.cpuUsage();
-  t0 = performance.now();
+  const cpu = process.cpuUsage();
+  const t0 = performance.now();
   let bytes = 0;
   for (let i = 0; i < streams; i++) {
     const got = await system.stream();
@@ -372,8 +410,6 @@ async function measure(system: System, scale: number, concurrency: number): Prom
   const streamCpu = cpuMicros(cpu);
   const streamMs = performance.now() - t0;
   return {
-    cpuUsPerCall: unaryCpu / calls,
-    callsPerSec: calls / (unaryMs / 1000),
     mbPerCpuSecond: bytes / 1e6 / (streamCpu / 1e6),
     mbPerSec: bytes / 1e6 / (streamMs / 1000),
   };
@@ -390,6 +426,7 @@ async function main(): Promise<void> {
   const rounds = Math.round(envNumber("PQRPC_H2COST_ROUNDS", 3));
   const scale = envNumber("PQRPC_H2COST_SCALE", 1);
   const concurrency = Math.round(envNumber("PQRPC_H2COST_CONCURRENCY", 32));
+  const halves = selectedHalves();
   await loadWasmProvider();
   const systems: System[] = [];
   for (const id of ids) systems.push(await openSystem(id));
@@ -398,7 +435,8 @@ async function main(): Promise<void> {
     for (let round = 0; round < rounds; round++) {
       // Alternate the order per round so no system always runs first (warm caches, GC debt).
       const order = round % 2 === 0 ? systems : [...systems].reverse();
-      for (const system of order) samples.get(system.id)!.push(await measure(system, scale, concurrency));
+      for (const system of order)
+        samples.get(system.id)!.push(await measure(system, scale, concurrency, halves));
     }
   } finally {
     for (const system of systems) await system.close().catch(() => {});
