@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { createCallSignal } from "./call-signal.ts";
+import { type AbortSource, callSignalOf, createCallSignal, withLazySignal } from "./call-signal.ts";
 import { Code } from "./code.ts";
 import { RpcError } from "./rpc-error.ts";
 
@@ -56,5 +56,61 @@ describe("call signal", () => {
     assert.equal(seen.length, 1);
     assert.equal((seen[0] as RpcError).code, Code.CANCELLED);
     assert.equal(s.reason?.code, Code.CANCELLED);
+  });
+
+  it("an AbortSource parent aborts it with CANCELLED without an AbortSignal; dispose removes its listener", () => {
+    const listeners = new Set<(reason: RpcError) => void>();
+    const source: AbortSource & { fire(reason: RpcError): void } = {
+      abortReason: undefined,
+      onAbort(listener) {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
+      fire(reason) {
+        for (const l of listeners) l(reason);
+      },
+    };
+    const s = createCallSignal({ parents: [source] });
+    assert.equal(listeners.size, 1);
+    source.fire(new RpcError(Code.CANCELLED, "client reset"));
+    assert.equal(s.reason?.code, Code.CANCELLED);
+    assert.equal(s.signal.aborted, true);
+    s.dispose();
+    assert.equal(listeners.size, 0);
+    const already = createCallSignal({
+      parents: [
+        { abortReason: new RpcError(Code.CANCELLED, "gone"), onAbort: () => assert.fail("subscribed") },
+      ],
+    });
+    assert.equal(already.reason?.rawMessage, "gone");
+  });
+
+  it("onAbort runs its listener once with the reason, and not after it was removed", () => {
+    const s = createCallSignal({});
+    const seen: RpcError[] = [];
+    s.onAbort((r) => seen.push(r));
+    const remove = s.onAbort(() => assert.fail("removed listener ran"));
+    remove();
+    s.abort(new RpcError(Code.CANCELLED, "first"));
+    s.abort(new RpcError(Code.CANCELLED, "second"));
+    assert.deepEqual(
+      seen.map((r) => r.rawMessage),
+      ["first"],
+    );
+    // After the abort a new listener is not run: the caller checks `reason` first.
+    s.onAbort(() => assert.fail("listener after abort ran"));
+  });
+
+  it("withLazySignal's signal is the CallSignal's; a spread copy carries a real AbortSignal and no CallSignal", () => {
+    const s = createCallSignal({});
+    const req = withLazySignal({ path: "/a/b" }, s);
+    assert.equal(callSignalOf(req), s);
+    assert.ok(Object.keys(req).includes("signal"));
+    const copy = { ...req };
+    assert.equal(callSignalOf(copy), undefined);
+    assert.equal(copy.signal, s.signal);
+    const replaced = { ...req, signal: new AbortController().signal };
+    assert.equal(callSignalOf(replaced), undefined);
+    assert.equal(callSignalOf({ signal: s.signal }), undefined);
   });
 });

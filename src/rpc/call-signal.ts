@@ -7,13 +7,25 @@
  * The AbortSignal itself is made only when someone asks for `signal`: an
  * AbortController and its EventTarget listeners cost measurably per call, and
  * most handlers never look at their signal. The router races its own awaits
- * with `race()`, which needs no AbortSignal at all.
+ * with `race()`, which needs no AbortSignal at all, and a parent can be an
+ * AbortSource (a transport's cancellation without an AbortSignal of its own).
  */
 import { Code } from "./code.ts";
 import { RpcError } from "./rpc-error.ts";
 
 /** setTimeout's largest delay (2^31 - 1 ms, about 24.8 days); longer deadlines arm no timer. */
 export const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
+
+/**
+ * A cancellation that is not (yet) an AbortSignal: a server transport's call
+ * (ServerCallStream.onAbort) or another CallSignal. `onAbort`'s listener runs
+ * once, with the reason, when it aborts; the returned function removes it.
+ */
+export interface AbortSource {
+  /** The reason once aborted, else undefined. */
+  readonly abortReason: RpcError | undefined;
+  onAbort(listener: (reason: RpcError) => void): () => void;
+}
 
 export interface CallSignal {
   /** The call's AbortSignal (created on first access, already aborted if the call was). */
@@ -23,6 +35,8 @@ export interface CallSignal {
   /** The reason once aborted, else undefined (reading it creates no AbortSignal). */
   readonly reason: RpcError | undefined;
   abort(reason: RpcError): void;
+  /** Runs `listener` once on abort (not if already aborted: check `reason`); returns its remover. No AbortSignal is made. */
+  onAbort(listener: (reason: RpcError) => void): () => void;
   /** Resolves like `promise`, or rejects with the reason as soon as the call aborts. */
   race<T>(promise: Promise<T>): Promise<T>;
   /** Clears the timer and parent listeners; call once the call is over. */
@@ -34,6 +48,8 @@ class LazyCallSignal implements CallSignal {
   private controller: AbortController | undefined;
   /** Pending race() rejections, called on abort. */
   private readonly racers = new Set<(reason: RpcError) => void>();
+  /** onAbort() listeners (a call's client-side cancel), made only when someone subscribes. */
+  private listeners: Set<(reason: RpcError) => void> | undefined;
   private readonly cleanups: (() => void)[] = [];
   private disposed = false;
 
@@ -47,13 +63,25 @@ class LazyCallSignal implements CallSignal {
     return this.controller.signal;
   }
 
-  abort = (reason: RpcError): void => {
+  abort(reason: RpcError): void {
     if (this.reason !== undefined) return;
     this.reason = reason;
     for (const reject of this.racers) reject(reason);
     this.racers.clear();
+    const listeners = this.listeners;
+    this.listeners = undefined;
+    if (listeners !== undefined) for (const l of listeners) l(reason);
     this.controller?.abort(reason);
-  };
+  }
+
+  onAbort(listener: (reason: RpcError) => void): () => void {
+    if (this.reason !== undefined) return noop;
+    const listeners = (this.listeners ??= new Set());
+    listeners.add(listener);
+    return () => {
+      listeners.delete(listener);
+    };
+  }
 
   race<T>(promise: Promise<T>): Promise<T> {
     const aborted = this.reason;
@@ -91,9 +119,11 @@ class LazyCallSignal implements CallSignal {
   }
 }
 
+function noop(): void {}
+
 export function createCallSignal(options: {
   deadline?: number | undefined;
-  parents?: readonly (AbortSignal | undefined)[];
+  parents?: readonly (AbortSignal | AbortSource | undefined)[];
   now?: () => number;
 }): CallSignal {
   const deadline = options.deadline;
@@ -101,6 +131,11 @@ export function createCallSignal(options: {
   const now = options.now ?? Date.now;
   for (const parent of options.parents ?? []) {
     if (parent === undefined) continue;
+    if (!(parent instanceof AbortSignal)) {
+      if (parent.abortReason !== undefined) call.abort(RpcError.from(parent.abortReason, Code.CANCELLED));
+      else call.addCleanup(parent.onAbort((reason) => call.abort(RpcError.from(reason, Code.CANCELLED))));
+      continue;
+    }
     const onAbort = () => call.abort(RpcError.from(parent.reason, Code.CANCELLED));
     if (parent.aborted) {
       onAbort();
@@ -119,4 +154,47 @@ export function createCallSignal(options: {
     }
   }
   return call;
+}
+
+const CALL_SIGNAL = Symbol("pqrpc.callSignal");
+
+interface WithCallSignal {
+  readonly [CALL_SIGNAL]: CallSignal;
+}
+
+/** The getter of `signal` on objects of withLazySignal (one function for all: no closure per call). */
+function lazySignal(this: WithCallSignal): AbortSignal {
+  return this[CALL_SIGNAL].signal;
+}
+
+const LAZY_SIGNAL_PROPERTY: PropertyDescriptor = Object.freeze({
+  get: lazySignal,
+  enumerable: true,
+  configurable: true,
+});
+
+/**
+ * Gives `target` an enumerable `signal` getter that reads `callSignal.signal`
+ * only when someone asks (an interceptor, a handler): a call nobody cancels
+ * through an AbortSignal never makes one. Spreading the object (`{...req}`)
+ * reads the getter, so a copy's `signal` is a real AbortSignal (and
+ * callSignalOf the copy is undefined).
+ */
+export function withLazySignal<T extends object>(
+  target: T,
+  callSignal: CallSignal,
+): T & { readonly signal: AbortSignal } {
+  // A plain (symbol) property and one shared descriptor: objects made alike keep one shape.
+  (target as { [CALL_SIGNAL]?: CallSignal })[CALL_SIGNAL] = callSignal;
+  Object.defineProperty(target, "signal", LAZY_SIGNAL_PROPERTY);
+  return target as T & { readonly signal: AbortSignal };
+}
+
+/**
+ * The CallSignal behind `target.signal` if it is still withLazySignal's getter
+ * (not replaced by an interceptor's own signal), else undefined.
+ */
+export function callSignalOf(target: object): CallSignal | undefined {
+  if (Object.getOwnPropertyDescriptor(target, "signal")?.get !== lazySignal) return undefined;
+  return (target as WithCallSignal)[CALL_SIGNAL];
 }

@@ -6,6 +6,7 @@
  */
 import type { DescMessage, Message } from "@bufbuild/protobuf";
 import type { ObservedCall } from "./call-observer.ts";
+import { callSignalOf } from "./call-signal.ts";
 import { Code } from "./code.ts";
 import { IDENTITY } from "./compression.ts";
 import type { AnyFn, StreamRequest, StreamResponse, UnaryRequest, UnaryResponse } from "./interceptor.ts";
@@ -50,7 +51,10 @@ export function createTransportCall(
     req: UnaryRequest | StreamRequest,
     observed: ObservedCall | undefined,
   ): Promise<UnaryResponse | StreamResponse> {
-    req.signal.throwIfAborted();
+    // The CallSignal behind req.signal when no interceptor replaced it: no AbortSignal is made for it.
+    const callSignal = callSignalOf(req);
+    if (callSignal === undefined) req.signal.throwIfAborted();
+    else if (callSignal.reason !== undefined) throw callSignal.reason;
     const headerBytes = req.header.byteSize();
     if (headerBytes > options.maxMetadataBytes) {
       throw new RpcError(
@@ -88,9 +92,12 @@ export function createTransportCall(
       }
       return err;
     };
-    const onAbort = () => fail(req.signal.reason, Code.CANCELLED);
-    req.signal.addEventListener("abort", onAbort, { once: true });
-    const release = () => req.signal.removeEventListener("abort", onAbort);
+    let release: () => void;
+    if (callSignal === undefined) {
+      const onAbort = () => fail(req.signal.reason, Code.CANCELLED);
+      req.signal.addEventListener("abort", onAbort, { once: true });
+      release = () => req.signal.removeEventListener("abort", onAbort);
+    } else release = callSignal.onAbort((reason) => fail(reason, Code.CANCELLED));
 
     // Request pump: runs beside the reader so full-duplex calls work; its
     // failure cancels the call, which makes the reader fail with the same error.

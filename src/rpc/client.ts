@@ -5,7 +5,7 @@
  * transport call.
  */
 import { create, type DescMethod, type DescService, type Message } from "@bufbuild/protobuf";
-import { createCallSignal } from "./call-signal.ts";
+import { createCallSignal, withLazySignal } from "./call-signal.ts";
 import { createTransportCall } from "./client-call.ts";
 import { Code } from "./code.ts";
 import { type AnyFn, applyInterceptors, type StreamResponse, type UnaryResponse } from "./interceptor.ts";
@@ -45,7 +45,6 @@ function createMethod(method: DescMethod, chain: AnyFn, defaultTimeoutMs: number
       method,
       path,
       header: new Metadata(callOptions?.headers),
-      signal: callSignal.signal,
       deadline: callSignal.deadline,
       peer: undefined,
     };
@@ -64,7 +63,10 @@ function createMethod(method: DescMethod, chain: AnyFn, defaultTimeoutMs: number
   ): AsyncGenerator<Message> {
     const { callSignal, common } = begin(callOptions);
     try {
-      const res = (await chain({ ...common, stream: true, message: toAsync(requests) })) as StreamResponse;
+      const res = (await chain(
+        // The request's signal is made only if an interceptor or the transport call asks for it.
+        withLazySignal({ ...common, stream: true, message: toAsync(requests) }, callSignal),
+      )) as StreamResponse;
       callOptions?.onHeader?.(res.header);
       yield* res.message;
       callOptions?.onTrailer?.(res.trailer);
@@ -80,7 +82,9 @@ function createMethod(method: DescMethod, chain: AnyFn, defaultTimeoutMs: number
       return async (request: unknown, callOptions?: CallOptions) => {
         const { callSignal, common } = begin(callOptions);
         try {
-          const res = (await chain({ ...common, stream: false, message: toInput(request) })) as UnaryResponse;
+          const res = (await chain(
+            withLazySignal({ ...common, stream: false, message: toInput(request) }, callSignal),
+          )) as UnaryResponse;
           callOptions?.onHeader?.(res.header);
           callOptions?.onTrailer?.(res.trailer);
           return res.message;

@@ -70,8 +70,12 @@ function checkValue(name: string, value: MetadataValue): MetadataValue {
   return value;
 }
 
+/** What keys() iterates for a block without entries (never written). */
+const NO_ENTRIES: ReadonlyMap<string, MetadataValue[]> = new Map();
+
 export class Metadata implements Iterable<[string, MetadataValue]> {
-  readonly #entries = new Map<string, MetadataValue[]>();
+  /** Made on the first entry: most blocks of a call (trailers, response headers) stay empty. */
+  #entries: Map<string, MetadataValue[]> | undefined;
   readonly #allowReserved: boolean;
 
   /** `allowReserved` lets protocol code keep grpc-* names (never for user metadata). */
@@ -91,22 +95,23 @@ export class Metadata implements Iterable<[string, MetadataValue]> {
   /** Replaces all values of `name`. */
   set(name: string, value: MetadataValue): this {
     const key = normalizeName(name, this.#allowReserved);
-    this.#entries.set(key, [checkValue(key, value)]);
+    (this.#entries ??= new Map()).set(key, [checkValue(key, value)]);
     return this;
   }
 
   append(name: string, value: MetadataValue): this {
     const key = normalizeName(name, this.#allowReserved);
     const checked = checkValue(key, value);
-    const list = this.#entries.get(key);
+    const entries = (this.#entries ??= new Map());
+    const list = entries.get(key);
     if (list) list.push(checked);
-    else this.#entries.set(key, [checked]);
+    else entries.set(key, [checked]);
     return this;
   }
 
   /** The first value, or undefined. */
   get(name: string): MetadataValue | undefined {
-    return this.#entries.get(name.toLowerCase())?.[0];
+    return this.#entries?.get(name.toLowerCase())?.[0];
   }
 
   /** The first value of an ASCII entry; undefined when absent or binary. */
@@ -122,25 +127,27 @@ export class Metadata implements Iterable<[string, MetadataValue]> {
   }
 
   getAll(name: string): readonly MetadataValue[] {
-    return this.#entries.get(name.toLowerCase()) ?? [];
+    return this.#entries?.get(name.toLowerCase()) ?? [];
   }
 
   has(name: string): boolean {
-    return this.#entries.has(name.toLowerCase());
+    return this.#entries?.has(name.toLowerCase()) ?? false;
   }
 
   delete(name: string): boolean {
-    return this.#entries.delete(name.toLowerCase());
+    return this.#entries?.delete(name.toLowerCase()) ?? false;
   }
 
   /** Adds every entry of `other` (appending to existing names). */
   merge(other: Metadata): this {
+    if (other.#entries === undefined) return this;
     for (const [name, value] of other) this.append(name, value);
     return this;
   }
 
   get size(): number {
     let n = 0;
+    if (this.#entries === undefined) return n;
     for (const list of this.#entries.values()) n += list.length;
     return n;
   }
@@ -152,6 +159,7 @@ export class Metadata implements Iterable<[string, MetadataValue]> {
    */
   byteSize(): number {
     let total = 0;
+    if (this.#entries === undefined) return total;
     for (const [name, value] of this) {
       const valueBytes = typeof value === "string" ? value.length : Math.ceil(value.length / 3) * 4;
       total += name.length + valueBytes + METADATA_ENTRY_OVERHEAD_BYTES;
@@ -160,11 +168,12 @@ export class Metadata implements Iterable<[string, MetadataValue]> {
   }
 
   *[Symbol.iterator](): Iterator<[string, MetadataValue]> {
+    if (this.#entries === undefined) return;
     for (const [name, list] of this.#entries) for (const value of list) yield [name, value];
   }
 
   /** Names in insertion order. */
   keys(): IterableIterator<string> {
-    return this.#entries.keys();
+    return (this.#entries ?? NO_ENTRIES).keys();
   }
 }

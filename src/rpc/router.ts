@@ -21,7 +21,7 @@ import {
 } from "@bufbuild/protobuf";
 import { racedIterable } from "./abortable.ts";
 import type { ObservedCall } from "./call-observer.ts";
-import { type CallSignal, createCallSignal } from "./call-signal.ts";
+import { type AbortSource, type CallSignal, createCallSignal, withLazySignal } from "./call-signal.ts";
 import { Code } from "./code.ts";
 import type { HandlerContext } from "./context.ts";
 import { type AnyFn, applyInterceptors, type StreamRequest, type UnaryRequest } from "./interceptor.ts";
@@ -71,6 +71,8 @@ export const INTERNAL_ERROR_MESSAGE = "internal error";
 export function createRouter(options?: RouterOptions): Router {
   const resolved = resolveCallPathOptions(options);
   const routes = new Map<string, Route>();
+  // The grpc-accept-encoding of every response: the same names for each call.
+  const acceptNames = resolved.acceptCompression.map((c) => c.name);
   const router: Router = {
     service(service, handlers) {
       for (const method of service.methods) {
@@ -92,9 +94,10 @@ export function createRouter(options?: RouterOptions): Router {
     },
     handle: (call) => {
       const observer = resolved.callObserver;
-      if (observer === undefined) return handleCall(call, routes, resolved, options?.onError, undefined);
+      if (observer === undefined)
+        return handleCall(call, routes, resolved, acceptNames, options?.onError, undefined);
       const observed = observer.start({ path: call.head.path, header: call.head.metadata, peer: call.peer });
-      return observed.run(() => handleCall(call, routes, resolved, options?.onError, observed));
+      return observed.run(() => handleCall(call, routes, resolved, acceptNames, options?.onError, observed));
     },
     paths: () => [...routes.keys()],
   };
@@ -111,6 +114,7 @@ async function handleCall(
   call: ServerCallStream,
   routes: ReadonlyMap<string, Route>,
   options: ResolvedCallPathOptions,
+  acceptNames: readonly string[],
   onError: RouterOptions["onError"],
   observed: ObservedCall | undefined,
 ): Promise<void> {
@@ -125,7 +129,8 @@ async function handleCall(
   const timeoutMs = call.head.timeoutMs;
   const callSignal = createCallSignal({
     deadline: timeoutMs === undefined ? undefined : Date.now() + timeoutMs,
-    parents: [call.signal],
+    // A transport with onAbort needs no AbortSignal of its own for this (most calls never make one).
+    parents: [call.onAbort === undefined ? call.signal : (call as AbortSource)],
   });
   const responseHeader = new Metadata();
   const responseTrailer = new Metadata();
@@ -152,7 +157,7 @@ async function handleCall(
     await call.sendHeader({
       metadata: responseHeader,
       encoding,
-      acceptEncoding: options.acceptCompression.map((c) => c.name),
+      acceptEncoding: acceptNames,
     });
   };
   /**
@@ -181,35 +186,34 @@ async function handleCall(
       deadline: callSignal.deadline,
       peer: call.peer,
     };
-    const race = <T>(p: Promise<T>): Promise<T> => callSignal.race(p);
     const invoke = applyInterceptors(handlerFn(route, ctx), options.interceptors);
     if (method.methodKind === "unary") {
       const message = await readSingle(call, input, codec, callSignal, observed);
-      const pending = held(call, invoke(withSignal({ ...common, stream: false, message }, callSignal)));
+      const pending = held(call, invoke(withLazySignal({ ...common, stream: false, message }, callSignal)));
       running = pending;
-      const res = await race(pending);
+      const res = await callSignal.race(pending);
       if (res.stream) throw new RpcError(Code.INTERNAL, "interceptor returned a stream for a unary method");
       const data = await encodeMessage(serialized(output, res.message, observed), codec);
       await sendHeaderOnce(encoding);
-      await race(call.send(data));
+      await callSignal.race(call.send(data));
     } else {
       const message =
         method.methodKind === "server_streaming"
           ? single(await readSingle(call, input, codec, callSignal, observed))
           : readRequests(call, input, codec, callSignal, observed);
-      const pending = held(call, invoke(withSignal({ ...common, stream: true, message }, callSignal)));
+      const pending = held(call, invoke(withLazySignal({ ...common, stream: true, message }, callSignal)));
       running = pending;
-      const res = await race(pending);
+      const res = await callSignal.race(pending);
       if (!res.stream)
         throw new RpcError(Code.INTERNAL, "interceptor returned a unary response for a stream method");
       const closed = (p: Promise<unknown>) => {
         running = p;
       };
       // Each step of the handler's stream is its work too: a generator stuck past the call's end still runs.
-      for await (const m of racedIterable(res.message, (step) => race(held(call, step)), closed)) {
+      for await (const m of racedIterable(res.message, (step) => callSignal.race(held(call, step)), closed)) {
         const data = await encodeMessage(serialized(output, m, observed), codec);
         await sendHeaderOnce(encoding);
-        await race(call.send(data));
+        await callSignal.race(call.send(data));
       }
     }
     await sendHeaderOnce(encoding);
@@ -220,7 +224,7 @@ async function handleCall(
     });
     observed?.end(Code.OK);
   } catch (e) {
-    if (call.signal.aborted) {
+    if (call.onAbort === undefined ? call.signal.aborted : call.abortReason !== undefined) {
       // The client is gone: there is nobody to send a status to.
       observed?.end(Code.CANCELLED, e);
       return;
@@ -355,20 +359,6 @@ function serialized(output: Serializer<DescMessage>, message: Message, observed:
   const bytes = output.serialize(message);
   observed?.sent(bytes.length);
   return bytes;
-}
-
-/**
- * `request` with a `signal` property that reads the call's signal only when
- * an interceptor or handler asks for it (see call-signal.ts: lazily made).
- */
-function withSignal<T extends object>(
-  request: T,
-  callSignal: CallSignal,
-): T & { readonly signal: AbortSignal } {
-  return Object.defineProperty(request, "signal", {
-    get: () => callSignal.signal,
-    enumerable: true,
-  }) as T & { readonly signal: AbortSignal };
 }
 
 /**

@@ -128,6 +128,13 @@ export interface ServerCallStream {
    * its reason is an RpcError (CANCELLED or UNAVAILABLE).
    */
   readonly signal: AbortSignal;
+  /**
+   * Optional, the same cancellation without an AbortSignal (the router uses
+   * these when present, so a transport can make `signal` only on demand):
+   * the reason once the call is aborted, and a listener run once with it.
+   */
+  readonly abortReason?: RpcError | undefined;
+  onAbort?(listener: (reason: RpcError) => void): () => void;
   read(): Promise<ServerReadEvent>;
   /** Sends the response head; at most once, before any message. */
   sendHeader(head: ResponseHead): Promise<void>;

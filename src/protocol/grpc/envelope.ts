@@ -10,8 +10,6 @@
  * length against the receive limit as soon as the 5-byte prefix is complete,
  * before buffering the body: a peer cannot make us hold more than the limit.
  */
-import { ByteReader, type ReadErrorFactory } from "../../bytes/byte-reader.ts";
-import { ByteWriter } from "../../bytes/byte-writer.ts";
 import { ChunkQueue } from "../../bytes/chunk-queue.ts";
 import { Code } from "../../rpc/code.ts";
 import { RpcError } from "../../rpc/rpc-error.ts";
@@ -24,26 +22,33 @@ const FLAG_COMPRESSED = 1;
 /** Messages up to this size are copied behind their prefix in one buffer; larger ones are written as two chunks. */
 export const ENVELOPE_COPY_MAX_BYTES = 16 * 1024;
 
-/** The 5-byte prefix of `message`. */
+/**
+ * The 5-byte prefix of `message`, in an uninitialized buffer (Buffer.allocUnsafe,
+ * small ones from Node's pool) whose every byte is written here.
+ */
 export function encodeEnvelopePrefix(message: WireMessage): Uint8Array {
-  return new ByteWriter(ENVELOPE_PREFIX_BYTES)
-    .u8(message.compressed ? FLAG_COMPRESSED : FLAG_UNCOMPRESSED)
-    .u32(message.data.length)
-    .finish();
+  const out = Buffer.allocUnsafe(ENVELOPE_PREFIX_BYTES);
+  writePrefix(out, message.compressed, message.data.length);
+  return out;
 }
 
-/** The whole envelope in one buffer (prefix + message bytes). */
+/** The whole envelope in one uninitialized buffer, filled completely: prefix, then the message bytes. */
 export function encodeEnvelope(message: WireMessage): Uint8Array {
-  return new ByteWriter(ENVELOPE_PREFIX_BYTES + message.data.length)
-    .u8(message.compressed ? FLAG_COMPRESSED : FLAG_UNCOMPRESSED)
-    .u32(message.data.length)
-    .bytes(message.data)
-    .finish();
+  const data = message.data;
+  const out = Buffer.allocUnsafe(ENVELOPE_PREFIX_BYTES + data.length);
+  writePrefix(out, message.compressed, data.length);
+  out.set(data, ENVELOPE_PREFIX_BYTES);
+  return out;
 }
 
-/** Reader failures inside a prefix: a protocol error of the peer (PROTOCOL-HTTP2 maps them to INTERNAL). */
-const prefixError: ReadErrorFactory = (_failure, message) =>
-  new RpcError(Code.INTERNAL, `protocol error: ${message}`);
+function writePrefix(out: Buffer, compressed: boolean, length: number): void {
+  out[0] = compressed ? FLAG_COMPRESSED : FLAG_UNCOMPRESSED;
+  out.writeUInt32BE(length, 1);
+}
+
+function heldTooMuch(held: number, max: number): RpcError {
+  return new RpcError(Code.RESOURCE_EXHAUSTED, `envelope reader holds ${held} bytes, more than ${max}`);
+}
 
 /**
  * Incremental decoder of a stream of envelopes. `push` returns the messages
@@ -70,8 +75,7 @@ export class EnvelopeReader {
     this.#queue = new ChunkQueue({
       // One prefix and one message at the limit: all a draining reader ever holds.
       maxBytes: ENVELOPE_PREFIX_BYTES + maxMessageBytes,
-      overflow: (held, max) =>
-        new RpcError(Code.RESOURCE_EXHAUSTED, `envelope reader holds ${held} bytes, more than ${max}`),
+      overflow: heldTooMuch,
     });
   }
 
@@ -110,12 +114,12 @@ export class EnvelopeReader {
   }
 
   #parsePrefix(prefix: Uint8Array): { compressed: boolean; length: number } {
-    const r = new ByteReader(prefix, "message prefix", prefixError);
-    const flag = r.u8("Compressed-Flag");
+    // take() returned exactly ENVELOPE_PREFIX_BYTES bytes: read them directly, no reader object per message.
+    const flag = prefix[0]!;
     if (flag !== FLAG_UNCOMPRESSED && flag !== FLAG_COMPRESSED) {
       throw new RpcError(Code.INTERNAL, `protocol error: invalid compressed flag 0x${flag.toString(16)}`);
     }
-    const length = r.u32("Message-Length");
+    const length = prefix[1]! * 0x1000000 + ((prefix[2]! << 16) | (prefix[3]! << 8) | prefix[4]!);
     if (length > this.#maxMessageBytes) {
       throw new RpcError(
         Code.RESOURCE_EXHAUSTED,

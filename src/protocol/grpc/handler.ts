@@ -8,6 +8,7 @@
 import type {
   Http2SecureServer,
   Http2Server,
+  Http2Session,
   IncomingHttpHeaders,
   OutgoingHttpHeaders,
   ServerHttp2Session,
@@ -105,14 +106,16 @@ export function createGrpcServerHandler(
     maxMetadataBytes: options.maxMetadataBytes ?? DEFAULT_MAX_METADATA_BYTES,
     inboundHighWaterMark: options.inboundHighWaterMark ?? DEFAULT_INBOUND_HIGH_WATER_MARK,
   };
-  let active = 0;
+  const active: ActiveCalls = { count: 0 };
 
   const handleStream = (stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void => {
     // Stream errors end in 'close', where the call sees them; the listener keeps them from being thrown.
-    stream.on("error", () => {});
+    stream.on("error", ignoreStreamError);
     const guard = guardOf(stream);
-    guard?.streamOpened();
-    stream.once("close", () => guard?.streamClosed());
+    if (guard !== undefined) {
+      guard.streamOpened(stream);
+      stream.once("close", onGuardedStreamClose);
+    }
     const head = parseRequest(stream, headers, resolved);
     if (head === undefined) return;
     if (guard !== undefined && !guard.startHandler()) {
@@ -120,32 +123,15 @@ export function createGrpcServerHandler(
       if (!stream.destroyed) stream.close(H2_REFUSED_STREAM);
       return;
     }
-    active++;
-    let running = true;
-    stream.once("close", () => {
-      active--;
-      if (running && (stream.rstCode ?? H2_NO_ERROR) !== H2_NO_ERROR) guard?.resetWhileHandlerRuns();
-    });
     const session = stream.session ?? guard?.session;
     const peer = session === undefined ? { address: "unknown" } : sessionPeer(session);
-    const call = new GrpcServerCall(stream, head, peer, resolved, guard);
-    void Promise.resolve()
-      .then(() => handle(call))
-      .catch(() => {})
-      .finally(() => {
-        call.finishUnanswered();
-        // The router is done; a handler that ignored the call's end may still run: count it until it returns.
-        void Promise.allSettled([...call.heldWork]).then(() => {
-          running = false;
-          guard?.handlerDone();
-        });
-      });
+    void runHandler(handle, new GrpcServerCall(stream, head, peer, resolved, guard, active));
   };
 
   return {
     handleStream,
     get activeCalls() {
-      return active;
+      return active.count;
     },
     attach(target) {
       const t = target as ServerHttp2Session;
@@ -174,6 +160,56 @@ export function createGrpcServerHandler(
       return session;
     },
   };
+}
+
+/** Counts a handler's calls whose stream is still open. */
+interface ActiveCalls {
+  count: number;
+}
+
+/** Where the module-level stream listeners below find their call (no closures per call). */
+const SERVER_CALL = Symbol("pqrpc.grpcServerCall");
+
+interface CallStream extends ServerHttp2Stream {
+  [SERVER_CALL]: GrpcServerCall;
+}
+
+function ignoreStreamError(): void {}
+
+function onGuardedStreamClose(this: ServerHttp2Stream): void {
+  // The stream's session is detached by now; the guard is recorded on the stream.
+  guardOf(this)?.streamClosed();
+}
+
+function onCallStreamData(this: CallStream, chunk: Buffer): void {
+  this[SERVER_CALL].dataArrived(chunk);
+}
+
+function onCallStreamEnd(this: CallStream): void {
+  this[SERVER_CALL].endArrived();
+}
+
+function onCallStreamClose(this: CallStream): void {
+  this[SERVER_CALL].streamClosed();
+}
+
+function onCallWantTrailers(this: CallStream): void {
+  this[SERVER_CALL].wantTrailers();
+}
+
+function callAlreadyFinished(): RpcError {
+  return new RpcError(Code.CANCELLED, "call already finished");
+}
+
+/** Runs the handler on a later microtask (a throwing or rejecting handler never escapes), then settles the call. */
+async function runHandler(handle: CallHandler, call: GrpcServerCall): Promise<void> {
+  await Promise.resolve();
+  try {
+    await handle(call);
+  } catch {
+    // The router answers every handler failure itself; what is left is a transport failure.
+  }
+  call.handlerReturned();
 }
 
 /**
@@ -277,24 +313,42 @@ function reject(
 function closeEarly(stream: ServerHttp2Stream): void {
   if (stream.readableEnded) return;
   // Let the trailers be queued ahead of the reset.
-  setImmediate(() => {
-    if (!stream.closed && !stream.destroyed) stream.close(H2_NO_ERROR);
-  });
+  setImmediate(resetIfOpen, stream);
   stream.resume();
+}
+
+function resetIfOpen(stream: ServerHttp2Stream): void {
+  if (!stream.closed && !stream.destroyed) stream.close(H2_NO_ERROR);
 }
 
 class GrpcServerCall implements ServerCallStream {
   readonly head: RequestHead;
   readonly peer: PeerInfo;
-  readonly #controller = new AbortController();
+  /** Why the call was aborted (client reset, connection lost), once it was. */
+  #abortReason: RpcError | undefined;
+  /** Made only if someone reads `signal` (the router uses onAbort): most calls never need one. */
+  #controller: AbortController | undefined;
+  #abortListeners: Set<(reason: RpcError) => void> | undefined;
   readonly #stream: ServerHttp2Stream;
   readonly #inbound: InboundQueue<ServerReadEvent>;
   readonly #format: SerializationFormat;
   #headerSent = false;
   /** sendTrailer was called (or the stream is gone): nothing more is sent. */
   #done = false;
-  /** The application's unsettled handler work (holdUntil), awaited before the call stops counting as running. */
-  readonly heldWork = new Set<Promise<unknown>>();
+  /** The application's unsettled handler work (holdUntil): the call counts as running until it settled. */
+  #heldWork = 0;
+  #onHeldSettled: (() => void) | undefined;
+  /** The router returned (handlerReturned); the handler runs on while #heldWork > 0. */
+  #returned = false;
+  /** The handler (or work it left behind) still runs: a reset now counts against the session. */
+  #running = true;
+  readonly #guard: SessionGuard | undefined;
+  readonly #active: ActiveCalls;
+  readonly #reader: EnvelopeReader;
+  /** node:http2 detaches stream.session once the stream is destroyed: kept to tell a lost connection. */
+  readonly #session: Http2Session | undefined;
+  /** The trailers sendTrailer queued for 'wantTrailers'. */
+  #trailers: OutgoingHttpHeaders | undefined;
   /** The connection's receive account, when it has one, and the bytes this call holds of it. */
   readonly #account: SessionGuard["account"];
   #heldBytes = 0;
@@ -305,72 +359,139 @@ class GrpcServerCall implements ServerCallStream {
     peer: PeerInfo,
     options: ResolvedOptions,
     guard: SessionGuard | undefined,
+    active: ActiveCalls,
   ) {
     this.head = head;
     this.peer = peer;
     this.#stream = stream;
     this.#format = head.format;
-    const inbound = new InboundQueue<ServerReadEvent>(
+    this.#guard = guard;
+    this.#active = active;
+    active.count++;
+    this.#inbound = new InboundQueue<ServerReadEvent>(
       stream,
       options.inboundHighWaterMark,
       DEFAULT_INBOUND_MAX_BUFFERED_BYTES,
     );
-    this.#inbound = inbound;
     this.#account = guard?.account;
-    const reader = new EnvelopeReader(
+    this.#reader = new EnvelopeReader(
       options.maxReceiveMessageBytes,
       this.#account === undefined ? undefined : (length) => this.#reserve(length),
     );
-    // node:http2 detaches stream.session once the stream is destroyed: keep it to tell a lost connection.
-    const session = stream.session;
-    stream.on("data", (chunk: Buffer) => {
-      if (inbound.failed) return;
-      try {
-        for (const message of reader.push(chunk))
-          inbound.push({ type: "message", message }, message.data.length);
-      } catch (e) {
-        // The router answers the call with this status (RESOURCE_EXHAUSTED, INTERNAL).
-        inbound.fail(RpcError.from(e, Code.INTERNAL));
-        this.#releaseAll();
-      }
-    });
-    stream.on("end", () => {
-      if (inbound.failed) return;
-      try {
-        reader.end();
-        inbound.push({ type: "end" });
-      } catch (e) {
-        inbound.fail(RpcError.from(e, Code.INTERNAL));
-      }
-    });
-    stream.on("close", () => {
-      if (this.#done) return;
-      this.#done = true;
-      // PROTOCOL-HTTP2 "Connection failure": for servers, open calls end with CANCELLED.
-      const code = stream.rstCode;
-      const why =
-        session === undefined || session.destroyed
-          ? "the connection was lost"
-          : code === H2_CANCEL
-            ? "the client cancelled the call"
-            : `the stream was reset with ${h2ErrorName(code ?? H2_NO_ERROR)}`;
-      const err = new RpcError(Code.CANCELLED, why);
-      inbound.fail(err);
+    this.#session = stream.session;
+    (stream as CallStream)[SERVER_CALL] = this;
+    stream.on("data", onCallStreamData);
+    stream.on("end", onCallStreamEnd);
+    stream.on("close", onCallStreamClose);
+  }
+
+  // What the stream listeners above call (not part of ServerCallStream; this class is not exported).
+
+  dataArrived(chunk: Buffer): void {
+    const inbound = this.#inbound;
+    if (inbound.failed) return;
+    try {
+      for (const message of this.#reader.push(chunk))
+        inbound.push({ type: "message", message }, message.data.length);
+    } catch (e) {
+      // The router answers the call with this status (RESOURCE_EXHAUSTED, INTERNAL).
+      inbound.fail(RpcError.from(e, Code.INTERNAL));
       this.#releaseAll();
-      this.#controller.abort(err);
-    });
+    }
+  }
+
+  endArrived(): void {
+    const inbound = this.#inbound;
+    if (inbound.failed) return;
+    try {
+      this.#reader.end();
+      inbound.push({ type: "end" });
+    } catch (e) {
+      inbound.fail(RpcError.from(e, Code.INTERNAL));
+    }
+  }
+
+  streamClosed(): void {
+    const stream = this.#stream;
+    this.#active.count--;
+    if (this.#running && (stream.rstCode ?? H2_NO_ERROR) !== H2_NO_ERROR)
+      this.#guard?.resetWhileHandlerRuns();
+    if (this.#done) return;
+    this.#done = true;
+    // PROTOCOL-HTTP2 "Connection failure": for servers, open calls end with CANCELLED.
+    const code = stream.rstCode;
+    const session = this.#session;
+    const why =
+      session === undefined || session.destroyed
+        ? "the connection was lost"
+        : code === H2_CANCEL
+          ? "the client cancelled the call"
+          : `the stream was reset with ${h2ErrorName(code ?? H2_NO_ERROR)}`;
+    const err = new RpcError(Code.CANCELLED, why);
+    this.#inbound.fail(err);
+    this.#releaseAll();
+    this.#abort(err);
+  }
+
+  wantTrailers(): void {
+    const stream = this.#stream;
+    if (stream.destroyed) return;
+    stream.sendTrailers(this.#trailers!);
+    closeEarly(stream);
+  }
+
+  /** The router returned: a call it left without a status gets one; the call runs until its held work settled. */
+  handlerReturned(): void {
+    this.finishUnanswered();
+    this.#returned = true;
+    // A handler that ignored the call's end may still run: count it until it returns.
+    if (this.#heldWork === 0) this.#handlerSettled();
+  }
+
+  #handlerSettled(): void {
+    if (!this.#running) return;
+    this.#running = false;
+    this.#guard?.handlerDone();
   }
 
   get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.#abortReason !== undefined) this.#controller.abort(this.#abortReason);
+    }
     return this.#controller.signal;
   }
 
+  get abortReason(): RpcError | undefined {
+    return this.#abortReason;
+  }
+
+  onAbort(listener: (reason: RpcError) => void): () => void {
+    if (this.#abortReason !== undefined) return () => {};
+    const listeners = (this.#abortListeners ??= new Set());
+    listeners.add(listener);
+    return () => {
+      listeners.delete(listener);
+    };
+  }
+
+  #abort(reason: RpcError): void {
+    if (this.#abortReason !== undefined) return;
+    this.#abortReason = reason;
+    const listeners = this.#abortListeners;
+    this.#abortListeners = undefined;
+    if (listeners !== undefined) for (const l of listeners) l(reason);
+    this.#controller?.abort(reason);
+  }
+
   holdUntil(work: Promise<unknown>): void {
-    // Only unsettled work is kept: a long stream holds one step at a time, not one per message.
-    const held = this.heldWork;
-    held.add(work);
-    const forget = () => held.delete(work);
-    work.then(forget, forget);
+    // Only a count of unsettled work: a long stream holds one step at a time, not one per message.
+    this.#heldWork++;
+    const settled = (this.#onHeldSettled ??= () => {
+      this.#heldWork--;
+      if (this.#heldWork === 0 && this.#returned) this.#handlerSettled();
+    });
+    work.then(settled, settled);
   }
 
   async read(): Promise<ServerReadEvent> {
@@ -435,7 +556,7 @@ class GrpcServerCall implements ServerCallStream {
     if (this.#done) return;
     this.#done = true;
     // After the status the call reads nothing more (servers may finish before the client half-closes).
-    this.#inbound.failWith(() => new RpcError(Code.CANCELLED, "call already finished"));
+    this.#inbound.failWith(callAlreadyFinished);
     this.#releaseAll();
     const stream = this.#stream;
     if (stream.destroyed) return;
@@ -459,11 +580,8 @@ class GrpcServerCall implements ServerCallStream {
       closeEarly(stream);
       return;
     }
-    stream.once("wantTrailers", () => {
-      if (stream.destroyed) return;
-      stream.sendTrailers(trailers);
-      closeEarly(stream);
-    });
+    this.#trailers = trailers;
+    stream.once("wantTrailers", onCallWantTrailers);
     stream.end();
   }
 

@@ -68,6 +68,8 @@ describe("metadata <-> HTTP/2 header blocks", () => {
 
   it("counts a header list as RFC 7541 §4.1 does", () => {
     assert.equal(headerListBytes({ ab: "cde", x: ["1", "22"] }), 2 + 3 + 32 + (1 + 1 + 32) + (1 + 2 + 32));
+    // node:http2 hands :status as a number; it counts as its decimal text.
+    assert.equal(headerListBytes({ ":status": 200 } as unknown as IncomingHttpHeaders), 7 + 3 + 32);
   });
 
   it("parses grpc-accept-encoding lists", () => {

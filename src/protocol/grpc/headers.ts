@@ -55,36 +55,36 @@ export function writeMetadata(metadata: Metadata, into: OutgoingHttpHeaders): vo
   }
 }
 
-/** node:http2 joins repeated fields with ", " (or hands an array; :status is a number): one field's values. */
-function fieldValues(value: string | string[] | number): string[] {
-  return Array.isArray(value) ? value : [String(value)];
-}
-
 /**
  * Reads the application metadata of a received header block. Binary values
  * are split on "," (PROTOCOL-HTTP2: duplicates "may have their values joined
  * with ','") and base64-decoded; malformed base64 is INTERNAL. An ASCII value
  * outside 0x20-0x7E is dropped: the spec forbids failing on a valid HTTP
- * field-value, and Metadata must stay echo-safe.
+ * field-value, and Metadata must stay echo-safe. node:http2 hands repeated
+ * fields joined with ", " or as an array (and :status as a number). The
+ * block is walked with for-in, not Object.entries: no pair array per field.
  */
 export function readMetadata(headers: IncomingHttpHeaders): Metadata {
   const md = new Metadata();
-  for (const [rawName, value] of Object.entries(headers)) {
+  for (const rawName in headers) {
+    const value: unknown = headers[rawName];
     if (value === undefined) continue;
     const name = rawName.toLowerCase();
     if (isProtocolName(name)) continue;
-    for (const field of fieldValues(value)) {
-      try {
-        if (isBinaryName(name)) {
-          for (const part of field.split(",")) md.append(name, decodeBinaryHeader(name, part));
-        } else md.append(name, field.trim());
-      } catch (e) {
-        if (e instanceof MetadataError) continue;
-        throw e;
-      }
-    }
+    if (Array.isArray(value)) for (const field of value as string[]) appendField(md, name, field);
+    else appendField(md, name, String(value));
   }
   return md;
+}
+
+function appendField(md: Metadata, name: string, field: string): void {
+  try {
+    if (isBinaryName(name)) {
+      for (const part of field.split(",")) md.append(name, decodeBinaryHeader(name, part));
+    } else md.append(name, field.trim());
+  } catch (e) {
+    if (!(e instanceof MetadataError)) throw e;
+  }
 }
 
 /**
@@ -93,9 +93,13 @@ export function readMetadata(headers: IncomingHttpHeaders): Metadata {
  */
 export function headerListBytes(headers: IncomingHttpHeaders): number {
   let total = 0;
-  for (const [name, value] of Object.entries(headers)) {
+  for (const name in headers) {
+    const value: unknown = headers[name];
     if (value === undefined) continue;
-    for (const v of fieldValues(value)) total += name.length + v.length + METADATA_ENTRY_OVERHEAD_BYTES;
+    if (typeof value === "string") total += name.length + value.length + METADATA_ENTRY_OVERHEAD_BYTES;
+    else if (Array.isArray(value)) {
+      for (const v of value as string[]) total += name.length + v.length + METADATA_ENTRY_OVERHEAD_BYTES;
+    } else total += name.length + String(value).length + METADATA_ENTRY_OVERHEAD_BYTES;
   }
   return total;
 }

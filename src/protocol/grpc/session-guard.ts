@@ -58,16 +58,28 @@ export interface SessionGuardOptions extends SessionLimits {
 
 const guards = new WeakMap<Http2Session, SessionGuard>();
 /**
- * Each stream's guard, recorded when its session announces it: a stream
- * reset in the same read as its HEADERS reaches the 'stream' listener with
- * `stream.session` already detached, and must be counted all the same.
+ * Each stream's guard, recorded on the stream when its session announces it:
+ * a stream reset in the same read as its HEADERS reaches the 'stream'
+ * listener with `stream.session` already detached, and must be counted all
+ * the same. A property, not a WeakMap entry per stream: an ephemeron per
+ * call cost more than the rest of the guard.
  */
-const streamGuards = new WeakMap<Http2Stream, SessionGuard>();
+const STREAM_GUARD = Symbol("pqrpc.grpcStreamGuard");
+
+interface GuardedStream extends Http2Stream {
+  [STREAM_GUARD]?: SessionGuard;
+}
+
+function tagStream(this: SessionGuard, stream: Http2Stream): void {
+  (stream as GuardedStream)[STREAM_GUARD] = this;
+}
 
 /** The guard of the session `stream` belongs to, when it was accepted with one. */
 export function guardOf(stream: Http2Stream): SessionGuard | undefined {
+  const tagged = (stream as GuardedStream)[STREAM_GUARD];
+  if (tagged !== undefined) return tagged;
   const session = stream.session;
-  return streamGuards.get(stream) ?? (session === undefined ? undefined : guards.get(session));
+  return session === undefined ? undefined : guards.get(session);
 }
 
 export class SessionGuard {
@@ -95,7 +107,7 @@ export class SessionGuard {
     this.account = options.budget?.open((detail) => this.evict(detail));
     guards.set(session, this);
     // Before node:http2's own listener, which hands the stream to the server's 'stream' listeners.
-    session.prependListener("stream", (stream: Http2Stream) => streamGuards.set(stream, this));
+    session.prependListener("stream", tagStream.bind(this));
     const prefaceMs = options.prefaceTimeoutMs ?? DEFAULT_H2_PREFACE_TIMEOUT_MS;
     // The client preface ends with its SETTINGS frame (RFC 9113 §3.4): node:http2 reports it as 'remoteSettings'.
     this.#prefaceTimer = setTimeout(
@@ -126,8 +138,9 @@ export class SessionGuard {
     return this.#resetWhileRunning;
   }
 
-  /** A stream opened (any stream, handled or answered early). */
-  streamOpened(): void {
+  /** A stream opened (any stream, handled or answered early); guardOf(stream) finds this guard from now on. */
+  streamOpened(stream: Http2Stream): void {
+    (stream as GuardedStream)[STREAM_GUARD] = this;
     this.#openStreams++;
     clearTimeout(this.#idleTimer);
     this.#idleTimer = undefined;

@@ -108,7 +108,7 @@ export function createGrpcTransport(options: GrpcTransportOptions = {}): GrpcCli
     inboundHighWaterMark: options.inboundHighWaterMark ?? DEFAULT_INBOUND_HIGH_WATER_MARK,
   };
   let current: { session: Promise<ClientHttp2Session>; live: ClientHttp2Session | undefined } | undefined;
-  let active = 0;
+  const active: ActiveCalls = { count: 0 };
 
   const open = async (): Promise<ClientHttp2Session> => {
     const connect = options.connect;
@@ -148,17 +148,11 @@ export function createGrpcTransport(options: GrpcTransportOptions = {}): GrpcCli
 
   return {
     get activeCalls() {
-      return active;
+      return active.count;
     },
     openCall(head: RequestHead): ClientCallStream {
-      active++;
-      let released = false;
-      const release = () => {
-        if (released) return;
-        released = true;
-        active--;
-      };
-      return new GrpcClientCall(head, resolved, getSession(), release);
+      active.count++;
+      return new GrpcClientCall(head, resolved, getSession(), active);
     },
     async close() {
       const entry = current;
@@ -191,12 +185,40 @@ function requestHeaders(head: RequestHead, options: ResolvedOptions): OutgoingHt
   return headers;
 }
 
-/** One call: an HTTP/2 stream carrying Request-Headers, messages and EOS out, a Response back. */
+/** Where a GrpcClientCall's stream listeners (static, shared by all calls) find their call. */
+const CALL = Symbol("pqrpc.grpcClientCall");
+
+interface CallStream extends ClientHttp2Stream {
+  [CALL]: GrpcClientCall;
+}
+
+/** A 'data', 'trailers' or 'end' event that came before 'response' (see GrpcClientCall.#deferred). */
+type DeferredEvent =
+  | { readonly type: "data"; readonly chunk: Buffer }
+  | { readonly type: "trailers"; readonly headers: IncomingHttpHeaders }
+  | { readonly type: "end" };
+
+/** Counts a transport's calls whose stream (or its opening) is alive. */
+interface ActiveCalls {
+  count: number;
+}
+
+/**
+ * One call: an HTTP/2 stream carrying Request-Headers, messages and EOS out, a
+ * Response back. Its stream listeners are module functions that find the call
+ * through the stream, and its per-stream state lives in fields: no closures
+ * are made per call.
+ */
 class GrpcClientCall implements ClientCallStream {
   readonly #options: ResolvedOptions;
-  readonly #release: () => void;
+  readonly #active: ActiveCalls;
+  #released = false;
   readonly #stream: Promise<ClientHttp2Stream | undefined>;
+  /** The stream once opened (what #stream resolves to). */
+  #live: ClientHttp2Stream | undefined;
+  #session: ClientHttp2Session | undefined;
   #inbound: InboundQueue<ClientReadEvent> | undefined;
+  #reader: EnvelopeReader | undefined;
   /** Why the call failed (cancel, protocol error, lost stream); sends and reads reject with it. */
   #failure: RpcError | undefined;
   /** The trailer has been queued for the reader: the call is over, successfully or not. */
@@ -204,44 +226,69 @@ class GrpcClientCall implements ClientCallStream {
   #trailerRead = false;
   /** Events produced before the stream exists (a failure to open). */
   #early: RpcError | undefined;
+  #responseHeaders: IncomingHttpHeaders | undefined;
+  #trailers: IncomingHttpHeaders | undefined;
+  /**
+   * node:http2 may emit 'data', 'trailers' and 'end' before 'response' when a whole response
+   * arrives in one read (seen on Node 20 and 24 over a JS socket): they wait here until the
+   * headers are in (made only when that happens).
+   */
+  #deferred: DeferredEvent[] | undefined;
+  #headersIn = false;
+  #endedWithoutStatus = false;
+  #graceTimer: NodeJS.Timeout | undefined;
+  /** A stream destroyed with its session's error (the connection's cause) keeps it for #lostStream. */
+  #streamError: Error | undefined;
 
   constructor(
     head: RequestHead,
     options: ResolvedOptions,
     session: Promise<ClientHttp2Session>,
-    release: () => void,
+    active: ActiveCalls,
   ) {
     this.#options = options;
-    this.#release = release;
+    this.#active = active;
     let headers: OutgoingHttpHeaders | undefined;
     try {
       headers = requestHeaders(head, options);
     } catch (e) {
       this.#early = RpcError.from(e, Code.INTERNAL);
     }
-    this.#stream = session.then(
-      (s) => {
-        if (this.#early !== undefined || this.#failure !== undefined || headers === undefined) {
-          this.#release();
-          return undefined;
-        }
-        let stream: ClientHttp2Stream;
-        try {
-          stream = s.request(headers);
-        } catch (e) {
-          this.#fail(new RpcError(Code.UNAVAILABLE, `cannot open a stream: ${(e as Error).message}`));
-          this.#release();
-          return undefined;
-        }
-        this.#wire(stream, s);
-        return stream;
-      },
-      (e: unknown) => {
-        this.#fail(new RpcError(Code.UNAVAILABLE, `connection failed: ${(e as Error).message ?? String(e)}`));
-        this.#release();
-        return undefined;
-      },
-    );
+    this.#stream = this.#open(session, headers);
+  }
+
+  async #open(
+    sessionPromise: Promise<ClientHttp2Session>,
+    headers: OutgoingHttpHeaders | undefined,
+  ): Promise<ClientHttp2Stream | undefined> {
+    let session: ClientHttp2Session;
+    try {
+      session = await sessionPromise;
+    } catch (e) {
+      this.#fail(new RpcError(Code.UNAVAILABLE, `connection failed: ${(e as Error).message ?? String(e)}`));
+      this.#release();
+      return undefined;
+    }
+    if (this.#early !== undefined || this.#failure !== undefined || headers === undefined) {
+      this.#release();
+      return undefined;
+    }
+    let stream: ClientHttp2Stream;
+    try {
+      stream = session.request(headers);
+    } catch (e) {
+      this.#fail(new RpcError(Code.UNAVAILABLE, `cannot open a stream: ${(e as Error).message}`));
+      this.#release();
+      return undefined;
+    }
+    this.#wire(stream, session);
+    return stream;
+  }
+
+  #release(): void {
+    if (this.#released) return;
+    this.#released = true;
+    this.#active.count--;
   }
 
   async send(message: WireMessage): Promise<void> {
@@ -261,9 +308,13 @@ class GrpcClientCall implements ClientCallStream {
   async read(): Promise<ClientReadEvent> {
     if (this.#trailerRead) throw new RpcError(Code.INTERNAL, "read after the trailer");
     if (this.#early !== undefined) throw this.#early;
-    const stream = await this.#stream;
-    if (stream === undefined || this.#inbound === undefined) throw this.#failure ?? this.#early!;
-    const ev = await this.#inbound.shift();
+    let inbound = this.#inbound;
+    if (inbound === undefined) {
+      const stream = await this.#stream;
+      inbound = this.#inbound;
+      if (stream === undefined || inbound === undefined) throw this.#failure ?? this.#early!;
+    }
+    const ev = await inbound.shift();
     if (ev.type === "trailer") this.#trailerRead = true;
     return ev;
   }
@@ -280,7 +331,8 @@ class GrpcClientCall implements ClientCallStream {
   async #writable(): Promise<ClientHttp2Stream | undefined> {
     if (this.#early !== undefined) throw this.#early;
     this.#throwIfFailed();
-    const stream = await this.#stream;
+    // Once open, no wait on the opening promise (a unary call writes right after it opened).
+    const stream = this.#live ?? (await this.#stream);
     this.#throwIfFailed();
     if (this.#finished || stream === undefined || stream.destroyed) return undefined;
     return stream;
@@ -312,6 +364,8 @@ class GrpcClientCall implements ClientCallStream {
 
   #wire(stream: ClientHttp2Stream, session: ClientHttp2Session): void {
     const options = this.#options;
+    this.#live = stream;
+    this.#session = session;
     const inbound = new InboundQueue<ClientReadEvent>(
       stream,
       options.inboundHighWaterMark,
@@ -319,156 +373,205 @@ class GrpcClientCall implements ClientCallStream {
     );
     this.#inbound = inbound;
     if (this.#failure !== undefined) inbound.fail(this.#failure);
-    const reader = new EnvelopeReader(options.maxReceiveMessageBytes);
-    let responseHeaders: IncomingHttpHeaders | undefined;
-    let trailers: IncomingHttpHeaders | undefined;
+    this.#reader = new EnvelopeReader(options.maxReceiveMessageBytes);
+    (stream as CallStream)[CALL] = this;
+    stream.on("error", onStreamError);
+    stream.on("response", onStreamResponse);
+    stream.on("data", onStreamData);
+    stream.on("trailers", onStreamTrailers);
+    stream.on("end", onStreamEnd);
+    stream.on("close", onStreamClose);
+  }
 
-    const checkSize = (block: IncomingHttpHeaders, what: string): boolean => {
-      const size = headerListBytes(block);
-      if (size <= options.maxMetadataBytes) return true;
-      this.#abort(
-        new RpcError(
-          Code.RESOURCE_EXHAUSTED,
-          `response ${what} of ${size} bytes exceed the limit of ${options.maxMetadataBytes} bytes`,
-        ),
-        stream,
-      );
-      return false;
-    };
+  // What the stream listeners below call (not part of ClientCallStream; this class is not exported).
 
-    const lostStream = (): RpcError => {
-      if (session.destroyed) {
-        const cause = sessionError(session) ?? streamError;
-        return cause === undefined
-          ? new RpcError(Code.UNAVAILABLE, "connection lost")
-          : new RpcError(Code.UNAVAILABLE, `connection lost: ${cause.message}`, { cause });
-      }
-      const code = stream.rstCode;
-      if (code !== undefined && code !== H2_NO_ERROR) return errorFromRstCode(code);
-      if (code === H2_NO_ERROR && stream.destroyed) return errorFromRstCode(code);
-      return new RpcError(Code.UNAVAILABLE, "stream closed without a status");
-    };
+  streamErrored(e: Error): void {
+    this.#streamError ??= e;
+  }
 
-    // node:http2 may emit 'data', 'trailers' and 'end' before 'response' when a whole response
-    // arrives in one read (seen on Node 20 and 24 over a JS socket): hold them until the headers are in.
-    let deferred: (() => void)[] | undefined = [];
-    const inOrder =
-      <A extends unknown[]>(fn: (...args: A) => void) =>
-      (...args: A) => {
-        if (deferred === undefined) fn(...args);
-        else deferred.push(() => fn(...args));
-      };
+  responseArrived(headers: IncomingHttpHeaders, stream: ClientHttp2Stream): void {
+    this.#responseHeaders = headers;
+    this.#response(headers, stream);
+    this.#headersIn = true;
+    const replay = this.#deferred;
+    this.#deferred = undefined;
+    if (replay !== undefined) for (const ev of replay) this.#dispatch(ev, stream);
+  }
 
-    let endedWithoutStatus = false;
-    let graceTimer: NodeJS.Timeout | undefined;
-    const settleWithoutStatus = () => {
-      clearTimeout(graceTimer);
-      if (!endedWithoutStatus || this.#finished || this.#failure !== undefined) return;
-      if (stream.aborted || (stream.rstCode ?? H2_NO_ERROR) !== H2_NO_ERROR || session.destroyed) {
-        this.#abort(lostStream(), stream);
+  dataArrived(chunk: Buffer, stream: ClientHttp2Stream): void {
+    if (this.#headersIn) this.#data(chunk, stream);
+    else this.#defer({ type: "data", chunk });
+  }
+
+  trailersArrived(headers: IncomingHttpHeaders, stream: ClientHttp2Stream): void {
+    if (this.#headersIn) this.#trailersIn(headers, stream);
+    else this.#defer({ type: "trailers", headers });
+  }
+
+  endArrived(stream: ClientHttp2Stream): void {
+    if (this.#headersIn) this.#end(stream);
+    else this.#defer({ type: "end" });
+  }
+
+  streamClosed(): void {
+    this.#settleWithoutStatus();
+    // Made only for a call that has not ended (an error costs a stack trace; most calls finished).
+    if (!this.#finished && this.#failure === undefined) this.#fail(this.#lostStream());
+    this.#release();
+  }
+
+  graceExpired(): void {
+    this.#settleWithoutStatus();
+  }
+
+  #defer(ev: DeferredEvent): void {
+    (this.#deferred ??= []).push(ev);
+  }
+
+  #dispatch(ev: DeferredEvent, stream: ClientHttp2Stream): void {
+    if (ev.type === "data") this.#data(ev.chunk, stream);
+    else if (ev.type === "trailers") this.#trailersIn(ev.headers, stream);
+    else this.#end(stream);
+  }
+
+  #checkSize(block: IncomingHttpHeaders, what: string, stream: ClientHttp2Stream): boolean {
+    const size = headerListBytes(block);
+    const max = this.#options.maxMetadataBytes;
+    if (size <= max) return true;
+    this.#abort(
+      new RpcError(
+        Code.RESOURCE_EXHAUSTED,
+        `response ${what} of ${size} bytes exceed the limit of ${max} bytes`,
+      ),
+      stream,
+    );
+    return false;
+  }
+
+  #lostStream(): RpcError {
+    const session = this.#session!;
+    const stream = this.#live!;
+    if (session.destroyed) {
+      const cause = sessionError(session) ?? this.#streamError;
+      return cause === undefined
+        ? new RpcError(Code.UNAVAILABLE, "connection lost")
+        : new RpcError(Code.UNAVAILABLE, `connection lost: ${cause.message}`, { cause });
+    }
+    const code = stream.rstCode;
+    if (code !== undefined && code !== H2_NO_ERROR) return errorFromRstCode(code);
+    if (code === H2_NO_ERROR && stream.destroyed) return errorFromRstCode(code);
+    return new RpcError(Code.UNAVAILABLE, "stream closed without a status");
+  }
+
+  #settleWithoutStatus(): void {
+    clearTimeout(this.#graceTimer);
+    if (!this.#endedWithoutStatus || this.#finished || this.#failure !== undefined) return;
+    const stream = this.#live!;
+    if (stream.aborted || (stream.rstCode ?? H2_NO_ERROR) !== H2_NO_ERROR || this.#session!.destroyed) {
+      this.#abort(this.#lostStream(), stream);
+      return;
+    }
+    const httpStatus = Number(this.#responseHeaders?.[":status"] ?? HTTP_STATUS_OK);
+    this.#finish(synthesizedTrailer(httpStatus, "ended without grpc-status"), stream);
+  }
+
+  #response(headers: IncomingHttpHeaders, stream: ClientHttp2Stream): void {
+    if (!this.#checkSize(headers, "headers", stream)) return;
+    try {
+      if (hasStatus(headers)) {
+        // Trailers-Only: the status came in the only HEADERS frame.
+        this.#finish(readTrailer(headers), stream);
         return;
       }
-      const httpStatus = Number(responseHeaders?.[":status"] ?? HTTP_STATUS_OK);
-      this.#finish(synthesizedTrailer(httpStatus, "ended without grpc-status"), stream);
-    };
-
-    // A stream destroyed with its session's error (the connection's cause) keeps it for lostStream.
-    let streamError: Error | undefined;
-    stream.on("error", (e: Error) => {
-      streamError ??= e;
-    });
-    stream.on("response", (headers: IncomingHttpHeaders) => {
-      responseHeaders = headers;
-      onResponse(headers);
-      const replay = deferred ?? [];
-      deferred = undefined;
-      for (const fn of replay) fn();
-    });
-    const onResponse = (headers: IncomingHttpHeaders) => {
-      if (!checkSize(headers, "headers")) return;
-      try {
-        if (hasStatus(headers)) {
-          // Trailers-Only: the status came in the only HEADERS frame.
-          this.#finish(readTrailer(headers), stream);
-          return;
-        }
-        const httpStatus = Number(headers[":status"]);
-        if (httpStatus !== HTTP_STATUS_OK) {
-          this.#finish(synthesizedTrailer(httpStatus, "without grpc-status"), stream);
-          return;
-        }
-        const contentType = headerValue(headers, HEADER_CONTENT_TYPE);
-        if (!isGrpcContentType(contentType)) {
-          this.#abort(
-            new RpcError(
-              Code.INTERNAL,
-              `protocol error: response content-type ${JSON.stringify(contentType ?? "")} is not application/grpc`,
-            ),
-            stream,
-          );
-          return;
-        }
-        inbound.push({
-          type: "header",
-          head: {
-            metadata: readMetadata(headers),
-            encoding: headerValue(headers, HEADER_GRPC_ENCODING) ?? IDENTITY,
-            acceptEncoding: parseAcceptEncoding(headerValue(headers, HEADER_GRPC_ACCEPT_ENCODING)),
-          },
-        });
-      } catch (e) {
-        this.#abort(RpcError.from(e, Code.INTERNAL), stream);
+      const httpStatus = Number(headers[":status"]);
+      if (httpStatus !== HTTP_STATUS_OK) {
+        this.#finish(synthesizedTrailer(httpStatus, "without grpc-status"), stream);
+        return;
       }
-    };
-    stream.on(
-      "data",
-      inOrder((chunk: Buffer) => {
-        if (this.#finished || this.#failure !== undefined) return;
-        try {
-          for (const message of reader.push(chunk))
-            inbound.push({ type: "message", message }, message.data.length);
-        } catch (e) {
-          this.#abort(RpcError.from(e, Code.INTERNAL), stream);
-        }
-      }),
-    );
-    stream.on(
-      "trailers",
-      inOrder((headers: IncomingHttpHeaders) => {
-        if (checkSize(headers, "trailers")) trailers = headers;
-      }),
-    );
-    stream.on(
-      "end",
-      inOrder(() => {
-        if (this.#finished || this.#failure !== undefined) return;
-        try {
-          reader.end();
-          if (trailers !== undefined && hasStatus(trailers)) {
-            this.#finish(readTrailer(trailers), stream);
-            return;
-          }
-          // No status. A node:http2 peer that resets a stream sends END_STREAM first and RST_STREAM
-          // after it, so 'end' comes before 'aborted': decide on 'close', which comes at once if we
-          // half-closed, else after the reset or, from a peer that sends none, after a grace period.
-          endedWithoutStatus = true;
-          if (!stream.writableEnded) {
-            graceTimer = setTimeout(settleWithoutStatus, END_WITHOUT_STATUS_GRACE_MS);
-            graceTimer.unref();
-          }
-        } catch (e) {
-          // A truncated message: reset, so a stream we still send on is released.
-          this.#abort(RpcError.from(e, Code.INTERNAL), stream);
-        }
-      }),
-    );
-    stream.on("close", () => {
-      settleWithoutStatus();
-      // Made only for a call that has not ended (an error costs a stack trace; most calls finished).
-      if (!this.#finished && this.#failure === undefined) this.#fail(lostStream());
-      this.#release();
-    });
+      const contentType = headerValue(headers, HEADER_CONTENT_TYPE);
+      if (!isGrpcContentType(contentType)) {
+        this.#abort(
+          new RpcError(
+            Code.INTERNAL,
+            `protocol error: response content-type ${JSON.stringify(contentType ?? "")} is not application/grpc`,
+          ),
+          stream,
+        );
+        return;
+      }
+      this.#inbound!.push({
+        type: "header",
+        head: {
+          metadata: readMetadata(headers),
+          encoding: headerValue(headers, HEADER_GRPC_ENCODING) ?? IDENTITY,
+          acceptEncoding: parseAcceptEncoding(headerValue(headers, HEADER_GRPC_ACCEPT_ENCODING)),
+        },
+      });
+    } catch (e) {
+      this.#abort(RpcError.from(e, Code.INTERNAL), stream);
+    }
   }
+
+  #data(chunk: Buffer, stream: ClientHttp2Stream): void {
+    if (this.#finished || this.#failure !== undefined) return;
+    const inbound = this.#inbound!;
+    try {
+      for (const message of this.#reader!.push(chunk))
+        inbound.push({ type: "message", message }, message.data.length);
+    } catch (e) {
+      this.#abort(RpcError.from(e, Code.INTERNAL), stream);
+    }
+  }
+
+  #trailersIn(headers: IncomingHttpHeaders, stream: ClientHttp2Stream): void {
+    if (this.#checkSize(headers, "trailers", stream)) this.#trailers = headers;
+  }
+
+  #end(stream: ClientHttp2Stream): void {
+    if (this.#finished || this.#failure !== undefined) return;
+    try {
+      this.#reader!.end();
+      const trailers = this.#trailers;
+      if (trailers !== undefined && hasStatus(trailers)) {
+        this.#finish(readTrailer(trailers), stream);
+        return;
+      }
+      // No status. A node:http2 peer that resets a stream sends END_STREAM first and RST_STREAM
+      // after it, so 'end' comes before 'aborted': decide on 'close', which comes at once if we
+      // half-closed, else after the reset or, from a peer that sends none, after a grace period.
+      this.#endedWithoutStatus = true;
+      if (!stream.writableEnded) {
+        this.#graceTimer = setTimeout(graceExpired, END_WITHOUT_STATUS_GRACE_MS, this);
+        this.#graceTimer.unref();
+      }
+    } catch (e) {
+      // A truncated message: reset, so a stream we still send on is released.
+      this.#abort(RpcError.from(e, Code.INTERNAL), stream);
+    }
+  }
+}
+
+// The stream listeners of every GrpcClientCall: one set of functions, the call found through the stream.
+function onStreamError(this: CallStream, e: Error): void {
+  this[CALL].streamErrored(e);
+}
+function onStreamResponse(this: CallStream, headers: IncomingHttpHeaders): void {
+  this[CALL].responseArrived(headers, this);
+}
+function onStreamData(this: CallStream, chunk: Buffer): void {
+  this[CALL].dataArrived(chunk, this);
+}
+function onStreamTrailers(this: CallStream, headers: IncomingHttpHeaders): void {
+  this[CALL].trailersArrived(headers, this);
+}
+function onStreamEnd(this: CallStream): void {
+  this[CALL].endArrived(this);
+}
+function onStreamClose(this: CallStream): void {
+  this[CALL].streamClosed();
+}
+function graceExpired(call: GrpcClientCall): void {
+  call.graceExpired();
 }
 
 /** A status made up locally for a response that carried none (PROTOCOL-HTTP2 "Responses"). */
