@@ -210,7 +210,23 @@ export class ClientHandshake implements HandshakeEngine {
     checkTransition(CLIENT_TRANSITIONS, from, m.type, this.state.kind);
   }
 
+  dispose(): void {
+    this.wipeEarlySchedules();
+    this.disposeShares();
+  }
+
   private step(m: HandshakeMessage): void {
+    try {
+      this.dispatch(m);
+    } catch (e) {
+      // Any failure (a second HRR, a refused group, a bad ServerHello): the PSK
+      // binder schedules and key shares are wiped now, not left for GC.
+      this.dispose();
+      throw e;
+    }
+  }
+
+  private dispatch(m: HandshakeMessage): void {
     const s = this.state;
     this.state = { kind: "failed" };
     switch (s.kind) {

@@ -332,6 +332,7 @@ class Connection implements TlsConnection, HandshakeIo {
     const description = content[1]!;
     if (description === AlertDescription.close_notify) {
       this._peerClosed = true;
+      if (!this._handshakeComplete) this.engine.dispose?.();
       return;
     }
     // §6.1: user_canceled is followed by close_notify; every other alert is fatal in TLS 1.3.
@@ -339,6 +340,7 @@ class Connection implements TlsConnection, HandshakeIo {
     this._error = new TlsError(description, "peer", "alert from peer");
     this._closed = true;
     this.pendingHandshake = [];
+    this.engine.dispose?.();
   }
 
   private onHandshakeFragment(content: Uint8Array): void {
@@ -556,6 +558,7 @@ class Connection implements TlsConnection, HandshakeIo {
 
   close(): void {
     if (this._closed) return;
+    if (!this._handshakeComplete) this.engine.dispose?.();
     this.flush();
     this.pushRecord(ContentType.alert, Uint8Array.of(AlertLevel.warning, AlertDescription.close_notify));
     this._closed = true;
@@ -585,6 +588,7 @@ class Connection implements TlsConnection, HandshakeIo {
     this._error = error;
     this._closed = true;
     this.pendingHandshake = [];
+    this.engine.dispose?.();
     if (error.origin === "local") {
       try {
         this.pushRecord(ContentType.alert, Uint8Array.of(AlertLevel.fatal, error.alert));

@@ -2,7 +2,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { ResumptionSession } from "./config.ts";
-import { connectPair, crypto, pki, transfer } from "./engine-test-helpers.ts";
+import { createTlsClient, type TlsConnection } from "./connection.ts";
+import { clientConfig, connectPair, crypto, pki, transfer } from "./engine-test-helpers.ts";
+import { KeySchedule } from "./key-schedule.ts";
 import { TicketSealer } from "./ticket-sealer.ts";
 
 function ticketPair(sealer: TicketSealer, extra: { client?: object; server?: object } = {}) {
@@ -272,4 +274,46 @@ describe("tls engine: client certificates", () => {
     assert.equal(client.error?.alertName, "certificate_required");
     assert.equal(client.error?.origin, "peer");
   });
+});
+
+describe("tls engine: a client's PSK binder schedules on a handshake that fails", () => {
+  // Each offered PSK's Early Secret schedule lives from the ClientHello to the
+  // ServerHello (the selected one carries on into the handshake); a handshake
+  // that ends before then must wipe them, not leave them for GC.
+  const identity = new TextEncoder().encode("device-7");
+  const psk = { identity, key: crypto.randomBytes(32), hash: "sha256" as const };
+
+  function watchWipes(): { wiped: KeySchedule[]; restore: () => void } {
+    const wiped: KeySchedule[] = [];
+    const original = KeySchedule.prototype.wipe;
+    KeySchedule.prototype.wipe = function (this: KeySchedule) {
+      wiped.push(this);
+      original.call(this);
+    };
+    return { wiped, restore: () => (KeySchedule.prototype.wipe = original) };
+  }
+
+  const endings: [string, (c: TlsConnection) => void][] = [
+    ["a fatal alert from the server", (c) => c.receive(Uint8Array.of(21, 3, 3, 0, 2, 2, 40))],
+    ["a ServerHello that does not parse", (c) => c.receive(Uint8Array.of(22, 3, 3, 0, 4, 2, 0, 0, 0))],
+    ["close() before the ServerHello", (c) => c.close()],
+    [
+      "close_notify from the server before its ServerHello",
+      (c) => c.receive(Uint8Array.of(21, 3, 3, 0, 2, 1, 0)),
+    ],
+  ];
+  for (const [name, end] of endings) {
+    it(name, () => {
+      const watch = watchWipes();
+      try {
+        const client = createTlsClient(clientConfig({ externalPsk: psk }));
+        assert.ok(client.takeOutgoing().length > 0, "ClientHello sent");
+        assert.equal(watch.wiped.length, 0, "nothing wiped while the offer is live");
+        end(client);
+        assert.ok(watch.wiped.length >= 1, "the binder schedule was wiped");
+      } finally {
+        watch.restore();
+      }
+    });
+  }
 });

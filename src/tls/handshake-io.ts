@@ -56,4 +56,10 @@ export interface HandshakeEngine {
   handle(message: HandshakeMessage): void;
   /** True once the first handshake message was sent or received (gates §D.4 change_cipher_spec). */
   readonly started: boolean;
+  /**
+   * Wipes what a handshake that will not complete still holds (a client's
+   * binder key schedules and key shares); called when the connection fails or
+   * is closed before the handshake completed. Idempotent.
+   */
+  dispose?(): void;
 }
