@@ -113,4 +113,55 @@ describe("call signal", () => {
     assert.equal(callSignalOf(replaced), undefined);
     assert.equal(callSignalOf({ signal: s.signal }), undefined);
   });
+
+  it("a parent signal that is not this realm's AbortSignal (a polyfill's) is subscribed to as a signal", () => {
+    // The shape of the abort-controller package's signal: an EventTarget with aborted and reason.
+    class PolyfillSignal extends EventTarget {
+      aborted = false;
+      reason: unknown;
+      abort(reason: unknown): void {
+        this.aborted = true;
+        this.reason = reason;
+        this.dispatchEvent(new Event("abort"));
+      }
+    }
+    const foreign = new PolyfillSignal();
+    assert.equal((foreign as unknown) instanceof AbortSignal, false);
+    const s = createCallSignal({ parents: [foreign as unknown as AbortSignal] });
+    foreign.abort(new Error("gave up"));
+    assert.equal(s.signal.aborted, true);
+    assert.equal((s.signal.reason as RpcError).code, Code.CANCELLED);
+  });
+
+  it("a throwing abort listener does not keep the others, or the signal, from aborting", () => {
+    const s = createCallSignal({});
+    const heard: string[] = [];
+    s.onAbort(() => {
+      heard.push("first");
+      throw new Error("listener bug");
+    });
+    s.onAbort(() => heard.push("second"));
+    // The throw is reported as uncaught on a microtask; caught here instead of failing the run.
+    const reported: unknown[] = [];
+    const queue = globalThis.queueMicrotask;
+    globalThis.queueMicrotask = (task) => {
+      try {
+        task();
+      } catch (err) {
+        reported.push(err);
+      }
+    };
+    try {
+      s.abort(new RpcError(Code.CANCELLED, "stop"));
+    } finally {
+      globalThis.queueMicrotask = queue;
+    }
+    assert.deepEqual(heard, ["first", "second"]);
+    assert.equal(s.signal.aborted, true);
+    assert.deepEqual(
+      reported.map((e) => (e as Error).message),
+      ["listener bug"],
+      "the throw is still reported",
+    );
+  });
 });

@@ -70,7 +70,7 @@ class LazyCallSignal implements CallSignal {
     this.racers.clear();
     const listeners = this.listeners;
     this.listeners = undefined;
-    if (listeners !== undefined) for (const l of listeners) l(reason);
+    if (listeners !== undefined) notifyAbort(listeners, reason);
     this.controller?.abort(reason);
   }
 
@@ -121,6 +121,32 @@ class LazyCallSignal implements CallSignal {
 
 function noop(): void {}
 
+/**
+ * Calls every abort listener even if one throws, as EventTarget does for an
+ * AbortSignal's listeners: a throw is reported as uncaught on a microtask
+ * instead of leaving the later listeners (and the signal itself) unaborted.
+ */
+export function notifyAbort(listeners: Iterable<(reason: RpcError) => void>, reason: RpcError): void {
+  for (const listener of listeners) {
+    try {
+      listener(reason);
+    } catch (err) {
+      queueMicrotask(() => {
+        throw err;
+      });
+    }
+  }
+}
+
+/**
+ * An AbortSource by shape, not `!(x instanceof AbortSignal)`: a signal from
+ * another realm (vm, jsdom) or a polyfill is not this realm's AbortSignal and
+ * has no onAbort, and is subscribed to as a signal.
+ */
+function isAbortSource(parent: AbortSignal | AbortSource): parent is AbortSource {
+  return typeof (parent as Partial<AbortSource>).onAbort === "function";
+}
+
 export function createCallSignal(options: {
   deadline?: number | undefined;
   parents?: readonly (AbortSignal | AbortSource | undefined)[];
@@ -131,7 +157,7 @@ export function createCallSignal(options: {
   const now = options.now ?? Date.now;
   for (const parent of options.parents ?? []) {
     if (parent === undefined) continue;
-    if (!(parent instanceof AbortSignal)) {
+    if (isAbortSource(parent)) {
       if (parent.abortReason !== undefined) call.abort(RpcError.from(parent.abortReason, Code.CANCELLED));
       else call.addCleanup(parent.onAbort((reason) => call.abort(RpcError.from(reason, Code.CANCELLED))));
       continue;

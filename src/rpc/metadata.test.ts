@@ -58,4 +58,15 @@ describe("Metadata", () => {
     assert.deepEqual(b.getAll("a"), ["1", "2"]);
     assert.equal(a.getAll("a").length, 1);
   });
+
+  it("merges a Metadata from another copy of this module (no shared private field)", async () => {
+    const other = (await import(`./metadata.ts?copy=${Date.now()}`)) as typeof import("./metadata.ts");
+    assert.notEqual(other.Metadata, Metadata, "a second module instance");
+    const merged = new Metadata({ a: "1" }).merge(
+      new other.Metadata({ a: "2", b: "3" }) as unknown as Metadata,
+    );
+    assert.deepEqual(merged.getAll("a"), ["1", "2"]);
+    assert.deepEqual(merged.getAll("b"), ["3"]);
+    assert.equal(new Metadata().merge(new other.Metadata() as unknown as Metadata).size, 0);
+  });
 });

@@ -140,7 +140,9 @@ export class Metadata implements Iterable<[string, MetadataValue]> {
 
   /** Adds every entry of `other` (appending to existing names). */
   merge(other: Metadata): this {
-    if (other.#entries === undefined) return this;
+    // `#entries in other`: a Metadata from another copy of this module (two
+    // installed versions) has no such field and is merged by iterating it.
+    if (#entries in other && other.#entries === undefined) return this;
     for (const [name, value] of other) this.append(name, value);
     return this;
   }

@@ -15,6 +15,7 @@ import type {
   ServerHttp2Stream,
 } from "node:http2";
 import type { Duplex } from "node:stream";
+import { notifyAbort } from "../../rpc/call-signal.ts";
 import { Code } from "../../rpc/code.ts";
 import { IDENTITY } from "../../rpc/compression.ts";
 import { DEFAULT_MAX_METADATA_BYTES, DEFAULT_MAX_RECEIVE_MESSAGE_BYTES } from "../../rpc/limits.ts";
@@ -480,7 +481,7 @@ class GrpcServerCall implements ServerCallStream {
     this.#abortReason = reason;
     const listeners = this.#abortListeners;
     this.#abortListeners = undefined;
-    if (listeners !== undefined) for (const l of listeners) l(reason);
+    if (listeners !== undefined) notifyAbort(listeners, reason);
     this.#controller?.abort(reason);
   }
 
