@@ -165,9 +165,13 @@ export class TlsSocket extends Duplex {
   /** One read in the reused buffer; false stops reading (as carrier.pause() does) until _read resumes it. */
   private readonly onReusedRead = (view: Uint8Array): boolean => {
     if (this.destroyed) return false;
-    this.onCarrierData(view);
-    // The buffer is rewritten by the next read: nothing may still refer to it.
-    this.connection.detachInput();
+    try {
+      this.onCarrierData(view);
+    } finally {
+      // The buffer is rewritten by the next read: nothing may still refer to it,
+      // even when a 'data' listener threw out of onCarrierData.
+      this.connection.detachInput();
+    }
     return !this.carrierPaused && !this.answersBlocked;
   };
 

@@ -111,6 +111,8 @@ class NodeAeadKey implements AeadKey {
       wipe(out, ...pieces);
       return null;
     }
+    // The pieces are plaintext copies node:crypto made: only `out` is handed on.
+    wipe(...pieces);
     if (at !== bodyLength) {
       wipe(out);
       throw new CryptoError("internal", `AEAD produced ${at} plaintext bytes for ${bodyLength}`);

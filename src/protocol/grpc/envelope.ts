@@ -32,7 +32,12 @@ export function encodeEnvelopePrefix(message: WireMessage): Uint8Array {
   return out;
 }
 
-/** The whole envelope in one uninitialized buffer, filled completely: prefix, then the message bytes. */
+/**
+ * The whole envelope in one uninitialized buffer, filled completely: prefix,
+ * then the message bytes. A small one is a slice of Node's shared Buffer pool
+ * (`.buffer` is the pool's slab, as for any Buffer.allocUnsafe result), so it
+ * is for writing to a stream, not for handing to code that reads `.buffer`.
+ */
 export function encodeEnvelope(message: WireMessage): Uint8Array {
   const data = message.data;
   const out = Buffer.allocUnsafe(ENVELOPE_PREFIX_BYTES + data.length);
