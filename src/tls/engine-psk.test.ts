@@ -2,8 +2,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { ResumptionSession } from "./config.ts";
-import { createTlsClient, type TlsConnection } from "./connection.ts";
-import { clientConfig, connectPair, crypto, pki, transfer } from "./engine-test-helpers.ts";
+import { createTlsClient, createTlsServer, type TlsConnection } from "./connection.ts";
+import { clientConfig, connectPair, crypto, pki, serverConfig, transfer } from "./engine-test-helpers.ts";
 import { KeySchedule } from "./key-schedule.ts";
 import { TicketSealer } from "./ticket-sealer.ts";
 
@@ -316,4 +316,40 @@ describe("tls engine: a client's PSK binder schedules on a handshake that fails"
       }
     });
   }
+});
+
+describe("tls engine: a server's handshake secrets when the client fails after the ServerHello", () => {
+  it("require without a client certificate: the server's key schedule is wiped with the certificate_required alert", () => {
+    // Schedules the server advances to the Handshake Secret (collected only while it runs).
+    const serverSchedules: KeySchedule[] = [];
+    let inServer = false;
+    const original = KeySchedule.prototype.handshake;
+    KeySchedule.prototype.handshake = function (this: KeySchedule, shared: Uint8Array) {
+      if (inServer) serverSchedules.push(this);
+      return original.call(this, shared);
+    };
+    try {
+      const client = createTlsClient(clientConfig());
+      const server = createTlsServer(serverConfig({ clientAuth: "require" }));
+      for (let round = 0; round < 10; round++) {
+        const toServer = client.takeOutgoing();
+        const toClient = server.takeOutgoing();
+        if (toServer.length === 0 && toClient.length === 0) break;
+        inServer = true;
+        for (const chunk of toServer) server.receive(chunk);
+        inServer = false;
+        for (const chunk of toClient) client.receive(chunk);
+      }
+      assert.equal(server.error?.alertName, "certificate_required");
+      assert.equal(serverSchedules.length, 1, "the server reached its Handshake Secret");
+      const secret = (serverSchedules[0] as unknown as { secret: Uint8Array }).secret;
+      assert.ok(
+        secret.every((b) => b === 0),
+        "the server's schedule was wiped",
+      );
+    } finally {
+      KeySchedule.prototype.handshake = original;
+      inServer = false;
+    }
+  });
 });

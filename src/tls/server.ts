@@ -123,6 +123,13 @@ interface Negotiated {
   info: NegotiatedInfo;
 }
 
+/** Wipes the key schedule and client traffic secrets a mid-handshake state holds (idempotent). */
+function wipeNegotiated(s: ServerState): void {
+  if (!("n" in s)) return;
+  s.n.schedule.wipe();
+  wipe(s.n.clientHandshakeSecret, s.n.clientApplicationSecret);
+}
+
 export class ServerHandshake implements HandshakeEngine {
   private state: ServerState = { kind: "wait-client-hello" };
   private readonly cfg: ResolvedConfig;
@@ -151,8 +158,23 @@ export class ServerHandshake implements HandshakeEngine {
     checkTransition(SERVER_TRANSITIONS, from, m.type, this.state.kind);
   }
 
+  dispose(): void {
+    wipeNegotiated(this.state);
+  }
+
   private step(m: HandshakeMessage): void {
     const s = this.state;
+    try {
+      this.dispatch(m, s);
+    } catch (e) {
+      // A failure after the ServerHello (a bad client Certificate, CertificateVerify or
+      // Finished): the handshake's schedule and client secrets are wiped now, not left for GC.
+      wipeNegotiated(s);
+      throw e;
+    }
+  }
+
+  private dispatch(m: HandshakeMessage, s: ServerState): void {
     this.state = { kind: "failed" };
     switch (s.kind) {
       case "wait-client-hello":
