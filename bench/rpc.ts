@@ -39,6 +39,10 @@
  *   PQRPC_BENCH_CONNECTIONS comma-separated connection counts of the connections axis (default "1,100,1000";
  *                       capped at a quarter of `ulimit -n`, so that both ends of every connection fit)
  *   PQRPC_BENCH_NODE_ARGS extra Node options for every worker, space-separated (e.g. an --import for an experiment)
+ *   PQRPC_BENCH_NODE24_ARGS extra Node options for the Node 24 workers only, whatever their system (pqrpc,
+ *                       grpc-js, connect alike), e.g. --scavenger-max-new-space-capacity-mb=8, the workaround for
+ *                       nodejs/node#61967 that `pqrpc` applies to itself (src/node/young-buffer-gc.ts); the
+ *                       report names them
  *   PQRPC_BENCH_TELEMETRY off (default), api or sdk: the pqrpc workers' telemetry (bench/rpc/telemetry.ts)
  *   PQRPC_BENCH_BUILD   0: a missing or stale dist/ is an error instead of being built
  *   PQRPC_NODE24        the Node 24 binary (default tools/node24/node_modules/.bin/node)
@@ -114,6 +118,7 @@ interface Settings {
   readonly profileDir: string | undefined;
   readonly only: "unary" | "stream" | "connections" | undefined;
   readonly nodeArgs: readonly string[];
+  readonly node24Args: readonly string[];
   /** The connections axis's connection counts, ascending (empty: not run). */
   readonly connections: readonly number[];
 }
@@ -172,6 +177,7 @@ function readSettings(): Settings {
     profileDir: profile ? resolve(profile) : undefined,
     only,
     nodeArgs: process.env["PQRPC_BENCH_NODE_ARGS"]?.split(" ").filter(Boolean) ?? [],
+    node24Args: process.env["PQRPC_BENCH_NODE24_ARGS"]?.split(" ").filter(Boolean) ?? [],
     connections: only === undefined || only === "connections" ? connectionCounts() : [],
   };
 }
@@ -252,7 +258,14 @@ class Bench {
     const worker = new WorkerProcess({
       name,
       node: runtime === "node24" ? node24! : process.execPath,
-      nodeArgs: ["--import", "tsx", ...extraArgs, ...profile, ...this.settings.nodeArgs],
+      nodeArgs: [
+        "--import",
+        "tsx",
+        ...extraArgs,
+        ...profile,
+        ...this.settings.nodeArgs,
+        ...(runtime === "node24" ? this.settings.node24Args : []),
+      ],
       script: join(WORKER_DIR, script),
       config,
       cwd: REPO_ROOT,
@@ -579,6 +592,8 @@ async function run(settings: Settings): Promise<void> {
         .map((l) => l.toFixed(2))
         .join(" ")}`,
     );
+    const extra = [...settings.nodeArgs, ...settings.node24Args.map((a) => `${a} (Node 24 workers)`)];
+    if (extra.length > 0) console.log(`extra Node options of the workers: ${extra.join(" ")}`);
     if (settings.jsonPath) await writeFile(settings.jsonPath, JSON.stringify(summaries, null, 2));
     const failed = summaries.filter((s) => s.errors > 0 || s.connections.some((c) => c.errors > 0));
     if (failed.length > 0) {

@@ -21,6 +21,12 @@ export { loadWasmProvider } from "./crypto/index.ts";
 // The rpc API: clients, handlers, status, metadata, interceptors, compression (gzip by default on Node).
 export { gzipCompression } from "./node/gzip-compression.ts";
 export { createClient, createRouter } from "./node/rpc-defaults.ts";
+// Node 24: short-lived Buffers reclaimed by scavenges again (nodejs/node#61967); opt-in, process-wide.
+export {
+  applyYoungBufferGcWorkaround,
+  YOUNG_BUFFER_GC_FLAG,
+  type YoungBufferGcResult,
+} from "./node/young-buffer-gc.ts";
 // Operations: metrics and traces (OpenTelemetry), security events, block list, logs.
 export {
   BlockList,

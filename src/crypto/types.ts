@@ -66,6 +66,15 @@ export interface AeadKey {
     out: Uint8Array,
     offset: number,
   ): number;
+  /**
+   * Optional. Like seal, but returns the ciphertext and the 16-byte tag as
+   * two arrays the provider made itself, so a caller that writes them out as
+   * they are (the TLS record layer: header, ciphertext, tag) copies nothing
+   * after encryption. `plaintext` is only read. Providers whose seal works in
+   * the caller's buffer anyway (the pure-JS ones) leave it out, and callers
+   * use sealInto.
+   */
+  sealDetached?(nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): [Uint8Array, Uint8Array];
   /** Returns the plaintext, or null when authentication fails (never throws for a bad tag). */
   open(nonce: Uint8Array, ciphertext: Uint8Array, aad: Uint8Array): Uint8Array | null;
   /**

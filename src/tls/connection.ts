@@ -132,6 +132,12 @@ class Connection implements TlsConnection, HandshakeIo {
   /** A record from the peer opened under its keys: from then on it has keys, and sends no plaintext. */
   private peerProtected = false;
   private consecutiveEmptyRecords = 0;
+  /**
+   * Where sendv gathers a record's plaintext when the write key seals
+   * detached (RecordProtector.sealDetached); holds the last record's
+   * plaintext until the next overwrites it, wiped at close.
+   */
+  private sendScratch: Uint8Array | undefined;
   /** Bytes of sealed records in `outgoing`, not yet taken by the transport. */
   private outgoingBytes = 0;
   /** receive() stopped with input left because receivePaused (see heldRecords). */
@@ -340,6 +346,7 @@ class Connection implements TlsConnection, HandshakeIo {
     this._error = new TlsError(description, "peer", "alert from peer");
     this._closed = true;
     this.pendingHandshake = [];
+    wipe(this.sendScratch);
     this.engine.dispose?.();
   }
 
@@ -519,15 +526,20 @@ class Connection implements TlsConnection, HandshakeIo {
     if (remaining === 0) return;
     const protector = this.write!.protector;
     const max = this.maxFragment();
+    const detached = protector.sealsDetached;
     let index = 0;
     let offset = 0;
     while (remaining > 0) {
       const n = Math.min(max, remaining);
       const pad = this.paddingFor(n);
-      // Every byte is written: the content here, header, type, padding and tag by sealInPlace.
-      const record = allocUninitialized(RecordProtector.recordLength(n, pad));
-      let at = RECORD_HEADER_BYTES;
-      const end = RECORD_HEADER_BYTES + n;
+      // Detached (node:crypto): the content gathers in one reused scratch and the record leaves as the
+      // provider's ciphertext and tag behind a small header, so no record-sized array is allocated per
+      // record. Otherwise every byte of a new record is written: the content here, the rest by sealInPlace.
+      const record = detached
+        ? this.scratchFor(n + 1 + pad)
+        : allocUninitialized(RecordProtector.recordLength(n, pad));
+      let at = detached ? 0 : RECORD_HEADER_BYTES;
+      const end = at + n;
       while (at < end) {
         const chunk = chunks[index]!;
         const k = Math.min(chunk.length - offset, end - at);
@@ -539,9 +551,25 @@ class Connection implements TlsConnection, HandshakeIo {
           offset = 0;
         }
       }
-      this.queueOutgoing(protector.sealInPlace(ContentType.application_data, record, n, pad));
+      if (detached) {
+        for (const part of protector.sealDetached(ContentType.application_data, record, n, pad))
+          this.queueOutgoing(part);
+      } else {
+        this.queueOutgoing(protector.sealInPlace(ContentType.application_data, record, n, pad));
+      }
       remaining -= n;
     }
+  }
+
+  /** The reused gather buffer of detached sealing, at least `length` bytes (at most one record's inner plaintext). */
+  private scratchFor(length: number): Uint8Array {
+    let scratch = this.sendScratch;
+    if (scratch === undefined || scratch.length < length) {
+      wipe(scratch);
+      scratch = new Uint8Array(Math.max(length, Math.min(MAX_PLAINTEXT_BYTES + 1, this.peerRecordLimit)));
+      this.sendScratch = scratch;
+    }
+    return scratch;
   }
 
   private ensureOpen(what: string): void {
@@ -562,6 +590,7 @@ class Connection implements TlsConnection, HandshakeIo {
     this.flush();
     this.pushRecord(ContentType.alert, Uint8Array.of(AlertLevel.warning, AlertDescription.close_notify));
     this._closed = true;
+    wipe(this.sendScratch);
   }
 
   keyUpdate(requestPeer = false): void {

@@ -226,6 +226,57 @@ describe("RecordProtector (RFC 8446 §5.2-§5.4)", () => {
     });
   }
 
+  for (const suite of CIPHER_SUITES) {
+    test(`${suite.name}: sealDetached gives the bytes of sealInPlace and of the pure-JS provider, in three parts`, () => {
+      const node = createCrypto({ providers: ["node"] });
+      const noble = createCrypto({ providers: ["noble"] });
+      const secret = crypto.randomBytes(node.hash(suite.hash).outputLength);
+      const detached = new RecordProtector(node, suite, secret);
+      const inPlace = new RecordProtector(node, suite, secret);
+      const pureJs = new RecordProtector(noble, suite, secret);
+      assert.equal(detached.sealsDetached, true);
+      assert.equal(pureJs.sealsDetached, false, "noble seals in the caller's buffer: no detached form");
+      // One scratch reused across records, as Connection.sendv does; stale bytes past the content must not leak.
+      const scratch = new Uint8Array(MAX_PLAINTEXT_BYTES + 1 + 300).fill(0xee);
+      for (const [size, padding] of [
+        [0, 0],
+        [1, 0],
+        [100, 7],
+        [5000, 300],
+        [MAX_PLAINTEXT_BYTES, 0],
+      ] as const) {
+        const data = crypto.randomBytes(size);
+        scratch.set(data);
+        const parts = detached.sealDetached(ContentType.application_data, scratch, size, padding);
+        assert.equal(parts.length, 3);
+        assert.equal(parts[0].length, 5);
+        assert.equal(parts[2].length, 16);
+        const joined = Uint8Array.from([...parts[0], ...parts[1], ...parts[2]]);
+        const record = new Uint8Array(RecordProtector.recordLength(size, padding));
+        record.set(data, 5);
+        assert.deepEqual(joined, inPlace.sealInPlace(ContentType.application_data, record, size, padding));
+        assert.deepEqual(joined, pureJs.seal(ContentType.application_data, data, padding));
+        const d = new RecordDeframer();
+        d.push(joined);
+        assert.deepEqual(
+          new RecordProtector(noble, suite, secret, { initialSequence: detached.sequence - 1n }).open(
+            d.next()!,
+          ),
+          {
+            type: ContentType.application_data,
+            content: data,
+          },
+        );
+        scratch.fill(0xee);
+      }
+      assert.throws(
+        () => detached.sealDetached(ContentType.application_data, new Uint8Array(10), 10),
+        isAlert("internal_error"),
+        "a scratch without room for the inner type is refused",
+      );
+    });
+  }
+
   test("tampering anywhere gives bad_record_mac", () => {
     const secret = crypto.randomBytes(32);
     const bytes = new RecordProtector(crypto, aes128, secret).seal(

@@ -298,6 +298,15 @@ function innerContent(inner: Uint8Array | null): { type: number; content: Uint8A
   return { type, content: inner.subarray(0, end) };
 }
 
+/** The TLSCiphertext header of a protected record of `length` bytes (RFC 8446 §5.2) at the start of `out`. */
+function writeProtectedHeader(out: Uint8Array, length: number): void {
+  out[0] = ContentType.application_data;
+  out[1] = RECORD_VERSION_TLS12 >> 8;
+  out[2] = RECORD_VERSION_TLS12 & 0xff;
+  out[3] = length >> 8;
+  out[4] = length & 0xff;
+}
+
 /** Largest 64-bit sequence number half (RFC 8446 §5.3: the sequence number MUST NOT wrap). */
 const UINT32_MAX = 0xffffffff;
 
@@ -389,17 +398,46 @@ export class RecordProtector {
     if (padding > 0)
       record.fill(0, RECORD_HEADER_BYTES + contentLength + 1, RECORD_HEADER_BYTES + innerLength);
     // The header, written in place (a record is sealed per 16 KiB of bulk data: no allocation here).
-    const length = innerLength + AEAD_TAG_BYTES;
-    record[0] = ContentType.application_data;
-    record[1] = RECORD_VERSION_TLS12 >> 8;
-    record[2] = RECORD_VERSION_TLS12 & 0xff;
-    record[3] = length >> 8;
-    record[4] = length & 0xff;
+    writeProtectedHeader(record, innerLength + AEAD_TAG_BYTES);
     // RFC 8446 §5.2: additional_data = the record header.
     const header = record.subarray(0, RECORD_HEADER_BYTES);
     const inner = record.subarray(RECORD_HEADER_BYTES, RECORD_HEADER_BYTES + innerLength);
     key.sealInto(this.nextNonce(), inner, header, record, RECORD_HEADER_BYTES);
     return record;
+  }
+
+  /** True when the key seals detached (AeadKey.sealDetached), so sealDetached() below works. */
+  get sealsDetached(): boolean {
+    return this.key?.sealDetached !== undefined;
+  }
+
+  /**
+   * Seals a record whose content is at the start of `inner`, a scratch buffer
+   * of at least contentLength + 1 + padding bytes the caller reuses: writes
+   * the inner type and padding after the content (RFC 8446 §5.4) and returns
+   * the record as three arrays to be sent in order, a new 5-byte header, the
+   * ciphertext and the tag, both the provider's own (AeadKey.sealDetached).
+   * Nothing is copied after encryption, and nothing of `inner` is kept.
+   */
+  sealDetached(
+    type: number,
+    inner: Uint8Array,
+    contentLength: number,
+    padding = 0,
+  ): [Uint8Array, Uint8Array, Uint8Array] {
+    const key = this.useKey();
+    if (key.sealDetached === undefined) throw fatal("internal_error", "sealDetached: the key cannot");
+    checkSealable(type, contentLength, padding);
+    const innerLength = contentLength + 1 + padding;
+    if (inner.length < innerLength) {
+      throw fatal("internal_error", `sealDetached: scratch of ${inner.length} bytes for ${contentLength}`);
+    }
+    inner[contentLength] = type;
+    if (padding > 0) inner.fill(0, contentLength + 1, innerLength);
+    const header = new Uint8Array(RECORD_HEADER_BYTES);
+    writeProtectedHeader(header, innerLength + AEAD_TAG_BYTES);
+    const [ciphertext, tag] = key.sealDetached(this.nextNonce(), inner.subarray(0, innerLength), header);
+    return [header, ciphertext, tag];
   }
 
   /**

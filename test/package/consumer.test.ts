@@ -45,6 +45,7 @@ const EXPECTED = {
   group: "X25519MLKEM768",
   signatureScheme: "ml-dsa-65",
   alpn: "pqrpc/1",
+  youngBufferGc: true,
 };
 
 function parseReport(stdout: string): unknown {

@@ -1,5 +1,6 @@
 /** AES-GCM and ChaCha20-Poly1305 (RFC 5116 / RFC 8439) from node:crypto. */
 
+import { Buffer } from "node:buffer";
 import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject } from "node:crypto";
 import { allocUninitialized, wipe } from "../../bytes/bytes.ts";
 import { AEAD_KEY_BYTES, AEAD_NONCE_BYTES, AEAD_TAG_BYTES } from "../aead-params.ts";
@@ -47,6 +48,29 @@ class NodeAeadKey implements AeadKey {
     if (tail.length > 0) out.set(tail, offset + body.length);
     out.set(c.getAuthTag(), offset + plaintext.length);
     return length;
+  }
+
+  /**
+   * node:crypto's own update() output and tag, unjoined: the record layer
+   * sends them behind their header as they are, so a record costs no
+   * record-sized array of ours and no copy of the ciphertext into one.
+   */
+  sealDetached(nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): [Uint8Array, Uint8Array] {
+    expectLength("AEAD nonce", nonce, AEAD_NONCE_BYTES);
+    const c = createCipheriv(this.cipher as "aes-256-gcm", this.key, nonce, {
+      authTagLength: AEAD_TAG_BYTES,
+    });
+    c.setAAD(aad, { plaintextLength: plaintext.length });
+    const body = c.update(plaintext);
+    const tail = c.final();
+    // GCM and ChaCha20-Poly1305 finish with no tail; were there one, it is joined once.
+    const ciphertext = tail.length === 0 ? body : Buffer.concat([body, tail]);
+    const tag = c.getAuthTag();
+    // Plain Uint8Array views, so callers' slice() copies as they expect (Buffer's would not).
+    return [
+      new Uint8Array(ciphertext.buffer, ciphertext.byteOffset, ciphertext.length),
+      new Uint8Array(tag.buffer, tag.byteOffset, tag.length),
+    ];
   }
 
   open(nonce: Uint8Array, ciphertext: Uint8Array, aad: Uint8Array): Uint8Array | null {

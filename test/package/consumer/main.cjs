@@ -1,5 +1,11 @@
 // The same consumer through require() (Node >= 20.19 loads pqrpc's ESM with it).
-const { connect, createDevelopmentPki, createServer, TrustStore } = require("pqrpc");
+const {
+  applyYoungBufferGcWorkaround,
+  connect,
+  createDevelopmentPki,
+  createServer,
+  TrustStore,
+} = require("pqrpc");
 const { Greeter } = require("./gen/greeter/v1/greeter_pb.js");
 const { createGreeterClient } = require("./gen/greeter/v1/greeter_pqrpc.js");
 
@@ -9,6 +15,8 @@ async function* names() {
 }
 
 async function main() {
+  const youngBufferGc = applyYoungBufferGcWorkaround();
+  const expectedGc = Number(process.versions.node.split(".")[0]) >= 24 ? "applied" : "not-needed";
   const pki = createDevelopmentPki({ algorithm: "ml-dsa-65" });
   const server = createServer({ identity: pki.server.certifiedKey });
   server.service(Greeter, {
@@ -42,6 +50,7 @@ async function main() {
         group: info?.group,
         signatureScheme: info?.signatureScheme,
         alpn: info?.alpn,
+        youngBufferGc: youngBufferGc === expectedGc,
       }),
     );
   } finally {

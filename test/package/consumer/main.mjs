@@ -1,7 +1,7 @@
 // A consumer of the installed pqrpc package, in plain ESM JavaScript: issues
 // certificates, serves a generated service, makes a unary and a bidi call
 // over X25519MLKEM768 + ML-DSA-65, closes everything and prints what it saw.
-import { connect, createDevelopmentPki, createServer, TrustStore } from "pqrpc";
+import { applyYoungBufferGcWorkaround, connect, createDevelopmentPki, createServer, TrustStore } from "pqrpc";
 import { Greeter } from "./gen/greeter/v1/greeter_pb.js";
 import { createGreeterClient } from "./gen/greeter/v1/greeter_pqrpc.js";
 
@@ -10,6 +10,9 @@ async function* names() {
   yield { name: "grace" };
 }
 
+// Node 24: set at startup (nodejs/node#61967); Node 20 and 22 need nothing.
+const youngBufferGc = applyYoungBufferGcWorkaround();
+const expectedGc = Number(process.versions.node.split(".")[0]) >= 24 ? "applied" : "not-needed";
 const pki = createDevelopmentPki({ algorithm: "ml-dsa-65" });
 const server = createServer({ identity: pki.server.certifiedKey });
 server.service(Greeter, {
@@ -43,6 +46,7 @@ try {
       group: info?.group,
       signatureScheme: info?.signatureScheme,
       alpn: info?.alpn,
+      youngBufferGc: youngBufferGc === expectedGc,
     }),
   );
 } finally {

@@ -2,6 +2,7 @@
 // (strict, NodeNext, exactOptionalPropertyTypes, noUncheckedIndexedAccess) and
 // skipLibCheck off, against the installed package's declarations.
 import {
+  applyYoungBufferGcWorkaround,
   type Channel,
   connect,
   createDevelopmentPki,
@@ -32,6 +33,9 @@ async function* names(): AsyncIterable<{ name: string }> {
   yield { name: "grace" };
 }
 
+// Node 24: set at startup (nodejs/node#61967); Node 20 and 22 need nothing.
+const youngBufferGc = applyYoungBufferGcWorkaround();
+const expectedGc = Number(process.versions.node.split(".")[0]) >= 24 ? "applied" : "not-needed";
 const pki = createDevelopmentPki({ algorithm: "ml-dsa-65" });
 const server = createServer({ identity: pki.server.certifiedKey });
 server.service(Greeter, handlers);
@@ -54,6 +58,7 @@ try {
       group: info?.group,
       signatureScheme: info?.signatureScheme,
       alpn: info?.alpn,
+      youngBufferGc: youngBufferGc === expectedGc,
     }),
   );
 } finally {
