@@ -318,6 +318,15 @@ describe("tls engine: a client's PSK binder schedules on a handshake that fails"
   }
 });
 
+/** Fails unless `schedule`'s current secret is all zeros (KeySchedule.wipe ran on it). */
+function assertWiped(schedule: KeySchedule, what: string): void {
+  const secret = (schedule as unknown as { secret: Uint8Array }).secret;
+  assert.ok(
+    secret.every((b) => b === 0),
+    what,
+  );
+}
+
 describe("tls engine: a server's handshake secrets when the client fails after the ServerHello", () => {
   it("require without a client certificate: the server's key schedule is wiped with the certificate_required alert", () => {
     // Schedules the server advances to the Handshake Secret (collected only while it runs).
@@ -342,11 +351,7 @@ describe("tls engine: a server's handshake secrets when the client fails after t
       }
       assert.equal(server.error?.alertName, "certificate_required");
       assert.equal(serverSchedules.length, 1, "the server reached its Handshake Secret");
-      const secret = (serverSchedules[0] as unknown as { secret: Uint8Array }).secret;
-      assert.ok(
-        secret.every((b) => b === 0),
-        "the server's schedule was wiped",
-      );
+      assertWiped(serverSchedules[0]!, "the server's schedule was wiped");
     } finally {
       KeySchedule.prototype.handshake = original;
       inServer = false;
@@ -380,11 +385,7 @@ describe("tls engine: a server's PSK schedule when its ClientHello fails after t
       inServer = false;
       assert.equal(server.error?.alertName, "no_application_protocol");
       assert.equal(serverSchedules.length, 1, "the server checked the binder");
-      const secret = (serverSchedules[0] as unknown as { secret: Uint8Array }).secret;
-      assert.ok(
-        secret.every((b) => b === 0),
-        "the PSK schedule was wiped",
-      );
+      assertWiped(serverSchedules[0]!, "the PSK schedule was wiped");
     } finally {
       KeySchedule.prototype.early = original;
       inServer = false;
