@@ -77,20 +77,6 @@ export interface AeadKey {
   sealDetached?(nonce: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): [Uint8Array, Uint8Array];
   /** Returns the plaintext, or null when authentication fails (never throws for a bad tag). */
   open(nonce: Uint8Array, ciphertext: Uint8Array, aad: Uint8Array): Uint8Array | null;
-  /**
-   * Optional. Like open, for a ciphertext (without its tag) given as the
-   * concatenation of `parts` and a separate 16-byte `tag`, so a record that
-   * arrived in pieces is opened from views of them without being joined first.
-   * Returns the plaintext in one new array, or null when authentication fails;
-   * no plaintext is exposed before the tag verified. Callers fall back to
-   * open() on the joined bytes where a provider lacks it.
-   */
-  openParts?(
-    nonce: Uint8Array,
-    aad: Uint8Array,
-    parts: readonly Uint8Array[],
-    tag: Uint8Array,
-  ): Uint8Array | null;
 }
 
 export interface Aead {

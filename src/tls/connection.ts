@@ -30,7 +30,6 @@ import {
   RECORD_HEADER_BYTES,
   RecordDeframer,
   RecordProtector,
-  type SpanningRecord,
   type TlsRecord,
 } from "./record-layer.ts";
 import { createServerHandshake } from "./server.ts";
@@ -197,12 +196,9 @@ class Connection implements TlsConnection, HandshakeIo {
       // Backpressure: while the transport has not taken our output, records wait in the deframer
       // (bounded by MAX_DEFRAMER_BUFFER_BYTES), so a peer cannot make us queue answers without end.
       while (!this.receivePaused) {
-        // A protected record split across chunks is opened from views of them (no join), except
-        // while refused 0-RTT data is being skipped (tryOpen, skip counting: whole records).
-        const record = this.deframer.next(this.read !== undefined && this.earlyDataSkip === undefined);
+        const record = this.deframer.next();
         if (!record) break;
-        if ("parts" in record) this.onSpanningRecord(record);
-        else this.onRecord(record);
+        this.onRecord(record);
         if (this._error || this._peerClosed) break;
       }
       this.held = this.receivePaused && this.deframer.buffered > 0;
@@ -258,12 +254,6 @@ class Connection implements TlsConnection, HandshakeIo {
       this.earlyDataSkip = undefined;
     }
     this.onContent(type, content);
-  }
-
-  /** A protected record that arrived in more than one chunk (RecordDeframer.next(true)). */
-  private onSpanningRecord(record: SpanningRecord): void {
-    const opened = this.read!.protector.openSpanning(record);
-    this.onProtectedContent(opened.type, opened.content);
   }
 
   private onProtectedContent(type: number, content: Uint8Array): void {

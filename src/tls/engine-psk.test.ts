@@ -318,6 +318,15 @@ describe("tls engine: a client's PSK binder schedules on a handshake that fails"
   }
 });
 
+/** Fails unless `schedule`'s current secret is all zeros (KeySchedule.wipe ran on it). */
+function assertWiped(schedule: KeySchedule, what: string): void {
+  const secret = (schedule as unknown as { secret: Uint8Array }).secret;
+  assert.ok(
+    secret.every((b) => b === 0),
+    what,
+  );
+}
+
 describe("tls engine: a server's handshake secrets when the client fails after the ServerHello", () => {
   it("require without a client certificate: the server's key schedule is wiped with the certificate_required alert", () => {
     // Schedules the server advances to the Handshake Secret (collected only while it runs).
@@ -342,13 +351,43 @@ describe("tls engine: a server's handshake secrets when the client fails after t
       }
       assert.equal(server.error?.alertName, "certificate_required");
       assert.equal(serverSchedules.length, 1, "the server reached its Handshake Secret");
-      const secret = (serverSchedules[0] as unknown as { secret: Uint8Array }).secret;
-      assert.ok(
-        secret.every((b) => b === 0),
-        "the server's schedule was wiped",
-      );
+      assertWiped(serverSchedules[0]!, "the server's schedule was wiped");
     } finally {
       KeySchedule.prototype.handshake = original;
+      inServer = false;
+    }
+  });
+});
+
+describe("tls engine: a server's PSK schedule when its ClientHello fails after the binder checked", () => {
+  it("no ALPN protocol in common: the verified PSK's Early Secret schedule is wiped with the alert", () => {
+    // The handshake engine's step() catch and dispose() see only the state before the
+    // ClientHello (no schedule yet); this schedule is onClientHello's own until it returns.
+    const psk = {
+      identity: new TextEncoder().encode("device-9"),
+      key: crypto.randomBytes(32),
+      hash: "sha256" as const,
+    };
+    const serverSchedules: KeySchedule[] = [];
+    let inServer = false;
+    const original = KeySchedule.prototype.early;
+    KeySchedule.prototype.early = function (this: KeySchedule, key?: Uint8Array) {
+      if (inServer) serverSchedules.push(this);
+      return original.call(this, key);
+    };
+    try {
+      const client = createTlsClient(clientConfig({ externalPsk: psk, alpnProtocols: ["a"] }));
+      const server = createTlsServer(
+        serverConfig({ certificate: undefined, externalPsks: () => psk, alpnProtocols: ["b"] }),
+      );
+      inServer = true;
+      for (const chunk of client.takeOutgoing()) server.receive(chunk);
+      inServer = false;
+      assert.equal(server.error?.alertName, "no_application_protocol");
+      assert.equal(serverSchedules.length, 1, "the server checked the binder");
+      assertWiped(serverSchedules[0]!, "the PSK schedule was wiped");
+    } finally {
+      KeySchedule.prototype.early = original;
       inServer = false;
     }
   });

@@ -5,15 +5,14 @@
  *
  * Hot path (bulk data): on seal, one copy of the content into the record
  * buffer, which is then encrypted in place (AeadKey.sealInto); on open,
- * none (the content is a view into the decrypted inner plaintext), also for a
- * record split across reads: next(true) gives its parts as views and
- * openSpanning decrypts them in turn (AeadKey.openParts) instead of joining
- * them first.
+ * none (the content is a view into the decrypted inner plaintext); a record
+ * split across reads is joined once by the deframer (opening it from its parts
+ * was measured to save neither allocation nor CPU).
  * One AEAD key object per protector, imported once.
  */
 
 import { ByteWriter } from "../bytes/byte-writer.ts";
-import { concatChunks, wipe } from "../bytes/bytes.ts";
+import { wipe } from "../bytes/bytes.ts";
 import { ChunkQueue } from "../bytes/chunk-queue.ts";
 import type { CipherSuiteInfo } from "../crypto/registry.ts";
 import type { AeadKey, Crypto } from "../crypto/types.ts";
@@ -71,19 +70,6 @@ export interface TlsRecord {
   fragment: Uint8Array;
 }
 
-/**
- * A protected record whose fragment lies in more than one pushed chunk,
- * given as views of them in order (RecordDeframer.next(true)), for
- * RecordProtector.openSpanning: opened without being joined first.
- */
-export interface SpanningRecord {
-  type: number;
-  legacyVersion: number;
-  /** Fragment bytes: the sum of the parts' lengths. */
-  length: number;
-  parts: Uint8Array[];
-}
-
 /** AEAD expansion of every TLS 1.3 suite (RFC 8446 §5.2: the 16-byte tag). */
 const AEAD_TAG_BYTES = 16;
 
@@ -133,13 +119,9 @@ export class RecordDeframer {
 
   /**
    * The next complete record, or undefined until more bytes arrive. Throws
-   * TlsError on a bad header. With `spanning`, a protected record
-   * (application_data) whose bytes lie in more than one pushed chunk comes
-   * as a SpanningRecord of views instead of being copied into one array.
+   * TlsError on a bad header.
    */
-  next(spanning?: false): TlsRecord | undefined;
-  next(spanning: boolean): TlsRecord | SpanningRecord | undefined;
-  next(spanning = false): TlsRecord | SpanningRecord | undefined {
+  next(): TlsRecord | undefined {
     if (this.failure) throw this.failure;
     const q = this.queue;
     if (q.length < RECORD_HEADER_BYTES) return undefined;
@@ -149,10 +131,6 @@ export class RecordDeframer {
     this.checkHeader(type, legacyVersion, length);
     const total = RECORD_HEADER_BYTES + length;
     if (q.length < total) return undefined;
-    if (spanning && type === ContentType.application_data && q.headChunk.length - q.headOffset < total) {
-      q.skip(RECORD_HEADER_BYTES);
-      return { type, legacyVersion, length, parts: q.takeViews(length) };
-    }
     const bytes = q.take(total);
     return { type, legacyVersion, fragment: bytes.subarray(RECORD_HEADER_BYTES) };
   }
@@ -322,8 +300,6 @@ export class RecordProtector {
   private readonly nonce: Uint8Array;
   /** The additional data of the record being opened, rewritten before each AEAD call. */
   private readonly aad = new Uint8Array(RECORD_HEADER_BYTES);
-  /** A tag split across the parts of a spanning record, gathered (openSpanning). */
-  private readonly tag = new Uint8Array(AEAD_TAG_BYTES);
   private seqHigh: number;
   private seqLow: number;
   private exhausted = false;
@@ -449,46 +425,6 @@ export class RecordProtector {
     const key = this.useKey();
     const aad = this.additionalData(record.type, record.legacyVersion, record.fragment.length);
     return innerContent(key.open(this.nextNonce(), record.fragment, aad));
-  }
-
-  /**
-   * Like open(), for a record whose fragment came in parts (RecordDeframer.next(true)):
-   * opened from views of them with the key's openParts where the provider
-   * has it, else joined once and opened. Same checks and alerts as open().
-   */
-  openSpanning(record: SpanningRecord): { type: number; content: Uint8Array } {
-    const key = this.useKey();
-    const { parts, length } = record;
-    const aad = this.additionalData(record.type, record.legacyVersion, length);
-    if (parts.length === 1) return innerContent(key.open(this.nextNonce(), parts[0]!, aad));
-    if (key.openParts === undefined) {
-      return innerContent(key.open(this.nextNonce(), concatChunks(parts, length), aad));
-    }
-    // The last AEAD_TAG_BYTES are the tag; the parts before it are the ciphertext.
-    const body: Uint8Array[] = [];
-    let bodyLeft = length - AEAD_TAG_BYTES;
-    let tag: Uint8Array | undefined;
-    let tagFilled = 0;
-    for (const part of parts) {
-      const inBody = Math.min(bodyLeft, part.length);
-      if (inBody > 0) body.push(inBody === part.length ? part : part.subarray(0, inBody));
-      bodyLeft -= inBody;
-      if (inBody === part.length) continue;
-      const rest = part.subarray(inBody);
-      if (tag === undefined && rest.length === AEAD_TAG_BYTES) {
-        tag = rest;
-        tagFilled = AEAD_TAG_BYTES;
-      } else {
-        // The tag itself is split: gathered in this protector's own buffer.
-        tag = this.tag;
-        tag.set(rest, tagFilled);
-        tagFilled += rest.length;
-      }
-    }
-    if (tag === undefined || tagFilled !== AEAD_TAG_BYTES || bodyLeft !== 0) {
-      throw fatal("internal_error", `spanning record: parts do not add up to ${length} bytes`);
-    }
-    return innerContent(key.openParts(this.nextNonce(), aad, body, tag));
   }
 
   /**

@@ -2,10 +2,10 @@
 
 import { Buffer } from "node:buffer";
 import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject } from "node:crypto";
-import { allocUninitialized, wipe } from "../../bytes/bytes.ts";
+import { wipe } from "../../bytes/bytes.ts";
 import { AEAD_KEY_BYTES, AEAD_NONCE_BYTES, AEAD_TAG_BYTES } from "../aead-params.ts";
 import { expectLength } from "../fixed-length.ts";
-import { type Aead, type AeadKey, type AeadName, CryptoError } from "../types.ts";
+import type { Aead, AeadKey, AeadName } from "../types.ts";
 import { checkRoom } from "./aead-room.ts";
 
 // node:crypto cipher names for each AEAD.
@@ -95,52 +95,6 @@ class NodeAeadKey implements AeadKey {
     const out = new Uint8Array(bodyLength);
     out.set(body, 0);
     out.set(tail, body.length);
-    return out;
-  }
-
-  /**
-   * One decipher over the parts, each part's output copied into one plaintext
-   * array as it comes; the plaintext is returned only once final() has
-   * verified the tag (constant time, in OpenSSL), and wiped with the parts'
-   * outputs when it does not.
-   */
-  openParts(
-    nonce: Uint8Array,
-    aad: Uint8Array,
-    parts: readonly Uint8Array[],
-    tag: Uint8Array,
-  ): Uint8Array | null {
-    expectLength("AEAD nonce", nonce, AEAD_NONCE_BYTES);
-    if (tag.length !== AEAD_TAG_BYTES) return null;
-    let bodyLength = 0;
-    for (const part of parts) bodyLength += part.length;
-    const d = this.decipher(nonce, aad, tag, bodyLength);
-    // Filled whole below: GCM and ChaCha20-Poly1305 give one output byte per input byte.
-    const out = allocUninitialized(bodyLength);
-    const pieces: Uint8Array[] = [];
-    let at = 0;
-    for (const part of parts) {
-      if (part.length === 0) continue;
-      const piece = d.update(part);
-      out.set(piece, at);
-      at += piece.length;
-      pieces.push(piece);
-    }
-    try {
-      const tail = d.final();
-      if (tail.length > 0) out.set(tail, at);
-      at += tail.length;
-    } catch {
-      // A bad tag: the caller maps null to bad_record_mac (RFC 8446 §5.2). Nothing unverified stays readable.
-      wipe(out, ...pieces);
-      return null;
-    }
-    // The pieces are plaintext copies node:crypto made: only `out` is handed on.
-    wipe(...pieces);
-    if (at !== bodyLength) {
-      wipe(out);
-      throw new CryptoError("internal", `AEAD produced ${at} plaintext bytes for ${bodyLength}`);
-    }
     return out;
   }
 
