@@ -21,6 +21,11 @@
  * psk_ke (the PSK alone, no key share sent).
  * The light option: a full handshake with an ML-DSA-44 chain (leaf + CA)
  * instead, pqrpc (auto) on both Nodes and native.
+ * Key-share pool: every other pqrpc row uses the Node adapter's pool, whose
+ * refills land inside the next handshake's window here (both peers share one
+ * thread); the "pool refilled between handshakes" rows (full and resumption,
+ * auto) run those refills before the clock starts instead, as a real client
+ * or server would run them while it waits on its peer (see PoolRefill).
  * Native rows (Node 24 only): X25519MLKEM768 with an ECDSA P-256 chain and
  * with the same ML-DSA-65 (and ML-DSA-44) chain, plus resumption.
  *
@@ -77,7 +82,7 @@ if (process.argv.includes("--child")) assertDistFresh();
 else await ensureDist();
 const { createCrypto, loadWasmProvider } = await importDist("crypto");
 const { createDevelopmentPki, parseIdentity, TrustStore } = await importDist("pki");
-const { TicketSealer, connectTls, tlsAccept } = await importDist("tls");
+const { KeySharePool, TicketSealer, connectTls, tlsAccept } = await importDist("tls");
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const SCALE = Number(process.env["PQRPC_BENCH_SCALE"] ?? "1");
@@ -200,21 +205,37 @@ function chainLabel(algorithm: SignatureName): string {
 /** Resumption rows: psk_dhe_ke (a fresh key exchange, the default) or psk_ke (the PSK alone). */
 type ResumeMode = false | "psk_dhe_ke" | "psk_ke";
 
+/**
+ * Where the key-share pool's refills run (tls/key-share-pool.ts):
+ * - "in window": the Node adapter's own pool, refilled by setImmediate. With
+ *   client and server on one thread, both refills (the client's next
+ *   X25519MLKEM768 share, the server's next X25519 ephemeral) run inside the
+ *   next handshake's timed window, where a real client's would overlap its
+ *   wait on the server and a real server's its wait on the client;
+ * - "between": a pool of the row's own whose refills wait until the timed
+ *   handshake is over and run before the next one starts (the idle time a
+ *   real peer has). The refill CPU leaves the latency, not the work: the
+ *   saturation section, where every refill is paid, measures that.
+ */
+type PoolRefill = "in window" | "between";
+
 function pqrpcBench(
   pki: DevelopmentPki,
   label: string,
   provider: ProviderName | undefined,
   resumeMode: ResumeMode,
+  refill: PoolRefill = "in window",
 ): Bench {
   const resume = resumeMode !== false;
   // The ML-DSA-65 rows keep their historical names; other chains say which.
   const chain = pki.algorithm === "ml-dsa-65" ? "" : `${chainLabel(pki.algorithm)} `;
+  const rowLabel = refill === "between" ? `${label}, pool refilled between handshakes` : label;
   return {
     name: !resume
-      ? `pqrpc full ${chain}(${label})`
+      ? `pqrpc full ${chain}(${rowLabel})`
       : resumeMode === "psk_ke"
-        ? `pqrpc resumption psk_ke (${label})`
-        : `pqrpc resumption (${label})`,
+        ? `pqrpc resumption psk_ke (${rowLabel})`
+        : `pqrpc resumption (${rowLabel})`,
     detail: "",
     speed: provider === "noble" && !resume ? "slow" : "fast",
     async setup() {
@@ -225,11 +246,18 @@ function pqrpcBench(
       this.detail = servedBy(crypto, pki.algorithm);
       const identity = parseIdentity(pki.server.chainPem, pki.server.keyPem, crypto);
       const verifier = new TrustStore({ roots: [pki.ca.certificate], crypto });
+      // "between": refills queue here and run before the next handshake's clock starts.
+      const queuedRefills: (() => void)[] = [];
+      const pool =
+        refill === "between"
+          ? new KeySharePool({ crypto, schedule: (work) => void queuedRefills.push(work) })
+          : undefined;
       const serverConfig: TlsServerConfig = {
         crypto,
         certificate: identity,
         groups: [GROUP],
         cipherSuites: [SUITE],
+        ...(pool ? { keySharePool: pool } : {}),
         // psk_ke resumption is the server's choice (no fresh key exchange): the psk_ke row allows it.
         sessionTickets: {
           sealer: new TicketSealer(crypto),
@@ -252,6 +280,7 @@ function pqrpcBench(
         },
         ...(resume && session ? { session } : {}),
         ...(resumeMode === "psk_ke" ? { pskModes: ["psk_ke" as const] } : {}),
+        ...(pool ? { keySharePool: pool } : {}),
       });
       const accepted: ((s: TlsSocket) => void)[] = [];
       const open = new Set<Socket>();
@@ -275,6 +304,7 @@ function pqrpcBench(
           ticketArrived = r;
         });
         const resuming = resume && session !== undefined;
+        for (const work of queuedRefills.splice(0)) work();
         const t0 = performance.now();
         const client = await withTimeout(
           connectTls("127.0.0.1", port, clientConfig()),
@@ -298,6 +328,7 @@ function pqrpcBench(
         close: async () => {
           for (const s of open) s.destroy();
           server.close();
+          pool?.close();
         },
       };
     },
@@ -417,6 +448,8 @@ async function localBenches(dir: string): Promise<Row[]> {
     pqrpcBench(mldsa44, "auto", undefined, false),
     pqrpcBench(mldsa, "auto", undefined, "psk_dhe_ke"),
     pqrpcBench(mldsa, "auto", undefined, "psk_ke"),
+    pqrpcBench(mldsa, "auto", undefined, false, "between"),
+    pqrpcBench(mldsa, "auto", undefined, "psk_dhe_ke", "between"),
   );
   if (hasNativePqTls()) {
     const ecdsa = createDevelopmentPki({ algorithm: "ecdsa-p256-sha256" });

@@ -68,7 +68,13 @@ it("bench:handshake runs both sections end to end at a tiny scale", {
       assert.notEqual(r.resumedOk, false, `${r.runtime} ${r.name}: resumed`);
     }
     const names = new Set(rows.map((r) => r.name));
-    for (const name of ["pqrpc full (auto)", "pqrpc full ML-DSA-44 (auto)", "pqrpc resumption (auto)"])
+    for (const name of [
+      "pqrpc full (auto)",
+      "pqrpc full ML-DSA-44 (auto)",
+      "pqrpc resumption (auto)",
+      "pqrpc full (auto, pool refilled between handshakes)",
+      "pqrpc resumption (auto, pool refilled between handshakes)",
+    ])
       assert.ok(names.has(name), `row ${name}`);
     // An ML-DSA-44 chain is smaller on the wire than ML-DSA-65 (1312 + 2420 vs 1952 + 3309 bytes per certificate).
     const s2c = (name: string) => rows.find((r) => r.name === name)!.bytesServerToClient;

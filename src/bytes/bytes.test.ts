@@ -83,6 +83,12 @@ test("copyBytes never aliases its input and always returns a plain Uint8Array", 
   view[0] = 0;
   assert.equal(copy[0], 1);
   assert.equal(copyBytes(Buffer.from([5, 6])).constructor, Uint8Array, "a Buffer's copy is plain");
+  // A pooled Buffer (a window into Node's shared 8 KiB slab): the copy owns exactly its bytes.
+  const pooled = Buffer.from([7, 8, 9]);
+  const own = copyBytes(pooled);
+  assert.equal(own.buffer.byteLength, 3, "no window into the pool");
+  pooled[0] = 0;
+  assert.equal(own[0], 7);
   assert.deepEqual(copyBytes(of(4, 5).buffer), of(4, 5));
   assert.deepEqual(copyBytes(new Uint16Array([0x0102])).length, 2);
   const exact = toArrayBuffer(view);

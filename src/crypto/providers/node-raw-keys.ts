@@ -13,6 +13,7 @@
 import { createPublicKey, generateKeyPairSync, type JsonWebKey, type KeyObject } from "node:crypto";
 import { copyBytes } from "../../bytes/bytes.ts";
 import { spki } from "../der.ts";
+import { withoutStackTraces } from "./node-stack-traces.ts";
 
 type RawFormatOptions = { key: Uint8Array; format: "raw-public"; asymmetricKeyType: string };
 
@@ -50,16 +51,15 @@ export function exportRawPublic(key: KeyObject, length: number): Uint8Array {
 export function importRawPublic(keyType: string, algorithm: Uint8Array, raw: Uint8Array): KeyObject {
   if (RAW_FORMAT) {
     const options: RawFormatOptions = { key: raw, format: "raw-public", asymmetricKeyType: keyType };
-    return createPublicKey(options as never);
+    return withoutStackTraces(() => createPublicKey(options as never));
   }
   const crv = OKP_CURVES[keyType];
   if (crv) {
-    return createPublicKey({
-      key: { kty: "OKP", crv, x: Buffer.from(raw).toString("base64url") },
-      format: "jwk",
-    });
+    const jwk = { kty: "OKP", crv, x: Buffer.from(raw).toString("base64url") };
+    return withoutStackTraces(() => createPublicKey({ key: jwk, format: "jwk" }));
   }
-  return createPublicKey({ key: Buffer.from(spki(algorithm, raw)), format: "der", type: "spki" });
+  const der = Buffer.from(spki(algorithm, raw));
+  return withoutStackTraces(() => createPublicKey({ key: der, format: "der", type: "spki" }));
 }
 
 /**

@@ -28,6 +28,7 @@ import {
   type VerifyingKey,
 } from "../types.ts";
 import { nodeSupportsKeyType } from "./node-kem.ts";
+import { withoutStackTraces } from "./node-stack-traces.ts";
 
 /** RFC 9881 §6: ML-DSA-PrivateKey seed form is `[0] IMPLICIT OCTET STRING (SIZE (32))`. */
 const ML_DSA_SEED_TAG = 0x80;
@@ -55,13 +56,14 @@ function exportSpki(key: KeyObject): Uint8Array {
 }
 
 function importSpki(der: Uint8Array): KeyObject {
-  return createPublicKey({ key: Buffer.from(der), format: "der", type: "spki" });
+  const key = Buffer.from(der);
+  return withoutStackTraces(() => createPublicKey({ key, format: "der", type: "spki" }));
 }
 
 function importPkcs8(der: Uint8Array): KeyObject {
   const buf = Buffer.from(der);
   try {
-    return createPrivateKey({ key: buf, format: "der", type: "pkcs8" });
+    return withoutStackTraces(() => createPrivateKey({ key: buf, format: "der", type: "pkcs8" }));
   } finally {
     wipe(buf);
   }
@@ -202,7 +204,10 @@ function rsaPssCodec(): Codec {
       };
     },
     privateKeyObject: (der) => createPrivateKey({ key: Buffer.from(der), format: "der", type: "pkcs1" }),
-    publicKeyObject: (der) => createPublicKey({ key: Buffer.from(der), format: "der", type: "pkcs1" }),
+    publicKeyObject: (der) => {
+      const key = Buffer.from(der);
+      return withoutStackTraces(() => createPublicKey({ key, format: "der", type: "pkcs1" }));
+    },
     publicFromPrivateObject: (key) =>
       new Uint8Array(createPublicKey(key).export({ format: "der", type: "pkcs1" })),
   };
@@ -232,11 +237,11 @@ function fromCodec(name: SignatureName, codec: Codec): Signature {
       const options = { key, ...codec.options };
       const signer: SigningKey = {
         algorithm: name,
-        sign: (message) => new Uint8Array(sign(codec.digest, message, options)),
+        sign: (message) => new Uint8Array(withoutStackTraces(() => sign(codec.digest, message, options))),
       };
       if (contexts) {
         signer.signWithContext = (message, context) =>
-          new Uint8Array(sign(codec.digest, message, { ...options, context }));
+          new Uint8Array(withoutStackTraces(() => sign(codec.digest, message, { ...options, context })));
       }
       return signer;
     },
@@ -247,7 +252,7 @@ function fromCodec(name: SignatureName, codec: Codec): Signature {
         algorithm: name,
         verify(message, signature) {
           try {
-            return verify(codec.digest, message, options, signature);
+            return withoutStackTraces(() => verify(codec.digest, message, options, signature));
           } catch {
             return false;
           }
@@ -256,7 +261,9 @@ function fromCodec(name: SignatureName, codec: Codec): Signature {
       if (contexts) {
         verifier.verifyWithContext = (message, signature, context) => {
           try {
-            return verify(codec.digest, message, { ...options, context }, signature);
+            return withoutStackTraces(() =>
+              verify(codec.digest, message, { ...options, context }, signature),
+            );
           } catch {
             return false;
           }
