@@ -8,7 +8,7 @@
  */
 
 import { ml_kem512, ml_kem768, ml_kem1024 } from "@noble/post-quantum/ml-kem.js";
-import { bytesEqual, concatBytes, fromHex, toHex, utf8Encode } from "../../src/bytes/bytes.ts";
+import { bytesEqual, concatBytes, concatChunks, fromHex, toHex, utf8Encode } from "../../src/bytes/bytes.ts";
 import {
   type CipherSuiteName,
   cipherSuiteByName,
@@ -235,7 +235,7 @@ export function serverConfigOf(
   };
 }
 
-/** Splits the bytes of one takeOutgoing() chunk into whole records (the engine never splits one). */
+/** Splits bytes holding whole records (all of one takeOutgoing(), whose chunks may each hold part of a record) into records. */
 export function splitRecords(chunk: Uint8Array): Uint8Array[] {
   const out: Uint8Array[] = [];
   const r = tlsReader(chunk, "TLSCiphertext");
@@ -251,7 +251,7 @@ export function splitRecords(chunk: Uint8Array): Uint8Array[] {
 
 /** Takes what `from` wrote, as records; releases records it held while its output waited. */
 function drain(from: TlsConnection): Uint8Array[] {
-  const out = from.takeOutgoing().flatMap(splitRecords);
+  const out = splitRecords(concatChunks(from.takeOutgoing()));
   if (from.heldRecords) from.receive(new Uint8Array(0));
   return out;
 }
