@@ -8,6 +8,7 @@ import { defaultCrypto } from "../crypto/select.ts";
 import type { SignatureName } from "../crypto/types.ts";
 import { createDevelopmentPki, type DevelopmentPki } from "../pki/development-pki.ts";
 import { createVerifier } from "../pki/trust-store.ts";
+import { tlsReader } from "./codec/cursor.ts";
 import type { TlsClientConfig, TlsServerConfig } from "./config.ts";
 import {
   createHostilePeer,
@@ -16,6 +17,7 @@ import {
   type PeerHooks,
   type TlsConnection,
 } from "./connection.ts";
+import { MAX_CIPHERTEXT_BYTES } from "./record-layer.ts";
 
 export const crypto = defaultCrypto();
 
@@ -112,4 +114,23 @@ export function transfer(a: TlsConnection, b: TlsConnection, data: Uint8Array): 
   a.send(data);
   for (const c of a.takeOutgoing()) b.receive(c);
   return concatChunks(b.takeApplicationData());
+}
+
+/**
+ * The whole records in all of one takeOutgoing() (whose chunks may each hold
+ * part of a record: a detached seal leaves as header, ciphertext and tag),
+ * each a copy of its bytes, header included.
+ */
+export function outgoingRecords(chunks: readonly Uint8Array[]): Uint8Array[] {
+  const bytes = concatChunks(chunks);
+  const out: Uint8Array[] = [];
+  const r = tlsReader(bytes, "TLSCiphertext");
+  while (r.remaining > 0) {
+    const start = r.offset;
+    r.u8("type");
+    r.u16("legacy_record_version");
+    r.vector(2, 0, MAX_CIPHERTEXT_BYTES, "fragment");
+    out.push(bytes.slice(start, r.offset));
+  }
+  return out;
 }

@@ -5,28 +5,8 @@ import { loadWasmProvider } from "../crypto/providers/wasm.ts";
 import { CIPHER_SUITES, GROUPS } from "../crypto/registry.ts";
 import type { SignatureName } from "../crypto/types.ts";
 import type { TlsConnection } from "./connection.ts";
-import { connectPair, crypto, pump, transfer } from "./engine-test-helpers.ts";
-import { ContentType, RecordDeframer } from "./record-layer.ts";
-
-/** The whole records in `chunks`, bytes of the network in order (a record may leave in several chunks). */
-function records(chunks: readonly Uint8Array[]): Uint8Array[] {
-  const d = new RecordDeframer();
-  for (const c of chunks) d.push(c);
-  const out: Uint8Array[] = [];
-  for (let r = d.next(); r !== undefined; r = d.next())
-    out.push(
-      Uint8Array.of(
-        r.type,
-        r.legacyVersion >> 8,
-        r.legacyVersion & 0xff,
-        r.fragment.length >> 8,
-        r.fragment.length & 0xff,
-        ...r.fragment,
-      ),
-    );
-  assert.equal(d.buffered, 0, "no partial record left");
-  return out;
-}
+import { connectPair, crypto, outgoingRecords, pump, transfer } from "./engine-test-helpers.ts";
+import { ContentType } from "./record-layer.ts";
 
 // liboqs (WebAssembly) brings sntrup761 and Falcon, which no other provider has on every runtime.
 await loadWasmProvider();
@@ -165,7 +145,7 @@ describe("tls engine: records", () => {
     const { client, server } = connectPair({ client: { padding: 256 }, server: { padding: 256 } });
     assertConnected(client, server);
     client.send(new Uint8Array(10));
-    const [record, ...more] = records(client.takeOutgoing());
+    const [record, ...more] = outgoingRecords(client.takeOutgoing());
     assert.equal(more.length, 0);
     // 5-byte header, 10 content + 1 type + padding = 256 inner bytes, 16-byte tag.
     assert.equal(record!.length, 5 + 256 + 16);
@@ -179,7 +159,7 @@ describe("tls engine: records", () => {
     });
     assertConnected(client, server);
     server.send(new Uint8Array(5000));
-    const toClient = records(server.takeOutgoing());
+    const toClient = outgoingRecords(server.takeOutgoing());
     assert.ok(
       toClient.every((r) => r.length <= 5 + 512 + 16),
       "server respects the client's 512-byte limit",
@@ -190,7 +170,7 @@ describe("tls engine: records", () => {
       5000,
     );
     client.send(new Uint8Array(5000));
-    const toServer = records(client.takeOutgoing());
+    const toServer = outgoingRecords(client.takeOutgoing());
     assert.ok(toServer.every((r) => r.length <= 5 + 1024 + 16));
     assert.ok(
       toServer.some((r) => r.length > 5 + 512 + 16),

@@ -8,7 +8,7 @@
  */
 
 import { ml_kem512, ml_kem768, ml_kem1024 } from "@noble/post-quantum/ml-kem.js";
-import { bytesEqual, concatBytes, concatChunks, fromHex, toHex, utf8Encode } from "../../src/bytes/bytes.ts";
+import { bytesEqual, concatBytes, fromHex, toHex, utf8Encode } from "../../src/bytes/bytes.ts";
 import {
   type CipherSuiteName,
   cipherSuiteByName,
@@ -21,7 +21,6 @@ import { createDevelopmentPki } from "../../src/pki/development-pki.ts";
 import { importPrivateKey } from "../../src/pki/keys.ts";
 import { createVerifier } from "../../src/pki/trust-store.ts";
 import { type PeerVerifier, PkiError } from "../../src/pki/types.ts";
-import { tlsReader } from "../../src/tls/codec/cursor.ts";
 import { Extensions } from "../../src/tls/codec/extensions.ts";
 import { HandshakeJoiner } from "../../src/tls/codec/handshake-joiner.ts";
 import {
@@ -41,10 +40,11 @@ import type {
   TlsServerConfig,
 } from "../../src/tls/config.ts";
 import { createTlsClient, createTlsServer, type TlsConnection } from "../../src/tls/connection.ts";
+import { outgoingRecords } from "../../src/tls/engine-test-helpers.ts";
 import { KeyLogLabel } from "../../src/tls/key-log.ts";
 import { deriveSecret, trafficKeys } from "../../src/tls/key-schedule.ts";
 import { importPsk, TARGET_PROTOCOL_TLS13 } from "../../src/tls/psk-importer.ts";
-import { ContentType, MAX_CIPHERTEXT_BYTES, RECORD_HEADER_BYTES } from "../../src/tls/record-layer.ts";
+import { ContentType, RECORD_HEADER_BYTES } from "../../src/tls/record-layer.ts";
 import { TICKET_KEY_ID_BYTES, TicketSealer } from "../../src/tls/ticket-sealer.ts";
 import { type DeterministicCrypto, type Draw, deterministicCrypto } from "./deterministic-crypto.ts";
 
@@ -235,23 +235,9 @@ export function serverConfigOf(
   };
 }
 
-/** Splits bytes holding whole records (all of one takeOutgoing(), whose chunks may each hold part of a record) into records. */
-export function splitRecords(chunk: Uint8Array): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  const r = tlsReader(chunk, "TLSCiphertext");
-  while (r.remaining > 0) {
-    const start = r.offset;
-    r.u8("type");
-    r.u16("legacy_record_version");
-    r.vector(2, 0, MAX_CIPHERTEXT_BYTES, "fragment");
-    out.push(chunk.slice(start, r.offset));
-  }
-  return out;
-}
-
 /** Takes what `from` wrote, as records; releases records it held while its output waited. */
 function drain(from: TlsConnection): Uint8Array[] {
-  const out = splitRecords(concatChunks(from.takeOutgoing()));
+  const out = outgoingRecords(from.takeOutgoing());
   if (from.heldRecords) from.receive(new Uint8Array(0));
   return out;
 }
