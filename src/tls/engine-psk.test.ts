@@ -359,6 +359,56 @@ describe("tls engine: a server's handshake secrets when the client fails after t
   });
 });
 
+describe("tls engine: a server's fresh key schedule when its own flight fails", () => {
+  it("a signing key that throws: the full handshake's schedule and traffic secrets are wiped", () => {
+    // No PSK: the schedule is created inside onClientHello after the ServerHello is built,
+    // and neither step()'s catch nor dispose() can reach it until onClientHello returns.
+    const serverSchedules: KeySchedule[] = [];
+    const derived: Uint8Array[] = [];
+    let inServer = false;
+    const originalHandshake = KeySchedule.prototype.handshake;
+    const originalServerHs = KeySchedule.prototype.serverHandshakeTrafficSecret;
+    KeySchedule.prototype.handshake = function (this: KeySchedule, shared: Uint8Array) {
+      if (inServer) serverSchedules.push(this);
+      return originalHandshake.call(this, shared);
+    };
+    KeySchedule.prototype.serverHandshakeTrafficSecret = function (this: KeySchedule, th: Uint8Array) {
+      const secret = originalServerHs.call(this, th);
+      if (inServer) derived.push(secret);
+      return secret;
+    };
+    try {
+      const real = pki().server.certifiedKey;
+      const failing = {
+        chain: real.chain,
+        key: {
+          algorithm: real.key.algorithm,
+          sign(): Uint8Array {
+            throw new Error("signing device unavailable");
+          },
+        },
+      };
+      const client = createTlsClient(clientConfig());
+      const server = createTlsServer(serverConfig({ certificate: failing }));
+      inServer = true;
+      for (const chunk of client.takeOutgoing()) server.receive(chunk);
+      inServer = false;
+      assert.ok(server.error, "the handshake failed");
+      assert.equal(serverSchedules.length, 1, "the server reached its Handshake Secret");
+      assertWiped(serverSchedules[0]!, "the server's schedule was wiped");
+      assert.equal(derived.length, 1, "the server derived its handshake traffic secret");
+      assert.ok(
+        derived[0]!.every((b) => b === 0),
+        "the server handshake traffic secret was wiped",
+      );
+    } finally {
+      KeySchedule.prototype.handshake = originalHandshake;
+      KeySchedule.prototype.serverHandshakeTrafficSecret = originalServerHs;
+      inServer = false;
+    }
+  });
+});
+
 describe("tls engine: a server's PSK schedule when its ClientHello fails after the binder checked", () => {
   it("no ALPN protocol in common: the verified PSK's Early Secret schedule is wiped with the alert", () => {
     // The handshake engine's step() catch and dispose() see only the state before the

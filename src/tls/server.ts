@@ -255,6 +255,11 @@ export class ServerHandshake implements HandshakeEngine {
     const sniData = x.get(E.server_name);
     const serverName = sniData ? ext.serverName.decode(sniData) : undefined;
     const psk = this.choosePsk(m, ch, offeredSuites, retry, serverName);
+    // The schedule and handshake secrets are this method's own until it returns them in
+    // the next state: the catch below wipes them on any failure (a signing key that
+    // throws, a record layer that refuses a key), since step() sees only the old state.
+    let schedule: KeySchedule | undefined = psk?.schedule;
+    const secrets: Uint8Array[] = [];
     try {
       const suite =
         retry?.suite ?? (psk ? offeredSuites.find((s) => s.hash === psk.candidate.hash)! : offeredSuites[0]!);
@@ -335,12 +340,16 @@ export class ServerHandshake implements HandshakeEngine {
       transcript.add(m.raw);
       transcript.add(sh);
       // With a PSK, the schedule its binder was checked with goes on (no second HKDF-Extract).
-      const schedule = psk?.schedule ?? new KeySchedule(hash);
-      schedule.handshake(sharedSecret);
-      wipe(sharedSecret);
+      schedule ??= new KeySchedule(hash);
+      try {
+        schedule.handshake(sharedSecret);
+      } finally {
+        wipe(sharedSecret);
+      }
       const th = transcript.hash();
       const clientHandshakeSecret = schedule.clientHandshakeTrafficSecret(th);
       const serverHandshakeSecret = schedule.serverHandshakeTrafficSecret(th);
+      secrets.push(clientHandshakeSecret, serverHandshakeSecret);
       const keyLog = keyLogFor(this.config.keyLog, ch.random);
       keyLog.handshake(clientHandshakeSecret, serverHandshakeSecret);
       this.io.sendHandshake(sh);
@@ -382,7 +391,9 @@ export class ServerHandshake implements HandshakeEngine {
       const thServerFinished = transcript.hash();
       const serverApp = schedule.serverApplicationTrafficSecret(thServerFinished);
       const clientApp = schedule.clientApplicationTrafficSecret(thServerFinished);
-      keyLog.application(clientApp, serverApp, () => schedule.exporterMasterSecret(thServerFinished));
+      secrets.push(serverApp, clientApp);
+      const exporting = schedule;
+      keyLog.application(clientApp, serverApp, () => exporting.exporterMasterSecret(thServerFinished));
       this.io.setWriteKey(suite, serverApp, "application");
       wipe(serverHandshakeSecret, serverApp);
 
@@ -423,8 +434,10 @@ export class ServerHandshake implements HandshakeEngine {
       };
       return clientAuth ? { kind: "wait-client-certificate", n } : { kind: "wait-client-finished", n };
     } catch (e) {
-      // The PSK's Early Secret, verified with its binder, dies with the handshake.
-      psk?.schedule.wipe();
+      // The PSK's Early Secret (verified with its binder) or the fresh schedule, and
+      // every traffic secret derived so far, die with the handshake.
+      schedule?.wipe();
+      wipe(...secrets);
       throw e;
     }
   }
