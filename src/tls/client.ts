@@ -488,26 +488,40 @@ export class ClientHandshake implements HandshakeEngine {
     transcript.add(m.raw);
     // With a PSK, the schedule its binder was computed with goes on (no second HKDF-Extract).
     const schedule = pskSchedule ?? new KeySchedule(hash);
-    schedule.handshake(sharedSecret);
-    wipe(sharedSecret);
-    const th = transcript.hash();
-    const n: Negotiated = {
-      suite,
-      hash,
-      transcript,
-      schedule,
-      clientHandshakeSecret: schedule.clientHandshakeTrafficSecret(th),
-      serverHandshakeSecret: schedule.serverHandshakeTrafficSecret(th),
-      group,
-      psk,
-      pskMode: psk ? (group ? "psk_dhe_ke" : "psk_ke") : undefined,
-    };
-    this.keyLog.handshake(n.clientHandshakeSecret, n.serverHandshakeSecret);
-    this.io.setReadKey(suite, n.serverHandshakeSecret, "handshake");
-    // §D.4: the dummy change_cipher_spec goes before our first protected record.
-    this.sendChangeCipherSpecOnce();
-    this.io.setWriteKey(suite, n.clientHandshakeSecret, "handshake");
-    return { kind: "wait-encrypted-extensions", n };
+    // Until the next state holds them, the schedule and its secrets are this method's
+    // own: a failure here (a key-log callback that throws, a record layer that refuses a
+    // key) wipes them, since step() sees only the old state.
+    const secrets: Uint8Array[] = [];
+    try {
+      try {
+        schedule.handshake(sharedSecret);
+      } finally {
+        wipe(sharedSecret);
+      }
+      const th = transcript.hash();
+      const n: Negotiated = {
+        suite,
+        hash,
+        transcript,
+        schedule,
+        clientHandshakeSecret: schedule.clientHandshakeTrafficSecret(th),
+        serverHandshakeSecret: schedule.serverHandshakeTrafficSecret(th),
+        group,
+        psk,
+        pskMode: psk ? (group ? "psk_dhe_ke" : "psk_ke") : undefined,
+      };
+      secrets.push(n.clientHandshakeSecret, n.serverHandshakeSecret);
+      this.keyLog.handshake(n.clientHandshakeSecret, n.serverHandshakeSecret);
+      this.io.setReadKey(suite, n.serverHandshakeSecret, "handshake");
+      // §D.4: the dummy change_cipher_spec goes before our first protected record.
+      this.sendChangeCipherSpecOnce();
+      this.io.setWriteKey(suite, n.clientHandshakeSecret, "handshake");
+      return { kind: "wait-encrypted-extensions", n };
+    } catch (e) {
+      schedule.wipe();
+      wipe(...secrets);
+      throw e;
+    }
   }
 
   private disposeShares(): void {

@@ -409,6 +409,51 @@ describe("tls engine: a server's fresh key schedule when its own flight fails", 
   });
 });
 
+describe("tls engine: a client's fresh key schedule when the ServerHello's processing fails late", () => {
+  it("a key-log sink that throws: the client's schedule and handshake secrets are wiped", () => {
+    const clientSchedules: KeySchedule[] = [];
+    const derived: Uint8Array[] = [];
+    let inClient = false;
+    const originalHandshake = KeySchedule.prototype.handshake;
+    const originalClientHs = KeySchedule.prototype.clientHandshakeTrafficSecret;
+    KeySchedule.prototype.handshake = function (this: KeySchedule, shared: Uint8Array) {
+      if (inClient) clientSchedules.push(this);
+      return originalHandshake.call(this, shared);
+    };
+    KeySchedule.prototype.clientHandshakeTrafficSecret = function (this: KeySchedule, th: Uint8Array) {
+      const secret = originalClientHs.call(this, th);
+      if (inClient) derived.push(secret);
+      return secret;
+    };
+    try {
+      const client = createTlsClient(
+        clientConfig({
+          keyLog: () => {
+            throw new Error("key log disk full");
+          },
+        }),
+      );
+      const server = createTlsServer(serverConfig());
+      for (const chunk of client.takeOutgoing()) server.receive(chunk);
+      inClient = true;
+      for (const chunk of server.takeOutgoing()) client.receive(chunk);
+      inClient = false;
+      assert.ok(client.error, "the handshake failed");
+      assert.equal(clientSchedules.length, 1, "the client reached its Handshake Secret");
+      assertWiped(clientSchedules[0]!, "the client's schedule was wiped");
+      assert.equal(derived.length, 1, "the client derived its handshake traffic secret");
+      assert.ok(
+        derived[0]!.every((b) => b === 0),
+        "the client handshake traffic secret was wiped",
+      );
+    } finally {
+      KeySchedule.prototype.handshake = originalHandshake;
+      KeySchedule.prototype.clientHandshakeTrafficSecret = originalClientHs;
+      inClient = false;
+    }
+  });
+});
+
 describe("tls engine: a server's PSK schedule when its ClientHello fails after the binder checked", () => {
   it("no ALPN protocol in common: the verified PSK's Early Secret schedule is wiped with the alert", () => {
     // The handshake engine's step() catch and dispose() see only the state before the
