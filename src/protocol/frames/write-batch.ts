@@ -28,20 +28,19 @@ export function joinSmallRuns(frames: readonly Uint8Array[]): Uint8Array[] {
   const out: Uint8Array[] = [];
   let start = 0;
   let runBytes = 0;
-  const endRun = (end: number) => {
-    if (end - start === 1) out.push(frames[start]!);
-    else if (end - start > 1) out.push(concatChunks(frames.slice(start, end), runBytes));
+  for (let i = 0; i <= frames.length; i++) {
+    const f = frames[i];
+    if (f !== undefined && f.length <= JOIN_FRAME_MAX_BYTES) {
+      runBytes += f.length;
+      continue;
+    }
+    // The run [start, i) ends here: at a large frame or at the end.
+    if (i - start === 1) out.push(frames[start]!);
+    else if (i - start > 1) out.push(concatChunks(frames.slice(start, i), runBytes));
+    if (f !== undefined) out.push(f);
+    start = i + 1;
     runBytes = 0;
-  };
-  for (let i = 0; i < frames.length; i++) {
-    const f = frames[i]!;
-    if (f.length > JOIN_FRAME_MAX_BYTES) {
-      endRun(i);
-      out.push(f);
-      start = i + 1;
-    } else runBytes += f.length;
   }
-  endRun(frames.length);
   return out;
 }
 
