@@ -379,6 +379,36 @@ describe("interceptors", () => {
   });
 });
 
+describe("the request an interceptor sees", () => {
+  it("has the same fields in the same order on both sides, a lazy signal a copy turns real, for unary and streams", async () => {
+    const seen: { side: string; keys: string[]; copySignal: boolean }[] = [];
+    const record =
+      (side: string): Interceptor =>
+      (next) =>
+      (req) => {
+        const copy = { ...req };
+        seen.push({ side, keys: Object.keys(req), copySignal: copy.signal instanceof AbortSignal });
+        return next(req);
+      };
+    const { client } = setup(
+      greeter,
+      { interceptors: [record("server")] },
+      { interceptors: [record("client")] },
+    );
+    await client.sayHello({ name: "a" }, { timeoutMs: 5_000, headers: { "x-h": "1" } });
+    await collect(client.lotsOfReplies({ name: "b", count: 1n }));
+    const keys = ["service", "method", "path", "header", "deadline", "peer", "stream", "message", "signal"];
+    assert.deepEqual(
+      seen.map((s) => s.side),
+      ["client", "server", "client", "server"],
+    );
+    for (const s of seen) {
+      assert.deepEqual(s.keys, keys, s.side);
+      assert.equal(s.copySignal, true, s.side);
+    }
+  });
+});
+
 describe("limits and compression", () => {
   it("a response over the client's receive limit is RESOURCE_EXHAUSTED", async () => {
     const { client } = setup({ sayHello: () => ({ message: "x".repeat(5000) }) }, undefined, {

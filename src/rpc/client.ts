@@ -5,7 +5,7 @@
  * transport call.
  */
 import { create, type DescMethod, type DescService, type Message } from "@bufbuild/protobuf";
-import { createCallSignal, withLazySignal } from "./call-signal.ts";
+import { type CallSignal, createCallSignal, withLazySignal } from "./call-signal.ts";
 import { createTransportCall } from "./client-call.ts";
 import { Code } from "./code.ts";
 import { type AnyFn, applyInterceptors, type StreamResponse, type UnaryResponse } from "./interceptor.ts";
@@ -40,16 +40,28 @@ function createMethod(method: DescMethod, chain: AnyFn, defaultTimeoutMs: number
       deadline: timeoutMs === undefined ? undefined : Date.now() + timeoutMs,
       parents: [callOptions?.signal],
     });
-    const common = {
-      service: method.parent,
-      method,
-      path,
-      header: new Metadata(callOptions?.headers),
-      deadline: callSignal.deadline,
-      peer: undefined,
-    };
-    return { callSignal, common };
+    return callSignal;
   };
+  /**
+   * The request the interceptors see, written out field by field: on Node 20
+   * (V8 11.3) a `{ ...common, stream, message }` literal costs about 2 µs and
+   * leaves a dictionary-mode object, on which withLazySignal's defineProperty
+   * costs another 3 µs (Node 24: 0.2 µs for both).
+   */
+  const request = <S extends boolean, M>(header: Metadata, callSignal: CallSignal, stream: S, message: M) =>
+    withLazySignal(
+      {
+        service: method.parent,
+        method,
+        path,
+        header,
+        deadline: callSignal.deadline,
+        peer: undefined,
+        stream,
+        message,
+      },
+      callSignal,
+    );
   const toInput = (init: unknown) => create(method.input, init as never) as Message;
   const report = (e: unknown, callOptions: CallOptions | undefined): RpcError => {
     const err = RpcError.from(e, Code.UNKNOWN);
@@ -61,11 +73,12 @@ function createMethod(method: DescMethod, chain: AnyFn, defaultTimeoutMs: number
     requests: AsyncIterable<Message> | Message[],
     callOptions: CallOptions | undefined,
   ): AsyncGenerator<Message> {
-    const { callSignal, common } = begin(callOptions);
+    const callSignal = begin(callOptions);
+    const header = new Metadata(callOptions?.headers);
     try {
       const res = (await chain(
         // The request's signal is made only if an interceptor or the transport call asks for it.
-        withLazySignal({ ...common, stream: true, message: toAsync(requests) }, callSignal),
+        request(header, callSignal, true, toAsync(requests)),
       )) as StreamResponse;
       callOptions?.onHeader?.(res.header);
       yield* res.message;
@@ -79,12 +92,11 @@ function createMethod(method: DescMethod, chain: AnyFn, defaultTimeoutMs: number
 
   switch (method.methodKind) {
     case "unary":
-      return async (request: unknown, callOptions?: CallOptions) => {
-        const { callSignal, common } = begin(callOptions);
+      return async (input: unknown, callOptions?: CallOptions) => {
+        const callSignal = begin(callOptions);
+        const header = new Metadata(callOptions?.headers);
         try {
-          const res = (await chain(
-            withLazySignal({ ...common, stream: false, message: toInput(request) }, callSignal),
-          )) as UnaryResponse;
+          const res = (await chain(request(header, callSignal, false, toInput(input)))) as UnaryResponse;
           callOptions?.onHeader?.(res.header);
           callOptions?.onTrailer?.(res.trailer);
           return res.message;

@@ -104,6 +104,31 @@ export function createRouter(options?: RouterOptions): Router {
   return router;
 }
 
+/**
+ * The request the server interceptors and the handler see, written out field
+ * by field: on Node 20 (V8 11.3) a `{ ...common, stream, message }` literal
+ * costs about 2 µs and leaves a dictionary-mode object, on which
+ * withLazySignal's defineProperty costs another 3 µs (Node 24: 0.2 µs for both).
+ */
+function handlerRequest<S extends boolean, M>(
+  call: ServerCallStream,
+  method: DescMethod,
+  callSignal: CallSignal,
+  stream: S,
+  message: M,
+) {
+  return {
+    service: method.parent,
+    method,
+    path: call.head.path,
+    header: call.head.metadata,
+    deadline: callSignal.deadline,
+    peer: call.peer,
+    stream,
+    message,
+  };
+}
+
 /** Tells the transport how long the application's handler runs (ServerCallStream.holdUntil); returns `work`. */
 function held<T>(call: ServerCallStream, work: Promise<T>): Promise<T> {
   call.holdUntil?.(work);
@@ -178,18 +203,13 @@ async function handleCall(
       receiveCompression: resolveReceiveCompression(call.head.encoding, options.acceptCompression),
     };
     const encoding = codec.sendCompression?.name ?? "identity";
-    const common = {
-      service: method.parent,
-      method,
-      path: call.head.path,
-      header: call.head.metadata,
-      deadline: callSignal.deadline,
-      peer: call.peer,
-    };
     const invoke = applyInterceptors(handlerFn(route, ctx), options.interceptors);
     if (method.methodKind === "unary") {
       const message = await readSingle(call, input, codec, callSignal, observed);
-      const pending = held(call, invoke(withLazySignal({ ...common, stream: false, message }, callSignal)));
+      const pending = held(
+        call,
+        invoke(withLazySignal(handlerRequest(call, method, callSignal, false, message), callSignal)),
+      );
       running = pending;
       const res = await callSignal.race(pending);
       if (res.stream) throw new RpcError(Code.INTERNAL, "interceptor returned a stream for a unary method");
@@ -201,7 +221,10 @@ async function handleCall(
         method.methodKind === "server_streaming"
           ? single(await readSingle(call, input, codec, callSignal, observed))
           : readRequests(call, input, codec, callSignal, observed);
-      const pending = held(call, invoke(withLazySignal({ ...common, stream: true, message }, callSignal)));
+      const pending = held(
+        call,
+        invoke(withLazySignal(handlerRequest(call, method, callSignal, true, message), callSignal)),
+      );
       running = pending;
       const res = await callSignal.race(pending);
       if (!res.stream)

@@ -3,6 +3,8 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Greeter } from "../gen/helloworld/greeter_pb.ts";
 import type { CertifiedKey } from "../pki/types.ts";
+import { Metadata } from "../rpc/metadata.ts";
+import type { CallHandler, ServerCallStream } from "../rpc/transport.ts";
 import { ServerError } from "./errors.ts";
 import { createServer } from "./server.ts";
 
@@ -42,6 +44,44 @@ describe("Server life cycle", () => {
   it("a bad grace period rejects close() and leaves the server as it was", async () => {
     const server = createServer({ identity });
     await assert.rejects(server.close({ graceMs: -1 }), code("bad-options"));
+    await server.close({ graceMs: 0 });
+  });
+});
+
+describe("Server call count", () => {
+  it("counts a call from its start until the router is done with it, then no longer", async () => {
+    const server = createServer({ identity });
+    let answered!: () => void;
+    const trailerSent = new Promise<void>((resolve) => (answered = resolve));
+    let trailerCalled = false;
+    const call: ServerCallStream = {
+      head: {
+        path: "/no.Such/Method",
+        metadata: new Metadata(),
+        timeoutMs: undefined,
+        format: "proto",
+        encoding: "identity",
+        acceptEncoding: [],
+      },
+      peer: { address: "test" },
+      signal: new AbortController().signal,
+      read: () => Promise.resolve({ type: "end" }),
+      sendHeader: () => Promise.resolve(),
+      send: () => Promise.resolve(),
+      sendTrailer: () => {
+        trailerCalled = true;
+        return trailerSent;
+      },
+    };
+    const handle = (server as unknown as { handle: CallHandler }).handle;
+    const done = handle(call);
+    assert.equal(server.stats.calls, 1);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(trailerCalled, true, "UNIMPLEMENTED goes out as trailers");
+    assert.equal(server.stats.calls, 1, "still counted while its trailers are pending");
+    answered();
+    await done;
+    assert.equal(server.stats.calls, 0);
     await server.close({ graceMs: 0 });
   });
 });

@@ -134,13 +134,21 @@ export class Server {
     }
     if (options.reflection) addReflectionService(builtIn, () => this.services);
     const route = this.router.handle;
-    this.handle = async (call) => {
+    const ended = () => {
+      this.calls--;
+    };
+    // The router's promise itself, counted until it settles: no async wrapper and await per call.
+    this.handle = (call) => {
       this.calls++;
+      let handled: Promise<void>;
       try {
-        await route(call);
-      } finally {
-        this.calls--;
+        handled = route(call);
+      } catch (e) {
+        ended();
+        return Promise.reject(e);
       }
+      handled.then(ended, ended);
+      return handled;
     };
     this.receiveBudget = new ReceiveBudget(options.receiveBudget);
     this.protocols = createServerProtocols(this.handle, {

@@ -305,18 +305,13 @@ export class FrameConnection {
   /** The earliest time poll() has work to do, or undefined. */
   nextDeadline(): number | undefined {
     if (this.isClosed) return undefined;
-    let next: number | undefined;
-    const consider = (t: number | undefined) => {
-      if (t !== undefined && (next === undefined || t < next)) next = t;
-    };
-    consider(this.settingsAckDeadline);
-    consider(this.peerSettingsDeadline);
-    consider(this.keepaliveDeadline);
-    if (this.keepaliveDeadline === undefined) consider(this.nextKeepaliveAt);
-    consider(this.idleDeadline);
-    consider(this.goawayDeadline);
-    consider(this.lingerDeadline);
-    return next;
+    // Called on every turn of the endpoint: plain comparisons, no closure.
+    let next = earlier(this.settingsAckDeadline, this.peerSettingsDeadline);
+    next = earlier(next, this.keepaliveDeadline);
+    if (this.keepaliveDeadline === undefined) next = earlier(next, this.nextKeepaliveAt);
+    next = earlier(next, this.idleDeadline);
+    next = earlier(next, this.goawayDeadline);
+    return earlier(next, this.lingerDeadline);
   }
 
   /** When the idle timeout will close the connection, if it is counting. */
@@ -1341,6 +1336,12 @@ export class FrameConnection {
 }
 
 /** The time options are durations in ms: finite and not negative (a mistake here would close every connection). */
+/** The earlier of two optional times. */
+function earlier(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined) return b;
+  return b === undefined || a <= b ? a : b;
+}
+
 function checkDurations(o: ConnectionOptions): void {
   const durations: [string, number | undefined][] = [
     ["settingsAckTimeoutMs", o.settingsAckTimeoutMs],

@@ -66,22 +66,42 @@ export class FrameStream {
 
   /** Server: queues the response headers. */
   sendHeaders(fields: readonly HeaderField[]): Promise<void> {
-    return this.enqueue((c) => c.sendHeaders(this.id, fields));
+    if (this.failure) return Promise.reject(this.failure);
+    try {
+      return this.settledWhenSent(this.host.connection.sendHeaders(this.id, fields));
+    } catch (e) {
+      return refused(e);
+    }
   }
 
   /** Queues one message; resolves once all its frames have left (flow control and backpressure wait here). */
-  send(data: Uint8Array, options: SendOptions = {}): Promise<void> {
-    return this.enqueue((c) => c.sendMessage(this.id, data, options));
+  send(data: Uint8Array, options: SendOptions = NO_OPTIONS): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
+    try {
+      return this.settledWhenSent(this.host.connection.sendMessage(this.id, data, options));
+    } catch (e) {
+      return refused(e);
+    }
   }
 
   /** Client: ends the request half without a message. */
   end(): Promise<void> {
-    return this.enqueue((c) => c.sendEnd(this.id));
+    if (this.failure) return Promise.reject(this.failure);
+    try {
+      return this.settledWhenSent(this.host.connection.sendEnd(this.id));
+    } catch (e) {
+      return refused(e);
+    }
   }
 
   /** Server: ends the stream with a status (TRAILERS). */
   sendTrailers(status: number, message = "", fields: readonly HeaderField[] = []): Promise<void> {
-    return this.enqueue((c) => c.sendTrailers(this.id, status, message, fields));
+    if (this.failure) return Promise.reject(this.failure);
+    try {
+      return this.settledWhenSent(this.host.connection.sendTrailers(this.id, status, message, fields));
+    } catch (e) {
+      return refused(e);
+    }
   }
 
   /** Cancels the stream (RST with `code`, CANCEL by default); pending sends and reads fail. */
@@ -116,19 +136,13 @@ export class FrameStream {
 
   // ------------------------------------------------------------ adapter side
 
-  private enqueue(queue: (c: FrameConnection) => number): Promise<void> {
-    if (this.failure) return Promise.reject(this.failure);
-    let ticket: number;
-    try {
-      ticket = queue(this.host.connection);
-    } catch (e) {
-      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
-    }
+  /** The promise of a queued send: settled by the connection's "sent" (or "unsent") event for `ticket`. */
+  private settledWhenSent(ticket: number): Promise<void> {
     const promise = new Promise<void>((resolve, reject) => this.pending.set(ticket, { resolve, reject }));
     this.host.wake();
     // A caller that fires and forgets still learns of failure through read()
     // or the session; never let an unawaited send crash the process.
-    promise.catch(() => {});
+    promise.catch(ignore);
     return promise;
   }
 
@@ -185,4 +199,13 @@ export class FrameStream {
     w?.reject(error);
     this.onFail?.(error);
   }
+}
+
+function ignore(): void {}
+
+const NO_OPTIONS: SendOptions = Object.freeze({});
+
+/** A send the connection refused to queue (a state violation), as a rejected promise. */
+function refused(e: unknown): Promise<never> {
+  return Promise.reject(e instanceof Error ? e : new Error(String(e)));
 }

@@ -136,3 +136,45 @@ test("a name whose inserted values never come back (a per-call id) stops being i
   assert.equal(sizes[9], entry("x-tenant", "blue") + 3 * entry("x-call-id", "call-1000"));
   assert.equal(sizes[3], sizes[9]);
 });
+
+test("a text value and its UTF-8 bytes are the same pair to the encoder, ASCII or not", () => {
+  for (const text of ["application/grpc", "grüß ✓", ""]) {
+    const asBytes = new TextEncoder().encode(text);
+    const a = new HeaderEncoder();
+    const b = new HeaderEncoder();
+    assert.deepEqual(a.encode([["x-v", text]]), b.encode([["x-v", asBytes]]), text);
+    // Each finds the pair the other form inserted: one indexed byte.
+    assert.equal(a.encode([["x-v", asBytes]]).length, 1, text);
+    assert.equal(b.encode([["x-v", text]]).length, 1, text);
+  }
+});
+
+test("a pair indexed again decodes to the same text each time; a non-UTF-8 entry fails on each use, and not past the list bound", () => {
+  const enc = new HeaderEncoder();
+  const dec = new HeaderDecoder();
+  const fields: HeaderField[] = [
+    ["content-type", "application/grpc"],
+    ["x-greeting", "grüß dich ✓"],
+  ];
+  for (let i = 0; i < 3; i++) assert.deepEqual(dec.decode(enc.encode(fields), LIMIT).fields, fields);
+  const bad = new HeaderDecoder();
+  const notUtf8 = (e: unknown) => e instanceof FrameError && e.code === ErrorCode.PROTOCOL_ERROR;
+  // LITERAL_INSERT "x-a" = 0xff: inserted, then refused as text.
+  assert.throws(() => bad.decode(fromHex("1003782d6101ff"), LIMIT), notUtf8);
+  const indexed = Uint8Array.of(0x80 | STATIC_TABLE.length);
+  assert.throws(() => bad.decode(indexed, LIMIT), notUtf8);
+  assert.throws(() => bad.decode(indexed, LIMIT), notUtf8);
+  assert.deepEqual(bad.decode(indexed, 1), { fields: [], listBytes: 36, oversize: true });
+});
+
+test("a name whose value changes between blocks is encoded with each block's own value", () => {
+  const enc = new HeaderEncoder();
+  const dec = new HeaderDecoder();
+  for (const v of ["a", "b", "a", "a", "c", "b"]) {
+    const fields: HeaderField[] = [
+      [":path", `/svc/${v}`],
+      ["x-v", v],
+    ];
+    assert.deepEqual(dec.decode(enc.encode(fields), LIMIT).fields, fields, v);
+  }
+});

@@ -6,6 +6,7 @@
  * Any malformed representation desynchronises the tables for good, so it is
  * a connection error (COMPRESSION_ERROR).
  */
+import type { ByteReader } from "../../bytes/byte-reader.ts";
 import { copyBytes, utf8DecodeStrict, utf8Encode } from "../../bytes/bytes.ts";
 import {
   DEFAULT_HEADER_TABLE_BYTES,
@@ -16,7 +17,7 @@ import { ErrorCode, FrameError } from "./error-codes.ts";
 import { Repr } from "./header-encoder.ts";
 import { type HeaderField, isBinaryHeaderName, isValidHeaderName } from "./header-field.ts";
 import { STATIC_TABLE } from "./header-static-table.ts";
-import { DynamicTable, latin1 } from "./header-table.ts";
+import { DynamicTable, latin1, type TableEntry } from "./header-table.ts";
 import { payloadReader } from "./payload-reader.ts";
 import { readPrefixInt } from "./prefix-int.ts";
 
@@ -45,25 +46,49 @@ export class HeaderDecoder {
     this.table.setCapacity(capacity);
   }
 
+  /** The block being decoded, for `next` (one function per decoder, not a closure per block). */
+  private reader: ByteReader | undefined;
+  private readonly next = (): number => this.reader!.u8("index");
+
   decode(block: Uint8Array, maxListBytes: number): DecodedHeaders {
     const r = payloadReader(block, "header block", ErrorCode.COMPRESSION_ERROR);
+    this.reader = r;
+    try {
+      return this.decodeFrom(r, maxListBytes);
+    } finally {
+      this.reader = undefined;
+    }
+  }
+
+  private decodeFrom(r: ByteReader, maxListBytes: number): DecodedHeaders {
     const fields: HeaderField[] = [];
     let listBytes = 0;
     let oversize = false;
-    const next = () => r.u8("index");
+    const next = this.next;
     while (r.remaining > 0) {
       const first = r.u8("representation");
       let name: string;
       let value: Uint8Array;
       let insert = false;
       if (first & Repr.INDEXED) {
-        [name, value] = this.lookup(readPrefixInt(first, 7, next));
+        // A whole pair from a table: its text is decoded once per entry, not once per use.
+        const index = readPrefixInt(first, 7, next);
+        const e = index < STATIC_TABLE.length ? undefined : this.entry(index);
+        name = e === undefined ? STATIC_TABLE[index]![0] : e.name;
+        value = e === undefined ? STATIC_VALUES[index]! : e.value;
+        listBytes += name.length + value.length + HEADER_ENTRY_OVERHEAD_BYTES;
+        if (listBytes > maxListBytes) oversize = true;
+        if (oversize) continue;
+        if (isBinaryHeaderName(name)) fields.push([name, copyBytes(value)]);
+        else if (e === undefined) fields.push([name, STATIC_TABLE[index]![1]]);
+        else fields.push([name, (e.text ??= toValue(name, value) as string)]);
+        continue;
       } else if (first & Repr.NAME_REF_INSERT) {
-        name = this.lookup(readPrefixInt(first, 6, next))[0];
+        name = this.nameAt(readPrefixInt(first, 6, next));
         value = r.varintVector("value");
         insert = true;
       } else if (first & Repr.NAME_REF_PLAIN) {
-        name = this.lookup(readPrefixInt(first, 5, next))[0];
+        name = this.nameAt(readPrefixInt(first, 5, next));
         value = r.varintVector("value");
       } else if (first === Repr.LITERAL_INSERT || first === Repr.LITERAL_PLAIN) {
         const raw = r.varintVector("name");
@@ -87,8 +112,12 @@ export class HeaderDecoder {
     return { fields: oversize ? [] : fields, listBytes, oversize };
   }
 
-  private lookup(index: number): readonly [string, Uint8Array] {
-    if (index < STATIC_TABLE.length) return [STATIC_TABLE[index]![0], STATIC_VALUES[index]!];
+  /** The name of a static or dynamic entry (a name reference). */
+  private nameAt(index: number): string {
+    return index < STATIC_TABLE.length ? STATIC_TABLE[index]![0] : this.entry(index).name;
+  }
+
+  private entry(index: number): TableEntry {
     const e = this.table.get(index - STATIC_TABLE.length);
     if (e === undefined) {
       throw new FrameError(
@@ -96,7 +125,7 @@ export class HeaderDecoder {
         `header index ${index} is past the static table and the ${this.table.length} dynamic entries`,
       );
     }
-    return [e.name, e.value];
+    return e;
   }
 }
 

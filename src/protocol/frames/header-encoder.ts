@@ -48,6 +48,19 @@ export function valueBytes(value: string | Uint8Array): Uint8Array {
   return typeof value === "string" ? utf8Encode(value) : value;
 }
 
+/**
+ * A block's starting buffer, bytes: V8 keeps typed arrays of at most 64 bytes
+ * on its own heap, so a call's header blocks (a few bytes once their pairs are
+ * indexed) allocate no backing store; a longer block grows the buffer.
+ */
+const BLOCK_INITIAL_BYTES = 64;
+
+/** True when every char is ASCII: the string's UTF-8 bytes are then its char codes, one each. */
+function isAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
+
 export class HeaderEncoder {
   private readonly table: DynamicTable;
   /** Pair key -> serial of its newest copy in the table. */
@@ -56,6 +69,8 @@ export class HeaderEncoder {
   private readonly names = new Map<string, number>();
   /** Name -> how often its inserted values were inserted and reused. */
   private readonly reuse = new Map<string, { inserts: number; hits: number }>();
+  /** Name -> its last ASCII text value and that pair's key (textKey). */
+  private readonly lastKeys = new Map<string, { value: string; key: string }>();
 
   constructor(capacity = DEFAULT_HEADER_TABLE_BYTES) {
     this.table = new DynamicTable(capacity);
@@ -77,8 +92,8 @@ export class HeaderEncoder {
 
   /** Encodes a header list into one block. Throws RangeError on an invalid name (a caller bug). */
   encode(fields: Iterable<HeaderField>): Uint8Array {
-    const w = new ByteWriter(128);
-    for (const [name, value] of fields) this.encodeField(w, name, valueBytes(value));
+    const w = new ByteWriter(BLOCK_INITIAL_BYTES);
+    for (const [name, value] of fields) this.encodeField(w, name, value);
     return w.finish();
   }
 
@@ -88,9 +103,12 @@ export class HeaderEncoder {
     return i < 0 ? -1 : STATIC_TABLE.length + i;
   }
 
-  private encodeField(w: ByteWriter, name: string, value: Uint8Array): void {
+  private encodeField(w: ByteWriter, name: string, field: string | Uint8Array): void {
     if (!isValidHeaderName(name, MAX_HEADER_NAME_BYTES)) throw new RangeError(`invalid header name: ${name}`);
-    const key = pairKey(name, value);
+    // An ASCII text value is its own latin1 key (pairKey of its UTF-8 bytes): a pair
+    // the tables already hold is found without encoding the value at all.
+    const bytes = typeof field === "string" && isAscii(field) ? undefined : valueBytes(field);
+    const key = bytes === undefined ? this.textKey(name, field as string) : pairKey(name, bytes);
     const staticPair = STATIC_PAIR_INDEX.get(key);
     if (staticPair !== undefined) {
       writePrefixInt(w, Repr.INDEXED, 7, staticPair);
@@ -103,6 +121,7 @@ export class HeaderEncoder {
       if (r) r.hits++;
       return;
     }
+    const value = bytes ?? utf8Encode(field as string);
     const insert = this.shouldInsert(name, value);
     const staticName = STATIC_NAME_INDEX.get(name);
     const nameIndex = staticName ?? this.dynamicIndex(this.names.get(name));
@@ -125,6 +144,23 @@ export class HeaderEncoder {
       if (r) r.inserts++;
       else if (this.reuse.size < MAX_TRACKED_NAMES) this.reuse.set(name, { inserts: 1, hits: 0 });
     }
+  }
+
+  /**
+   * The pair key of an ASCII text value. The key a name had last is kept with
+   * its value: a call that sends the same value again (its :path, its
+   * content-type) finds it by a compare, without building and hashing a new
+   * key string. Bounded like `reuse`.
+   */
+  private textKey(name: string, value: string): string {
+    const last = this.lastKeys.get(name);
+    if (last !== undefined && last.value === value) return last.key;
+    const key = `${name}\0${value}`;
+    if (last !== undefined) {
+      last.value = value;
+      last.key = key;
+    } else if (this.lastKeys.size < MAX_TRACKED_NAMES) this.lastKeys.set(name, { value, key });
+    return key;
   }
 
   private shouldInsert(name: string, value: Uint8Array): boolean {

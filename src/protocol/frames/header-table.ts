@@ -14,6 +14,8 @@ export interface TableEntry {
   readonly size: number;
   /** Insertion number (0 for the first entry ever inserted). */
   readonly serial: number;
+  /** The value as text, once a decoder has checked it is UTF-8 (so a pair indexed again is not decoded again). */
+  text: string | undefined;
 }
 
 export function entrySize(name: string, value: Uint8Array): number {
@@ -87,7 +89,7 @@ export class DynamicTable {
       return undefined;
     }
     this.evictTo(this.cap - size, onEvict);
-    const entry: TableEntry = { name, value, key: pairKey(name, value), size, serial };
+    const entry: TableEntry = { name, value, key: pairKey(name, value), size, serial, text: undefined };
     this.entries.push(entry);
     this.bytes += size;
     return entry;

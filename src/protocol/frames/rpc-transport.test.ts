@@ -12,9 +12,10 @@ import { Greeter, HelloReplySchema } from "../../gen/helloworld/greeter_pb.ts";
 import { createGreeterClient, type GreeterHandlers } from "../../gen/helloworld/greeter_pqrpc.ts";
 import { collect, from, rejectsWith } from "../../rpc/call-test-helpers.ts";
 import { Code } from "../../rpc/code.ts";
-import type { Metadata } from "../../rpc/metadata.ts";
+import { Metadata } from "../../rpc/metadata.ts";
 import { createRouter } from "../../rpc/router.ts";
 import { RpcError } from "../../rpc/rpc-error.ts";
+import type { ServerCallStream } from "../../rpc/transport.ts";
 import { createMemoryPair } from "../../transport/memory-pair.ts";
 import { serveFrames } from "./handler.ts";
 import { FrameSession } from "./session.ts";
@@ -162,4 +163,53 @@ test("calls past the server's concurrent stream limit wait for a slot instead of
   await server.closed;
   assert.ok(isClean(session) && isClean(server));
   assert.equal(session.stats.streamWaiters, 0);
+});
+
+test("the server call is an AbortSource: a client reset reaches onAbort and abortReason, and a signal read later is already aborted", async () => {
+  const [a, b] = createMemoryPair();
+  let serverCall: ServerCallStream | undefined;
+  const heard: RpcError[] = [];
+  let gotCall!: () => void;
+  const called = new Promise<void>((resolve) => (gotCall = resolve));
+  let released!: () => void;
+  const done = new Promise<void>((resolve) => (released = resolve));
+  const server = serveFrames(
+    b,
+    async (call) => {
+      serverCall = call;
+      call.onAbort?.((reason) => heard.push(reason));
+      // A listener removed before the abort is not called.
+      call.onAbort?.(() => assert.fail("a removed listener ran"))();
+      gotCall();
+      await done;
+    },
+    { peer: { address: "memory" } },
+  );
+  const session = new FrameSession(a, { role: "client" });
+  const transport = createFramesClientTransport(session, { authority: "memory" });
+  const call = transport.openCall({
+    path: "/helloworld.Greeter/SayHello",
+    metadata: new Metadata(),
+    timeoutMs: undefined,
+    format: "proto",
+    encoding: "identity",
+    acceptEncoding: [],
+  });
+  await called;
+  assert.ok(serverCall !== undefined);
+  assert.equal(typeof serverCall.onAbort, "function", "the router can subscribe without an AbortSignal");
+  assert.equal(serverCall.abortReason, undefined);
+  call.cancel(new RpcError(Code.CANCELLED, "client gave up"));
+  for (let i = 0; i < 50 && heard.length === 0; i++) await sleep(2);
+  assert.equal(heard.length, 1);
+  assert.equal(heard[0]!.code, Code.CANCELLED);
+  assert.equal(serverCall.abortReason, heard[0]);
+  // Made after the abort: already aborted, with the same reason.
+  assert.equal(serverCall.signal.aborted, true);
+  assert.equal(serverCall.signal.reason, heard[0]);
+  // A listener added after the abort is not called (the caller checks abortReason).
+  serverCall.onAbort?.(() => assert.fail("a late listener ran"));
+  released();
+  session.destroy();
+  await server.closed;
 });

@@ -18,7 +18,7 @@ import type {
 } from "../../rpc/transport.ts";
 import { ErrorCode } from "./error-codes.ts";
 import type { FrameEndpoint } from "./frame-endpoint.ts";
-import type { FrameStream } from "./frame-stream.ts";
+import type { FrameStream, StreamEvent } from "./frame-stream.ts";
 import type { HeaderField } from "./header-field.ts";
 import { requestHeadToFields, responseHeadFromFields } from "./headers.ts";
 import { toRpcError } from "./rpc-errors.ts";
@@ -62,6 +62,8 @@ async function openWhenAvailable(session: FrameEndpoint, fields: HeaderField[]):
   }
 }
 
+const DONE: Promise<void> = Promise.resolve();
+
 class FramesClientCall implements ClientCallStream {
   private cancelled: RpcError | undefined;
   private finished = false;
@@ -97,43 +99,64 @@ class FramesClientCall implements ClientCallStream {
     }
   }
 
-  async send(message: WireMessage): Promise<void> {
-    const stream = this.openedNow() ?? (await this.opened());
-    if (this.finished) return; // the server already ended the call: its trailers say how
-    try {
-      await stream.send(message.data, { compressed: message.compressed });
-    } catch (e) {
-      if (e instanceof StreamError && e.reason === "finished") return;
-      throw this.cancelled ?? toRpcError(e);
-    }
+  // Open and not cancelled (every call once its stream exists): the stream's promise mapped
+  // once, with no async wrapper and no await per operation. Otherwise the *Later forms wait.
+
+  send(message: WireMessage): Promise<void> {
+    const stream = this.openedNow();
+    if (stream === undefined) return this.sendLater(message);
+    if (this.finished) return DONE; // the server already ended the call: its trailers say how
+    return stream.send(message.data, { compressed: message.compressed }).then(undefined, this.sendFailed);
   }
 
-  async closeSend(): Promise<void> {
-    const stream = this.openedNow() ?? (await this.opened());
+  closeSend(): Promise<void> {
+    const stream = this.openedNow();
+    if (stream === undefined) return this.closeSendLater();
+    if (this.finished) return DONE;
+    return stream.end().then(undefined, this.sendFailed);
+  }
+
+  read(): Promise<ClientReadEvent> {
+    const stream = this.openedNow();
+    if (stream === undefined) return this.readLater();
+    return stream.read().then(this.toReadEvent, this.readFailed);
+  }
+
+  private async sendLater(message: WireMessage): Promise<void> {
+    const stream = await this.opened();
     if (this.finished) return;
-    try {
-      await stream.end();
-    } catch (e) {
-      if (e instanceof StreamError && e.reason === "finished") return;
-      throw this.cancelled ?? toRpcError(e);
-    }
+    return stream.send(message.data, { compressed: message.compressed }).then(undefined, this.sendFailed);
   }
 
-  async read(): Promise<ClientReadEvent> {
-    const stream = this.openedNow() ?? (await this.opened());
-    let event: Awaited<ReturnType<FrameStream["read"]>>;
-    try {
-      event = await stream.read();
-    } catch (e) {
-      throw this.cancelled ?? toRpcError(e);
-    }
+  private async closeSendLater(): Promise<void> {
+    const stream = await this.opened();
+    if (this.finished) return;
+    return stream.end().then(undefined, this.sendFailed);
+  }
+
+  private async readLater(): Promise<ClientReadEvent> {
+    const stream = await this.opened();
+    return stream.read().then(this.toReadEvent, this.readFailed);
+  }
+
+  /** A send or closeSend that failed: quiet once the server has finished the stream, else the call's error. */
+  private readonly sendFailed = (e: unknown): void => {
+    if (e instanceof StreamError && e.reason === "finished") return;
+    throw this.cancelled ?? toRpcError(e);
+  };
+
+  private readonly readFailed = (e: unknown): never => {
+    throw this.cancelled ?? toRpcError(e);
+  };
+
+  private readonly toReadEvent = (event: StreamEvent | undefined): ClientReadEvent => {
     if (event === undefined) throw new RpcError(Code.INTERNAL, "the stream ended without trailers");
     switch (event.type) {
       case "headers":
         try {
           return { type: "header", head: responseHeadFromFields(event.fields) };
         } catch (e) {
-          stream.reset(ErrorCode.PROTOCOL_ERROR);
+          this.stream?.reset(ErrorCode.PROTOCOL_ERROR);
           throw new RpcError(Code.INTERNAL, `malformed response headers: ${(e as Error).message}`);
         }
       case "message":
@@ -142,7 +165,7 @@ class FramesClientCall implements ClientCallStream {
         this.finished = true;
         return { type: "trailer", trailer: trailerFromFrame(event.status, event.message, event.fields) };
     }
-  }
+  };
 
   cancel(reason: RpcError): void {
     if (this.cancelled) return;
