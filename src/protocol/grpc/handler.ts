@@ -115,7 +115,8 @@ export function createGrpcServerHandler(
     const guard = guardOf(stream);
     if (guard !== undefined) {
       guard.streamOpened(stream);
-      stream.once("close", onGuardedStreamClose);
+      // 'on', not 'once': a stream closes once, and once() wraps the listener per stream.
+      stream.on("close", onGuardedStreamClose);
     }
     const head = parseRequest(stream, headers, resolved);
     if (head === undefined) return;
@@ -197,6 +198,9 @@ function onCallStreamClose(this: CallStream): void {
 function onCallWantTrailers(this: CallStream): void {
   this[SERVER_CALL].wantTrailers();
 }
+
+/** A settled promise for the sends that need no wait (one for all calls). */
+const RESOLVED: Promise<void> = Promise.resolve();
 
 function callAlreadyFinished(): RpcError {
   return new RpcError(Code.CANCELLED, "call already finished");
@@ -373,6 +377,7 @@ class GrpcServerCall implements ServerCallStream {
       stream,
       options.inboundHighWaterMark,
       DEFAULT_INBOUND_MAX_BUFFERED_BYTES,
+      this,
     );
     this.#account = guard?.account;
     this.#reader = new EnvelopeReader(
@@ -495,11 +500,14 @@ class GrpcServerCall implements ServerCallStream {
     work.then(settled, settled);
   }
 
-  async read(): Promise<ServerReadEvent> {
-    const ev = await this.#inbound.shift();
+  read(): Promise<ServerReadEvent> {
+    return this.#inbound.shift();
+  }
+
+  /** The inbound queue hands `ev` to the reader (InboundTaker; not part of ServerCallStream). */
+  taken(ev: ServerReadEvent): void {
     // The handler has the message now: its bytes are the application's, no longer the receive buffer's.
     if (ev.type === "message") this.#release(ev.message.data.length);
-    return ev;
   }
 
   /** The EnvelopeReader's admission: reserve a declared message length, or refuse the message. */
@@ -534,7 +542,18 @@ class GrpcServerCall implements ServerCallStream {
     this.#release(this.#heldBytes);
   }
 
-  async sendHeader(head: ResponseHead): Promise<void> {
+  // sendHeader, send and sendTrailer do their work at once and hand back a settled promise (a
+  // rejected one for what they throw): no async step per call for what never waits.
+  sendHeader(head: ResponseHead): Promise<void> {
+    try {
+      this.#sendHeaderNow(head);
+      return RESOLVED;
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  #sendHeaderNow(head: ResponseHead): void {
     if (this.#done || this.#headerSent || this.#stream.destroyed) return;
     const headers: OutgoingHttpHeaders = {
       ":status": HTTP_STATUS_OK,
@@ -547,13 +566,27 @@ class GrpcServerCall implements ServerCallStream {
     this.#headerSent = true;
   }
 
-  async send(message: WireMessage): Promise<void> {
-    if (this.#done || this.#stream.destroyed) return;
-    if (!this.#headerSent) throw new RpcError(Code.INTERNAL, "response message before response headers");
-    await writeMessage(this.#stream, message);
+  send(message: WireMessage): Promise<void> {
+    if (this.#done || this.#stream.destroyed) return RESOLVED;
+    if (!this.#headerSent)
+      return Promise.reject(new RpcError(Code.INTERNAL, "response message before response headers"));
+    try {
+      return writeMessage(this.#stream, message) ?? RESOLVED;
+    } catch (e) {
+      return Promise.reject(e);
+    }
   }
 
-  async sendTrailer(trailer: ResponseTrailer): Promise<void> {
+  sendTrailer(trailer: ResponseTrailer): Promise<void> {
+    try {
+      this.#sendTrailerNow(trailer);
+      return RESOLVED;
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  #sendTrailerNow(trailer: ResponseTrailer): void {
     if (this.#done) return;
     this.#done = true;
     // After the status the call reads nothing more (servers may finish before the client half-closes).
@@ -582,7 +615,8 @@ class GrpcServerCall implements ServerCallStream {
       return;
     }
     this.#trailers = trailers;
-    stream.once("wantTrailers", onCallWantTrailers);
+    // 'on', not 'once': node:http2 asks for trailers once per stream.
+    stream.on("wantTrailers", onCallWantTrailers);
     stream.end();
   }
 
