@@ -36,6 +36,7 @@ import type {
 import { contentTypeOf, parseContentType } from "./content-type.ts";
 import { EnvelopeReader } from "./envelope.ts";
 import {
+  AcceptEncodingCache,
   HEADER_CONTENT_TYPE,
   HEADER_GRPC_ACCEPT_ENCODING,
   HEADER_GRPC_ENCODING,
@@ -43,7 +44,6 @@ import {
   HEADER_TE,
   headerListBytes,
   headerValue,
-  parseAcceptEncoding,
   readMetadata,
   TE_TRAILERS,
   writeMetadata,
@@ -95,6 +95,8 @@ interface ResolvedOptions {
   readonly maxReceiveMessageBytes: number;
   readonly maxMetadataBytes: number;
   readonly inboundHighWaterMark: number;
+  /** This transport's or handler's grpc-accept-encoding values, parsed and joined once. */
+  readonly acceptEncoding: AcceptEncodingCache;
 }
 
 export function createGrpcServerHandler(
@@ -106,6 +108,7 @@ export function createGrpcServerHandler(
     maxReceiveMessageBytes: options.maxReceiveMessageBytes ?? DEFAULT_MAX_RECEIVE_MESSAGE_BYTES,
     maxMetadataBytes: options.maxMetadataBytes ?? DEFAULT_MAX_METADATA_BYTES,
     inboundHighWaterMark: options.inboundHighWaterMark ?? DEFAULT_INBOUND_HIGH_WATER_MARK,
+    acceptEncoding: new AcceptEncodingCache(),
   };
   const active: ActiveCalls = { count: 0 };
 
@@ -284,7 +287,7 @@ function parseRequest(
       timeoutMs: timeoutText === undefined ? undefined : decodeTimeout(timeoutText),
       format,
       encoding: headerValue(headers, HEADER_GRPC_ENCODING) ?? IDENTITY,
-      acceptEncoding: parseAcceptEncoding(headerValue(headers, HEADER_GRPC_ACCEPT_ENCODING)),
+      acceptEncoding: options.acceptEncoding.parse(headerValue(headers, HEADER_GRPC_ACCEPT_ENCODING)),
     };
   } catch (e) {
     const err = RpcError.from(e, Code.INTERNAL);
@@ -350,6 +353,7 @@ class GrpcServerCall implements ServerCallStream {
   readonly #guard: SessionGuard | undefined;
   readonly #active: ActiveCalls;
   readonly #reader: EnvelopeReader;
+  readonly #acceptEncoding: AcceptEncodingCache;
   /** node:http2 detaches stream.session once the stream is destroyed: kept to tell a lost connection. */
   readonly #session: Http2Session | undefined;
   /** The trailers sendTrailer queued for 'wantTrailers'. */
@@ -380,9 +384,10 @@ class GrpcServerCall implements ServerCallStream {
       this,
     );
     this.#account = guard?.account;
+    this.#acceptEncoding = options.acceptEncoding;
     this.#reader = new EnvelopeReader(
       options.maxReceiveMessageBytes,
-      this.#account === undefined ? undefined : (length) => this.#reserve(length),
+      this.#account === undefined ? undefined : this,
     );
     this.#session = stream.session;
     (stream as CallStream)[SERVER_CALL] = this;
@@ -510,8 +515,11 @@ class GrpcServerCall implements ServerCallStream {
     if (ev.type === "message") this.#release(ev.message.data.length);
   }
 
-  /** The EnvelopeReader's admission: reserve a declared message length, or refuse the message. */
-  #reserve(length: number): void {
+  /**
+   * The EnvelopeReader's admission (EnvelopeAdmission; not part of ServerCallStream): reserve a
+   * declared message length of the connection's receive account, or refuse the message.
+   */
+  admit(length: number): void {
     const account = this.#account!;
     let refusal = account.reserve(length);
     if (refusal?.scope === "server" && refusal.worst !== account) {
@@ -561,7 +569,8 @@ class GrpcServerCall implements ServerCallStream {
     };
     writeMetadata(head.metadata, headers);
     if (head.encoding !== IDENTITY) headers[HEADER_GRPC_ENCODING] = head.encoding;
-    if (head.acceptEncoding.length > 0) headers[HEADER_GRPC_ACCEPT_ENCODING] = head.acceptEncoding.join(",");
+    if (head.acceptEncoding.length > 0)
+      headers[HEADER_GRPC_ACCEPT_ENCODING] = this.#acceptEncoding.join(head.acceptEncoding);
     this.#stream.respond(headers, { waitForTrailers: true });
     this.#headerSent = true;
   }

@@ -29,6 +29,7 @@ import type {
 import { contentTypeOf, isGrpcContentType } from "./content-type.ts";
 import { EnvelopeReader } from "./envelope.ts";
 import {
+  AcceptEncodingCache,
   HEADER_CONTENT_TYPE,
   HEADER_GRPC_ACCEPT_ENCODING,
   HEADER_GRPC_ENCODING,
@@ -37,7 +38,6 @@ import {
   HEADER_USER_AGENT,
   headerListBytes,
   headerValue,
-  parseAcceptEncoding,
   readMetadata,
   TE_TRAILERS,
   writeMetadata,
@@ -97,6 +97,8 @@ interface ResolvedOptions {
   readonly maxReceiveMessageBytes: number;
   readonly maxMetadataBytes: number;
   readonly inboundHighWaterMark: number;
+  /** This transport's or handler's grpc-accept-encoding values, parsed and joined once. */
+  readonly acceptEncoding: AcceptEncodingCache;
 }
 
 export function createGrpcTransport(options: GrpcTransportOptions = {}): GrpcClientTransport {
@@ -106,6 +108,7 @@ export function createGrpcTransport(options: GrpcTransportOptions = {}): GrpcCli
     maxReceiveMessageBytes: options.maxReceiveMessageBytes ?? DEFAULT_MAX_RECEIVE_MESSAGE_BYTES,
     maxMetadataBytes: options.maxMetadataBytes ?? DEFAULT_MAX_METADATA_BYTES,
     inboundHighWaterMark: options.inboundHighWaterMark ?? DEFAULT_INBOUND_HIGH_WATER_MARK,
+    acceptEncoding: new AcceptEncodingCache(),
   };
   let current: { session: Promise<ClientHttp2Session>; live: ClientHttp2Session | undefined } | undefined;
   const active: ActiveCalls = { count: 0 };
@@ -185,10 +188,7 @@ function requestHeaders(head: RequestHead, options: ResolvedOptions): OutgoingHt
   headers[HEADER_USER_AGENT] = custom === undefined ? options.userAgent : `${custom} ${options.userAgent}`;
   if (head.timeoutMs !== undefined) headers[HEADER_GRPC_TIMEOUT] = encodeTimeout(head.timeoutMs);
   if (head.encoding !== IDENTITY) headers[HEADER_GRPC_ENCODING] = head.encoding;
-  const accept = head.acceptEncoding.includes(IDENTITY)
-    ? head.acceptEncoding
-    : [IDENTITY, ...head.acceptEncoding];
-  headers[HEADER_GRPC_ACCEPT_ENCODING] = accept.join(",");
+  headers[HEADER_GRPC_ACCEPT_ENCODING] = options.acceptEncoding.join(head.acceptEncoding, IDENTITY);
   return headers;
 }
 
@@ -548,7 +548,9 @@ class GrpcClientCall implements ClientCallStream {
         head: {
           metadata: readMetadata(headers),
           encoding: headerValue(headers, HEADER_GRPC_ENCODING) ?? IDENTITY,
-          acceptEncoding: parseAcceptEncoding(headerValue(headers, HEADER_GRPC_ACCEPT_ENCODING)),
+          acceptEncoding: this.#options.acceptEncoding.parse(
+            headerValue(headers, HEADER_GRPC_ACCEPT_ENCODING),
+          ),
         },
       });
     } catch (e) {
