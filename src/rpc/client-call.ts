@@ -12,7 +12,9 @@ import { IDENTITY } from "./compression.ts";
 import type { AnyFn, StreamRequest, StreamResponse, UnaryRequest, UnaryResponse } from "./interceptor.ts";
 import {
   decodeMessage,
+  decodeUncompressed,
   encodeMessage,
+  encodeUncompressed,
   type MessageCodecConfig,
   resolveReceiveCompression,
 } from "./message-codec.ts";
@@ -104,7 +106,7 @@ export function createTransportCall(
     const sendOne = async (m: Message) => {
       const bytes = input.serialize(m);
       observed?.sent(bytes.length);
-      await call.send(await encodeMessage(bytes, codec));
+      await call.send(encodeUncompressed(bytes, codec) ?? (await encodeMessage(bytes, codec)));
     };
     void (async () => {
       try {
@@ -165,7 +167,7 @@ export function createTransportCall(
       pending = undefined;
       if (ev.type === "message") {
         try {
-          const bytes = await decodeMessage(ev.message, codec);
+          const bytes = decodeUncompressed(ev.message, codec) ?? (await decodeMessage(ev.message, codec));
           observed?.received(bytes.length);
           return output.parse(bytes);
         } catch (e) {

@@ -28,7 +28,9 @@ import { type AnyFn, applyInterceptors, type StreamRequest, type UnaryRequest } 
 import { MAX_STATUS_MESSAGE_CHARS } from "./limits.ts";
 import {
   decodeMessage,
+  decodeUncompressed,
   encodeMessage,
+  encodeUncompressed,
   type MessageCodecConfig,
   negotiateSendCompression,
   resolveReceiveCompression,
@@ -193,7 +195,8 @@ async function handleCall(
       running = pending;
       const res = await callSignal.race(pending);
       if (res.stream) throw new RpcError(Code.INTERNAL, "interceptor returned a stream for a unary method");
-      const data = await encodeMessage(serialized(output, res.message, observed), codec);
+      const bytes = serialized(output, res.message, observed);
+      const data = encodeUncompressed(bytes, codec) ?? (await encodeMessage(bytes, codec));
       await sendHeaderOnce(encoding);
       await callSignal.race(call.send(data));
     } else {
@@ -211,7 +214,8 @@ async function handleCall(
       };
       // Each step of the handler's stream is its work too: a generator stuck past the call's end still runs.
       for await (const m of racedIterable(res.message, (step) => callSignal.race(held(call, step)), closed)) {
-        const data = await encodeMessage(serialized(output, m, observed), codec);
+        const bytes = serialized(output, m, observed);
+        const data = encodeUncompressed(bytes, codec) ?? (await encodeMessage(bytes, codec));
         await sendHeaderOnce(encoding);
         await callSignal.race(call.send(data));
       }
@@ -336,7 +340,7 @@ async function readRequest(
     throw RpcError.from(e, Code.CANCELLED);
   }
   if (ev.type === "end") return undefined;
-  const bytes = await decodeMessage(ev.message, codec);
+  const bytes = decodeUncompressed(ev.message, codec) ?? (await decodeMessage(ev.message, codec));
   observed?.received(bytes.length);
   return input.parse(bytes);
 }
