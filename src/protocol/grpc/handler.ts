@@ -130,7 +130,7 @@ export function createGrpcServerHandler(
     }
     const session = stream.session ?? guard?.session;
     const peer = session === undefined ? { address: "unknown" } : sessionPeer(session);
-    void runHandler(handle, new GrpcServerCall(stream, head, peer, resolved, guard, active));
+    runHandler(handle, new GrpcServerCall(stream, head, peer, resolved, guard, active));
   };
 
   return {
@@ -209,15 +209,23 @@ function callAlreadyFinished(): RpcError {
   return new RpcError(Code.CANCELLED, "call already finished");
 }
 
-/** Runs the handler on a later microtask (a throwing or rejecting handler never escapes), then settles the call. */
-async function runHandler(handle: CallHandler, call: GrpcServerCall): Promise<void> {
-  await Promise.resolve();
-  try {
-    await handle(call);
-  } catch {
-    // The router answers every handler failure itself; what is left is a transport failure.
-  }
-  call.handlerReturned();
+/**
+ * Runs the handler on a later microtask (a throwing or rejecting handler never escapes), then settles
+ * the call. One microtask and one promise step, not an async function's three promises per call.
+ */
+function runHandler(handle: CallHandler, call: GrpcServerCall): void {
+  queueMicrotask(() => {
+    let running: Promise<void>;
+    try {
+      running = Promise.resolve(handle(call));
+    } catch {
+      // The router answers every handler failure itself; what is left is a transport failure.
+      call.handlerReturned();
+      return;
+    }
+    const returned = () => call.handlerReturned();
+    running.then(returned, returned);
+  });
 }
 
 /**
