@@ -152,11 +152,12 @@ async function handleCall(
     peer: call.peer,
   };
   let headerSent = false;
-  const sendHeaderOnce = async (encoding: string) => {
-    if (headerSent) return;
+  // Not async: it throws at once (inside handleCall's try) and hands back the transport's promise;
+  // callers skip it (and an await) once the header is out.
+  const sendResponseHeader = (encoding: string): Promise<void> => {
     headerSent = true;
     checkMetadataSize(responseHeader, options.maxMetadataBytes, "response headers");
-    await call.sendHeader({
+    return call.sendHeader({
       metadata: responseHeader,
       encoding,
       acceptEncoding: acceptNames,
@@ -197,7 +198,7 @@ async function handleCall(
       if (res.stream) throw new RpcError(Code.INTERNAL, "interceptor returned a stream for a unary method");
       const bytes = serialized(output, res.message, observed);
       const data = encodeUncompressed(bytes, codec) ?? (await encodeMessage(bytes, codec));
-      await sendHeaderOnce(encoding);
+      if (!headerSent) await sendResponseHeader(encoding);
       await callSignal.race(call.send(data));
     } else {
       const message =
@@ -216,11 +217,11 @@ async function handleCall(
       for await (const m of racedIterable(res.message, (step) => callSignal.race(held(call, step)), closed)) {
         const bytes = serialized(output, m, observed);
         const data = encodeUncompressed(bytes, codec) ?? (await encodeMessage(bytes, codec));
-        await sendHeaderOnce(encoding);
+        if (!headerSent) await sendResponseHeader(encoding);
         await callSignal.race(call.send(data));
       }
     }
-    await sendHeaderOnce(encoding);
+    if (!headerSent) await sendResponseHeader(encoding);
     checkMetadataSize(responseTrailer, options.maxMetadataBytes, "response trailers");
     await call.sendTrailer({
       status: { code: Code.OK, message: "", details: [] },
@@ -252,9 +253,11 @@ async function handleCall(
     await sendStatus(call, err, trailer);
   } finally {
     callSignal.dispose();
-    await running?.catch(() => {});
+    await running?.catch(ignore);
   }
 }
+
+function ignore(): void {}
 
 async function sendStatus(call: ServerCallStream, err: RpcError, trailer: Metadata): Promise<void> {
   try {
