@@ -211,21 +211,13 @@ function callAlreadyFinished(): RpcError {
 
 /**
  * Runs the handler on a later microtask (a throwing or rejecting handler never escapes), then settles
- * the call. One microtask and one promise step, not an async function's three promises per call.
+ * the call: two then() steps instead of an async function's three promises per call. Not
+ * queueMicrotask, which makes an AsyncResource per call on Node 20.
  */
 function runHandler(handle: CallHandler, call: GrpcServerCall): void {
-  queueMicrotask(() => {
-    let running: Promise<void>;
-    try {
-      running = Promise.resolve(handle(call));
-    } catch {
-      // The router answers every handler failure itself; what is left is a transport failure.
-      call.handlerReturned();
-      return;
-    }
-    const returned = () => call.handlerReturned();
-    running.then(returned, returned);
-  });
+  // The router answers every handler failure itself; what is left is a transport failure.
+  const returned = () => call.handlerReturned();
+  RESOLVED.then(() => handle(call)).then(returned, returned);
 }
 
 /**
