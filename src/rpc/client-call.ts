@@ -12,7 +12,9 @@ import { IDENTITY } from "./compression.ts";
 import type { AnyFn, StreamRequest, StreamResponse, UnaryRequest, UnaryResponse } from "./interceptor.ts";
 import {
   decodeMessage,
+  decodeUncompressed,
   encodeMessage,
+  encodeUncompressed,
   type MessageCodecConfig,
   resolveReceiveCompression,
 } from "./message-codec.ts";
@@ -101,39 +103,47 @@ export function createTransportCall(
 
     // Request pump: runs beside the reader so full-duplex calls work; its
     // failure cancels the call, which makes the reader fail with the same error.
-    const sendOne = async (m: Message) => {
+    // Not async: serializing and the send limit throw at once (to the pump's catch).
+    const sendOne = (m: Message): Promise<void> => {
       const bytes = input.serialize(m);
       observed?.sent(bytes.length);
-      await call.send(await encodeMessage(bytes, codec));
+      const plain = encodeUncompressed(bytes, codec);
+      if (plain !== undefined) return call.send(plain);
+      return encodeMessage(bytes, codec).then((wire) => call.send(wire));
     };
-    void (async () => {
-      try {
-        if (req.stream) {
+    const failSend = (e: unknown) => {
+      fail(e, Code.UNKNOWN);
+    };
+    if (req.stream) {
+      void (async () => {
+        try {
           for await (const m of req.message) {
             if (state.finished) return;
             await sendOne(m);
           }
-        } else {
-          // One message: no iterator over a one-element array (its promises cost per call).
-          await sendOne(req.message);
+          if (!state.finished) await call.closeSend();
+        } catch (e) {
+          failSend(e);
         }
-        if (!state.finished) await call.closeSend();
-      } catch (e) {
-        fail(e, Code.UNKNOWN);
-      }
-    })();
-
-    const read = async (): Promise<ClientReadEvent> => {
+      })();
+    } else {
+      // One message: no iterator over a one-element array, and no async pump (their promises cost per call).
       try {
-        return await call.read();
+        sendOne(req.message)
+          .then(() => (state.finished ? undefined : call.closeSend()))
+          .then(undefined, failSend);
       } catch (e) {
-        throw fail(e, Code.UNAVAILABLE);
+        failSend(e);
       }
-    };
+    }
 
     let first: ClientReadEvent;
     try {
-      first = await read();
+      try {
+        first = await call.read();
+      } catch (e) {
+        throw fail(e, Code.UNAVAILABLE);
+      }
       if (first.type === "header") {
         try {
           codec.receiveCompression = resolveReceiveCompression(
@@ -161,11 +171,18 @@ export function createTransportCall(
     let pending: ClientReadEvent | undefined = first.type === "trailer" ? first : undefined;
     /** The next response message, or undefined once the trailer said OK (else it throws its status). */
     const nextMessage = async (): Promise<Message | undefined> => {
-      const ev = pending ?? (await read());
+      let ev = pending;
       pending = undefined;
+      if (ev === undefined) {
+        try {
+          ev = await call.read();
+        } catch (e) {
+          throw fail(e, Code.UNAVAILABLE);
+        }
+      }
       if (ev.type === "message") {
         try {
-          const bytes = await decodeMessage(ev.message, codec);
+          const bytes = decodeUncompressed(ev.message, codec) ?? (await decodeMessage(ev.message, codec));
           observed?.received(bytes.length);
           return output.parse(bytes);
         } catch (e) {

@@ -21,6 +21,17 @@ export interface MessageCodecConfig {
 }
 
 export async function encodeMessage(data: Uint8Array, config: MessageCodecConfig): Promise<WireMessage> {
+  const plain = encodeUncompressed(data, config);
+  if (plain !== undefined) return plain;
+  return { data: await config.sendCompression!.compress(data), compressed: true };
+}
+
+/**
+ * encodeMessage without a promise for a message sent uncompressed (most are):
+ * the same send-limit check, then the wire message, or undefined when the
+ * message is to be compressed (then call encodeMessage).
+ */
+export function encodeUncompressed(data: Uint8Array, config: MessageCodecConfig): WireMessage | undefined {
   if (data.length > config.maxSendBytes) {
     throw new RpcError(
       Code.RESOURCE_EXHAUSTED,
@@ -29,17 +40,29 @@ export async function encodeMessage(data: Uint8Array, config: MessageCodecConfig
   }
   const c = config.sendCompression;
   if (c === undefined || data.length < config.compressMinBytes) return { data, compressed: false };
-  return { data: await c.compress(data), compressed: true };
+  return undefined;
 }
 
 export async function decodeMessage(message: WireMessage, config: MessageCodecConfig): Promise<Uint8Array> {
+  return decodeUncompressed(message, config) ?? decompress(message, config);
+}
+
+/**
+ * decodeMessage without a promise for an uncompressed message: the same
+ * receive-limit check, then its bytes, or undefined for a compressed one
+ * (then call decodeMessage).
+ */
+export function decodeUncompressed(message: WireMessage, config: MessageCodecConfig): Uint8Array | undefined {
   if (message.data.length > config.maxReceiveBytes) {
     throw new RpcError(
       Code.RESOURCE_EXHAUSTED,
       `message of ${message.data.length} bytes exceeds the receive limit of ${config.maxReceiveBytes} bytes`,
     );
   }
-  if (!message.compressed) return message.data;
+  return message.compressed ? undefined : message.data;
+}
+
+function decompress(message: WireMessage, config: MessageCodecConfig): Promise<Uint8Array> {
   const c = config.receiveCompression;
   if (c === undefined) {
     // PROTOCOL-HTTP2: a compressed flag without a grpc-encoding is a protocol error.

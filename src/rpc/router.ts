@@ -28,7 +28,9 @@ import { type AnyFn, applyInterceptors, type StreamRequest, type UnaryRequest } 
 import { MAX_STATUS_MESSAGE_CHARS } from "./limits.ts";
 import {
   decodeMessage,
+  decodeUncompressed,
   encodeMessage,
+  encodeUncompressed,
   type MessageCodecConfig,
   negotiateSendCompression,
   resolveReceiveCompression,
@@ -175,11 +177,12 @@ async function handleCall(
     peer: call.peer,
   };
   let headerSent = false;
-  const sendHeaderOnce = async (encoding: string) => {
-    if (headerSent) return;
+  // Not async: it throws at once (inside handleCall's try) and hands back the transport's promise;
+  // callers skip it (and an await) once the header is out.
+  const sendResponseHeader = (encoding: string): Promise<void> => {
     headerSent = true;
     checkMetadataSize(responseHeader, options.maxMetadataBytes, "response headers");
-    await call.sendHeader({
+    return call.sendHeader({
       metadata: responseHeader,
       encoding,
       acceptEncoding: acceptNames,
@@ -213,8 +216,9 @@ async function handleCall(
       running = pending;
       const res = await callSignal.race(pending);
       if (res.stream) throw new RpcError(Code.INTERNAL, "interceptor returned a stream for a unary method");
-      const data = await encodeMessage(serialized(output, res.message, observed), codec);
-      await sendHeaderOnce(encoding);
+      const bytes = serialized(output, res.message, observed);
+      const data = encodeUncompressed(bytes, codec) ?? (await encodeMessage(bytes, codec));
+      if (!headerSent) await sendResponseHeader(encoding);
       await callSignal.race(call.send(data));
     } else {
       const message =
@@ -234,12 +238,13 @@ async function handleCall(
       };
       // Each step of the handler's stream is its work too: a generator stuck past the call's end still runs.
       for await (const m of racedIterable(res.message, (step) => callSignal.race(held(call, step)), closed)) {
-        const data = await encodeMessage(serialized(output, m, observed), codec);
-        await sendHeaderOnce(encoding);
+        const bytes = serialized(output, m, observed);
+        const data = encodeUncompressed(bytes, codec) ?? (await encodeMessage(bytes, codec));
+        if (!headerSent) await sendResponseHeader(encoding);
         await callSignal.race(call.send(data));
       }
     }
-    await sendHeaderOnce(encoding);
+    if (!headerSent) await sendResponseHeader(encoding);
     checkMetadataSize(responseTrailer, options.maxMetadataBytes, "response trailers");
     await call.sendTrailer({
       status: { code: Code.OK, message: "", details: [] },
@@ -271,9 +276,11 @@ async function handleCall(
     await sendStatus(call, err, trailer);
   } finally {
     callSignal.dispose();
-    await running?.catch(() => {});
+    await running?.catch(ignore);
   }
 }
+
+function ignore(): void {}
 
 async function sendStatus(call: ServerCallStream, err: RpcError, trailer: Metadata): Promise<void> {
   try {
@@ -359,7 +366,7 @@ async function readRequest(
     throw RpcError.from(e, Code.CANCELLED);
   }
   if (ev.type === "end") return undefined;
-  const bytes = await decodeMessage(ev.message, codec);
+  const bytes = decodeUncompressed(ev.message, codec) ?? (await decodeMessage(ev.message, codec));
   observed?.received(bytes.length);
   return input.parse(bytes);
 }

@@ -51,6 +51,12 @@ function writePrefix(out: Buffer, compressed: boolean, length: number): void {
   out.writeUInt32BE(length, 1);
 }
 
+/** Sees each declared message length before the message is buffered (see EnvelopeReader). */
+export interface EnvelopeAdmission {
+  /** Throws (an RpcError) to refuse the message. */
+  admit(length: number): void;
+}
+
 function heldTooMuch(held: number, max: number): RpcError {
   return new RpcError(Code.RESOURCE_EXHAUSTED, `envelope reader holds ${held} bytes, more than ${max}`);
 }
@@ -64,19 +70,20 @@ function heldTooMuch(held: number, max: number): RpcError {
  */
 export class EnvelopeReader {
   readonly #maxMessageBytes: number;
-  readonly #admit: ((length: number) => void) | undefined;
+  readonly #admission: EnvelopeAdmission | undefined;
   readonly #queue: ChunkQueue;
   /** The parsed prefix of the message being assembled, once its 5 bytes are in. */
   #pending: { compressed: boolean; length: number } | undefined;
 
   /**
-   * `admit` sees every declared length once it passed the receive limit,
+   * `admission` sees every declared length once it passed the receive limit,
    * before any of the message is buffered; it throws (an RpcError) to refuse
-   * the message, e.g. when the server's receive budget is used up.
+   * the message, e.g. when the server's receive budget is used up. An object,
+   * not a function: a server call admits for itself, without a closure per call.
    */
-  constructor(maxMessageBytes: number, admit?: (length: number) => void) {
+  constructor(maxMessageBytes: number, admission?: EnvelopeAdmission) {
     this.#maxMessageBytes = maxMessageBytes;
-    this.#admit = admit;
+    this.#admission = admission;
     this.#queue = new ChunkQueue({
       // One prefix and one message at the limit: all a draining reader ever holds.
       maxBytes: ENVELOPE_PREFIX_BYTES + maxMessageBytes,
@@ -131,7 +138,7 @@ export class EnvelopeReader {
         `message of ${length} bytes exceeds the receive limit of ${this.#maxMessageBytes} bytes`,
       );
     }
-    this.#admit?.(length);
+    this.#admission?.admit(length);
     return { compressed: flag === FLAG_COMPRESSED, length };
   }
 }

@@ -6,7 +6,14 @@ import { Metadata } from "../../rpc/metadata.ts";
 import { RpcError } from "../../rpc/rpc-error.ts";
 import { decodeBinaryHeader, encodeBinaryHeader } from "./binary-header.ts";
 import { isGrpcContentType, parseContentType } from "./content-type.ts";
-import { headerListBytes, parseAcceptEncoding, readMetadata, writeMetadata } from "./headers.ts";
+import {
+  AcceptEncodingCache,
+  headerListBytes,
+  joinNames,
+  parseAcceptEncoding,
+  readMetadata,
+  writeMetadata,
+} from "./headers.ts";
 import { codeFromHttpStatus } from "./http-status.ts";
 import { codeFromRstCode, H2_CANCEL, H2_NO_ERROR, H2_REFUSED_STREAM } from "./http2-errors.ts";
 
@@ -75,6 +82,33 @@ describe("metadata <-> HTTP/2 header blocks", () => {
   it("parses grpc-accept-encoding lists", () => {
     assert.deepEqual(parseAcceptEncoding("identity, gzip,,deflate"), ["identity", "gzip", "deflate"]);
     assert.deepEqual(parseAcceptEncoding(undefined), []);
+  });
+
+  it("joins grpc-accept-encoding names, with a first name added only when missing", () => {
+    assert.equal(joinNames(["gzip", "deflate"], "identity"), "identity,gzip,deflate");
+    assert.equal(joinNames(["gzip", "identity"], "identity"), "gzip,identity");
+    assert.equal(joinNames(["gzip"]), "gzip");
+    assert.equal(joinNames([]), "");
+  });
+
+  it("AcceptEncodingCache answers a changed value or list anew, never its last answer", () => {
+    const cache = new AcceptEncodingCache();
+    assert.deepEqual(cache.parse("identity,gzip"), ["identity", "gzip"]);
+    assert.deepEqual(cache.parse("identity,gzip"), ["identity", "gzip"]);
+    assert.deepEqual(cache.parse("deflate"), ["deflate"]);
+    assert.deepEqual(cache.parse(undefined), []);
+    // Shared answers are frozen: a caller cannot change what the next call gets.
+    assert.ok(Object.isFrozen(cache.parse("identity,gzip")));
+
+    const names = ["gzip"];
+    assert.equal(cache.join(names, "identity"), "identity,gzip");
+    assert.equal(cache.join(names), "gzip");
+    // The same array changed in place (same identity and length): compared by content, not identity.
+    names[0] = "deflate";
+    assert.equal(cache.join(names), "deflate");
+    names.push("identity");
+    assert.equal(cache.join(names, "identity"), "deflate,identity");
+    assert.equal(cache.join(["deflate", "identity"], "identity"), "deflate,identity");
   });
 });
 

@@ -111,11 +111,62 @@ export function headerValue(headers: IncomingHttpHeaders, name: string): string 
   return v === undefined ? undefined : String(v);
 }
 
-/** grpc-accept-encoding: Content-Coding *("," Content-Coding). */
-export function parseAcceptEncoding(value: string | undefined): string[] {
-  if (value === undefined) return [];
-  return value
-    .split(",")
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0);
+const NO_NAMES: readonly string[] = Object.freeze([]);
+
+/** grpc-accept-encoding: Content-Coding *("," Content-Coding). The result is frozen (it may be shared). */
+export function parseAcceptEncoding(value: string | undefined): readonly string[] {
+  if (value === undefined) return NO_NAMES;
+  return Object.freeze(
+    value
+      .split(",")
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0),
+  );
+}
+
+/** `names` joined with "," (a grpc-accept-encoding value), with `first` in front unless among them. */
+export function joinNames(names: readonly string[], first?: string): string {
+  const all = first === undefined || names.includes(first) ? names : [first, ...names];
+  return all.join(",");
+}
+
+/**
+ * parseAcceptEncoding and joinNames with the last answer of each kept: the
+ * calls of one transport or server send (and their peer sends back) the same
+ * grpc-accept-encoding every time, so a call costs a string compare, not a
+ * split or a join and their arrays. One per transport or server handler:
+ * shared by two ends in one process it would flip between their values.
+ */
+export class AcceptEncodingCache {
+  #parsedValue: string | undefined;
+  #parsed: readonly string[] = NO_NAMES;
+  /** A copy of the names last joined (compared one by one: the caller's array may change). */
+  #joinedNames: readonly string[] | undefined;
+  #joinedFirst: string | undefined;
+  #joined = "";
+
+  parse(value: string | undefined): readonly string[] {
+    if (value === undefined) return NO_NAMES;
+    if (value !== this.#parsedValue) {
+      this.#parsed = parseAcceptEncoding(value);
+      this.#parsedValue = value;
+    }
+    return this.#parsed;
+  }
+
+  join(names: readonly string[], first?: string): string {
+    const last = this.#joinedNames;
+    if (last === undefined || first !== this.#joinedFirst || !sameNames(names, last)) {
+      this.#joined = joinNames(names, first);
+      this.#joinedNames = names.slice();
+      this.#joinedFirst = first;
+    }
+    return this.#joined;
+  }
+}
+
+function sameNames(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

@@ -13,6 +13,11 @@ export const DEFAULT_INBOUND_HIGH_WATER_MARK = 16;
 /** Message bytes held before the stream is paused (one message may exceed it; then it is held alone). */
 export const DEFAULT_INBOUND_MAX_BUFFERED_BYTES = 1024 * 1024;
 
+/** Told of each event as the reader gets it (e.g. to release the bytes it held). */
+export interface InboundTaker<T> {
+  taken(item: T): void;
+}
+
 interface Waiter<T> {
   resolve: (v: T) => void;
   reject: (e: unknown) => void;
@@ -28,11 +33,13 @@ export class InboundQueue<T> {
   /** The failure: its reason, or how to make it (made only when a reader asks; see failWith). */
   #error: { reason?: unknown; make?: () => unknown } | undefined;
   #pausedByUs = false;
+  readonly #taker: InboundTaker<T> | undefined;
 
-  constructor(source: Readable, highWaterMark: number, maxBufferedBytes: number) {
+  constructor(source: Readable, highWaterMark: number, maxBufferedBytes: number, taker?: InboundTaker<T>) {
     this.#source = source;
     this.#highWaterMark = highWaterMark;
     this.#maxBufferedBytes = maxBufferedBytes;
+    this.#taker = taker;
   }
 
   get failed(): boolean {
@@ -49,6 +56,7 @@ export class InboundQueue<T> {
     const waiter = this.#waiter;
     if (waiter) {
       this.#waiter = undefined;
+      this.#taker?.taken(item);
       waiter.resolve(item);
       return;
     }
@@ -69,6 +77,7 @@ export class InboundQueue<T> {
     if (next !== undefined) {
       this.#bufferedBytes -= next.bytes;
       this.#maybeResume();
+      this.#taker?.taken(next.item);
       return Promise.resolve(next.item);
     }
     if (this.#error) return Promise.reject(this.#reason(this.#error));

@@ -29,6 +29,7 @@ import type {
 import { contentTypeOf, isGrpcContentType } from "./content-type.ts";
 import { EnvelopeReader } from "./envelope.ts";
 import {
+  AcceptEncodingCache,
   HEADER_CONTENT_TYPE,
   HEADER_GRPC_ACCEPT_ENCODING,
   HEADER_GRPC_ENCODING,
@@ -37,7 +38,6 @@ import {
   HEADER_USER_AGENT,
   headerListBytes,
   headerValue,
-  parseAcceptEncoding,
   readMetadata,
   TE_TRAILERS,
   writeMetadata,
@@ -97,6 +97,8 @@ interface ResolvedOptions {
   readonly maxReceiveMessageBytes: number;
   readonly maxMetadataBytes: number;
   readonly inboundHighWaterMark: number;
+  /** This transport's or handler's grpc-accept-encoding values, parsed and joined once. */
+  readonly acceptEncoding: AcceptEncodingCache;
 }
 
 export function createGrpcTransport(options: GrpcTransportOptions = {}): GrpcClientTransport {
@@ -106,6 +108,7 @@ export function createGrpcTransport(options: GrpcTransportOptions = {}): GrpcCli
     maxReceiveMessageBytes: options.maxReceiveMessageBytes ?? DEFAULT_MAX_RECEIVE_MESSAGE_BYTES,
     maxMetadataBytes: options.maxMetadataBytes ?? DEFAULT_MAX_METADATA_BYTES,
     inboundHighWaterMark: options.inboundHighWaterMark ?? DEFAULT_INBOUND_HIGH_WATER_MARK,
+    acceptEncoding: new AcceptEncodingCache(),
   };
   let current: { session: Promise<ClientHttp2Session>; live: ClientHttp2Session | undefined } | undefined;
   const active: ActiveCalls = { count: 0 };
@@ -146,13 +149,20 @@ export function createGrpcTransport(options: GrpcTransportOptions = {}): GrpcCli
     return entry.session;
   };
 
+  /** The session calls can open their stream on at once (no promise to wait for), if there is one. */
+  const liveSession = (): ClientHttp2Session | undefined => {
+    const s = options.session ?? current?.live;
+    return s === undefined || s.closed || s.destroyed ? undefined : s;
+  };
+
   return {
     get activeCalls() {
       return active.count;
     },
     openCall(head: RequestHead): ClientCallStream {
       active.count++;
-      return new GrpcClientCall(head, resolved, getSession(), active);
+      const live = liveSession();
+      return new GrpcClientCall(head, resolved, live ?? getSession(), active);
     },
     async close() {
       const entry = current;
@@ -178,10 +188,7 @@ function requestHeaders(head: RequestHead, options: ResolvedOptions): OutgoingHt
   headers[HEADER_USER_AGENT] = custom === undefined ? options.userAgent : `${custom} ${options.userAgent}`;
   if (head.timeoutMs !== undefined) headers[HEADER_GRPC_TIMEOUT] = encodeTimeout(head.timeoutMs);
   if (head.encoding !== IDENTITY) headers[HEADER_GRPC_ENCODING] = head.encoding;
-  const accept = head.acceptEncoding.includes(IDENTITY)
-    ? head.acceptEncoding
-    : [IDENTITY, ...head.acceptEncoding];
-  headers[HEADER_GRPC_ACCEPT_ENCODING] = accept.join(",");
+  headers[HEADER_GRPC_ACCEPT_ENCODING] = options.acceptEncoding.join(head.acceptEncoding, IDENTITY);
   return headers;
 }
 
@@ -213,8 +220,9 @@ class GrpcClientCall implements ClientCallStream {
   readonly #options: ResolvedOptions;
   readonly #active: ActiveCalls;
   #released = false;
-  readonly #stream: Promise<ClientHttp2Stream | undefined>;
-  /** The stream once opened (what #stream resolves to). */
+  /** The opening, when it waits for a session; else made only if asked for (#opened). */
+  #stream: Promise<ClientHttp2Stream | undefined> | undefined;
+  /** The stream once opened (what #opened() resolves to). */
   #live: ClientHttp2Stream | undefined;
   #session: ClientHttp2Session | undefined;
   #inbound: InboundQueue<ClientReadEvent> | undefined;
@@ -223,7 +231,6 @@ class GrpcClientCall implements ClientCallStream {
   #failure: RpcError | undefined;
   /** The trailer has been queued for the reader: the call is over, successfully or not. */
   #finished = false;
-  #trailerRead = false;
   /** Events produced before the stream exists (a failure to open). */
   #early: RpcError | undefined;
   #responseHeaders: IncomingHttpHeaders | undefined;
@@ -243,7 +250,7 @@ class GrpcClientCall implements ClientCallStream {
   constructor(
     head: RequestHead,
     options: ResolvedOptions,
-    session: Promise<ClientHttp2Session>,
+    session: ClientHttp2Session | Promise<ClientHttp2Session>,
     active: ActiveCalls,
   ) {
     this.#options = options;
@@ -254,7 +261,14 @@ class GrpcClientCall implements ClientCallStream {
     } catch (e) {
       this.#early = RpcError.from(e, Code.INTERNAL);
     }
-    this.#stream = this.#open(session, headers);
+    // A live session: the stream opens now, without an async step and a promise per call.
+    if (session instanceof Promise) this.#stream = this.#open(session, headers);
+    else this.#request(session, headers);
+  }
+
+  /** What #live will be once the opening is over (undefined: the call failed before it had a stream). */
+  #opened(): Promise<ClientHttp2Stream | undefined> {
+    return (this.#stream ??= Promise.resolve(this.#live));
   }
 
   async #open(
@@ -269,6 +283,13 @@ class GrpcClientCall implements ClientCallStream {
       this.#release();
       return undefined;
     }
+    return this.#request(session, headers);
+  }
+
+  #request(
+    session: ClientHttp2Session,
+    headers: OutgoingHttpHeaders | undefined,
+  ): ClientHttp2Stream | undefined {
     if (this.#early !== undefined || this.#failure !== undefined || headers === undefined) {
       this.#release();
       return undefined;
@@ -291,38 +312,61 @@ class GrpcClientCall implements ClientCallStream {
     this.#active.count--;
   }
 
-  async send(message: WireMessage): Promise<void> {
+  send(message: WireMessage): Promise<void> {
+    const stream = this.#live;
+    // Not open yet, or over: the general path (waits for the opening, rejects with the failure).
+    if (stream === undefined || this.#early !== undefined || this.#failure !== undefined)
+      return this.#sendSlow(message);
+    if (this.#finished || stream.destroyed) return RESOLVED;
+    const drained = writeMessage(stream, message);
+    // Taken at once (a unary request): no promise step of our own.
+    if (drained === undefined) return RESOLVED;
+    return drained.then(() => this.#throwIfFailed());
+  }
+
+  async #sendSlow(message: WireMessage): Promise<void> {
     const stream = await this.#writable();
     if (stream === undefined) return;
     await writeMessage(stream, message);
     this.#throwIfFailed();
   }
 
-  async closeSend(): Promise<void> {
+  closeSend(): Promise<void> {
+    const stream = this.#live;
+    if (stream === undefined || this.#early !== undefined || this.#failure !== undefined)
+      return this.#closeSendSlow();
+    if (!this.#finished && !stream.destroyed && !stream.writableEnded) stream.end();
+    return RESOLVED;
+  }
+
+  async #closeSendSlow(): Promise<void> {
     const stream = await this.#writable();
     if (stream === undefined || stream.writableEnded) return;
     // An empty DATA frame with END_STREAM when nothing else is pending (PROTOCOL-HTTP2 "Requests").
     stream.end();
   }
 
-  async read(): Promise<ClientReadEvent> {
-    if (this.#trailerRead) throw new RpcError(Code.INTERNAL, "read after the trailer");
+  read(): Promise<ClientReadEvent> {
+    const inbound = this.#inbound;
+    if (inbound === undefined || this.#early !== undefined) return this.#readSlow();
+    // #finish queued the trailer last and nothing fails the queue after it: an empty queue of a
+    // finished call means the trailer was read.
+    if (this.#finished && inbound.length === 0) return Promise.reject(readAfterTrailer());
+    return inbound.shift();
+  }
+
+  async #readSlow(): Promise<ClientReadEvent> {
     if (this.#early !== undefined) throw this.#early;
-    let inbound = this.#inbound;
-    if (inbound === undefined) {
-      const stream = await this.#stream;
-      inbound = this.#inbound;
-      if (stream === undefined || inbound === undefined) throw this.#failure ?? this.#early!;
-    }
-    const ev = await inbound.shift();
-    if (ev.type === "trailer") this.#trailerRead = true;
-    return ev;
+    const stream = await this.#opened();
+    const inbound = this.#inbound;
+    if (stream === undefined || inbound === undefined) throw this.#failure ?? this.#early!;
+    return this.read();
   }
 
   cancel(reason: RpcError): void {
     if (this.#finished || this.#failure !== undefined) return;
     this.#fail(reason);
-    void this.#stream.then((stream) => {
+    void this.#opened().then((stream) => {
       if (stream !== undefined && !stream.closed && !stream.destroyed) stream.close(H2_CANCEL);
     });
   }
@@ -332,7 +376,7 @@ class GrpcClientCall implements ClientCallStream {
     if (this.#early !== undefined) throw this.#early;
     this.#throwIfFailed();
     // Once open, no wait on the opening promise (a unary call writes right after it opened).
-    const stream = this.#live ?? (await this.#stream);
+    const stream = this.#live ?? (await this.#opened());
     this.#throwIfFailed();
     if (this.#finished || stream === undefined || stream.destroyed) return undefined;
     return stream;
@@ -504,7 +548,9 @@ class GrpcClientCall implements ClientCallStream {
         head: {
           metadata: readMetadata(headers),
           encoding: headerValue(headers, HEADER_GRPC_ENCODING) ?? IDENTITY,
-          acceptEncoding: parseAcceptEncoding(headerValue(headers, HEADER_GRPC_ACCEPT_ENCODING)),
+          acceptEncoding: this.#options.acceptEncoding.parse(
+            headerValue(headers, HEADER_GRPC_ACCEPT_ENCODING),
+          ),
         },
       });
     } catch (e) {
@@ -549,6 +595,13 @@ class GrpcClientCall implements ClientCallStream {
       this.#abort(RpcError.from(e, Code.INTERNAL), stream);
     }
   }
+}
+
+/** A settled promise to hand back from a send that needs no wait (one for all calls). */
+const RESOLVED: Promise<void> = Promise.resolve();
+
+function readAfterTrailer(): RpcError {
+  return new RpcError(Code.INTERNAL, "read after the trailer");
 }
 
 // The stream listeners of every GrpcClientCall: one set of functions, the call found through the stream.
