@@ -10,7 +10,7 @@ import { algorithmIdentifier } from "../der.ts";
 import { expectLength } from "../fixed-length.ts";
 import { KEM_SIZES, UNCOMPRESSED_POINT } from "../kem-params.ts";
 import { CryptoError, type Kem, type KemName } from "../types.ts";
-import { exportRawPublic, generateOkpPair, importRawPublic } from "./node-raw-keys.ts";
+import { generateOkpPair, generateRawPublicPair, importRawPublic } from "./node-raw-keys.ts";
 
 /** RFC 8410 §3 id-X25519. */
 const X25519_ALGORITHM = algorithmIdentifier("1.3.101.110");
@@ -32,8 +32,6 @@ function kemShape(name: KemName) {
     sharedSecretLength: s.sharedSecret,
   };
 }
-
-const rawPublicKey = exportRawPublic;
 
 function x25519Kem(): Kem {
   const importPublic = (pk: Uint8Array): KeyObject => {
@@ -121,8 +119,8 @@ function mlKem(name: MlKemName): Kem {
   return {
     ...kemShape(name),
     generateKeyPair() {
-      const { publicKey, privateKey } = generateKeyPairSync(name as "x25519");
-      return { publicKey: rawPublicKey(publicKey, sizes.publicKey), secretKey: privateKey };
+      const { publicKey, privateKey } = generateRawPublicPair(name, sizes.publicKey);
+      return { publicKey, secretKey: privateKey };
     },
     encapsulate(publicKey) {
       expectLength(`${name} encapsulation key`, publicKey, sizes.publicKey);

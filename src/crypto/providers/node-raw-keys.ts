@@ -63,6 +63,32 @@ export function importRawPublic(keyType: string, algorithm: Uint8Array, raw: Uin
 }
 
 /**
+ * A new key pair of `type`: the raw public key and the private KeyObject. On
+ * a Node with raw formats the generation encodes the public key itself
+ * (publicKeyEncoding "raw-public"), so no public KeyObject is made only to be
+ * exported (~2 µs less per X25519 or ML-KEM-768 pair on Node 24). Elsewhere
+ * the public KeyObject is exported as before; not for X25519 and Ed25519
+ * there (their export goes through JWK: use generateOkpPair).
+ */
+export function generateRawPublicPair(
+  type: string,
+  length: number,
+): { publicKey: Uint8Array; privateKey: KeyObject } {
+  if (!RAW_FORMAT) {
+    const { publicKey, privateKey } = generateKeyPairSync(type as "x25519");
+    return { publicKey: exportRawPublic(publicKey, length), privateKey };
+  }
+  const generateRaw = generateKeyPairSync as unknown as (
+    t: string,
+    options: { publicKeyEncoding: { format: "raw-public" } },
+  ) => { publicKey: Buffer; privateKey: KeyObject };
+  const { publicKey, privateKey } = generateRaw(type, { publicKeyEncoding: { format: "raw-public" } });
+  if (publicKey.length !== length)
+    throw new Error(`${type} key generation gave a ${publicKey.length}-byte public key, not ${length}`);
+  return { publicKey: copyBytes(publicKey), privateKey };
+}
+
+/**
  * A new X25519 or Ed25519 key pair: its raw public key and its private KeyObject.
  *
  * Not generateKeyPairSync then exportRawPublic, which on Nodes without raw
@@ -82,10 +108,7 @@ export function generateOkpPair(
   type: keyof typeof OKP_CURVES,
   length: number,
 ): { publicKey: Uint8Array; privateKey: KeyObject } {
-  if (RAW_FORMAT) {
-    const { publicKey, privateKey } = generateKeyPairSync(type as "x25519");
-    return { publicKey: exportRawPublic(publicKey, length), privateKey };
-  }
+  if (RAW_FORMAT) return generateRawPublicPair(type, length);
   const generateWithJwkPublic = generateKeyPairSync as unknown as (
     t: string,
     options: { publicKeyEncoding: { format: "jwk" } },
