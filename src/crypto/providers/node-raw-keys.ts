@@ -34,6 +34,21 @@ const RAW_FORMAT = probeRawFormat();
 const OKP_CURVES: Readonly<Record<string, string>> = { x25519: "X25519", ed25519: "Ed25519" };
 
 /**
+ * A Buffer node:crypto returned, as a plain Uint8Array the caller owns. A
+ * Buffer with an ArrayBuffer to itself (what node's C++ returns) is handed
+ * over as it is: no copy of a 1,184-byte ML-KEM key or 1,088-byte
+ * ciphertext, and a caller's wipe() of a shared secret zeroes node's memory
+ * itself, where a copy left node's Buffer unwiped. Any other Buffer is copied
+ * and then wiped.
+ */
+export function handOver(b: Buffer): Uint8Array {
+  if (b.byteOffset === 0 && b.buffer.byteLength === b.length) return new Uint8Array(b.buffer, 0, b.length);
+  const copy = copyBytes(b);
+  b.fill(0);
+  return copy;
+}
+
+/**
  * Raw public key bytes (the SPKI BIT STRING contents) of a KeyObject of known length.
  * Not for a key that generateKeyPairSync returned (use generateOkpPair): see there.
  */
@@ -85,7 +100,7 @@ export function generateRawPublicPair(
   const { publicKey, privateKey } = generateRaw(type, { publicKeyEncoding: { format: "raw-public" } });
   if (publicKey.length !== length)
     throw new Error(`${type} key generation gave a ${publicKey.length}-byte public key, not ${length}`);
-  return { publicKey: copyBytes(publicKey), privateKey };
+  return { publicKey: handOver(publicKey), privateKey };
 }
 
 /**
