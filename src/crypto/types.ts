@@ -27,7 +27,12 @@ export type ProviderName = "node" | "wasm" | "noble";
 
 export type HashName = "sha256" | "sha384" | "sha512";
 
-/** An incremental hash; `clone` lets the TLS transcript fork at each message. */
+/**
+ * An incremental hash; `clone` lets the TLS transcript fork at each message.
+ * For public data (the transcript): a provider may pass the digest through
+ * memory it cannot wipe (node-hash.ts), so secrets go through Hash.digest or
+ * Hash.hmac instead.
+ */
 export interface HashState {
   update(data: Uint8Array): this;
   digest(): Uint8Array;

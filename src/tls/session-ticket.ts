@@ -56,9 +56,29 @@ export interface TicketState {
 }
 
 export function encodeTicketState(s: TicketState): Uint8Array {
-  const w = new ByteWriter().u8(TICKET_STATE_VERSION).u16(s.suite.codepoint).vector(1, s.psk);
+  const alpn = utf8Encode(s.alpn ?? "");
+  const serverName = utf8Encode(s.serverName ?? "");
+  // The exact size, so the writer is one buffer that never grows.
+  const bytes =
+    1 +
+    2 +
+    1 +
+    s.psk.length +
+    8 +
+    4 +
+    4 +
+    1 +
+    alpn.length +
+    1 +
+    serverName.length +
+    1 +
+    2 * s.groups.length +
+    1 +
+    2 * s.signatureSchemes.length +
+    s.clientCertificates.reduce((n, c) => n + 3 + c.length, 3);
+  const w = new ByteWriter(bytes).u8(TICKET_STATE_VERSION).u16(s.suite.codepoint).vector(1, s.psk);
   w.u64(s.createdMs).u32(s.ageAdd).u32(s.lifetimeSeconds);
-  w.vector(1, utf8Encode(s.alpn ?? "")).vector(1, utf8Encode(s.serverName ?? ""));
+  w.vector(1, alpn).vector(1, serverName);
   w.prefixed(1, (x) => {
     for (const g of s.groups) x.u16(g.codepoint);
   });

@@ -27,6 +27,29 @@ describe("TicketSealer", () => {
     assert.notDeepEqual(twice[0], twice[1]); // fresh nonce per ticket
   });
 
+  test("a ticket is version ‖ key id ‖ nonce ‖ AES-256-GCM(expiry ‖ state) with that header as AAD", () => {
+    // The layout a fleet's servers share (setKeys): one sealed in place must open
+    // with a plain AEAD open, and its plaintext must not be left in the ticket.
+    const id = Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8);
+    const secret = new Uint8Array(32).fill(7);
+    const sealer = new TicketSealer(crypto);
+    sealer.setKeys([{ id, secret, activatesMs: 0 }]);
+    const state = new Uint8Array(300).map((_, i) => i & 0xff);
+    const ticket = sealer.seal(state, T0);
+    assert.equal(ticket.length, TICKET_OVERHEAD_BYTES + state.length);
+    assert.equal(ticket.byteLength, ticket.buffer.byteLength);
+    assert.equal(ticket[0], 1);
+    assert.deepEqual(ticket.subarray(1, 9), id);
+    const header = ticket.subarray(0, 21);
+    const key = crypto.aead("aes-256-gcm").importKey(secret);
+    const plaintext = key.open(ticket.subarray(9, 21), ticket.subarray(21), header);
+    assert.ok(plaintext);
+    const expiry = new DataView(plaintext.buffer, plaintext.byteOffset).getBigUint64(0);
+    assert.equal(expiry, BigInt(T0 + sealer.lifetimeSeconds * 1000));
+    assert.deepEqual(plaintext.subarray(8), state);
+    assert.equal(Buffer.from(ticket).indexOf(Buffer.from(state.subarray(0, 32))), -1);
+  });
+
   test("expiry is checked on open", () => {
     const sealer = new TicketSealer(crypto, { lifetimeSeconds: 60 });
     assert.equal(sealer.lifetimeSeconds, 60);

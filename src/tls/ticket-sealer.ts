@@ -18,7 +18,7 @@
  * every process before any of them seals with it.
  */
 import { ByteWriter } from "../bytes/byte-writer.ts";
-import { bytesEqual, concatBytes, copyBytes, wipe } from "../bytes/bytes.ts";
+import { bytesEqual, copyBytes, wipe } from "../bytes/bytes.ts";
 import type { AeadKey, Crypto } from "../crypto/types.ts";
 import { fatal } from "./alert.ts";
 import { tlsReader } from "./codec/cursor.ts";
@@ -112,20 +112,34 @@ export class TicketSealer {
       );
     }
     const current = this.currentKey(nowMs);
-    const plaintext = new ByteWriter(EXPIRY_BYTES + state.length)
-      .u64(nowMs + this.lifetimeSeconds * 1000)
-      .bytes(state)
-      .finish();
     const nonce = this.crypto.randomBytes(NONCE_BYTES);
-    const header = new ByteWriter(HEADER_BYTES)
+    // One buffer, header ‖ expiry ‖ state ‖ room for the tag, sealed in place:
+    // no separate plaintext, ciphertext and joined ticket, and no plaintext
+    // copy left to wipe once sealing has overwritten it.
+    const plaintextBytes = EXPIRY_BYTES + state.length;
+    const ticketBytes = HEADER_BYTES + plaintextBytes + TAG_BYTES;
+    const written = new ByteWriter(ticketBytes)
       .u8(TICKET_FORMAT_VERSION)
       .bytes(current.id)
       .bytes(nonce)
+      .u64(nowMs + this.lifetimeSeconds * 1000)
+      .bytes(state)
       .finish();
-    // The header is the AAD: version, key id and nonce are bound to the sealed state.
-    const sealed = current.key.seal(nonce, plaintext, header);
-    wipe(plaintext);
-    return concatBytes(header, sealed);
+    const ticket = new Uint8Array(written.buffer, written.byteOffset, ticketBytes);
+    try {
+      // The header is the AAD: version, key id and nonce are bound to the sealed state.
+      current.key.sealInto(
+        nonce,
+        ticket.subarray(HEADER_BYTES, HEADER_BYTES + plaintextBytes),
+        ticket.subarray(0, HEADER_BYTES),
+        ticket,
+        HEADER_BYTES,
+      );
+    } catch (e) {
+      wipe(ticket);
+      throw e;
+    }
+    return ticket;
   }
 
   /** The sealed state, or null for a ticket that is malformed, forged, of an unknown key, or expired. */

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { createHmac } from "node:crypto";
+import { createHash, createHmac } from "node:crypto";
 import { test } from "node:test";
 import { toHex as hex } from "../../bytes/bytes.ts";
 import type { HashName } from "../types.ts";
@@ -29,4 +29,31 @@ test("RFC 4231 test case 6 (131-byte key, longer than the SHA-384 block)", () =>
     hex(nodeHash("sha384").hmac(key, data)),
     "4ece084485813e9088d2c63a041bc5b44f9ef1012a2b588f3cd11f05033ac4c60c2ef6ab4030fe8296248df163f44952",
   );
+});
+
+test("incremental digests, taken through a latin1 string, equal node's Buffer digests byte for byte", () => {
+  // Inputs whose digests cover every byte value 0x00-0xff across the loop, so a
+  // lossy string conversion (UTF-8, or a sign slip above 0x7f) would show.
+  const seen = new Set<number>();
+  for (const name of ["sha256", "sha384", "sha512"] as HashName[]) {
+    const h = nodeHash(name);
+    for (let n = 0; n < 300; n++) {
+      const data = new Uint8Array(n).map((_, i) => (i * 31 + n) & 0xff);
+      const state = h.create().update(data.subarray(0, n >> 1));
+      const fork = state.clone();
+      state.update(data.subarray(n >> 1));
+      const whole = state.digest();
+      const half = fork.digest();
+      assert.ok(whole instanceof Uint8Array && !Buffer.isBuffer(whole));
+      assert.equal(hex(whole), createHash(name).update(data).digest("hex"), `${name} ${n}`);
+      assert.equal(
+        hex(half),
+        createHash(name)
+          .update(data.subarray(0, n >> 1))
+          .digest("hex"),
+      );
+      for (const b of whole) seen.add(b);
+    }
+  }
+  assert.equal(seen.size, 256);
 });

@@ -10,7 +10,7 @@ import { algorithmIdentifier } from "../der.ts";
 import { expectLength } from "../fixed-length.ts";
 import { KEM_SIZES, UNCOMPRESSED_POINT } from "../kem-params.ts";
 import { CryptoError, type Kem, type KemName } from "../types.ts";
-import { exportRawPublic, generateOkpPair, importRawPublic } from "./node-raw-keys.ts";
+import { generateOkpPair, generateRawPublicPair, handOver, importRawPublic } from "./node-raw-keys.ts";
 
 /** RFC 8410 §3 id-X25519. */
 const X25519_ALGORITHM = algorithmIdentifier("1.3.101.110");
@@ -33,8 +33,6 @@ function kemShape(name: KemName) {
   };
 }
 
-const rawPublicKey = exportRawPublic;
-
 function x25519Kem(): Kem {
   const importPublic = (pk: Uint8Array): KeyObject => {
     expectLength("X25519 public key", pk, KEM_SIZES.x25519.publicKey);
@@ -47,7 +45,7 @@ function x25519Kem(): Kem {
   const agree = (privateKey: KeyObject, publicKey: KeyObject): Uint8Array => {
     let secret: Uint8Array;
     try {
-      secret = copyBytes(diffieHellman({ privateKey, publicKey }));
+      secret = handOver(diffieHellman({ privateKey, publicKey }));
     } catch {
       throw new CryptoError("invalid-input", "X25519 agreement failed (low-order point)");
     }
@@ -83,7 +81,7 @@ function nistCurveKem(name: "p256" | "p384", curve: string): Kem {
       throw new CryptoError("invalid-input", `${name} point is not uncompressed`);
     try {
       // computeSecret checks that the point is on the curve and returns the x-coordinate (RFC 8446 §7.4.2).
-      return copyBytes(ecdh.computeSecret(peer));
+      return handOver(ecdh.computeSecret(peer));
     } catch {
       throw new CryptoError("invalid-input", `${name} point is not on the curve`);
     }
@@ -121,8 +119,8 @@ function mlKem(name: MlKemName): Kem {
   return {
     ...kemShape(name),
     generateKeyPair() {
-      const { publicKey, privateKey } = generateKeyPairSync(name as "x25519");
-      return { publicKey: rawPublicKey(publicKey, sizes.publicKey), secretKey: privateKey };
+      const { publicKey, privateKey } = generateRawPublicPair(name, sizes.publicKey);
+      return { publicKey, secretKey: privateKey };
     },
     encapsulate(publicKey) {
       expectLength(`${name} encapsulation key`, publicKey, sizes.publicKey);
@@ -134,13 +132,13 @@ function mlKem(name: MlKemName): Kem {
         throw new CryptoError("invalid-input", `${name} encapsulation key fails the FIPS 203 checks`);
       }
       const { sharedKey, ciphertext } = encapsulate(key);
-      return { ciphertext: copyBytes(ciphertext), sharedSecret: copyBytes(sharedKey) };
+      return { ciphertext: handOver(ciphertext), sharedSecret: handOver(sharedKey) };
     },
     decapsulate(secretKey, ciphertext) {
       expectLength(`${name} ciphertext`, ciphertext, sizes.ciphertext);
       if (!(secretKey instanceof KeyObject))
         throw new CryptoError("invalid-input", `${name} secret key: wrong object`);
-      return copyBytes(decapsulate(secretKey, ciphertext));
+      return handOver(decapsulate(secretKey, ciphertext));
     },
   };
 }

@@ -89,6 +89,13 @@ export function readExtensions(r: ByteReader, minBytes = 0): Extensions {
   return new Extensions(list);
 }
 
+/** Bytes writeExtensions writes for `list`: the list's length and each type, length and data. */
+export function extensionsBytes(list: readonly Extension[]): number {
+  let n = 2;
+  for (const e of list) n += 4 + e.data.length;
+  return n;
+}
+
 export function writeExtensions(w: ByteWriter, list: readonly Extension[]): void {
   w.prefixed(2, (x) => {
     for (const e of list) x.u16(e.type).vector(2, e.data);
@@ -134,15 +141,17 @@ const readShare = (r: ByteReader): KeyShareEntry => ({
 });
 export const keyShareClient = {
   encode: (entries: readonly KeyShareEntry[]) =>
-    encode((w) =>
-      w.prefixed(2, (x) => {
-        for (const e of entries) writeShare(x, e);
-      }),
+    encode(
+      (w) =>
+        w.prefixed(2, (x) => {
+          for (const e of entries) writeShare(x, e);
+        }),
+      entries.reduce((n, e) => n + 4 + e.share.length, 2),
     ),
   decode: (d: Uint8Array) => decode(d, "key_share", (r) => r.list(2, 0, 0xffff, "client_shares", readShare)),
 };
 export const keyShareServer = {
-  encode: (entry: KeyShareEntry) => encode((w) => writeShare(w, entry)),
+  encode: (entry: KeyShareEntry) => encode((w) => writeShare(w, entry), 4 + entry.share.length),
   decode: (d: Uint8Array) => decode(d, "key_share", readShare),
 };
 export const keyShareHelloRetry = {
@@ -220,14 +229,18 @@ export interface OfferedPsks {
 }
 export const preSharedKeyClient = {
   encode: (o: OfferedPsks) =>
-    encode((w) => {
-      w.prefixed(2, (x) => {
-        for (const i of o.identities) x.vector(2, i.identity).u32(i.obfuscatedTicketAge);
-      });
-      w.prefixed(2, (x) => {
-        for (const b of o.binders) x.vector(1, b);
-      });
-    }),
+    encode(
+      (w) => {
+        w.prefixed(2, (x) => {
+          for (const i of o.identities) x.vector(2, i.identity).u32(i.obfuscatedTicketAge);
+        });
+        w.prefixed(2, (x) => {
+          for (const b of o.binders) x.vector(1, b);
+        });
+      },
+      o.identities.reduce((n, i) => n + 2 + i.identity.length + 4, 2) +
+        preSharedKeyClient.bindersLength(o.binders),
+    ),
   decode: (d: Uint8Array): OfferedPsks =>
     decode(d, "pre_shared_key", (r) => {
       const identities = r.list(
@@ -280,7 +293,7 @@ export const preSharedKeyServer = {
 
 // --- cookie (§4.2.2)
 export const cookie = {
-  encode: (c: Uint8Array) => encode((w) => w.vector(2, c)),
+  encode: (c: Uint8Array) => encode((w) => w.vector(2, c), 2 + c.length),
   decode: (d: Uint8Array) => decode(d, "cookie", (r) => r.vector(2, 1, 0xffff, "cookie")),
 };
 

@@ -7,8 +7,14 @@
 
 import { ByteWriter } from "../../bytes/byte-writer.ts";
 import { fatal } from "../alert.ts";
-import { decodeAll, encodeWith } from "./cursor.ts";
-import { type Extension, type Extensions, readExtensions, writeExtensions } from "./extensions.ts";
+import { decodeAll } from "./cursor.ts";
+import {
+  type Extension,
+  type Extensions,
+  extensionsBytes,
+  readExtensions,
+  writeExtensions,
+} from "./extensions.ts";
 import { MAX_CERTIFICATES, MAX_RECEIVED_TICKET_BYTES, MAX_SESSION_ID_BYTES, RANDOM_BYTES } from "./limits.ts";
 import { HandshakeType } from "./types.ts";
 
@@ -26,6 +32,16 @@ export function encodeHandshake(type: number, body: Uint8Array): Uint8Array {
   return new ByteWriter(HANDSHAKE_HEADER_BYTES + body.length).u8(type).vector(3, body).finish();
 }
 
+/**
+ * A handshake message whose body `write` writes straight behind the header,
+ * into one writer of `bodyBytes` (the body's size, so it never grows): not a
+ * body encoded on its own and then copied behind a header, which cost every
+ * message a second buffer and a copy. The bytes are the same either way.
+ */
+function encodeHandshakeWith(type: number, bodyBytes: number, write: (w: ByteWriter) => void): Uint8Array {
+  return new ByteWriter(HANDSHAKE_HEADER_BYTES + bodyBytes).u8(type).prefixed(3, write).finish();
+}
+
 // --- ClientHello (§4.1.2)
 export interface ClientHello {
   readonly legacyVersion: number;
@@ -37,16 +53,25 @@ export interface ClientHello {
 }
 export const clientHello = {
   encode: (m: Omit<ClientHello, "extensions"> & { extensions: readonly Extension[] }) =>
-    encodeHandshake(
+    encodeHandshakeWith(
       HandshakeType.client_hello,
-      encodeWith((w) => {
+      2 +
+        m.random.length +
+        1 +
+        m.sessionId.length +
+        2 +
+        2 * m.cipherSuites.length +
+        1 +
+        m.compressionMethods.length +
+        extensionsBytes(m.extensions),
+      (w) => {
         w.u16(m.legacyVersion).bytes(m.random).vector(1, m.sessionId);
         w.prefixed(2, (x) => {
           for (const s of m.cipherSuites) x.u16(s);
         });
         w.vector(1, m.compressionMethods);
         writeExtensions(w, m.extensions);
-      }),
+      },
     ),
   decode: (body: Uint8Array): ClientHello =>
     decodeAll(body, "ClientHello", (r) => ({
@@ -71,16 +96,17 @@ export interface ServerHello {
 }
 export const serverHello = {
   encode: (m: Omit<ServerHello, "extensions"> & { extensions: readonly Extension[] }) =>
-    encodeHandshake(
+    encodeHandshakeWith(
       HandshakeType.server_hello,
-      encodeWith((w) => {
+      2 + m.random.length + 1 + m.sessionId.length + 2 + 1 + extensionsBytes(m.extensions),
+      (w) => {
         w.u16(m.legacyVersion)
           .bytes(m.random)
           .vector(1, m.sessionId)
           .u16(m.cipherSuite)
           .u8(m.compressionMethod);
         writeExtensions(w, m.extensions);
-      }),
+      },
     ),
   decode: (body: Uint8Array): ServerHello =>
     decodeAll(body, "ServerHello", (r) => ({
@@ -96,9 +122,8 @@ export const serverHello = {
 // --- EncryptedExtensions (§4.3.1)
 export const encryptedExtensions = {
   encode: (extensions: readonly Extension[]) =>
-    encodeHandshake(
-      HandshakeType.encrypted_extensions,
-      encodeWith((w) => writeExtensions(w, extensions)),
+    encodeHandshakeWith(HandshakeType.encrypted_extensions, extensionsBytes(extensions), (w) =>
+      writeExtensions(w, extensions),
     ),
   decode: (body: Uint8Array): Extensions => decodeAll(body, "EncryptedExtensions", (r) => readExtensions(r)),
 };
@@ -110,12 +135,13 @@ export interface CertificateRequest {
 }
 export const certificateRequest = {
   encode: (context: Uint8Array, extensions: readonly Extension[]) =>
-    encodeHandshake(
+    encodeHandshakeWith(
       HandshakeType.certificate_request,
-      encodeWith((w) => {
+      1 + context.length + extensionsBytes(extensions),
+      (w) => {
         w.vector(1, context);
         writeExtensions(w, extensions);
-      }),
+      },
     ),
   decode: (body: Uint8Array): CertificateRequest =>
     decodeAll(body, "CertificateRequest", (r) => ({
@@ -135,9 +161,10 @@ export interface Certificate {
 }
 export const certificate = {
   encode: (context: Uint8Array, chain: readonly Uint8Array[]) =>
-    encodeHandshake(
+    encodeHandshakeWith(
       HandshakeType.certificate,
-      encodeWith((w) => {
+      1 + context.length + 3 + chain.reduce((n, c) => n + 3 + c.length + 2, 0),
+      (w) => {
         w.vector(1, context);
         w.prefixed(3, (x) => {
           for (const c of chain) {
@@ -145,7 +172,7 @@ export const certificate = {
             writeExtensions(x, []);
           }
         });
-      }),
+      },
     ),
   decode: (body: Uint8Array): Certificate =>
     decodeAll(body, "Certificate", (r) => ({
@@ -168,9 +195,8 @@ export interface CertificateVerify {
 }
 export const certificateVerify = {
   encode: (m: CertificateVerify) =>
-    encodeHandshake(
-      HandshakeType.certificate_verify,
-      encodeWith((w) => w.u16(m.scheme).vector(2, m.signature)),
+    encodeHandshakeWith(HandshakeType.certificate_verify, 2 + 2 + m.signature.length, (w) =>
+      w.u16(m.scheme).vector(2, m.signature),
     ),
   decode: (body: Uint8Array): CertificateVerify =>
     decodeAll(body, "CertificateVerify", (r) => ({
@@ -200,12 +226,13 @@ export interface NewSessionTicket {
 }
 export const newSessionTicket = {
   encode: (m: Omit<NewSessionTicket, "extensions"> & { extensions: readonly Extension[] }) =>
-    encodeHandshake(
+    encodeHandshakeWith(
       HandshakeType.new_session_ticket,
-      encodeWith((w) => {
+      4 + 4 + 1 + m.nonce.length + 2 + m.ticket.length + extensionsBytes(m.extensions),
+      (w) => {
         w.u32(m.lifetimeSeconds).u32(m.ageAdd).vector(1, m.nonce).vector(2, m.ticket);
         writeExtensions(w, m.extensions);
-      }),
+      },
     ),
   decode: (body: Uint8Array): NewSessionTicket =>
     decodeAll(body, "NewSessionTicket", (r) => ({
