@@ -6,7 +6,9 @@
 import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Code } from "./code.ts";
+import { Metadata } from "./metadata.ts";
 import { RpcError } from "./rpc-error.ts";
+import type { RequestHead } from "./transport.ts";
 
 /** An async request stream of `items`, optionally `delayMs` apart. */
 export async function* from<T>(items: readonly T[], delayMs = 0): AsyncGenerator<T> {
@@ -33,4 +35,16 @@ export async function rejectsWith(p: Promise<unknown>, code: Code, message?: Reg
     return e;
   }
   assert.fail("expected the call to fail");
+}
+
+/** A request head with no metadata, deadline or compression: proto over identity. */
+export function plainRequestHead(path: string): RequestHead {
+  return {
+    path,
+    metadata: new Metadata(),
+    timeoutMs: undefined,
+    format: "proto",
+    encoding: "identity",
+    acceptEncoding: [],
+  };
 }

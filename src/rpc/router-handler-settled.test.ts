@@ -8,8 +8,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Greeter } from "../gen/helloworld/greeter_pb.ts";
 import type { GreeterHandlers } from "../gen/helloworld/greeter_pqrpc.ts";
+import { plainRequestHead } from "./call-test-helpers.ts";
 import { Code } from "./code.ts";
-import { Metadata } from "./metadata.ts";
 import { createRouter } from "./router.ts";
 import { RpcError } from "./rpc-error.ts";
 import type { ServerCallStream, ServerReadEvent } from "./transport.ts";
@@ -28,14 +28,7 @@ function call(path: string, abort: AbortController): ServerCallStream {
     { type: "end" },
   ];
   return {
-    head: {
-      path,
-      metadata: new Metadata(),
-      timeoutMs: undefined,
-      format: "proto",
-      encoding: "identity",
-      acceptEncoding: [],
-    },
+    head: plainRequestHead(path),
     peer: { address: "test" },
     signal: abort.signal,
     read: async () => events.shift() ?? { type: "end" },

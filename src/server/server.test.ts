@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Greeter } from "../gen/helloworld/greeter_pb.ts";
 import type { CertifiedKey } from "../pki/types.ts";
-import { Metadata } from "../rpc/metadata.ts";
+import { plainRequestHead } from "../rpc/call-test-helpers.ts";
 import type { CallHandler, ServerCallStream } from "../rpc/transport.ts";
 import { ServerError } from "./errors.ts";
 import { createServer } from "./server.ts";
@@ -55,14 +55,7 @@ describe("Server call count", () => {
     const trailerSent = new Promise<void>((resolve) => (answered = resolve));
     let trailerCalled = false;
     const call: ServerCallStream = {
-      head: {
-        path: "/no.Such/Method",
-        metadata: new Metadata(),
-        timeoutMs: undefined,
-        format: "proto",
-        encoding: "identity",
-        acceptEncoding: [],
-      },
+      head: plainRequestHead("/no.Such/Method"),
       peer: { address: "test" },
       signal: new AbortController().signal,
       read: () => Promise.resolve({ type: "end" }),

@@ -6,22 +6,14 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { plainRequestHead } from "../../rpc/call-test-helpers.ts";
 import { Code } from "../../rpc/code.ts";
 import { Metadata } from "../../rpc/metadata.ts";
 import { RpcError } from "../../rpc/rpc-error.ts";
-import type { ClientCallStream, ClientReadEvent, RequestHead } from "../../rpc/transport.ts";
+import type { ClientCallStream, ClientReadEvent } from "../../rpc/transport.ts";
 import { grpcFixture } from "./test-helpers.ts";
 
-function head(path: string): RequestHead {
-  return {
-    path,
-    metadata: new Metadata(),
-    timeoutMs: undefined,
-    format: "proto",
-    encoding: "identity",
-    acceptEncoding: [],
-  };
-}
+const head = plainRequestHead;
 
 async function readAll(call: ClientCallStream): Promise<ClientReadEvent["type"][]> {
   const types: ClientReadEvent["type"][] = [];
